@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Soft device types: drivers whose devices are made at run time (loopback,
+ * sim), the way rtnl_link_ops lets "ip link add" create virtual links.
+ *
+ * Soft devices are created and destroyed only under dibs_soft_lock, so a
+ * device cannot be destroyed twice by a racing dev-del and type removal.
+ */
+#define pr_fmt(fmt) "dibs: " fmt
+
+#include <linux/err.h>
+#include <linux/module.h>
+
+#include "dibs_core.h"
+
+/* Protects dibs_soft_types and serialises soft device create/destroy. */
+static DEFINE_MUTEX(dibs_soft_lock);
+static LIST_HEAD(dibs_soft_types);
+
+static struct dibs_soft_type *dibs_soft_type_find(const char *kind)
+{
+	struct dibs_soft_type *type;
+
+	lockdep_assert_held(&dibs_soft_lock);
+	list_for_each_entry(type, &dibs_soft_types, list)
+		if (!strcmp(type->kind, kind))
+			return type;
+	return NULL;
+}
+
+int dibs_soft_type_register(struct dibs_soft_type *type)
+{
+	int ret = 0;
+
+	if (!type->kind || !type->create || !type->destroy)
+		return -EINVAL;
+
+	mutex_lock(&dibs_soft_lock);
+	if (dibs_soft_type_find(type->kind))
+		ret = -EEXIST;
+	else
+		list_add_tail(&type->list, &dibs_soft_types);
+	mutex_unlock(&dibs_soft_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dibs_soft_type_register);
+
+/* The first device of @type still registered, with a reference, or NULL. */
+static struct dibs_dev *dibs_soft_first_dev(const struct dibs_soft_type *type)
+{
+	struct dibs_dev *dibs, *found = NULL;
+
+	mutex_lock(&dibs_devs_lock);
+	list_for_each_entry(dibs, &dibs_devs, list) {
+		if (dibs->soft_type == type) {
+			found = dibs;
+			get_device(&found->dev);
+			break;
+		}
+	}
+	mutex_unlock(&dibs_devs_lock);
+	return found;
+}
+
+/* Destroys every device of the type that is left, then forgets the type. */
+void dibs_soft_type_unregister(struct dibs_soft_type *type)
+{
+	struct dibs_dev *dibs;
+
+	mutex_lock(&dibs_soft_lock);
+	list_del_init(&type->list);
+	while ((dibs = dibs_soft_first_dev(type))) {
+		type->destroy(dibs);
+		put_device(&dibs->dev);
+	}
+	mutex_unlock(&dibs_soft_lock);
+}
+EXPORT_SYMBOL_GPL(dibs_soft_type_unregister);
+
+struct dibs_dev *dibs_soft_dev_new(const char *kind,
+				   const struct dibs_soft_params *params,
+				   struct netlink_ext_ack *extack)
+{
+	struct dibs_soft_type *type;
+	struct dibs_dev *dibs;
+
+	mutex_lock(&dibs_soft_lock);
+	type = dibs_soft_type_find(kind);
+	if (!type) {
+		dibs = ERR_PTR(-EOPNOTSUPP);
+		goto out;
+	}
+	/* The type's module may be on its way out: then it cannot create. */
+	if (!try_module_get(type->owner)) {
+		dibs = ERR_PTR(-ENODEV);
+		goto out;
+	}
+	dibs = type->create(params, extack);
+	if (!IS_ERR(dibs) && dibs->soft_type != type) {
+		/* create() must mark what it made; refuse a device we
+		 * could not destroy later.
+		 */
+		type->destroy(dibs);
+		dibs = ERR_PTR(-EINVAL);
+	}
+	module_put(type->owner);
+out:
+	mutex_unlock(&dibs_soft_lock);
+	return dibs;
+}
+EXPORT_SYMBOL_GPL(dibs_soft_dev_new);
+
+int dibs_soft_dev_del(struct dibs_dev *dibs)
+{
+	const struct dibs_soft_type *type;
+	int ret = 0;
+
+	mutex_lock(&dibs_soft_lock);
+	type = dibs->soft_type;
+	if (!type)
+		ret = -EOPNOTSUPP;
+	else if (list_empty(&dibs->list))
+		ret = -ENODEV;		/* destroyed meanwhile */
+	else
+		type->destroy(dibs);
+	mutex_unlock(&dibs_soft_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dibs_soft_dev_del);
+
+void dibs_soft_exit(void)
+{
+	/* Every type's module depends on this one, so all are gone. */
+	if (!list_empty(&dibs_soft_types))
+		pr_err("soft device types still registered at exit\n");
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, from Debian's archive only.
+# Idempotent: when every package is already installed it returns in well under
+# a second without touching apt.
+set -euo pipefail
+
+# Build and test tools for the host side.
+host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
+	   qemu-system-x86 busybox-static cpio kmod xz-utils
+	   python3 python3-yaml libnl-utils groff man-db)
+
+# Two kernels are supported: Debian 12's default (6.1) and its 6.12 backport.
+# The metapackages pull the current ABI; the harness discovers it from
+# /usr/src/linux-headers-* and never pins a version.
+kernel_pkgs=(linux-image-amd64 linux-headers-amd64
+	     linux-image-6.12-amd64 linux-headers-6.12-amd64)
+
+missing=()
+for p in "${host_pkgs[@]}" "${kernel_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# INITRD=No: the VM harness builds its own initramfs; the distro hook only costs time.
+INITRD=No apt-get install -y -q --no-install-recommends "${missing[@]}"
