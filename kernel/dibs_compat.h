@@ -7,11 +7,36 @@
 #ifndef _DIBS_COMPAT_H
 #define _DIBS_COMPAT_H
 
+#include <net/genetlink.h>
+
 /* struct device_type.uevent takes a const device since 6.3. */
 #ifdef DIBS_HAVE_CONST_UEVENT
 #define DIBS_UEVENT_CONST const
 #else
 #define DIBS_UEVENT_CONST
+#endif
+
+/* A dump's parsed attributes moved into a struct genl_info in 6.2. */
+static inline struct nlattr **dibs_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef DIBS_HAVE_DUMPIT_INFO_INFO
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/* Formatted extack messages exist since 6.2; before, the plain text. */
+#ifdef NL_SET_ERR_MSG_FMT
+#define DIBS_SET_ERR_MSG_FMT(extack, plain, fmt, args...) do {	\
+	(void)(plain);						\
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##args);		\
+} while (0)
+#else
+#define DIBS_SET_ERR_MSG_FMT(extack, plain, fmt, args...) do {	\
+	(void)(fmt);						\
+	NL_SET_ERR_MSG(extack, plain);				\
+} while (0)
 #endif
 
 #endif /* _DIBS_COMPAT_H */

@@ -7,41 +7,92 @@
 
 #include <linux/dibs.h>
 #include <linux/mutex.h>
-#include <linux/rhashtable.h>
+#include <linux/rhashtable-types.h>
 
 /*
- * The core's record of one registered DMB, kept in its device's table from
- * a successful register_dmb() to unregister_dmb(). It lets the core refuse
- * to unregister a client that still owns DMBs, release what a client left
- * behind when a device goes away, and answer "which DMBs exist".
+ * Tokens are unique per fabric, except on the loopback fabric where every
+ * device hands out its own: the scope says which token space a token is in.
+ */
+struct dibs_dmb_key {
+	u64 token;
+	u32 scope;
+};
+
+/*
+ * The core's record of one registered DMB, from a successful
+ * register_dmb() to unregister_dmb(). It lets the core refuse to unregister
+ * a client that still owns DMBs, release what a client left behind when a
+ * device goes away, count writes per DMB and list DMBs for the control
+ * plane. Freed after an RCU grace period: lookups run in any context.
  */
 struct dibs_dmb_rec {
-	struct rhash_head node;		/* in dibs_dev.dmbs, keyed by token */
-	struct list_head list;		/* in the device's record list */
-	u64 token;
+	struct rhash_head node;		/* in the table of all DMBs, by key */
+	struct dibs_dmb_key key;
+	u32 id;				/* in dibs_dev.dmbs */
 	u8 client_id;
 	u32 len;
 	u32 idx;
+	struct dibs_dev *dibs;		/* the DMB's device; outlives it */
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	uuid_t rgid;
+	atomic64_t writes;
+	atomic64_t write_bytes;
+	atomic64_t signals;
+	atomic64_t refused;
 	struct rcu_head rcu;
 };
 
 /* dibs_ops.c: the ops table the core puts in front of every driver */
-int dibs_ops_init_dev(struct dibs_dev *dibs);
+int dibs_ops_init(void);
+void dibs_ops_exit(void);
+void dibs_ops_init_dev(struct dibs_dev *dibs);
 void dibs_ops_install(struct dibs_dev *dibs);
 void dibs_ops_uninstall(struct dibs_dev *dibs);
 void dibs_ops_release_leftovers(struct dibs_dev *dibs);
-void dibs_ops_destroy_dev(struct dibs_dev *dibs);
 int dibs_client_dmb_count(u8 client_id);
+int dibs_client_dev_dmb_count(u8 client_id, struct dibs_dev *dibs);
+struct dibs_dmb_rec *dibs_dmb_rec_find(struct dibs_dev *dibs, u64 token);
+u32 dibs_dev_scope(struct dibs_dev *dibs);
 
-/* dibs_main.c: registry */
+/* dibs_main.c: registry. Lock order: dibs_soft_lock, dibs_devs_lock,
+ * dibs_clients_lock.
+ */
 extern struct mutex dibs_devs_lock;
-extern struct list_head dibs_devs;
+extern struct mutex dibs_clients_lock;
 struct dibs_client *dibs_client_by_id(u8 id);
+struct dibs_dev *dibs_dev_find_name(const char *name);
+struct dibs_dev *dibs_dev_find_index(u32 index);
+struct dibs_dev *dibs_dev_next(unsigned long *index);
+int dibs_dev_set_state(struct dibs_dev *dibs, bool up,
+		       struct netlink_ext_ack *extack);
+int dibs_dev_set_net(struct dibs_dev *dibs, struct net *net,
+		     struct netlink_ext_ack *extack);
 
 /* dibs_soft.c: soft device types */
 void dibs_soft_exit(void);
+
+/* dibs_uclient.c: the client that owns DMBs granted from userspace */
+extern struct dibs_client dibs_uclient;
+int dibs_uclient_init(void);
+void dibs_uclient_exit(void);
+int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
+		       u32 owner_portid, struct net *owner_net,
+		       struct dibs_dmb_rec **rec);
+int dibs_uclient_revoke(struct dibs_dev *dibs, u64 token);
+int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
+		      void *buf);
+bool dibs_uclient_owned(struct dibs_dmb_rec *rec);
+
+/* dibs_netlink.c */
+int dibs_nl_init(void);
+void dibs_nl_exit(void);
+void dibs_nl_notify_dev(struct dibs_dev *dibs, u8 cmd);
+void dibs_nl_notify_dmb(struct dibs_dmb_rec *rec, u8 cmd);
+void dibs_nl_notify_client(struct dibs_client *client, u8 cmd);
+void dibs_nl_notify_event(struct dibs_dev *dibs,
+			  const struct dibs_event *event);
+void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
+			   u16 mask);
 
 #endif /* _DIBS_CORE_H */

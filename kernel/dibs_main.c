@@ -10,9 +10,10 @@
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
-#include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <uapi/linux/dibs.h>
 
 #include "dibs_compat.h"
 #include "dibs_core.h"
@@ -20,22 +21,31 @@
 MODULE_DESCRIPTION("Direct Internal Buffer Sharing core");
 MODULE_LICENSE("GPL");
 
-/* Protects dibs_devs and the name of every device on it. */
+/* Protects dibs_devs, dibs_dev_xa, and each device's name, state, net. */
 DEFINE_MUTEX(dibs_devs_lock);
-LIST_HEAD(dibs_devs);
+static LIST_HEAD(dibs_devs);
+/* Registered devices by index; indexes start at 1 like ifindex. */
+static DEFINE_XARRAY_ALLOC1(dibs_dev_xa);
 
-/* Protects dibs_clients[]; writers also hold dibs_devs_lock. */
-static DEFINE_MUTEX(dibs_clients_lock);
-static struct dibs_client *dibs_clients[MAX_DIBS_CLIENTS];
+/*
+ * Protects writes of dibs_clients[]. Readers in atomic context (events)
+ * use RCU: a slot is cleared, then synchronize_rcu(), then it is free.
+ */
+DEFINE_MUTEX(dibs_clients_lock);
+static struct dibs_client __rcu *dibs_clients[MAX_DIBS_CLIENTS];
 
-/* Device indexes, like ifindex: stable for a device's lifetime. */
-static DEFINE_IDA(dibs_index_ida);
+static struct dibs_client *dibs_client_slot(int i)
+{
+	return rcu_dereference_protected(dibs_clients[i],
+					 lockdep_is_held(&dibs_clients_lock));
+}
 
 struct dibs_client *dibs_client_by_id(u8 id)
 {
 	if (id >= MAX_DIBS_CLIENTS)
 		return NULL;
-	return READ_ONCE(dibs_clients[id]);
+	/* A pointer for comparison or under a lock that keeps it alive. */
+	return rcu_access_pointer(dibs_clients[id]);
 }
 
 int dibs_register_client(struct dibs_client *client)
@@ -46,7 +56,7 @@ int dibs_register_client(struct dibs_client *client)
 	mutex_lock(&dibs_devs_lock);
 	mutex_lock(&dibs_clients_lock);
 	for (i = 0; i < MAX_DIBS_CLIENTS; i++)
-		if (!dibs_clients[i])
+		if (!dibs_client_slot(i))
 			break;
 	if (i == MAX_DIBS_CLIENTS) {
 		mutex_unlock(&dibs_clients_lock);
@@ -54,7 +64,7 @@ int dibs_register_client(struct dibs_client *client)
 		return -ENOSPC;
 	}
 	client->id = i;
-	WRITE_ONCE(dibs_clients[i], client);
+	rcu_assign_pointer(dibs_clients[i], client);
 
 	list_for_each_entry(dibs, &dibs_devs, list) {
 		dibs->priv[i] = NULL;
@@ -62,7 +72,7 @@ int dibs_register_client(struct dibs_client *client)
 	}
 	mutex_unlock(&dibs_clients_lock);
 	mutex_unlock(&dibs_devs_lock);
-	pr_debug("client %s registered in slot %d\n", client->name, i);
+	dibs_nl_notify_client(client, DIBS_CMD_CLIENT_ADD_NTF);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dibs_register_client);
@@ -71,10 +81,11 @@ int dibs_unregister_client(struct dibs_client *client)
 {
 	struct dibs_dev *dibs;
 	u8 id = client->id;
+	int owned;
 
 	mutex_lock(&dibs_devs_lock);
 	mutex_lock(&dibs_clients_lock);
-	if (id >= MAX_DIBS_CLIENTS || dibs_clients[id] != client) {
+	if (id >= MAX_DIBS_CLIENTS || dibs_client_slot(id) != client) {
 		mutex_unlock(&dibs_clients_lock);
 		mutex_unlock(&dibs_devs_lock);
 		return -ENOENT;
@@ -83,11 +94,12 @@ int dibs_unregister_client(struct dibs_client *client)
 	 * A client that still owns DMBs would leave buffers behind whose
 	 * signals reach a client that is gone: refuse, and change nothing.
 	 */
-	if (dibs_client_dmb_count(id)) {
+	owned = dibs_client_dmb_count(id);
+	if (owned) {
 		mutex_unlock(&dibs_clients_lock);
 		mutex_unlock(&dibs_devs_lock);
 		pr_info("client %s still owns %d DMBs: not unregistered\n",
-			client->name, dibs_client_dmb_count(id));
+			client->name, owned);
 		return -EBUSY;
 	}
 
@@ -95,10 +107,11 @@ int dibs_unregister_client(struct dibs_client *client)
 		client->ops->del_dev(dibs);
 		dibs->priv[id] = NULL;
 	}
-	WRITE_ONCE(dibs_clients[id], NULL);
+	RCU_INIT_POINTER(dibs_clients[id], NULL);
 	mutex_unlock(&dibs_clients_lock);
 	mutex_unlock(&dibs_devs_lock);
-	pr_debug("client %s unregistered\n", client->name);
+	synchronize_rcu();	/* no event handler runs for it any more */
+	dibs_nl_notify_client(client, DIBS_CMD_CLIENT_DEL_NTF);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dibs_unregister_client);
@@ -112,6 +125,22 @@ const char *dibs_dev_type_name(const struct dibs_dev *dibs)
 	return "unknown";
 }
 EXPORT_SYMBOL_GPL(dibs_dev_type_name);
+
+void dibs_dev_event(struct dibs_dev *dibs, const struct dibs_event *event)
+{
+	struct dibs_client *client;
+	int i;
+
+	rcu_read_lock();
+	for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
+		client = rcu_dereference(dibs_clients[i]);
+		if (client && client->ops->handle_event)
+			client->ops->handle_event(dibs, event);
+	}
+	rcu_read_unlock();
+	dibs_nl_notify_event(dibs, event);
+}
+EXPORT_SYMBOL_GPL(dibs_dev_event);
 
 static struct dibs_dev *to_dibs_dev(const struct device *dev)
 {
@@ -168,12 +197,7 @@ static int dibs_dev_uevent(DIBS_UEVENT_CONST struct device *dev,
 
 static void dibs_dev_release(struct device *dev)
 {
-	struct dibs_dev *dibs = to_dibs_dev(dev);
-
-	if (dibs->index >= 0)
-		ida_free(&dibs_index_ida, dibs->index);
-	dibs_ops_destroy_dev(dibs);
-	kfree(dibs);
+	kfree(to_dibs_dev(dev));
 }
 
 static const struct device_type dibs_dev_type = {
@@ -194,13 +218,10 @@ struct dibs_dev *dibs_dev_alloc(void)
 	dibs = kzalloc(sizeof(*dibs), GFP_KERNEL);
 	if (!dibs)
 		return NULL;
-	if (dibs_ops_init_dev(dibs)) {
-		kfree(dibs);
-		return NULL;
-	}
 	INIT_LIST_HEAD(&dibs->list);
 	spin_lock_init(&dibs->lock);
-	dibs->index = -1;
+	dibs_ops_init_dev(dibs);
+	write_pnet(&dibs->net, &init_net);
 	dibs->dev.class = &dibs_class;
 	dibs->dev.type = &dibs_dev_type;
 	device_initialize(&dibs->dev);
@@ -222,7 +243,7 @@ static bool dibs_dev_ops_valid(const struct dibs_dev_ops *ops)
 	return mapped == 0 || mapped == 3;
 }
 
-static struct dibs_dev *dibs_dev_find_name(const char *name)
+struct dibs_dev *dibs_dev_find_name(const char *name)
 {
 	struct dibs_dev *dibs;
 
@@ -233,18 +254,29 @@ static struct dibs_dev *dibs_dev_find_name(const char *name)
 	return NULL;
 }
 
+struct dibs_dev *dibs_dev_find_index(u32 index)
+{
+	lockdep_assert_held(&dibs_devs_lock);
+	return xa_load(&dibs_dev_xa, index);
+}
+
+/* The device with the lowest index >= *index, for resumable dumps. */
+struct dibs_dev *dibs_dev_next(unsigned long *index)
+{
+	lockdep_assert_held(&dibs_devs_lock);
+	return xa_find(&dibs_dev_xa, index, ULONG_MAX, XA_PRESENT);
+}
+
 int dibs_dev_add(struct dibs_dev *dibs)
 {
+	struct dibs_client *client;
 	int i, ret;
 
 	if (!dev_name(&dibs->dev) || !dibs_dev_ops_valid(dibs->ops))
 		return -EINVAL;
 
-	ret = ida_alloc(&dibs_index_ida, GFP_KERNEL);
-	if (ret < 0)
-		return ret;
-	dibs->index = ret;
 	dibs_ops_install(dibs);
+	dibs->up = true;
 
 	mutex_lock(&dibs_devs_lock);
 	/* Checked here: device_add() of a duplicate only warns in sysfs. */
@@ -252,60 +284,170 @@ int dibs_dev_add(struct dibs_dev *dibs)
 		ret = -EEXIST;
 		goto err_unlock;
 	}
-	ret = device_add(&dibs->dev);
+	ret = xa_alloc(&dibs_dev_xa, &dibs->index, NULL, xa_limit_31b,
+		       GFP_KERNEL);
 	if (ret)
 		goto err_unlock;
+	ret = device_add(&dibs->dev);
+	if (ret)
+		goto err_free_index;
+	xa_store(&dibs_dev_xa, dibs->index, dibs, GFP_KERNEL);
 	list_add_tail(&dibs->list, &dibs_devs);
 
 	mutex_lock(&dibs_clients_lock);
 	for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
-		if (!dibs_clients[i])
+		client = dibs_client_slot(i);
+		if (!client)
 			continue;
 		dibs->priv[i] = NULL;
-		dibs_clients[i]->ops->add_dev(dibs);
+		client->ops->add_dev(dibs);
 	}
 	mutex_unlock(&dibs_clients_lock);
+	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_ADD_NTF);
 	mutex_unlock(&dibs_devs_lock);
 	return 0;
 
+err_free_index:
+	xa_erase(&dibs_dev_xa, dibs->index);
 err_unlock:
 	mutex_unlock(&dibs_devs_lock);
 	dibs_ops_uninstall(dibs);
-	ida_free(&dibs_index_ida, dibs->index);
-	dibs->index = -1;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dibs_dev_add);
 
 void dibs_dev_del(struct dibs_dev *dibs)
 {
+	struct dibs_client *client;
 	int i;
 
 	mutex_lock(&dibs_devs_lock);
 	mutex_lock(&dibs_clients_lock);
-	for (i = 0; i < MAX_DIBS_CLIENTS; i++)
-		if (dibs_clients[i])
-			dibs_clients[i]->ops->del_dev(dibs);
+	for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
+		client = dibs_client_slot(i);
+		if (client)
+			client->ops->del_dev(dibs);
+	}
 	mutex_unlock(&dibs_clients_lock);
 	list_del_init(&dibs->list);
+	xa_erase(&dibs_dev_xa, dibs->index);
 	mutex_unlock(&dibs_devs_lock);
 
 	dibs_ops_release_leftovers(dibs);
+	/* Sent after the DMBs' dmb-del, so listeners see a tidy order. */
+	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_DEL_NTF);
 	device_del(&dibs->dev);
 }
 EXPORT_SYMBOL_GPL(dibs_dev_del);
 
+int dibs_dev_set_state(struct dibs_dev *dibs, bool up,
+		       struct netlink_ext_ack *extack)
+{
+	struct dibs_event event = {
+		.type = DIBS_DEV_EVENT,
+		.subtype = DIBS_DEV_DISABLED,
+	};
+
+	mutex_lock(&dibs_devs_lock);
+	if (dibs->up == up || list_empty(&dibs->list)) {
+		mutex_unlock(&dibs_devs_lock);
+		return 0;
+	}
+	WRITE_ONCE(dibs->up, up);
+	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_CHANGE_NTF);
+	mutex_unlock(&dibs_devs_lock);
+
+	if (!up) {
+		uuid_copy(&event.gid, &dibs->gid);
+		event.time = ktime_get_real_ns();
+		dibs_dev_event(dibs, &event);
+	}
+	if (dibs->soft_type && dibs->soft_type->state_changed)
+		dibs->soft_type->state_changed(dibs);
+	return 0;
+}
+
+/* Move @dibs to @net; listeners of the old one see it go. */
+static void dibs_dev_move_net(struct dibs_dev *dibs, struct net *net)
+{
+	lockdep_assert_held(&dibs_devs_lock);
+	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_DEL_NTF);
+	write_pnet(&dibs->net, net);
+	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_ADD_NTF);
+}
+
+int dibs_dev_set_net(struct dibs_dev *dibs, struct net *net,
+		     struct netlink_ext_ack *extack)
+{
+	mutex_lock(&dibs_devs_lock);
+	if (!list_empty(&dibs->list) && !net_eq(dibs_dev_net(dibs), net))
+		dibs_dev_move_net(dibs, net);
+	mutex_unlock(&dibs_devs_lock);
+	return 0;
+}
+
+/*
+ * A namespace that goes away gives its devices back to init_net, as
+ * physical network devices do: the device is the fabric's, not the
+ * namespace's. Clients keep their DMBs across the move.
+ */
+static void __net_exit dibs_net_exit(struct net *net)
+{
+	struct dibs_dev *dibs;
+
+	mutex_lock(&dibs_devs_lock);
+	list_for_each_entry(dibs, &dibs_devs, list)
+		if (net_eq(dibs_dev_net(dibs), net))
+			dibs_dev_move_net(dibs, &init_net);
+	mutex_unlock(&dibs_devs_lock);
+}
+
+static struct pernet_operations dibs_net_ops = {
+	.exit = dibs_net_exit,
+};
+
 static int __init dibs_init(void)
 {
-	return class_register(&dibs_class);
+	int ret;
+
+	ret = class_register(&dibs_class);
+	if (ret)
+		return ret;
+	ret = dibs_ops_init();
+	if (ret)
+		goto err_class;
+	ret = register_pernet_subsys(&dibs_net_ops);
+	if (ret)
+		goto err_ops;
+	ret = dibs_uclient_init();
+	if (ret)
+		goto err_pernet;
+	ret = dibs_nl_init();
+	if (ret)
+		goto err_uclient;
+	return 0;
+
+err_uclient:
+	dibs_uclient_exit();
+err_pernet:
+	unregister_pernet_subsys(&dibs_net_ops);
+err_ops:
+	dibs_ops_exit();
+err_class:
+	class_unregister(&dibs_class);
+	return ret;
 }
 
 static void __exit dibs_exit(void)
 {
 	/* Drivers and clients hold references to this module: none left. */
+	dibs_nl_exit();
+	dibs_uclient_exit();
+	unregister_pernet_subsys(&dibs_net_ops);
 	dibs_soft_exit();
+	dibs_ops_exit();
 	class_unregister(&dibs_class);
-	ida_destroy(&dibs_index_ida);
+	xa_destroy(&dibs_dev_xa);
 }
 
 module_init(dibs_init);

@@ -13,15 +13,20 @@
 
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <uapi/linux/dibs.h>
 
 #include "dibs_core.h"
 
 /* DMBs each client slot owns, on all devices together */
 static atomic_t dibs_client_dmbs[MAX_DIBS_CLIENTS];
 
+/* Every DMB of every device, by (scope, token) */
+static struct rhashtable dibs_dmb_table;
+static struct kmem_cache *dibs_dmb_rec_cache;
+
 static const struct rhashtable_params dibs_dmb_params = {
-	.key_len = sizeof(u64),
-	.key_offset = offsetof(struct dibs_dmb_rec, token),
+	.key_len = offsetofend(struct dibs_dmb_key, scope),
+	.key_offset = offsetof(struct dibs_dmb_rec, key),
 	.head_offset = offsetof(struct dibs_dmb_rec, node),
 	.automatic_shrinking = true,
 };
@@ -31,10 +36,126 @@ int dibs_client_dmb_count(u8 client_id)
 	return atomic_read(&dibs_client_dmbs[client_id]);
 }
 
+/* DMBs @client_id owns on @dibs. Walks the device's records. */
+int dibs_client_dev_dmb_count(u8 client_id, struct dibs_dev *dibs)
+{
+	struct dibs_dmb_rec *rec;
+	unsigned long id;
+	int n = 0;
+
+	rcu_read_lock();
+	xa_for_each(&dibs->dmbs, id, rec)
+		n += rec->client_id == client_id;
+	rcu_read_unlock();
+	return n;
+}
+
+u32 dibs_dev_scope(struct dibs_dev *dibs)
+{
+	u16 fabric = dibs->drv_ops->get_fabric_id(dibs);
+
+	/* Loopback tokens are per device: keep them apart by index. */
+	if (fabric == DIBS_LOOPBACK_FABRIC)
+		return BIT(16) | dibs->index;
+	return fabric;
+}
+
+static struct dibs_dmb_rec *dibs_dmb_rec_lookup(u32 scope, u64 token)
+{
+	struct dibs_dmb_key key = { .token = token, .scope = scope };
+
+	return rhashtable_lookup(&dibs_dmb_table, &key, dibs_dmb_params);
+}
+
+/*
+ * The record of DMB @token on @dibs, or NULL. Caller holds rcu_read_lock()
+ * or otherwise keeps the DMB from going away.
+ */
+struct dibs_dmb_rec *dibs_dmb_rec_find(struct dibs_dev *dibs, u64 token)
+{
+	struct dibs_dmb_rec *rec;
+
+	rec = dibs_dmb_rec_lookup(dibs_dev_scope(dibs), token);
+	return rec && rec->dibs == dibs ? rec : NULL;
+}
+
 static bool dibs_client_is_registered(struct dibs_client *client)
 {
 	return client && client->id < MAX_DIBS_CLIENTS &&
 	       dibs_client_by_id(client->id) == client;
+}
+
+static struct dibs_dmb_rec *dibs_dmb_rec_new(struct dibs_dev *dibs,
+					     const struct dibs_dmb *dmb,
+					     struct dibs_client *client)
+{
+	struct dibs_dmb_rec *rec;
+
+	rec = kmem_cache_zalloc(dibs_dmb_rec_cache, GFP_KERNEL);
+	if (!rec)
+		return NULL;
+	rec->key.token = dmb->dmb_tok;
+	rec->key.scope = dibs_dev_scope(dibs);
+	rec->client_id = client->id;
+	rec->len = dmb->dmb_len;
+	rec->idx = dmb->idx;
+	rec->dibs = dibs;
+	rec->cpu_addr = dmb->cpu_addr;
+	rec->dma_addr = dmb->dma_addr;
+	uuid_copy(&rec->rgid, &dmb->rgid);
+	return rec;
+}
+
+static int dibs_dmb_rec_link(struct dibs_dev *dibs, struct dibs_dmb_rec *rec)
+{
+	int ret;
+
+	ret = xa_alloc_bh(&dibs->dmbs, &rec->id, rec, xa_limit_32b,
+			  GFP_KERNEL);
+	if (ret)
+		return ret;
+	ret = rhashtable_lookup_insert_fast(&dibs_dmb_table, &rec->node,
+					    dibs_dmb_params);
+	if (ret) {
+		xa_erase_bh(&dibs->dmbs, rec->id);
+		/* A driver that hands out a token twice is broken. */
+		return ret == -EEXIST ? -EIO : ret;
+	}
+	atomic_inc(&dibs_client_dmbs[rec->client_id]);
+	atomic_inc(&dibs->dmb_count);
+	atomic64_inc(&dibs->stats.dmbs_registered);
+	return 0;
+}
+
+/*
+ * Take the record out of both tables. Of racing callers exactly one
+ * succeeds and must free it; the caller holds rcu_read_lock().
+ */
+static bool dibs_dmb_rec_unlink(struct dibs_dmb_rec *rec)
+{
+	if (rhashtable_remove_fast(&dibs_dmb_table, &rec->node,
+				   dibs_dmb_params))
+		return false;
+	xa_erase_bh(&rec->dibs->dmbs, rec->id);
+	return true;
+}
+
+static void dibs_dmb_rec_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(dibs_dmb_rec_cache,
+			container_of(head, struct dibs_dmb_rec, rcu));
+}
+
+static void dibs_dmb_rec_free(struct dibs_dmb_rec *rec)
+{
+	struct dibs_dev *dibs = rec->dibs;
+
+	atomic_dec(&dibs_client_dmbs[rec->client_id]);
+	atomic_dec(&dibs->dmb_count);
+	atomic64_inc(&dibs->stats.dmbs_unregistered);
+	dibs_nl_notify_dmb(rec, DIBS_CMD_DMB_DEL_NTF);
+	/* call_rcu, not kfree_rcu: rcu_barrier() at exit must cover it */
+	call_rcu(&rec->rcu, dibs_dmb_rec_free_rcu);
 }
 
 static int dibs_core_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
@@ -45,87 +166,49 @@ static int dibs_core_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 
 	if (!dibs_client_is_registered(client))
 		return -EINVAL;
-
-	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
-	if (!rec)
-		return -ENOMEM;
+	if (!READ_ONCE(dibs->up))
+		return -ENETDOWN;
 
 	ret = dibs->drv_ops->register_dmb(dibs, dmb, client);
-	if (ret) {
-		kfree(rec);
+	if (ret)
 		return ret;
-	}
 
-	rec->token = dmb->dmb_tok;
-	rec->client_id = client->id;
-	rec->len = dmb->dmb_len;
-	rec->idx = dmb->idx;
-	rec->cpu_addr = dmb->cpu_addr;
-	rec->dma_addr = dmb->dma_addr;
-	uuid_copy(&rec->rgid, &dmb->rgid);
-
-	spin_lock_bh(&dibs->dmbs_lock);
-	ret = rhashtable_lookup_insert_fast(&dibs->dmbs, &rec->node,
-					    dibs_dmb_params);
-	if (!ret)
-		list_add_tail(&rec->list, &dibs->dmb_list);
-	spin_unlock_bh(&dibs->dmbs_lock);
+	rec = dibs_dmb_rec_new(dibs, dmb, client);
+	ret = rec ? dibs_dmb_rec_link(dibs, rec) : -ENOMEM;
 	if (ret) {
-		/* A driver that hands out a token twice is broken: undo. */
 		dev_err(&dibs->dev, "cannot track DMB 0x%016llx: %d\n",
 			dmb->dmb_tok, ret);
+		if (rec)
+			kmem_cache_free(dibs_dmb_rec_cache, rec);
 		dibs->drv_ops->unregister_dmb(dibs, dmb);
-		kfree(rec);
-		return ret == -EEXIST ? -EIO : ret;
+		return ret;
 	}
-
-	atomic_inc(&dibs_client_dmbs[client->id]);
-	atomic_inc(&dibs->dmb_count);
-	atomic64_inc(&dibs->stats.dmbs_registered);
+	dibs_nl_notify_dmb(rec, DIBS_CMD_DMB_ADD_NTF);
 	return 0;
-}
-
-/* Take the record of @token out of the tables; NULL if there is none. */
-static struct dibs_dmb_rec *dibs_rec_unlink(struct dibs_dev *dibs, u64 token)
-{
-	struct dibs_dmb_rec *rec;
-
-	spin_lock_bh(&dibs->dmbs_lock);
-	rec = rhashtable_lookup_fast(&dibs->dmbs, &token, dibs_dmb_params);
-	if (rec) {
-		rhashtable_remove_fast(&dibs->dmbs, &rec->node,
-				       dibs_dmb_params);
-		list_del(&rec->list);
-	}
-	spin_unlock_bh(&dibs->dmbs_lock);
-	return rec;
-}
-
-static void dibs_dmb_rec_free(struct dibs_dev *dibs, struct dibs_dmb_rec *rec)
-{
-	atomic_dec(&dibs_client_dmbs[rec->client_id]);
-	atomic_dec(&dibs->dmb_count);
-	atomic64_inc(&dibs->stats.dmbs_unregistered);
-	kfree_rcu(rec, rcu);
 }
 
 static int dibs_core_unregister_dmb(struct dibs_dev *dibs,
 				    struct dibs_dmb *dmb)
 {
 	struct dibs_dmb_rec *rec;
+	bool mine = false;
 	int ret;
 
 	/*
 	 * The driver decides first: it refuses tokens it does not know, so
-	 * a second unregister of one DMB never reaches the record twice.
+	 * a repeated unregister of one DMB fails there.
 	 */
 	ret = dibs->drv_ops->unregister_dmb(dibs, dmb);
 	if (ret)
 		return ret;
 
-	rec = dibs_rec_unlink(dibs, dmb->dmb_tok);
+	rcu_read_lock();
+	rec = dibs_dmb_rec_find(dibs, dmb->dmb_tok);
 	if (rec)
-		dibs_dmb_rec_free(dibs, rec);
+		mine = dibs_dmb_rec_unlink(rec);
+	rcu_read_unlock();
+	if (mine)
+		dibs_dmb_rec_free(rec);
 	return 0;
 }
 
@@ -133,34 +216,42 @@ static int dibs_core_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 			       unsigned int idx, bool sf, unsigned int offset,
 			       void *data, unsigned int size)
 {
+	struct dibs_dmb_rec *rec;
 	int ret;
 
-	ret = dibs->drv_ops->move_data(dibs, dmb_tok, idx, sf, offset, data,
-				       size);
+	if (!READ_ONCE(dibs->up))
+		ret = -ENETDOWN;
+	else
+		ret = dibs->drv_ops->move_data(dibs, dmb_tok, idx, sf, offset,
+					       data, size);
 	if (ret) {
 		atomic64_inc(&dibs->stats.move_errors);
-		return ret;
+	} else {
+		atomic64_inc(&dibs->stats.moves);
+		atomic64_add(size, &dibs->stats.move_bytes);
+		if (sf)
+			atomic64_inc(&dibs->stats.signals);
 	}
-	atomic64_inc(&dibs->stats.moves);
-	atomic64_add(size, &dibs->stats.move_bytes);
-	if (sf)
-		atomic64_inc(&dibs->stats.signals);
-	return 0;
+
+	/* The target DMB's own counters, found in the writer's scope. */
+	rcu_read_lock();
+	rec = dibs_dmb_rec_lookup(dibs_dev_scope(dibs), dmb_tok);
+	if (rec && !ret) {
+		atomic64_inc(&rec->writes);
+		atomic64_add(size, &rec->write_bytes);
+		if (sf)
+			atomic64_inc(&rec->signals);
+	} else if (rec && ret == -EACCES) {
+		atomic64_inc(&rec->refused);
+	}
+	rcu_read_unlock();
+	return ret;
 }
 
-/* Set up the per-device DMB table; undone by dibs_ops_destroy_dev(). */
-int dibs_ops_init_dev(struct dibs_dev *dibs)
+void dibs_ops_init_dev(struct dibs_dev *dibs)
 {
-	spin_lock_init(&dibs->dmbs_lock);
-	INIT_LIST_HEAD(&dibs->dmb_list);
+	xa_init_flags(&dibs->dmbs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_BH);
 	atomic_set(&dibs->dmb_count, 0);
-	return rhashtable_init(&dibs->dmbs, &dibs_dmb_params);
-}
-
-void dibs_ops_destroy_dev(struct dibs_dev *dibs)
-{
-	/* Every record was released by dibs_dev_del() or never existed. */
-	rhashtable_destroy(&dibs->dmbs);
 }
 
 /* Put the core's table in front of the driver's (validated) ops. */
@@ -192,31 +283,49 @@ void dibs_ops_release_leftovers(struct dibs_dev *dibs)
 {
 	struct dibs_dmb_rec *rec;
 	struct dibs_dmb dmb;
+	unsigned long id;
+	bool mine;
 
-	for (;;) {
-		spin_lock_bh(&dibs->dmbs_lock);
-		rec = list_first_entry_or_null(&dibs->dmb_list,
-					       struct dibs_dmb_rec, list);
-		if (rec) {
-			rhashtable_remove_fast(&dibs->dmbs, &rec->node,
-					       dibs_dmb_params);
-			list_del(&rec->list);
-		}
-		spin_unlock_bh(&dibs->dmbs_lock);
-		if (!rec)
-			break;
+	xa_for_each(&dibs->dmbs, id, rec) {
+		rcu_read_lock();
+		mine = dibs_dmb_rec_unlink(rec);
+		rcu_read_unlock();
+		if (!mine)
+			continue;
 
 		dev_info(&dibs->dev,
 			 "releasing DMB 0x%016llx that client %u left behind\n",
-			 rec->token, rec->client_id);
+			 rec->key.token, rec->client_id);
 		memset(&dmb, 0, sizeof(dmb));
-		dmb.dmb_tok = rec->token;
+		dmb.dmb_tok = rec->key.token;
 		dmb.cpu_addr = rec->cpu_addr;
 		dmb.dma_addr = rec->dma_addr;
 		dmb.dmb_len = rec->len;
 		dmb.idx = rec->idx;
 		uuid_copy(&dmb.rgid, &rec->rgid);
 		dibs->drv_ops->unregister_dmb(dibs, &dmb);
-		dibs_dmb_rec_free(dibs, rec);
+		dibs_dmb_rec_free(rec);
 	}
+	xa_destroy(&dibs->dmbs);
+}
+
+int dibs_ops_init(void)
+{
+	int ret;
+
+	dibs_dmb_rec_cache = KMEM_CACHE(dibs_dmb_rec, 0);
+	if (!dibs_dmb_rec_cache)
+		return -ENOMEM;
+	ret = rhashtable_init(&dibs_dmb_table, &dibs_dmb_params);
+	if (ret)
+		kmem_cache_destroy(dibs_dmb_rec_cache);
+	return ret;
+}
+
+void dibs_ops_exit(void)
+{
+	/* Every device is gone, so every record was freed. */
+	rhashtable_destroy(&dibs_dmb_table);
+	rcu_barrier();		/* the last records' call_rcu() */
+	kmem_cache_destroy(dibs_dmb_rec_cache);
 }

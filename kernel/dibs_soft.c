@@ -48,18 +48,17 @@ EXPORT_SYMBOL_GPL(dibs_soft_type_register);
 /* The first device of @type still registered, with a reference, or NULL. */
 static struct dibs_dev *dibs_soft_first_dev(const struct dibs_soft_type *type)
 {
-	struct dibs_dev *dibs, *found = NULL;
+	unsigned long index = 0;
+	struct dibs_dev *dibs;
 
 	mutex_lock(&dibs_devs_lock);
-	list_for_each_entry(dibs, &dibs_devs, list) {
-		if (dibs->soft_type == type) {
-			found = dibs;
-			get_device(&found->dev);
+	for (; (dibs = dibs_dev_next(&index)); index++)
+		if (dibs->soft_type == type)
 			break;
-		}
-	}
+	if (dibs)
+		get_device(&dibs->dev);
 	mutex_unlock(&dibs_devs_lock);
-	return found;
+	return dibs;
 }
 
 /* Destroys every device of the type that is left, then forgets the type. */

@@ -20,7 +20,8 @@
 #include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/list.h>
-#include <linux/rhashtable-types.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uuid.h>
@@ -185,11 +186,11 @@ struct dibs_dev {
 	const struct dibs_dev_ops *drv_ops;	/* the driver's own ops */
 	struct dibs_dev_ops core_ops;		/* what ops points at */
 	const struct dibs_soft_type *soft_type;	/* NULL for hardware */
-	int index;				/* stable, never reused soon */
+	u32 index;				/* like ifindex, from 1 */
+	bool up;				/* state; down refuses I/O */
+	possible_net_t net;			/* the namespace it is in */
 	struct dibs_dev_stats stats;
-	spinlock_t dmbs_lock;			/* protects dmbs, dmb_list */
-	struct rhashtable dmbs;			/* core's DMB records by token */
-	struct list_head dmb_list;		/* the same records, in order */
+	struct xarray dmbs;			/* core's DMB records by id */
 	atomic_t dmb_count;
 };
 
@@ -228,6 +229,18 @@ void dibs_dev_del(struct dibs_dev *dibs);
 /* dibs extension: the device's type name, e.g. "loopback". */
 const char *dibs_dev_type_name(const struct dibs_dev *dibs);
 
+/* dibs extension: the network namespace the device belongs to. */
+static inline struct net *dibs_dev_net(const struct dibs_dev *dibs)
+{
+	return read_pnet(&dibs->net);
+}
+
+/*
+ * dibs extension: report a fabric event to every client of @dibs and to
+ * the control plane's "mgmt" group. Any context.
+ */
+void dibs_dev_event(struct dibs_dev *dibs, const struct dibs_event *event);
+
 /*
  * dibs extension: soft device types, created at run time (like
  * rtnl_link_ops). A driver registers its type at module init; the core
@@ -250,6 +263,8 @@ struct dibs_soft_type {
 				   struct netlink_ext_ack *extack);
 	/* dibs_dev_del() the device and drop the driver's reference. */
 	void (*destroy)(struct dibs_dev *dibs);
+	/* optional: the state changed (dev-set), e.g. to tell peers */
+	void (*state_changed)(struct dibs_dev *dibs);
 	struct list_head list;		/* core's */
 };
 

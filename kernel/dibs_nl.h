@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the "dibs" generic netlink family: the op
+ * handlers (dibs_nl_dev.c, dibs_nl_dmb.c) and the shared helpers of
+ * dibs_netlink.c.
+ */
+#ifndef _DIBS_NL_H
+#define _DIBS_NL_H
+
+#include <net/genetlink.h>
+#include <uapi/linux/dibs.h>
+
+#include "dibs_core.h"
+
+enum dibs_nl_mcgrp {
+	DIBS_NLGRP_MGMT,
+	DIBS_NLGRP_SIGNAL,
+};
+
+extern struct genl_family dibs_nl_family;
+
+/* Looks a device up in the caller's namespace; dibs_devs_lock held. */
+struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info, int index_attr,
+				    int name_attr);
+
+int dibs_nl_dev_fill(struct sk_buff *skb, struct dibs_dev *dibs,
+		     struct net *viewer, u32 portid, u32 seq, int flags,
+		     u8 cmd);
+int dibs_nl_dmb_fill(struct sk_buff *skb, struct dibs_dmb_rec *rec,
+		     u32 portid, u32 seq, int flags, u8 cmd);
+int dibs_nl_client_fill(struct sk_buff *skb, struct dibs_client *client,
+			struct net *viewer, u32 portid, u32 seq, int flags,
+			u8 cmd);
+
+int dibs_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_dev_del_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_remote_query_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_client_get_dumpit(struct sk_buff *skb,
+			      struct netlink_callback *cb);
+int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info);
+
+#endif /* _DIBS_NL_H */

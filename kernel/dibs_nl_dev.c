@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink ops on devices and clients: dev-get, dev-new, dev-del, dev-set,
+ * remote-query and client-get.
+ */
+#include <linux/capability.h>
+#include <linux/ctype.h>
+#include <net/net_namespace.h>
+
+#include <net/sock.h>
+
+#include "dibs_compat.h"
+#include "dibs_nl.h"
+
+static int dibs_nl_put_stats(struct sk_buff *skb, struct dibs_dev *dibs)
+{
+	const struct dibs_dev_stats *st = &dibs->stats;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, DIBS_A_DEV_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_MOVES,
+			      atomic64_read(&st->moves),
+			      DIBS_A_DEV_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_MOVE_BYTES,
+			      atomic64_read(&st->move_bytes),
+			      DIBS_A_DEV_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_SIGNALS,
+			      atomic64_read(&st->signals),
+			      DIBS_A_DEV_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_MOVE_ERRORS,
+			      atomic64_read(&st->move_errors),
+			      DIBS_A_DEV_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_DMBS_REGISTERED,
+			      atomic64_read(&st->dmbs_registered),
+			      DIBS_A_DEV_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_DMBS_UNREGISTERED,
+			      atomic64_read(&st->dmbs_unregistered),
+			      DIBS_A_DEV_STATS_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int dibs_nl_put_parent(struct sk_buff *skb, struct dibs_dev *dibs)
+{
+	struct device *parent = dibs->dev.parent;
+
+	if (!parent)
+		return 0;
+	if (parent->bus &&
+	    nla_put_string(skb, DIBS_A_DEV_PARENT_BUS, parent->bus->name))
+		return -EMSGSIZE;
+	return nla_put_string(skb, DIBS_A_DEV_PARENT_NAME, dev_name(parent));
+}
+
+/* The dev object of every reply and notification; @viewer is the reader's
+ * namespace (for NETNS_ID) or NULL.
+ */
+int dibs_nl_dev_fill(struct sk_buff *skb, struct dibs_dev *dibs,
+		     struct net *viewer, u32 portid, u32 seq, int flags,
+		     u8 cmd)
+{
+	const struct dibs_dev_ops *ops = dibs->ops;
+	bool mapped;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &dibs_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	mapped = ops->support_mmapped_rdmb && ops->support_mmapped_rdmb(dibs);
+	if (nla_put_u32(skb, DIBS_A_DEV_INDEX, dibs->index) ||
+	    nla_put_string(skb, DIBS_A_DEV_NAME, dev_name(&dibs->dev)) ||
+	    nla_put_string(skb, DIBS_A_DEV_TYPE, dibs_dev_type_name(dibs)) ||
+	    nla_put(skb, DIBS_A_DEV_GID, DIBS_GID_LEN, &dibs->gid) ||
+	    nla_put_u16(skb, DIBS_A_DEV_FABRIC_ID, ops->get_fabric_id(dibs)) ||
+	    nla_put_u32(skb, DIBS_A_DEV_STATE, READ_ONCE(dibs->up) ?
+			DIBS_DEV_STATE_UP : DIBS_DEV_STATE_DOWN) ||
+	    nla_put_u32(skb, DIBS_A_DEV_MAX_DMBS, ops->max_dmbs()) ||
+	    nla_put_u32(skb, DIBS_A_DEV_DMB_COUNT,
+			atomic_read(&dibs->dmb_count)) ||
+	    nla_put_u8(skb, DIBS_A_DEV_MAPPED_DMB, mapped) ||
+	    dibs_nl_put_parent(skb, dibs) ||
+	    dibs_nl_put_stats(skb, dibs))
+		goto err_cancel;
+	if (viewer && !net_eq(viewer, dibs_dev_net(dibs)) &&
+	    nla_put_s32(skb, DIBS_A_DEV_NETNS_ID,
+			peernet2id(viewer, dibs_dev_net(dibs))))
+		goto err_cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* Reply to a do-request with one dev object; dibs_devs_lock held. */
+static int dibs_nl_dev_reply(struct genl_info *info, struct dibs_dev *dibs,
+			     u8 cmd)
+{
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ret = dibs_nl_dev_fill(msg, dibs, genl_info_net(info),
+			       info->snd_portid, info->snd_seq, 0, cmd);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int dibs_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dibs_dev *dibs;
+	int ret;
+
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
+	ret = IS_ERR(dibs) ? PTR_ERR(dibs) :
+	      dibs_nl_dev_reply(info, dibs, DIBS_CMD_DEV_GET);
+	mutex_unlock(&dibs_devs_lock);
+	return ret;
+}
+
+/* cb->args[0]: the index to resume at. */
+int dibs_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	unsigned long index = cb->args[0];
+	struct dibs_dev *dibs;
+	int ret = 0;
+
+	mutex_lock(&dibs_devs_lock);
+	for (; (dibs = dibs_dev_next(&index)); index++) {
+		if (!net_eq(dibs_dev_net(dibs), net))
+			continue;
+		ret = dibs_nl_dev_fill(skb, dibs, net,
+				       NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				       DIBS_CMD_DEV_GET);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&dibs_devs_lock);
+	cb->args[0] = index;
+	/* A full skb ends this part of the dump; the next one resumes. */
+	return ret == -EMSGSIZE ? skb->len : ret;
+}
+
+/* Names become sysfs entries and shell words: keep them plain. */
+static bool dibs_nl_name_valid(const char *name)
+{
+	const char *p;
+
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (p = name; *p; p++)
+		if (!isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+			return false;
+	return true;
+}
+
+int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct dibs_soft_params params = {};
+	struct dibs_dev *dibs;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DEV_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DEV_TYPE))
+		return -EINVAL;
+	params.name = nla_data(tb[DIBS_A_DEV_NAME]);
+	if (!dibs_nl_name_valid(params.name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DEV_NAME],
+				    "device names use letters, digits, '_', '-' and '.'");
+		return -EINVAL;
+	}
+	if (tb[DIBS_A_DEV_FABRIC_ID]) {
+		params.has_fabric_id = true;
+		params.fabric_id = nla_get_u16(tb[DIBS_A_DEV_FABRIC_ID]);
+	}
+	if (tb[DIBS_A_DEV_GID]) {
+		params.has_gid = true;
+		memcpy(&params.gid, nla_data(tb[DIBS_A_DEV_GID]), DIBS_GID_LEN);
+		if (uuid_is_null(&params.gid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DEV_GID],
+					    "the gid must not be all zeros");
+			return -EINVAL;
+		}
+	}
+
+	dibs = dibs_soft_dev_new(nla_data(tb[DIBS_A_DEV_TYPE]), &params,
+				 info->extack);
+	if (IS_ERR(dibs)) {
+		ret = PTR_ERR(dibs);
+		if (ret == -EOPNOTSUPP)
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DEV_TYPE],
+					    "unknown device type (is its module loaded?)");
+		else if (ret == -EEXIST)
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DEV_NAME],
+					    "a dibs device of that name exists");
+		return ret;
+	}
+
+	mutex_lock(&dibs_devs_lock);
+	/* Made in init_net; it belongs where it was asked for. */
+	if (!list_empty(&dibs->list)) {
+		if (!net_eq(dibs_dev_net(dibs), genl_info_net(info))) {
+			mutex_unlock(&dibs_devs_lock);
+			dibs_dev_set_net(dibs, genl_info_net(info), NULL);
+			mutex_lock(&dibs_devs_lock);
+		}
+		ret = dibs_nl_dev_reply(info, dibs, DIBS_CMD_DEV_NEW);
+	} else {
+		ret = -ENODEV;	/* deleted meanwhile */
+	}
+	mutex_unlock(&dibs_devs_lock);
+	return ret;
+}
+
+int dibs_nl_dev_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dibs_dev *dibs;
+	int ret;
+
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
+	if (IS_ERR(dibs)) {
+		mutex_unlock(&dibs_devs_lock);
+		return PTR_ERR(dibs);
+	}
+	get_device(&dibs->dev);
+	mutex_unlock(&dibs_devs_lock);
+
+	ret = dibs_soft_dev_del(dibs);
+	if (ret == -EOPNOTSUPP)
+		NL_SET_ERR_MSG(info->extack,
+			       "only soft devices (loopback, sim) can be deleted");
+	put_device(&dibs->dev);
+	return ret;
+}
+
+static int dibs_nl_dev_set_netns(struct sk_buff *skb, struct genl_info *info,
+				 struct dibs_dev *dibs)
+{
+	struct nlattr **tb = info->attrs;
+	struct net *net;
+	int ret;
+
+	if (tb[DIBS_A_DEV_NETNS_PID] && tb[DIBS_A_DEV_NETNS_FD]) {
+		NL_SET_ERR_MSG(info->extack, "give a netns pid or fd, not both");
+		return -EINVAL;
+	}
+	if (tb[DIBS_A_DEV_NETNS_PID])
+		net = get_net_ns_by_pid(nla_get_u32(tb[DIBS_A_DEV_NETNS_PID]));
+	else
+		net = get_net_ns_by_fd(nla_get_u32(tb[DIBS_A_DEV_NETNS_FD]));
+	if (IS_ERR(net)) {
+		NL_SET_ERR_MSG(info->extack, "no such network namespace");
+		return PTR_ERR(net);
+	}
+	/* Like "ip link set netns": admin rights in the target as well. */
+	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "CAP_NET_ADMIN is needed in the target namespace");
+		ret = -EPERM;
+	} else {
+		ret = dibs_dev_set_net(dibs, net, info->extack);
+	}
+	put_net(net);
+	return ret;
+}
+
+int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct dibs_dev *dibs;
+	bool netns;
+	int ret = 0;
+
+	netns = tb[DIBS_A_DEV_NETNS_PID] || tb[DIBS_A_DEV_NETNS_FD];
+	if (!tb[DIBS_A_DEV_STATE] && !netns) {
+		NL_SET_ERR_MSG(info->extack, "nothing to set: give a state or a netns");
+		return -EINVAL;
+	}
+
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
+	if (IS_ERR(dibs)) {
+		mutex_unlock(&dibs_devs_lock);
+		return PTR_ERR(dibs);
+	}
+	get_device(&dibs->dev);
+	mutex_unlock(&dibs_devs_lock);
+
+	if (tb[DIBS_A_DEV_STATE])
+		ret = dibs_dev_set_state(dibs, nla_get_u32(tb[DIBS_A_DEV_STATE]) ==
+					 DIBS_DEV_STATE_UP, info->extack);
+	if (!ret && netns)
+		ret = dibs_nl_dev_set_netns(skb, info, dibs);
+	put_device(&dibs->dev);
+	return ret;
+}
+
+int dibs_nl_remote_query_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct dibs_dev *dibs;
+	struct sk_buff *msg;
+	uuid_t rgid;
+	void *hdr;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DEV_REMOTE_GID))
+		return -EINVAL;
+	memcpy(&rgid, nla_data(tb[DIBS_A_DEV_REMOTE_GID]), DIBS_GID_LEN);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
+	if (IS_ERR(dibs)) {
+		ret = PTR_ERR(dibs);
+		goto err_unlock;
+	}
+	hdr = genlmsg_put_reply(msg, info, &dibs_nl_family, 0,
+				DIBS_CMD_REMOTE_QUERY);
+	ret = -EMSGSIZE;
+	if (!hdr ||
+	    nla_put_u32(msg, DIBS_A_DEV_INDEX, dibs->index) ||
+	    nla_put_string(msg, DIBS_A_DEV_NAME, dev_name(&dibs->dev)) ||
+	    nla_put(msg, DIBS_A_DEV_REMOTE_GID, DIBS_GID_LEN, &rgid) ||
+	    nla_put_u8(msg, DIBS_A_DEV_REACHABLE,
+		       !dibs->ops->query_remote_gid(dibs, &rgid, 0, 0)))
+		goto err_unlock;
+	mutex_unlock(&dibs_devs_lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_unlock:
+	mutex_unlock(&dibs_devs_lock);
+	nlmsg_free(msg);
+	return ret;
+}
+
+/* dibs_devs_lock held: the per-device counts walk the device list. */
+int dibs_nl_client_fill(struct sk_buff *skb, struct dibs_client *client,
+			struct net *viewer, u32 portid, u32 seq, int flags,
+			u8 cmd)
+{
+	unsigned long index = 0;
+	struct dibs_dev *dibs;
+	struct nlattr *nest;
+	void *hdr;
+	int n;
+
+	hdr = genlmsg_put(skb, portid, seq, &dibs_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, DIBS_A_CLIENT_ID, client->id) ||
+	    nla_put_string(skb, DIBS_A_CLIENT_NAME, client->name) ||
+	    nla_put_u32(skb, DIBS_A_CLIENT_DMB_COUNT,
+			dibs_client_dmb_count(client->id)))
+		goto err_cancel;
+	for (; cmd == DIBS_CMD_CLIENT_GET && (dibs = dibs_dev_next(&index));
+	     index++) {
+		if (!net_eq(dibs_dev_net(dibs), viewer))
+			continue;
+		n = dibs_client_dev_dmb_count(client->id, dibs);
+		if (!n)
+			continue;
+		nest = nla_nest_start(skb, DIBS_A_CLIENT_DEV);
+		if (!nest ||
+		    nla_put_u32(skb, DIBS_A_CLIENT_DEV_INDEX, dibs->index) ||
+		    nla_put_u32(skb, DIBS_A_CLIENT_DEV_DMB_COUNT, n))
+			goto err_cancel;
+		nla_nest_end(skb, nest);
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* cb->args[0]: the client slot to resume at. */
+int dibs_nl_client_get_dumpit(struct sk_buff *skb,
+			      struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	struct dibs_client *client;
+	long slot = cb->args[0];
+	int ret = 0;
+
+	mutex_lock(&dibs_devs_lock);
+	mutex_lock(&dibs_clients_lock);
+	for (; slot < MAX_DIBS_CLIENTS; slot++) {
+		client = dibs_client_by_id(slot);
+		if (!client)
+			continue;
+		ret = dibs_nl_client_fill(skb, client, net,
+					  NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					  DIBS_CMD_CLIENT_GET);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&dibs_clients_lock);
+	mutex_unlock(&dibs_devs_lock);
+	cb->args[0] = slot;
+	return ret == -EMSGSIZE ? skb->len : ret;
+}

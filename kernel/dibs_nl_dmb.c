@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink ops on DMBs: dmb-get, dmb-grant, dmb-revoke, dmb-write and
+ * dmb-read. Every handler holds dibs_devs_lock while it uses a device, so
+ * the device cannot be deleted (and its driver state freed) under it.
+ */
+#include <linux/slab.h>
+
+#include <net/sock.h>
+
+#include "dibs_compat.h"
+#include "dibs_nl.h"
+
+static int dibs_nl_put_dmb_stats(struct sk_buff *skb, struct dibs_dmb_rec *rec)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, DIBS_A_DMB_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, DIBS_A_DMB_STATS_WRITES,
+			      atomic64_read(&rec->writes),
+			      DIBS_A_DMB_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DIBS_A_DMB_STATS_WRITE_BYTES,
+			      atomic64_read(&rec->write_bytes),
+			      DIBS_A_DMB_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DIBS_A_DMB_STATS_SIGNALS,
+			      atomic64_read(&rec->signals),
+			      DIBS_A_DMB_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DIBS_A_DMB_STATS_REFUSED,
+			      atomic64_read(&rec->refused),
+			      DIBS_A_DMB_STATS_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The dmb object; any context (notifications), never sleeps. */
+int dibs_nl_dmb_fill(struct sk_buff *skb, struct dibs_dmb_rec *rec,
+		     u32 portid, u32 seq, int flags, u8 cmd)
+{
+	struct dibs_client *client = dibs_client_by_id(rec->client_id);
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &dibs_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, DIBS_A_DMB_TOKEN, rec->key.token,
+			      DIBS_A_DMB_PAD) ||
+	    nla_put_u32(skb, DIBS_A_DMB_DEV_INDEX, rec->dibs->index) ||
+	    nla_put_string(skb, DIBS_A_DMB_DEV_NAME, dev_name(&rec->dibs->dev)) ||
+	    nla_put_u32(skb, DIBS_A_DMB_CLIENT_ID, rec->client_id) ||
+	    (client &&
+	     nla_put_string(skb, DIBS_A_DMB_CLIENT_NAME, client->name)) ||
+	    nla_put(skb, DIBS_A_DMB_RGID, DIBS_GID_LEN, &rec->rgid) ||
+	    nla_put_u32(skb, DIBS_A_DMB_LEN, rec->len) ||
+	    nla_put_u32(skb, DIBS_A_DMB_SBA_IDX, rec->idx) ||
+	    (dibs_uclient_owned(rec) && nla_put_flag(skb, DIBS_A_DMB_OWNED)) ||
+	    dibs_nl_put_dmb_stats(skb, rec)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int dibs_nl_dmb_reply(struct genl_info *info, struct dibs_dmb_rec *rec,
+			     u8 cmd)
+{
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ret = dibs_nl_dmb_fill(msg, rec, info->snd_portid, info->snd_seq, 0,
+			       cmd);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static struct dibs_dev *dibs_nl_dmb_dev(struct genl_info *info)
+{
+	return dibs_nl_dev_lookup(info, DIBS_A_DMB_DEV_INDEX,
+				  DIBS_A_DMB_DEV_NAME);
+}
+
+/* The DMB named by the TOKEN attribute on @dibs; NULL with an extack. */
+static struct dibs_dmb_rec *dibs_nl_dmb_rec(struct genl_info *info,
+					    struct dibs_dev *dibs)
+{
+	struct nlattr *attr = info->attrs[DIBS_A_DMB_TOKEN];
+	struct dibs_dmb_rec *rec;
+
+	rec = dibs_dmb_rec_find(dibs, nla_get_u64(attr));
+	if (!rec)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "no DMB with this token on the device");
+	return rec;
+}
+
+int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dibs_dmb_rec *rec;
+	struct dibs_dev *dibs;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN))
+		return -EINVAL;
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dmb_dev(info);
+	if (IS_ERR(dibs)) {
+		ret = PTR_ERR(dibs);
+		goto out;
+	}
+	/* RCU keeps a record that another client unregisters alive. */
+	rcu_read_lock();
+	rec = dibs_nl_dmb_rec(info, dibs);
+	if (rec) {
+		struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+
+		ret = msg ? dibs_nl_dmb_fill(msg, rec, info->snd_portid,
+					     info->snd_seq, 0,
+					     DIBS_CMD_DMB_GET) : -ENOMEM;
+		rcu_read_unlock();
+		if (!ret)
+			ret = genlmsg_reply(msg, info);
+		else if (msg)
+			nlmsg_free(msg);
+	} else {
+		rcu_read_unlock();
+		ret = -ENOENT;
+	}
+out:
+	mutex_unlock(&dibs_devs_lock);
+	return ret;
+}
+
+/* Dump filters, parsed once from the request into cb->args. */
+struct dibs_nl_dmb_dump_ctx {
+	unsigned long dev_index;	/* resume: device */
+	unsigned long rec_id;		/* resume: record id on it */
+	u32 only_dev;			/* 0: all devices */
+	bool filtered_dev;
+	int only_client;		/* -1: all clients */
+};
+
+static int dibs_nl_dmb_dump_filter(struct netlink_callback *cb,
+				   struct dibs_nl_dmb_dump_ctx *ctx)
+{
+	struct nlattr **tb = dibs_dump_attrs(cb);
+	struct dibs_client *client;
+	struct dibs_dev *dibs;
+	int i;
+
+	ctx->only_client = -1;
+	if (!tb)
+		return 0;
+	if (tb[DIBS_A_DMB_DEV_INDEX]) {
+		ctx->filtered_dev = true;
+		ctx->only_dev = nla_get_u32(tb[DIBS_A_DMB_DEV_INDEX]);
+	} else if (tb[DIBS_A_DMB_DEV_NAME]) {
+		ctx->filtered_dev = true;
+		dibs = dibs_dev_find_name(nla_data(tb[DIBS_A_DMB_DEV_NAME]));
+		if (!dibs) {
+			NL_SET_ERR_MSG(cb->extack, "no such dibs device");
+			return -ENODEV;
+		}
+		ctx->only_dev = dibs->index;
+	}
+	if (tb[DIBS_A_DMB_CLIENT_NAME]) {
+		for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
+			client = dibs_client_by_id(i);
+			if (client && !nla_strcmp(tb[DIBS_A_DMB_CLIENT_NAME],
+						  client->name))
+				break;
+		}
+		if (i == MAX_DIBS_CLIENTS) {
+			NL_SET_ERR_MSG(cb->extack, "no dibs client of that name");
+			return -ENOENT;
+		}
+		ctx->only_client = i;
+	}
+	return 0;
+}
+
+/*
+ * Resumable without rescans: each part of the dump starts at the device
+ * index and record id where the previous one stopped.
+ */
+int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dibs_nl_dmb_dump_ctx *ctx = (void *)cb->ctx;
+	struct net *net = sock_net(skb->sk);
+	struct dibs_dmb_rec *rec;
+	struct dibs_dev *dibs;
+	int ret = 0;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	mutex_lock(&dibs_devs_lock);
+	mutex_lock(&dibs_clients_lock);
+	if (!cb->args[5]) {
+		ret = dibs_nl_dmb_dump_filter(cb, ctx);
+		if (ret)
+			goto out;
+		cb->args[5] = 1;
+		if (ctx->filtered_dev)
+			ctx->dev_index = ctx->only_dev;
+	}
+	for (; (dibs = dibs_dev_next(&ctx->dev_index));
+	     ctx->dev_index++, ctx->rec_id = 0) {
+		if (ctx->filtered_dev && dibs->index != ctx->only_dev)
+			break;
+		if (!net_eq(dibs_dev_net(dibs), net))
+			continue;
+		rcu_read_lock();
+		for (; (rec = xa_find(&dibs->dmbs, &ctx->rec_id, ULONG_MAX,
+				      XA_PRESENT)); ctx->rec_id++) {
+			if (ctx->only_client >= 0 &&
+			    rec->client_id != ctx->only_client)
+				continue;
+			ret = dibs_nl_dmb_fill(skb, rec,
+					       NETLINK_CB(cb->skb).portid,
+					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					       DIBS_CMD_DMB_GET);
+			if (ret)
+				break;
+		}
+		rcu_read_unlock();
+		if (ret)
+			break;
+	}
+out:
+	mutex_unlock(&dibs_clients_lock);
+	mutex_unlock(&dibs_devs_lock);
+	return ret == -EMSGSIZE ? skb->len : ret;
+}
+
+int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct dibs_dmb_rec *rec;
+	struct dibs_dev *dibs;
+	uuid_t rgid;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_RGID) ||
+	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_LEN))
+		return -EINVAL;
+	memcpy(&rgid, nla_data(tb[DIBS_A_DMB_RGID]), DIBS_GID_LEN);
+
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dmb_dev(info);
+	if (IS_ERR(dibs)) {
+		ret = PTR_ERR(dibs);
+		goto out;
+	}
+	ret = dibs_uclient_grant(dibs, &rgid, nla_get_u32(tb[DIBS_A_DMB_LEN]),
+				 tb[DIBS_A_DMB_OWNED] ? info->snd_portid : 0,
+				 genl_info_net(info), &rec);
+	switch (ret) {
+	case 0:
+		ret = dibs_nl_dmb_reply(info, rec, DIBS_CMD_DMB_GRANT);
+		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG(info->extack, "the device has no free DMB slot");
+		break;
+	case -ENETDOWN:
+		NL_SET_ERR_MSG(info->extack, "the device is down");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_LEN],
+				    "the device refused this DMB length");
+		break;
+	}
+out:
+	mutex_unlock(&dibs_devs_lock);
+	return ret;
+}
+
+int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dibs_client *owner;
+	struct dibs_dmb_rec *rec;
+	struct dibs_dev *dibs;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN))
+		return -EINVAL;
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dmb_dev(info);
+	if (IS_ERR(dibs)) {
+		ret = PTR_ERR(dibs);
+		goto out;
+	}
+	rcu_read_lock();
+	rec = dibs_nl_dmb_rec(info, dibs);
+	owner = rec ? dibs_client_by_id(rec->client_id) : NULL;
+	if (!rec) {
+		ret = -ENOENT;
+	} else if (owner != &dibs_uclient) {
+		DIBS_SET_ERR_MSG_FMT(info->extack,
+				     "the DMB belongs to another dibs client",
+				     "the DMB belongs to dibs client \"%s\"",
+				     owner ? owner->name : "?");
+		ret = -EBUSY;
+	} else {
+		ret = 0;
+	}
+	rcu_read_unlock();
+	if (!ret)
+		ret = dibs_uclient_revoke(dibs, nla_get_u64(info->attrs[DIBS_A_DMB_TOKEN]));
+out:
+	mutex_unlock(&dibs_devs_lock);
+	return ret;
+}
+
+int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct dibs_dev *dibs;
+	u32 offset = 0, idx = 0;
+	bool signal = false;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN) ||
+	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_DATA))
+		return -EINVAL;
+	if (tb[DIBS_A_DMB_OFFSET])
+		offset = nla_get_u32(tb[DIBS_A_DMB_OFFSET]);
+	if (tb[DIBS_A_DMB_SIGNAL_IDX]) {
+		signal = true;
+		idx = nla_get_u32(tb[DIBS_A_DMB_SIGNAL_IDX]);
+	}
+
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dmb_dev(info);
+	if (IS_ERR(dibs)) {
+		ret = PTR_ERR(dibs);
+		goto out;
+	}
+	ret = dibs->ops->move_data(dibs, nla_get_u64(tb[DIBS_A_DMB_TOKEN]),
+				   idx, signal, offset,
+				   nla_data(tb[DIBS_A_DMB_DATA]),
+				   nla_len(tb[DIBS_A_DMB_DATA]));
+	switch (ret) {
+	case -ENOENT:
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_TOKEN],
+				    "no DMB with this token on the writer's fabric");
+		break;
+	case -EACCES:
+		NL_SET_ERR_MSG(info->extack,
+			       "the DMB is not granted to the writing device");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG(info->extack,
+			       "offset and length do not fit in the DMB");
+		break;
+	case -ENETDOWN:
+		NL_SET_ERR_MSG(info->extack, "the writing device is down");
+		break;
+	}
+out:
+	mutex_unlock(&dibs_devs_lock);
+	return ret;
+}
+
+int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct dibs_dev *dibs;
+	struct sk_buff *msg;
+	struct nlattr *data;
+	u32 offset = 0, len;
+	u64 token;
+	void *hdr;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN) ||
+	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_LEN))
+		return -EINVAL;
+	token = nla_get_u64(tb[DIBS_A_DMB_TOKEN]);
+	len = nla_get_u32(tb[DIBS_A_DMB_LEN]);
+	if (tb[DIBS_A_DMB_OFFSET])
+		offset = nla_get_u32(tb[DIBS_A_DMB_OFFSET]);
+
+	msg = genlmsg_new(nla_total_size(len) + NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &dibs_nl_family, 0,
+				DIBS_CMD_DMB_READ);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, DIBS_A_DMB_TOKEN, token, DIBS_A_DMB_PAD) ||
+	    nla_put_u32(msg, DIBS_A_DMB_OFFSET, offset)) {
+		ret = -EMSGSIZE;
+		goto err_free;
+	}
+	data = nla_reserve(msg, DIBS_A_DMB_DATA, len);
+	if (!data) {
+		ret = -EMSGSIZE;
+		goto err_free;
+	}
+
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dmb_dev(info);
+	if (IS_ERR(dibs))
+		ret = PTR_ERR(dibs);
+	else
+		ret = dibs_uclient_read(dibs, token, offset, len,
+					nla_data(data));
+	mutex_unlock(&dibs_devs_lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_TOKEN],
+				    "no DMB granted from userspace with this token on the device");
+	else if (ret == -EINVAL)
+		NL_SET_ERR_MSG(info->extack,
+			       "offset and length do not fit in the DMB");
+	if (ret)
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return ret;
+}
