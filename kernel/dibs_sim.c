@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dibs_sim: a simulated many-device fabric, the netdevsim of dibs.
+ *
+ * "dibsctl dev add NAME type sim fabric ID" creates a device on fabric ID.
+ * Devices of one fabric reach each other and nothing else; the fabric hands
+ * out tokens unique within it and lets only a DMB's remote gid write into
+ * it. Removing a device (or setting it down) raises a DIBS_DEV_DISABLED
+ * event at every peer that holds DMBs granted to it; those DMBs stay until
+ * their owner revokes them. debugfs knobs inject move_data() failures.
+ *
+ * Lifetimes: a DMB node is referenced by its owner until unregistered, by
+ * every mapping (attach_dmb), by a write in flight and by a queued signal;
+ * the last reference frees it. Nodes are found under RCU and stay in the
+ * fabric's token table until freed, so a mapped DMB can still be detached
+ * after its owner let go, and a token is never handed out twice meanwhile.
+ */
+#define pr_fmt(fmt) "dibs_sim: " fmt
+
+#include <linux/bits.h>
+#include <linux/debugfs.h>
+#include <linux/dibs.h>
+#include <linux/err.h>
+#include <linux/idr.h>
+#include <linux/llist.h>
+#include <linux/module.h>
+#include <linux/netlink.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/dibs.h>
+
+MODULE_DESCRIPTION("dibs simulated fabric devices");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("dibs-type-sim");
+
+#define DIBS_SIM_MAX_DMBS	BIT(17)
+#define DIBS_SIM_SIGNAL_BITS	16
+
+struct dibs_sim_dev;
+
+struct dibs_sim_fabric {
+	u16 id;
+	struct list_head list;		/* in dibs_sim_fabrics */
+	spinlock_t lock;		/* protects devs, each dev's nodes */
+	struct list_head devs;
+	struct rhashtable tokens;	/* every DMB node, by token */
+};
+
+struct dibs_sim_dmb {
+	struct rhash_head node;		/* in fabric->tokens */
+	u64 token;
+	void *cpu_addr;
+	u32 len;
+	u32 sba_idx;
+	uuid_t rgid;
+	struct dibs_sim_dev *owner;	/* NULL once its device is gone */
+	struct dibs_client *client;
+	struct list_head owner_list;	/* in owner->dmbs */
+	bool unregistered;
+	u32 attached;			/* mappings, under fabric->lock */
+	refcount_t refs;
+	atomic_t pending_mask;		/* signals not yet delivered */
+	struct llist_node signal_node;
+	struct rcu_head rcu;
+};
+
+struct dibs_sim_dev {
+	struct dibs_dev *dibs;
+	struct dibs_sim_fabric *fabric;
+	struct list_head fabric_list;	/* in fabric->devs */
+	struct list_head dmbs;		/* nodes it owns, fabric->lock */
+	struct ida sba_ida;
+	struct llist_head signals;	/* nodes with pending signals */
+	struct work_struct signal_work;
+	struct dentry *debugfs;
+	/* fault injection: fail the next fail_count moves with fail_errno */
+	atomic_t fail_count;
+	u32 fail_errno;
+};
+
+static const struct rhashtable_params dibs_sim_token_params = {
+	.key_len = sizeof(u64),
+	.key_offset = offsetof(struct dibs_sim_dmb, token),
+	.head_offset = offsetof(struct dibs_sim_dmb, node),
+	.automatic_shrinking = true,
+};
+
+/* Protects dibs_sim_fabrics and the device membership of each fabric. */
+static DEFINE_MUTEX(dibs_sim_lock);
+static LIST_HEAD(dibs_sim_fabrics);
+static struct dentry *dibs_sim_debugfs;
+static struct dibs_soft_type dibs_sim_type;
+
+static struct dibs_sim_dev *to_sim(struct dibs_dev *dibs)
+{
+	return dibs->drv_priv;
+}
+
+static void dibs_sim_dmb_free_rcu(struct rcu_head *head)
+{
+	struct dibs_sim_dmb *dmb = container_of(head, struct dibs_sim_dmb, rcu);
+
+	kvfree(dmb->cpu_addr);
+	kfree(dmb);
+}
+
+static void dibs_sim_dmb_put(struct dibs_sim_fabric *fabric,
+			     struct dibs_sim_dmb *dmb)
+{
+	if (!refcount_dec_and_test(&dmb->refs))
+		return;
+	rhashtable_remove_fast(&fabric->tokens, &dmb->node,
+			       dibs_sim_token_params);
+	call_rcu(&dmb->rcu, dibs_sim_dmb_free_rcu);
+}
+
+/* A live (registered) DMB of the fabric, with a reference; or NULL. */
+static struct dibs_sim_dmb *dibs_sim_dmb_get(struct dibs_sim_fabric *fabric,
+					     u64 token)
+{
+	struct dibs_sim_dmb *dmb;
+
+	rcu_read_lock();
+	dmb = rhashtable_lookup(&fabric->tokens, &token, dibs_sim_token_params);
+	if (dmb && (READ_ONCE(dmb->unregistered) ||
+		    !refcount_inc_not_zero(&dmb->refs)))
+		dmb = NULL;
+	rcu_read_unlock();
+	return dmb;
+}
+
+static u16 dibs_sim_get_fabric_id(struct dibs_dev *dibs)
+{
+	return to_sim(dibs)->fabric->id;
+}
+
+static int dibs_sim_query_remote_gid(struct dibs_dev *dibs, const uuid_t *rgid,
+				     u32 vid_valid, u32 vid)
+{
+	struct dibs_sim_fabric *fabric = to_sim(dibs)->fabric;
+	struct dibs_sim_dev *peer;
+	int ret = -ENETUNREACH;
+
+	spin_lock_bh(&fabric->lock);
+	list_for_each_entry(peer, &fabric->devs, fabric_list) {
+		if (uuid_equal(&peer->dibs->gid, rgid) &&
+		    READ_ONCE(peer->dibs->up)) {
+			ret = 0;
+			break;
+		}
+	}
+	spin_unlock_bh(&fabric->lock);
+	return ret;
+}
+
+static int dibs_sim_max_dmbs(void)
+{
+	return DIBS_SIM_MAX_DMBS;
+}
+
+static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
+				 struct dibs_client *client)
+{
+	struct dibs_sim_dev *sdev = to_sim(dibs);
+	struct dibs_sim_fabric *fabric = sdev->fabric;
+	struct dibs_sim_dmb *dmb;
+	int idx, ret;
+
+	if (!req->dmb_len || req->dmb_len > DIBS_DMB_LEN_MAX)
+		return -EINVAL;
+	if (req->idx)
+		idx = ida_alloc_range(&sdev->sba_ida, req->idx, req->idx,
+				      GFP_KERNEL);
+	else
+		idx = ida_alloc_max(&sdev->sba_ida, DIBS_SIM_MAX_DMBS - 1,
+				    GFP_KERNEL);
+	if (idx < 0)
+		return idx == -ENOSPC && req->idx ? -EINVAL : idx;
+
+	ret = -ENOMEM;
+	dmb = kzalloc(sizeof(*dmb), GFP_KERNEL | __GFP_NOWARN);
+	if (!dmb)
+		goto err_ida;
+	dmb->cpu_addr = kvzalloc(req->dmb_len, GFP_KERNEL | __GFP_NOWARN);
+	if (!dmb->cpu_addr)
+		goto err_free;
+	dmb->len = req->dmb_len;
+	dmb->sba_idx = idx;
+	dmb->owner = sdev;
+	dmb->client = client;
+	uuid_copy(&dmb->rgid, &req->rgid);
+	refcount_set(&dmb->refs, 1);
+
+	/* The fabric hands out tokens: random, non-zero, unique in it. */
+	spin_lock_bh(&fabric->lock);
+	do {
+		dmb->token = get_random_u64();
+		ret = dmb->token ? rhashtable_lookup_insert_fast(&fabric->tokens,
+			&dmb->node, dibs_sim_token_params) : -EEXIST;
+	} while (ret == -EEXIST);
+	if (!ret)
+		list_add_tail(&dmb->owner_list, &sdev->dmbs);
+	spin_unlock_bh(&fabric->lock);
+	if (ret)
+		goto err_buf;
+
+	req->dmb_tok = dmb->token;
+	req->idx = idx;
+	req->cpu_addr = dmb->cpu_addr;
+	req->dma_addr = 0;
+	return 0;
+
+err_buf:
+	kvfree(dmb->cpu_addr);
+err_free:
+	kfree(dmb);
+err_ida:
+	ida_free(&sdev->sba_ida, idx);
+	return ret;
+}
+
+static int dibs_sim_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *req)
+{
+	struct dibs_sim_dev *sdev = to_sim(dibs);
+	struct dibs_sim_fabric *fabric = sdev->fabric;
+	struct dibs_sim_dmb *dmb;
+
+	spin_lock_bh(&fabric->lock);
+	dmb = rhashtable_lookup_fast(&fabric->tokens, &req->dmb_tok,
+				     dibs_sim_token_params);
+	if (!dmb || dmb->owner != sdev || dmb->unregistered) {
+		spin_unlock_bh(&fabric->lock);
+		return -ENOENT;
+	}
+	WRITE_ONCE(dmb->unregistered, true);
+	list_del(&dmb->owner_list);
+	dmb->owner = NULL;
+	spin_unlock_bh(&fabric->lock);
+
+	ida_free(&sdev->sba_ida, dmb->sba_idx);
+	dibs_sim_dmb_put(fabric, dmb);
+	return 0;
+}
+
+/* Deliver coalesced signals: the owner's handle_irq() with BHs off. */
+static void dibs_sim_signal_work_fn(struct work_struct *work)
+{
+	struct dibs_sim_dev *sdev = container_of(work, struct dibs_sim_dev,
+						 signal_work);
+	struct dibs_sim_dmb *dmb, *tmp;
+	struct llist_node *list;
+	u16 mask;
+
+	list = llist_reverse_order(llist_del_all(&sdev->signals));
+	llist_for_each_entry_safe(dmb, tmp, list, signal_node) {
+		mask = atomic_xchg(&dmb->pending_mask, 0);
+		/*
+		 * An owner that unregistered the DMB may be unregistering as
+		 * a client too: the core waits for RCU readers before the
+		 * client is gone, so check and call inside one.
+		 */
+		rcu_read_lock();
+		if (!READ_ONCE(dmb->unregistered) && dmb->client->ops->handle_irq) {
+			local_bh_disable();
+			dmb->client->ops->handle_irq(sdev->dibs, dmb->sba_idx,
+						     mask);
+			local_bh_enable();
+		}
+		rcu_read_unlock();
+		dibs_sim_dmb_put(sdev->fabric, dmb);
+	}
+}
+
+static int dibs_sim_move_data(struct dibs_dev *dibs, u64 dmb_tok,
+			      unsigned int idx, bool sf, unsigned int offset,
+			      void *data, unsigned int size)
+{
+	struct dibs_sim_dev *sdev = to_sim(dibs);
+	struct dibs_sim_dmb *dmb;
+	struct dibs_sim_dev *owner;
+	unsigned int end;
+	int ret = 0;
+
+	if (sf && idx >= DIBS_SIGNAL_IDX_MAX + 1)
+		return -EINVAL;
+	if (atomic_add_unless(&sdev->fail_count, -1, 0))
+		return -(int)READ_ONCE(sdev->fail_errno);
+
+	dmb = dibs_sim_dmb_get(sdev->fabric, dmb_tok);
+	if (!dmb)
+		return -ENOENT;
+	/* The fabric lets only the granted remote device write. */
+	if (!uuid_equal(&dmb->rgid, &dibs->gid))
+		ret = -EACCES;
+	else if (check_add_overflow(offset, size, &end) || end > dmb->len)
+		ret = -EINVAL;
+	if (ret)
+		goto out;
+
+	memcpy(dmb->cpu_addr + offset, data, size);
+	if (!sf)
+		goto out;
+	/* Coalesced while pending: only the first bit queues a delivery. */
+	spin_lock_bh(&sdev->fabric->lock);
+	owner = dmb->owner;
+	if (owner && !atomic_fetch_or(BIT(idx), &dmb->pending_mask)) {
+		refcount_inc(&dmb->refs);
+		llist_add(&dmb->signal_node, &owner->signals);
+		schedule_work(&owner->signal_work);
+	}
+	spin_unlock_bh(&sdev->fabric->lock);
+out:
+	dibs_sim_dmb_put(sdev->fabric, dmb);
+	return ret;
+}
+
+static int dibs_sim_support_mmapped_rdmb(struct dibs_dev *dibs)
+{
+	return 1;
+}
+
+static int dibs_sim_attach_dmb(struct dibs_dev *dibs, struct dibs_dmb *req)
+{
+	struct dibs_sim_fabric *fabric = to_sim(dibs)->fabric;
+	struct dibs_sim_dmb *dmb;
+
+	dmb = dibs_sim_dmb_get(fabric, req->dmb_tok);
+	if (!dmb)
+		return -ENOENT;
+	if (!uuid_equal(&dmb->rgid, &dibs->gid)) {
+		dibs_sim_dmb_put(fabric, dmb);
+		return -EACCES;
+	}
+	/* The reference taken above is the mapping's. */
+	spin_lock_bh(&fabric->lock);
+	dmb->attached++;
+	spin_unlock_bh(&fabric->lock);
+	req->cpu_addr = dmb->cpu_addr;
+	req->dma_addr = 0;
+	req->dmb_len = dmb->len;
+	req->idx = dmb->sba_idx;
+	uuid_copy(&req->rgid, &dmb->rgid);
+	return 0;
+}
+
+static int dibs_sim_detach_dmb(struct dibs_dev *dibs, u64 token)
+{
+	struct dibs_sim_fabric *fabric = to_sim(dibs)->fabric;
+	struct dibs_sim_dmb *dmb;
+
+	spin_lock_bh(&fabric->lock);
+	dmb = rhashtable_lookup_fast(&fabric->tokens, &token,
+				     dibs_sim_token_params);
+	if (!dmb || !dmb->attached || !uuid_equal(&dmb->rgid, &dibs->gid)) {
+		spin_unlock_bh(&fabric->lock);
+		return -ENOENT;
+	}
+	dmb->attached--;
+	spin_unlock_bh(&fabric->lock);
+	dibs_sim_dmb_put(fabric, dmb);
+	return 0;
+}
+
+static const struct dibs_dev_ops dibs_sim_ops = {
+	.get_fabric_id = dibs_sim_get_fabric_id,
+	.query_remote_gid = dibs_sim_query_remote_gid,
+	.max_dmbs = dibs_sim_max_dmbs,
+	.register_dmb = dibs_sim_register_dmb,
+	.unregister_dmb = dibs_sim_unregister_dmb,
+	.move_data = dibs_sim_move_data,
+	.support_mmapped_rdmb = dibs_sim_support_mmapped_rdmb,
+	.attach_dmb = dibs_sim_attach_dmb,
+	.detach_dmb = dibs_sim_detach_dmb,
+};
+
+/*
+ * Tell every peer that holds DMBs granted to @gone that it went away;
+ * dibs_sim_lock held, so the fabric's membership is stable.
+ */
+static void dibs_sim_tell_peers(struct dibs_sim_dev *gone)
+{
+	struct dibs_sim_fabric *fabric = gone->fabric;
+	struct dibs_event event = {
+		.type = DIBS_DEV_EVENT,
+		.subtype = DIBS_DEV_DISABLED,
+	};
+	struct dibs_sim_dev *peer;
+	struct dibs_sim_dmb *dmb;
+	bool holds;
+
+	uuid_copy(&event.gid, &gone->dibs->gid);
+	event.time = ktime_get_real_ns();
+	lockdep_assert_held(&dibs_sim_lock);
+	list_for_each_entry(peer, &fabric->devs, fabric_list) {
+		if (peer == gone)
+			continue;
+		holds = false;
+		spin_lock_bh(&fabric->lock);
+		list_for_each_entry(dmb, &peer->dmbs, owner_list) {
+			if (uuid_equal(&dmb->rgid, &gone->dibs->gid)) {
+				holds = true;
+				break;
+			}
+		}
+		spin_unlock_bh(&fabric->lock);
+		if (holds)
+			dibs_dev_event(peer->dibs, &event);
+	}
+}
+
+static void dibs_sim_state_changed(struct dibs_dev *dibs)
+{
+	if (READ_ONCE(dibs->up))
+		return;
+	mutex_lock(&dibs_sim_lock);
+	dibs_sim_tell_peers(to_sim(dibs));
+	mutex_unlock(&dibs_sim_lock);
+}
+
+/* Find or make fabric @id; dibs_sim_lock held. */
+static struct dibs_sim_fabric *dibs_sim_fabric_get(u16 id)
+{
+	struct dibs_sim_fabric *fabric;
+
+	list_for_each_entry(fabric, &dibs_sim_fabrics, list)
+		if (fabric->id == id)
+			return fabric;
+	fabric = kzalloc(sizeof(*fabric), GFP_KERNEL);
+	if (!fabric)
+		return NULL;
+	if (rhashtable_init(&fabric->tokens, &dibs_sim_token_params)) {
+		kfree(fabric);
+		return NULL;
+	}
+	fabric->id = id;
+	spin_lock_init(&fabric->lock);
+	INIT_LIST_HEAD(&fabric->devs);
+	list_add_tail(&fabric->list, &dibs_sim_fabrics);
+	return fabric;
+}
+
+/* Free an empty fabric; dibs_sim_lock held. */
+static void dibs_sim_fabric_put(struct dibs_sim_fabric *fabric)
+{
+	if (!list_empty(&fabric->devs))
+		return;
+	list_del(&fabric->list);
+	rcu_barrier();		/* every node's call_rcu() has run */
+	rhashtable_destroy(&fabric->tokens);
+	kfree(fabric);
+}
+
+static bool dibs_sim_gid_taken(struct dibs_sim_fabric *fabric,
+			       const uuid_t *gid)
+{
+	struct dibs_sim_dev *sdev;
+
+	list_for_each_entry(sdev, &fabric->devs, fabric_list)
+		if (uuid_equal(&sdev->dibs->gid, gid))
+			return true;
+	return false;
+}
+
+static void dibs_sim_debugfs_add(struct dibs_sim_dev *sdev)
+{
+	sdev->debugfs = debugfs_create_dir(dev_name(&sdev->dibs->dev),
+					   dibs_sim_debugfs);
+	debugfs_create_atomic_t("fail_count", 0600, sdev->debugfs,
+				&sdev->fail_count);
+	debugfs_create_u32("fail_errno", 0600, sdev->debugfs,
+			   &sdev->fail_errno);
+}
+
+static struct dibs_dev *dibs_sim_create(const struct dibs_soft_params *params,
+					struct netlink_ext_ack *extack)
+{
+	struct dibs_sim_fabric *fabric;
+	struct dibs_sim_dev *sdev;
+	struct dibs_dev *dibs;
+	int ret;
+
+	if (!params->has_fabric_id) {
+		NL_SET_ERR_MSG(extack, "sim devices need a fabric id");
+		return ERR_PTR(-EINVAL);
+	}
+	if (params->fabric_id == DIBS_LOOPBACK_FABRIC) {
+		NL_SET_ERR_MSG(extack, "fabric 0xffff is the loopback fabric");
+		return ERR_PTR(-EINVAL);
+	}
+
+	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
+	dibs = dibs_dev_alloc();
+	if (!sdev || !dibs) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	INIT_LIST_HEAD(&sdev->dmbs);
+	ida_init(&sdev->sba_ida);
+	init_llist_head(&sdev->signals);
+	INIT_WORK(&sdev->signal_work, dibs_sim_signal_work_fn);
+	sdev->fail_errno = EIO;
+	sdev->dibs = dibs;
+	dibs->drv_priv = sdev;
+	dibs->ops = &dibs_sim_ops;
+	dibs->soft_type = &dibs_sim_type;
+	if (params->has_gid)
+		uuid_copy(&dibs->gid, &params->gid);
+	else
+		uuid_gen(&dibs->gid);
+	ret = dev_set_name(&dibs->dev, "%s", params->name);
+	if (ret)
+		goto err_free;
+
+	mutex_lock(&dibs_sim_lock);
+	fabric = dibs_sim_fabric_get(params->fabric_id);
+	if (!fabric) {
+		ret = -ENOMEM;
+		goto err_unlock;
+	}
+	if (dibs_sim_gid_taken(fabric, &dibs->gid)) {
+		NL_SET_ERR_MSG(extack, "a device with this gid is on the fabric");
+		ret = -EEXIST;
+		goto err_fabric;
+	}
+	sdev->fabric = fabric;
+	ret = dibs_dev_add(dibs);
+	if (ret) {
+		if (ret == -EEXIST)
+			NL_SET_ERR_MSG(extack, "a dibs device of that name exists");
+		goto err_fabric;
+	}
+	spin_lock_bh(&fabric->lock);
+	list_add_tail(&sdev->fabric_list, &fabric->devs);
+	spin_unlock_bh(&fabric->lock);
+	dibs_sim_debugfs_add(sdev);
+	mutex_unlock(&dibs_sim_lock);
+	return dibs;
+
+err_fabric:
+	dibs_sim_fabric_put(fabric);
+err_unlock:
+	mutex_unlock(&dibs_sim_lock);
+err_free:
+	if (dibs)
+		put_device(&dibs->dev);
+	kfree(sdev);
+	return ERR_PTR(ret);
+}
+
+static void dibs_sim_destroy(struct dibs_dev *dibs)
+{
+	struct dibs_sim_dev *sdev = to_sim(dibs);
+	struct dibs_sim_fabric *fabric = sdev->fabric;
+	struct dibs_sim_dmb *dmb, *tmp;
+
+	/* Clients let go (the core unregisters what they left behind). */
+	dibs_dev_del(dibs);
+	debugfs_remove_recursive(sdev->debugfs);
+
+	mutex_lock(&dibs_sim_lock);
+	dibs_sim_tell_peers(sdev);
+	spin_lock_bh(&fabric->lock);
+	list_del(&sdev->fabric_list);
+	/* All unregistered by now; mappings may keep some alive. */
+	list_for_each_entry_safe(dmb, tmp, &sdev->dmbs, owner_list) {
+		list_del(&dmb->owner_list);
+		dmb->owner = NULL;
+	}
+	spin_unlock_bh(&fabric->lock);
+	/* Pending signals hold node references: deliver or drop them. */
+	flush_work(&sdev->signal_work);
+	ida_destroy(&sdev->sba_ida);
+	dibs_sim_fabric_put(fabric);
+	mutex_unlock(&dibs_sim_lock);
+
+	kfree(sdev);
+	put_device(&dibs->dev);
+}
+
+static struct dibs_soft_type dibs_sim_type = {
+	.kind = "sim",
+	.owner = THIS_MODULE,
+	.create = dibs_sim_create,
+	.destroy = dibs_sim_destroy,
+	.state_changed = dibs_sim_state_changed,
+};
+
+static int __init dibs_sim_init(void)
+{
+	int ret;
+
+	dibs_sim_debugfs = debugfs_create_dir("dibs_sim", NULL);
+	ret = dibs_soft_type_register(&dibs_sim_type);
+	if (ret)
+		debugfs_remove_recursive(dibs_sim_debugfs);
+	return ret;
+}
+
+static void __exit dibs_sim_exit(void)
+{
+	dibs_soft_type_unregister(&dibs_sim_type);
+	debugfs_remove_recursive(dibs_sim_debugfs);
+	rcu_barrier();		/* the last nodes' call_rcu() */
+}
+
+module_init(dibs_sim_init);
+module_exit(dibs_sim_exit);
