@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libdibsnl: the "dibs" generic netlink family for tools and daemons.
+ *
+ * One handle is one netlink socket; handles share nothing, so two in one
+ * process (or one per thread) work independently. Every call returns 0 or
+ * a negative errno; after a failure the kernel's extack text, if it sent
+ * one, is available from dibsnl_errmsg() until the next call on the handle
+ * (or, for errors found before anything reached the kernel, the library's
+ * own one-line explanation).
+ */
+#ifndef DIBSNL_H
+#define DIBSNL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DIBSNL_GID_LEN		16
+#define DIBSNL_GID_STR_LEN	37	/* uuid text plus NUL */
+#define DIBSNL_NAME_MAX		16	/* device names, with NUL */
+#define DIBSNL_CLIENT_NAME_MAX	64
+
+struct dibsnl;
+
+/*
+ * Open a handle: a socket with the family's id and groups resolved.
+ * -ENOENT: the family is not registered, i.e. the dibs module is not
+ * loaded (there is no handle to ask dibsnl_errmsg(): callers say so
+ * themselves, e.g. "dibs netlink family not found (is the dibs module
+ * loaded?)").
+ */
+int dibsnl_open(struct dibsnl **h);
+void dibsnl_close(struct dibsnl *h);
+
+/* The kernel's extack message for the last failed call, or "". */
+const char *dibsnl_errmsg(const struct dibsnl *h);
+
+/* gids: 16 raw bytes; text is the usual uuid form */
+int dibsnl_gid_parse(const char *text, uint8_t gid[DIBSNL_GID_LEN]);
+void dibsnl_gid_format(const uint8_t gid[DIBSNL_GID_LEN],
+		       char text[DIBSNL_GID_STR_LEN]);
+
+enum dibsnl_dev_state {
+	DIBSNL_DEV_DOWN = 0,
+	DIBSNL_DEV_UP = 1,
+};
+
+struct dibsnl_dev_stats {
+	uint64_t moves;
+	uint64_t move_bytes;
+	uint64_t signals;
+	uint64_t move_errors;
+	uint64_t dmbs_registered;
+	uint64_t dmbs_unregistered;
+};
+
+struct dibsnl_dev {
+	uint32_t index;
+	char name[DIBSNL_NAME_MAX];
+	char type[32];
+	uint8_t gid[DIBSNL_GID_LEN];
+	uint16_t fabric_id;
+	enum dibsnl_dev_state state;
+	uint32_t max_dmbs;
+	uint32_t dmb_count;
+	bool mapped_dmb;
+	char parent_bus[32];		/* "" when there is none */
+	char parent_name[64];
+	int32_t netns_id;		/* -1 when the kernel sent none */
+	bool has_stats;
+	struct dibsnl_dev_stats stats;
+};
+
+struct dibsnl_dmb_stats {
+	uint64_t writes;
+	uint64_t write_bytes;
+	uint64_t signals;
+	uint64_t refused;
+};
+
+struct dibsnl_dmb {
+	uint64_t token;
+	uint32_t dev_index;
+	char dev_name[DIBSNL_NAME_MAX];
+	uint32_t client_id;
+	char client_name[DIBSNL_CLIENT_NAME_MAX];
+	uint8_t rgid[DIBSNL_GID_LEN];
+	uint32_t len;
+	uint32_t sba_idx;
+	bool owned;
+	bool has_stats;
+	struct dibsnl_dmb_stats stats;
+};
+
+struct dibsnl_client_dev {
+	uint32_t dev_index;
+	uint32_t dmb_count;
+};
+
+#define DIBSNL_CLIENT_DEVS_MAX	64
+
+struct dibsnl_client {
+	uint32_t id;
+	char name[DIBSNL_CLIENT_NAME_MAX];
+	uint32_t dmb_count;
+	unsigned int n_devs;
+	struct dibsnl_client_dev devs[DIBSNL_CLIENT_DEVS_MAX];
+};
+
+/* enum dibs_event_type / dibs_event_subtype of the uapi header */
+struct dibsnl_event {
+	uint32_t dev_index;
+	uint32_t type;
+	uint32_t subtype;
+	uint8_t gid[DIBSNL_GID_LEN];
+	uint64_t token;
+	uint64_t time;
+	uint64_t data;
+};
+
+struct dibsnl_signal {
+	uint32_t dev_index;
+	uint64_t token;
+	uint32_t sba_idx;
+	uint32_t mask;
+};
+
+/*
+ * A device is named by index (non-zero) or, when index is 0, by name.
+ * Callbacks of dumps return 0 to go on or a negative errno to stop; that
+ * value is then what the dump call returns.
+ */
+struct dibsnl_dev_ref {
+	uint32_t index;
+	const char *name;
+};
+
+int dibsnl_dev_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		   struct dibsnl_dev *out);
+int dibsnl_dev_dump(struct dibsnl *h,
+		    int (*cb)(const struct dibsnl_dev *dev, void *arg),
+		    void *arg);
+
+struct dibsnl_dev_new {
+	const char *name;
+	const char *type;		/* "loopback", "sim" */
+	bool has_fabric_id;
+	uint16_t fabric_id;
+	bool has_gid;
+	uint8_t gid[DIBSNL_GID_LEN];
+};
+
+/* @out may be NULL */
+int dibsnl_dev_new(struct dibsnl *h, const struct dibsnl_dev_new *req,
+		   struct dibsnl_dev *out);
+int dibsnl_dev_del(struct dibsnl *h, struct dibsnl_dev_ref dev);
+int dibsnl_dev_set_state(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			 enum dibsnl_dev_state state);
+/* Move the device to the network namespace of @pid, or of @fd (pid 0). */
+int dibsnl_dev_set_netns(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			 uint32_t pid, int fd);
+
+/* *reachable is set when the call succeeds */
+int dibsnl_remote_query(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			const uint8_t rgid[DIBSNL_GID_LEN], bool *reachable);
+
+int dibsnl_dmb_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		   uint64_t token, struct dibsnl_dmb *out);
+
+struct dibsnl_dmb_filter {
+	struct dibsnl_dev_ref dev;	/* {0, NULL}: every device */
+	const char *client_name;	/* NULL: every client */
+};
+
+int dibsnl_dmb_dump(struct dibsnl *h, const struct dibsnl_dmb_filter *filter,
+		    int (*cb)(const struct dibsnl_dmb *dmb, void *arg),
+		    void *arg);
+
+/*
+ * Register a DMB of @len bytes on @dev that only @rgid may write. With
+ * @owned, the kernel releases it when this handle's socket closes.
+ * @out (may be NULL) receives the new DMB, token included.
+ */
+int dibsnl_dmb_grant(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		     const uint8_t rgid[DIBSNL_GID_LEN], uint32_t len,
+		     bool owned, struct dibsnl_dmb *out);
+int dibsnl_dmb_revoke(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		      uint64_t token);
+
+/*
+ * Write @len bytes at @offset into DMB @token from the writing device @dev,
+ * in as many messages as it takes (DIBS_DATA_CHUNK_MAX each). With
+ * @signal_idx >= 0 the last chunk raises that signal. @len 0 sends one
+ * empty write (a signal only). On an error the chunks before it landed.
+ */
+int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		     uint64_t token, uint32_t offset, const void *data,
+		     size_t len, int signal_idx);
+/* Read @len bytes at @offset of the userspace-owned DMB @token on @dev. */
+int dibsnl_dmb_read(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		    uint64_t token, uint32_t offset, void *buf, size_t len);
+
+int dibsnl_client_dump(struct dibsnl *h,
+		       int (*cb)(const struct dibsnl_client *c, void *arg),
+		       void *arg);
+
+/* Notifications */
+
+enum dibsnl_ntf_kind {
+	DIBSNL_NTF_DEV_ADD,
+	DIBSNL_NTF_DEV_DEL,
+	DIBSNL_NTF_DEV_CHANGE,
+	DIBSNL_NTF_DMB_ADD,
+	DIBSNL_NTF_DMB_DEL,
+	DIBSNL_NTF_CLIENT_ADD,
+	DIBSNL_NTF_CLIENT_DEL,
+	DIBSNL_NTF_EVENT,
+	DIBSNL_NTF_SIGNAL,
+};
+
+struct dibsnl_ntf {
+	enum dibsnl_ntf_kind kind;
+	union {
+		struct dibsnl_dev dev;		/* DEV_* */
+		struct dibsnl_dmb dmb;		/* DMB_* */
+		struct dibsnl_client client;	/* CLIENT_* */
+		struct dibsnl_event event;	/* EVENT */
+		struct dibsnl_signal signal;	/* SIGNAL */
+	};
+};
+
+#define DIBSNL_GROUP_MGMT	(1u << 0)
+#define DIBSNL_GROUP_SIGNAL	(1u << 1)
+
+/*
+ * Join groups on this handle. Afterwards poll dibsnl_fd() for POLLIN and
+ * call dibsnl_ntf_dispatch(), which reads what is queued (without blocking
+ * when the fd is non-blocking) and calls @cb once per notification.
+ * A handle that subscribed should be used for nothing else.
+ *
+ * dibsnl_ntf_dispatch() returns 0 once nothing more is queued; a non-zero
+ * value @cb returned (it stops there); -ENOBUFS when the socket overran and
+ * notifications were lost (resync by dumping; later calls go on); -EINVAL
+ * when a malformed notification was skipped; or another negative errno.
+ * Notifications of commands newer than this library are skipped.
+ */
+int dibsnl_subscribe(struct dibsnl *h, unsigned int groups);
+int dibsnl_fd(const struct dibsnl *h);
+int dibsnl_ntf_dispatch(struct dibsnl *h,
+			int (*cb)(const struct dibsnl_ntf *ntf, void *arg),
+			void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DIBSNL_H */

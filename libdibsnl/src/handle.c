@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The handle: its socket, its buffers, the family it talks to and the
+ * error text of its last call.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+
+#include "internal.h"
+
+static ssize_t socket_send(struct dibsnl *h, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	n = mnl_socket_sendto(h->nl, buf, len);
+	if (n < 0)
+		return -errno;
+	return n;
+}
+
+/* Only datagrams from the kernel (port 0) are returned. */
+static ssize_t socket_recv(struct dibsnl *h, void *buf, size_t len,
+			   bool dontwait)
+{
+	int fd = mnl_socket_get_fd(h->nl);
+	struct sockaddr_nl addr;
+	struct iovec iov;
+	struct msghdr msg;
+	ssize_t n;
+
+	for (;;) {
+		iov.iov_base = buf;
+		iov.iov_len = len;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_name = &addr;
+		msg.msg_namelen = sizeof(addr);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+
+		n = recvmsg(fd, &msg, dontwait ? MSG_DONTWAIT : 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EWOULDBLOCK)
+				return -EAGAIN;
+			return -errno;
+		}
+		if (msg.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		if (msg.msg_namelen != sizeof(addr) || addr.nl_pid != 0)
+			continue;
+		return n;
+	}
+}
+
+static int socket_join(struct dibsnl *h, uint32_t group)
+{
+	if (mnl_socket_setsockopt(h->nl, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)) < 0)
+		return -errno;
+	return 0;
+}
+
+const struct dibsnl_io dibsnl_socket_io = {
+	.send = socket_send,
+	.recv = socket_recv,
+	.join = socket_join,
+};
+
+struct dibsnl *dibsnl_alloc(void)
+{
+	struct dibsnl *h;
+
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->tx = malloc(DIBSNL_TX_SIZE);
+	h->rx = malloc(DIBSNL_RX_SIZE);
+	if (!h->tx || !h->rx) {
+		dibsnl_free(h);
+		return NULL;
+	}
+	h->io = &dibsnl_socket_io;
+	return h;
+}
+
+void dibsnl_free(struct dibsnl *h)
+{
+	if (!h)
+		return;
+	if (h->nl)
+		mnl_socket_close(h->nl);
+	free(h->tx);
+	free(h->rx);
+	free(h);
+}
+
+void dibsnl_clear_err(struct dibsnl *h)
+{
+	h->errmsg[0] = '\0';
+}
+
+void dibsnl_set_err(struct dibsnl *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->errmsg, sizeof(h->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+int dibsnl_open_socket(struct dibsnl *h)
+{
+	int one = 1;
+
+	h->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
+	if (!h->nl)
+		return -errno;
+	if (mnl_socket_bind(h->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return -errno;
+	h->portid = mnl_socket_get_portid(h->nl);
+
+	/*
+	 * Best effort: without them (old kernels) errors still arrive, only
+	 * without text, and each NLMSG_ERROR echoes the whole request.
+	 */
+	mnl_socket_setsockopt(h->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(h->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	return 0;
+}
+
+DIBSNL_EXPORT int dibsnl_open(struct dibsnl **hp)
+{
+	struct dibsnl_family_info fi;
+	struct dibsnl *h;
+	int err;
+
+	if (!hp)
+		return -EINVAL;
+	*hp = NULL;
+
+	h = dibsnl_alloc();
+	if (!h)
+		return -ENOMEM;
+	err = dibsnl_open_socket(h);
+	if (err)
+		goto fail;
+	err = dibsnl_resolve_family(h, DIBS_FAMILY_NAME, &fi);
+	if (err)
+		goto fail;
+
+	h->family = fi.id;
+	h->mcgrp_mgmt = fi.mcgrp_mgmt;
+	h->mcgrp_signal = fi.mcgrp_signal;
+	dibsnl_clear_err(h);
+	*hp = h;
+	return 0;
+
+fail:
+	dibsnl_free(h);
+	return err;
+}
+
+DIBSNL_EXPORT void dibsnl_close(struct dibsnl *h)
+{
+	dibsnl_free(h);
+}
+
+DIBSNL_EXPORT const char *dibsnl_errmsg(const struct dibsnl *h)
+{
+	return h ? h->errmsg : "";
+}
+
+DIBSNL_EXPORT int dibsnl_fd(const struct dibsnl *h)
+{
+	if (!h || !h->nl)
+		return -EBADF;
+	return mnl_socket_get_fd(h->nl);
+}

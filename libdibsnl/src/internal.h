@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libdibsnl internals: the handle, the transport, request building and
+ * attribute parsing. Not installed; the unit tests include it to reach the
+ * parsers and builders directly.
+ */
+#ifndef DIBSNL_INTERNAL_H
+#define DIBSNL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/netlink.h>
+#include <linux/genetlink.h>
+#include <linux/dibs.h>
+
+#include "dibsnl.h"
+
+#define DIBSNL_EXPORT __attribute__((visibility("default")))
+
+/* A dmb-write request: one chunk of data plus a few small attributes. */
+#define DIBSNL_TX_SIZE		(DIBS_DATA_CHUNK_MAX + 4096)
+/*
+ * Replies: a dmb-read chunk, or a dump datagram (the kernel sizes those by
+ * what we read, capped at 32 KiB today); room to spare either way.
+ */
+#define DIBSNL_RX_SIZE		(65536 + 8192)
+#define DIBSNL_ERRMSG_MAX	256
+
+struct dibsnl;
+
+/*
+ * How a handle moves bytes. The default sends to and receives from the
+ * kernel over the handle's socket; the unit tests put a fake in its place.
+ * send() and recv() return a byte count or a negative errno; recv()
+ * returns only datagrams the kernel sent, and -EAGAIN when @dontwait finds
+ * none. join() adds a multicast group: 0 or a negative errno.
+ */
+struct dibsnl_io {
+	ssize_t (*send)(struct dibsnl *h, const void *buf, size_t len);
+	ssize_t (*recv)(struct dibsnl *h, void *buf, size_t len,
+			bool dontwait);
+	int (*join)(struct dibsnl *h, uint32_t group);
+};
+
+struct dibsnl {
+	struct mnl_socket *nl;
+	const struct dibsnl_io *io;
+	void *io_priv;			/* the fake transport's state */
+	uint32_t portid;
+	uint32_t seq;
+	uint16_t family;
+	uint32_t mcgrp_mgmt;		/* 0: the family has no such group */
+	uint32_t mcgrp_signal;
+	unsigned int groups;		/* DIBSNL_GROUP_* joined */
+	char errmsg[DIBSNL_ERRMSG_MAX];
+	char *tx;			/* DIBSNL_TX_SIZE */
+	char *rx;			/* DIBSNL_RX_SIZE */
+};
+
+/* handle.c */
+struct dibsnl *dibsnl_alloc(void);
+void dibsnl_free(struct dibsnl *h);
+/* A generic netlink socket for @h, bound, with extended acks asked for. */
+int dibsnl_open_socket(struct dibsnl *h);
+void dibsnl_clear_err(struct dibsnl *h);
+void dibsnl_set_err(struct dibsnl *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+extern const struct dibsnl_io dibsnl_socket_io;
+
+/* family.c: the CTRL_CMD_GETFAMILY reply */
+struct dibsnl_family_info {
+	uint16_t id;
+	uint32_t version;
+	uint32_t mcgrp_mgmt;
+	uint32_t mcgrp_signal;
+};
+
+int dibsnl_parse_family(const struct nlmsghdr *nlh,
+			struct dibsnl_family_info *fi);
+int dibsnl_resolve_family(struct dibsnl *h, const char *name,
+			  struct dibsnl_family_info *fi);
+
+/* msg.c: building requests */
+struct dibsnl_req {
+	struct nlmsghdr *nlh;
+	size_t size;			/* of the buffer nlh starts */
+	bool overflow;			/* an attribute did not fit */
+};
+
+void dibsnl_req_init(struct dibsnl_req *r, void *buf, size_t size,
+		     uint16_t family, uint8_t cmd, uint8_t version,
+		     uint16_t flags);
+/* A request for the dibs family in the handle's transmit buffer. */
+void dibsnl_req_start(struct dibsnl *h, struct dibsnl_req *r, uint8_t cmd,
+		      uint16_t flags);
+void dibsnl_req_put(struct dibsnl_req *r, uint16_t type, const void *data,
+		    size_t len);
+void dibsnl_req_u8(struct dibsnl_req *r, uint16_t type, uint8_t v);
+void dibsnl_req_u16(struct dibsnl_req *r, uint16_t type, uint16_t v);
+void dibsnl_req_u32(struct dibsnl_req *r, uint16_t type, uint32_t v);
+void dibsnl_req_u64(struct dibsnl_req *r, uint16_t type, uint64_t v);
+void dibsnl_req_str(struct dibsnl_req *r, uint16_t type, const char *s);
+void dibsnl_req_flag(struct dibsnl_req *r, uint16_t type);
+/*
+ * The device of a request: @idx_type with dev.index, or else @name_type
+ * with dev.name. -EINVAL (and a message in the handle) when neither is set
+ * or the name is too long.
+ */
+int dibsnl_req_dev(struct dibsnl *h, struct dibsnl_req *r,
+		   struct dibsnl_dev_ref dev, uint16_t idx_type,
+		   uint16_t name_type);
+
+/* msg.c: parsing attributes */
+enum dibsnl_attr_kind {
+	DIBSNL_ATTR_IGNORE = 0,		/* unknown or pad: skipped */
+	DIBSNL_ATTR_U8,
+	DIBSNL_ATTR_U16,
+	DIBSNL_ATTR_U32,
+	DIBSNL_ATTR_U64,
+	DIBSNL_ATTR_STRING,		/* any length, NUL optional */
+	DIBSNL_ATTR_BINARY,		/* exactly .len bytes */
+	DIBSNL_ATTR_BYTES,		/* any length */
+	DIBSNL_ATTR_FLAG,		/* no payload */
+	DIBSNL_ATTR_NEST,
+};
+
+struct dibsnl_policy {
+	uint8_t kind;
+	uint16_t len;			/* DIBSNL_ATTR_BINARY only */
+};
+
+#define DIBSNL_POLICY_GID \
+	{ .kind = DIBSNL_ATTR_BINARY, .len = DIBS_GID_LEN }
+
+/*
+ * Walk the attributes in @buf (@len bytes): every attribute must fit, and
+ * every known one (type <= @maxtype with a kind) must have its kind's
+ * length. tb[type] gets the last of each known type; tb has @maxtype + 1
+ * slots. Returns 0, or -EINVAL for any malformation.
+ */
+typedef int (*dibsnl_attr_cb)(const struct nlattr *a, void *arg);
+
+/*
+ * Call @cb for each attribute in @buf (@len bytes), stopping at the first
+ * non-zero return. -EINVAL when an attribute overruns @buf or bytes are
+ * left over after the last one.
+ */
+int dibsnl_attr_walk(const void *buf, size_t len, dibsnl_attr_cb cb,
+		     void *arg);
+int dibsnl_attr_parse(const void *buf, size_t len,
+		      const struct dibsnl_policy *pol, unsigned int maxtype,
+		      const struct nlattr **tb);
+int dibsnl_attr_parse_nested(const struct nlattr *nest,
+			     const struct dibsnl_policy *pol,
+			     unsigned int maxtype, const struct nlattr **tb);
+/* The attributes of a generic netlink message, after its genlmsghdr. */
+int dibsnl_genl_parse(const struct nlmsghdr *nlh,
+		      const struct dibsnl_policy *pol, unsigned int maxtype,
+		      const struct nlattr **tb);
+/* The genl command of @nlh, or -EINVAL if it has no genlmsghdr. */
+int dibsnl_genl_cmd(const struct nlmsghdr *nlh);
+/* The genl payload (attributes) of @nlh; NULL if it has no genlmsghdr. */
+const void *dibsnl_genl_attrs(const struct nlmsghdr *nlh, size_t *len);
+/*
+ * Values of attributes the parsers validated; @a may be NULL (absent),
+ * which yields @def or leaves @dst as it is.
+ */
+uint8_t dibsnl_attr_u8(const struct nlattr *a, uint8_t def);
+uint16_t dibsnl_attr_u16(const struct nlattr *a, uint16_t def);
+uint32_t dibsnl_attr_u32(const struct nlattr *a, uint32_t def);
+uint64_t dibsnl_attr_u64(const struct nlattr *a, uint64_t def);
+/* Copy exactly @len bytes (the policy checked the attribute has them). */
+void dibsnl_attr_memcpy(void *dst, size_t len, const struct nlattr *a);
+/* Copy a string attribute into @dst, truncated, always terminated. */
+void dibsnl_attr_strcpy(char *dst, size_t size, const struct nlattr *a);
+
+/*
+ * NLMSG_ERROR and NLMSG_DONE: the error they carry (0 for an ack), and the
+ * extack message, if any, copied into @msg (always terminated). A message
+ * too short to hold its error returns -EPROTO.
+ */
+int dibsnl_parse_ack(const struct nlmsghdr *nlh, char *msg, size_t size);
+
+/* io.c: one request, its replies, its ack */
+typedef int (*dibsnl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Send @r with NLM_F_REQUEST | NLM_F_ACK and the next sequence number,
+ * then read until its ack (or NLMSG_DONE). @cb sees each reply of the
+ * request's family; once it returns non-zero it sees no more, the rest is
+ * drained and that value returned. Otherwise the kernel's error (extack
+ * in h->errmsg), or 0.
+ */
+int dibsnl_transact(struct dibsnl *h, struct dibsnl_req *r,
+		    dibsnl_msg_cb cb, void *arg);
+
+/*
+ * A do-request with one reply: @cb (unless NULL) parses the first reply;
+ * an ack without one is -EPROTO.
+ */
+int dibsnl_do(struct dibsnl *h, struct dibsnl_req *r, dibsnl_msg_cb cb,
+	      void *arg);
+
+/* dev.c, dmb.c, client.c, ntf.c: the objects */
+int dibsnl_parse_dev(const struct nlmsghdr *nlh, struct dibsnl_dev *out);
+int dibsnl_parse_remote_query(const struct nlmsghdr *nlh, bool *reachable);
+int dibsnl_parse_dmb(const struct nlmsghdr *nlh, struct dibsnl_dmb *out);
+/*
+ * A dmb-read reply: DATA must be exactly @len bytes (copied to @buf);
+ * TOKEN and OFFSET, when present, must be @token and @offset.
+ */
+int dibsnl_parse_dmb_data(const struct nlmsghdr *nlh, uint64_t token,
+			  uint32_t offset, void *buf, size_t len);
+int dibsnl_parse_client(const struct nlmsghdr *nlh,
+			struct dibsnl_client *out);
+int dibsnl_parse_event(const struct nlmsghdr *nlh, struct dibsnl_event *out);
+int dibsnl_parse_signal(const struct nlmsghdr *nlh,
+			struct dibsnl_signal *out);
+/*
+ * A notification: 0 and @out filled, 1 for a command this library does
+ * not know (to be skipped), -EINVAL when malformed.
+ */
+int dibsnl_parse_ntf(const struct nlmsghdr *nlh, struct dibsnl_ntf *out);
+
+#endif /* DIBSNL_INTERNAL_H */

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * One request and its answer: send with the next sequence number, read the
+ * replies that carry it, stop at the ack (do) or NLMSG_DONE (dump).
+ */
+#include <errno.h>
+
+#include <libmnl/libmnl.h>
+
+#include "internal.h"
+
+struct xact {
+	uint32_t seq;
+	uint16_t type;			/* of the replies: the request's */
+	dibsnl_msg_cb cb;
+	void *arg;
+	int cb_ret;			/* non-zero: cb stopped the walk */
+	bool interrupted;		/* NLM_F_DUMP_INTR seen */
+};
+
+/* 1 when the answer is complete, 0 to read on, or a negative errno. */
+static int xact_msg(struct dibsnl *h, struct xact *x,
+		    const struct nlmsghdr *nlh)
+{
+	int err;
+
+	/*
+	 * Notifications (port 0, seq 0) and replies to an earlier request
+	 * that was given up (a receive error) are not ours: skip them.
+	 */
+	if (nlh->nlmsg_pid != h->portid || nlh->nlmsg_seq != x->seq)
+		return 0;
+
+	switch (nlh->nlmsg_type) {
+	case NLMSG_ERROR:
+	case NLMSG_DONE:
+		err = dibsnl_parse_ack(nlh, h->errmsg, sizeof(h->errmsg));
+		if (err)
+			return err;
+		/* the text of a successful ack is a warning: not kept */
+		dibsnl_clear_err(h);
+		return 1;
+	case NLMSG_NOOP:
+	case NLMSG_OVERRUN:
+		return 0;
+	}
+	if (nlh->nlmsg_type != x->type)
+		return 0;
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		x->interrupted = true;
+	if (x->cb && !x->cb_ret)
+		x->cb_ret = x->cb(nlh, x->arg);
+	return 0;
+}
+
+int dibsnl_transact(struct dibsnl *h, struct dibsnl_req *r,
+		    dibsnl_msg_cb cb, void *arg)
+{
+	struct xact x = { .cb = cb, .arg = arg };
+	struct nlmsghdr *req = r->nlh;
+	int err = 0;
+	ssize_t n;
+
+	if (r->overflow) {
+		dibsnl_set_err(h, "request too large");
+		return -EMSGSIZE;
+	}
+
+	if (++h->seq == 0)
+		h->seq = 1;
+	x.seq = h->seq;
+	x.type = req->nlmsg_type;
+	req->nlmsg_seq = x.seq;
+	req->nlmsg_pid = 0;
+	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+
+	n = h->io->send(h, req, req->nlmsg_len);
+	if (n < 0)
+		return n;
+	if ((size_t)n != req->nlmsg_len)
+		return -EIO;
+
+	while (!err) {
+		const struct nlmsghdr *nlh = (const void *)h->rx;
+		int len;
+
+		n = h->io->recv(h, h->rx, DIBSNL_RX_SIZE, false);
+		if (n < 0)
+			return x.cb_ret ? x.cb_ret : n;
+		len = n;
+		while (!err && mnl_nlmsg_ok(nlh, len)) {
+			err = xact_msg(h, &x, nlh);
+			nlh = mnl_nlmsg_next(nlh, &len);
+		}
+	}
+
+	if (x.cb_ret)
+		return x.cb_ret;
+	if (err < 0)
+		return err;
+	return x.interrupted ? -EINTR : 0;
+}
+
+struct do_ctx {
+	dibsnl_msg_cb cb;
+	void *arg;
+	bool seen;
+};
+
+static int do_reply(const struct nlmsghdr *nlh, void *arg)
+{
+	struct do_ctx *c = arg;
+
+	if (c->seen)
+		return 0;
+	c->seen = true;
+	return c->cb(nlh, c->arg);
+}
+
+int dibsnl_do(struct dibsnl *h, struct dibsnl_req *r, dibsnl_msg_cb cb,
+	      void *arg)
+{
+	struct do_ctx c = { .cb = cb, .arg = arg };
+	int err;
+
+	if (!cb)
+		return dibsnl_transact(h, r, NULL, NULL);
+	err = dibsnl_transact(h, r, do_reply, &c);
+	if (!err && !c.seen) {
+		dibsnl_set_err(h, "the kernel acked without a reply");
+		return -EPROTO;
+	}
+	return err;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# libdibsnl host tests of the build products: the public header alone, the
+# exported symbols and soname, install + pkg-config + the example program.
+# The unit tests proper are libdibsnl-unit.sh (one TAP line per case).
+# Runs on the build host; needs libmnl-dev, uuid-dev, pkg-config.
+
+REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+LIB=$REPO/libdibsnl
+
+setup_file() {
+	local log=$BATS_FILE_TMPDIR/build.log
+
+	make -s -C "$LIB" all >"$log" 2>&1 || {
+		cat "$log" >&2
+		return 1
+	}
+}
+
+@test "libdibsnl: the public header compiles alone" {
+	run make -s -C "$LIB" check-header
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "libdibsnl: exports exactly dibsnl.h's functions at DIBSNL_1" {
+	cd "$LIB"
+	run ./scripts/check-symbols.sh libdibsnl.so.1.0.0
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "libdibsnl: install, pkg-config and the example" {
+	local root=$BATS_TEST_TMPDIR/root
+	run make -s -C "$LIB" install DESTDIR="$root" PREFIX=/usr
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -f "$root/usr/include/dibsnl.h" ]
+	[ -f "$root/usr/lib/libdibsnl.so.1.0.0" ]
+	[ "$(readlink "$root/usr/lib/libdibsnl.so.1")" = libdibsnl.so.1.0.0 ]
+	[ -L "$root/usr/lib/libdibsnl.so" ]
+
+	export PKG_CONFIG_PATH=$root/usr/lib/pkgconfig
+	export PKG_CONFIG_SYSROOT_DIR=$root
+	[ "$(pkg-config --modversion libdibsnl)" = 1.0.0 ]
+	# shellcheck disable=SC2046 # pkg-config's words are meant to split
+	run cc -Wall -Wextra -Werror -o "$BATS_TEST_TMPDIR/dibs-list" \
+		"$LIB/examples/dibs-list.c" \
+		$(pkg-config --cflags --libs libdibsnl)
+	echo "$output"
+	[ "$status" -eq 0 ]
+
+	# Without the dibs module: a clear message, exit 1, nothing leaked.
+	if [ ! -d /sys/module/dibs ]; then
+		run env LD_LIBRARY_PATH="$root/usr/lib" \
+			"$BATS_TEST_TMPDIR/dibs-list"
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"is the dibs module loaded?"* ]]
+	fi
+}

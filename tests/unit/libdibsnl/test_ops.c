@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The ops against the fake transport: dumps and their early stop, errors
+ * and extack, replies that are not ours, chunked dmb-write and dmb-read.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests.h"
+
+#define CHUNK	DIBS_DATA_CHUNK_MAX
+
+/* Several messages in one datagram, as a dump sends them. */
+struct dgram {
+	struct msgbuf b;
+	size_t len;
+};
+
+static void dgram_add(struct dgram *d, const struct nlmsghdr *nlh)
+{
+	memcpy((char *)&d->b + d->len, nlh, nlh->nlmsg_len);
+	d->len += MNL_ALIGN(nlh->nlmsg_len);
+}
+
+static void queue_devs(struct fake *f, const struct nlmsghdr *req,
+		       unsigned int first, unsigned int n)
+{
+	struct dgram *d = calloc(1, sizeof(*d));
+	struct dibsnl_req r;
+	struct msgbuf b;
+	char name[16];
+	unsigned int i;
+
+	for (i = first; i < first + n; i++) {
+		fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
+		snprintf(name, sizeof(name), "dev%u", i);
+		msg_dev(&r, i, name);
+		dgram_add(d, r.nlh);
+	}
+	fake_queue(f, &d->b, d->len);
+	free(d);
+}
+
+/* Five devices in two datagrams, then DONE. */
+static void respond_dev_dump(struct fake *f, const struct nlmsghdr *req)
+{
+	if (!(req->nlmsg_flags & NLM_F_DUMP)) {
+		fake_ack(f, req, 0, NULL);
+		return;
+	}
+	queue_devs(f, req, 1, 3);
+	queue_devs(f, req, 4, 2);
+	fake_done(f, req, 0);
+}
+
+struct seen {
+	unsigned int n;
+	uint32_t index[16];
+	int stop_at;			/* return -ECANCELED at this count */
+};
+
+static int dev_seen(const struct dibsnl_dev *d, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 16)
+		s->index[s->n] = d->index;
+	s->n++;
+	if (s->stop_at && (int)s->n == s->stop_at)
+		return -ECANCELED;
+	return 0;
+}
+
+static void ops_dev_dump(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct seen s = { 0 };
+	unsigned int i;
+
+	f.respond = respond_dev_dump;
+	CHECK_EQ(dibsnl_dev_dump(h, dev_seen, &s), 0);
+	CHECK_EQ(s.n, 5);
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(s.index[i], i + 1);
+	fake_close(h, &f);
+}
+
+static void ops_dump_stop_early(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct seen s = { .stop_at = 2 };
+	struct dibsnl_req r;
+
+	f.respond = respond_dev_dump;
+	CHECK_EQ(dibsnl_dev_dump(h, dev_seen, &s), -ECANCELED);
+	CHECK_EQ(s.n, 2);
+	/* the rest of the dump was read and dropped */
+	CHECK_EQ(f.nq - f.head, 0);
+
+	/* the handle is in step for the next request */
+	dibsnl_req_start(h, &r, DIBS_CMD_DEV_DEL, 0);
+	CHECK_EQ(dibsnl_transact(h, &r, NULL, NULL), 0);
+	CHECK_EQ(f.nsent, 2);
+
+	/* and a full dump again */
+	s.n = 0;
+	s.stop_at = 0;
+	CHECK_EQ(dibsnl_dev_dump(h, dev_seen, &s), 0);
+	CHECK_EQ(s.n, 5);
+	fake_close(h, &f);
+}
+
+static void respond_dump_fails(struct fake *f, const struct nlmsghdr *req)
+{
+	struct msgbuf b;
+	struct nlmsghdr *nlh;
+	int *e;
+
+	queue_devs(f, req, 1, 1);
+	memset(&b, 0, sizeof(b));
+	nlh = mnl_nlmsg_put_header(&b);
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI | NLM_F_ACK_TLVS;
+	nlh->nlmsg_seq = req->nlmsg_seq;
+	nlh->nlmsg_pid = FAKE_PORTID;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	*e = -EIO;
+	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "dump failed");
+	fake_queue_msg(f, nlh);
+}
+
+static void ops_dump_error(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct seen s = { 0 };
+
+	f.respond = respond_dump_fails;
+	CHECK_EQ(dibsnl_dev_dump(h, dev_seen, &s), -EIO);
+	CHECK_EQ(s.n, 1);
+	CHECK_STR(dibsnl_errmsg(h), "dump failed");
+	fake_close(h, &f);
+}
+
+static void respond_bad_object(struct fake *f, const struct nlmsghdr *req)
+{
+	struct dibsnl_req r;
+	struct msgbuf b;
+
+	queue_devs(f, req, 1, 1);
+	fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
+	dibsnl_req_u16(&r, DIBS_A_DEV_INDEX, 2);	/* malformed */
+	fake_queue_msg(f, r.nlh);
+	queue_devs(f, req, 3, 1);
+	fake_done(f, req, 0);
+}
+
+static void ops_dump_malformed(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct seen s = { 0 };
+
+	f.respond = respond_bad_object;
+	CHECK_EQ(dibsnl_dev_dump(h, dev_seen, &s), -EINVAL);
+	CHECK_EQ(s.n, 1);
+	CHECK_EQ(f.nq - f.head, 0);
+	fake_close(h, &f);
+}
+
+static void respond_enodev(struct fake *f, const struct nlmsghdr *req)
+{
+	fake_ack(f, req, -ENODEV, "no device \"lo\"");
+}
+
+static void respond_warning(struct fake *f, const struct nlmsghdr *req)
+{
+	fake_ack(f, req, 0, "deprecated attribute");
+}
+
+static void ops_do_error(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct dibsnl_dev d;
+
+	f.respond = respond_enodev;
+	CHECK_EQ(dibsnl_dev_get(h, (struct dibsnl_dev_ref){ 0, "lo" }, &d),
+		 -ENODEV);
+	CHECK_STR(dibsnl_errmsg(h), "no device \"lo\"");
+
+	/* the next call starts with no message */
+	f.respond = respond_dev_dump;
+	CHECK_EQ(dibsnl_dev_del(h, (struct dibsnl_dev_ref){ 1, NULL }), 0);
+	CHECK_STR(dibsnl_errmsg(h), "");
+
+	/* a successful ack's text (a warning) is not an error message */
+	f.respond = respond_warning;
+	CHECK_EQ(dibsnl_dev_del(h, (struct dibsnl_dev_ref){ 1, NULL }), 0);
+	CHECK_STR(dibsnl_errmsg(h), "");
+	fake_close(h, &f);
+}
+
+/* Noise before the answer: none of it may be taken for it. */
+static void respond_noisy(struct fake *f, const struct nlmsghdr *req)
+{
+	struct nlmsghdr stale = *req;
+	struct dibsnl_req r;
+	struct msgbuf b;
+	struct nlmsghdr *nlh;
+
+	/* the ack of an earlier request */
+	stale.nlmsg_seq = req->nlmsg_seq - 1;
+	fake_ack(f, &stale, -EBUSY, "stale");
+	/* a notification: port 0, seq 0 */
+	nlh = msg_start(&r, &b, DIBS_CMD_DEV_ADD_NTF);
+	msg_dev(&r, 66, "ntf");
+	fake_queue_msg(f, nlh);
+	/* our seq but another port */
+	nlh = fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
+	msg_dev(&r, 67, "other");
+	nlh->nlmsg_pid = FAKE_PORTID + 1;
+	fake_queue_msg(f, nlh);
+	/* ours, but of another family */
+	nlh = fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
+	msg_dev(&r, 68, "family");
+	nlh->nlmsg_type = FAKE_FAMILY + 1;
+	fake_queue_msg(f, nlh);
+	/* a NOOP */
+	nlh = fake_reply(&r, &b, req, 0);
+	nlh->nlmsg_type = NLMSG_NOOP;
+	fake_queue_msg(f, nlh);
+	/* garbage shorter than a header */
+	fake_queue(f, "\x01\x02\x03", 3);
+
+	nlh = fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
+	msg_dev(&r, 3, "lo");
+	fake_queue_msg(f, nlh);
+	/* a second reply to a do-request is ignored */
+	nlh = fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
+	msg_dev(&r, 4, "second");
+	fake_queue_msg(f, nlh);
+	fake_ack(f, req, 0, NULL);
+}
+
+static void ops_not_ours(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct dibsnl_dev d;
+
+	f.respond = respond_noisy;
+	h->seq = 10;
+	CHECK_EQ(dibsnl_dev_get(h, (struct dibsnl_dev_ref){ 3, NULL }, &d),
+		 0);
+	CHECK_EQ(d.index, 3);
+	CHECK_STR(d.name, "lo");
+	CHECK_STR(dibsnl_errmsg(h), "");
+	fake_close(h, &f);
+}
+
+static void respond_ack_only(struct fake *f, const struct nlmsghdr *req)
+{
+	fake_ack(f, req, 0, NULL);
+}
+
+static void ops_missing_reply(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct dibsnl_dev d;
+	struct dibsnl_dmb m;
+	bool reach;
+
+	f.respond = respond_ack_only;
+	CHECK_EQ(dibsnl_dev_get(h, (struct dibsnl_dev_ref){ 3, NULL }, &d),
+		 -EPROTO);
+	CHECK(dibsnl_errmsg(h)[0] != '\0');
+	CHECK_EQ(dibsnl_dmb_get(h, (struct dibsnl_dev_ref){ 3, NULL }, 1, &m),
+		 -EPROTO);
+	CHECK_EQ(dibsnl_remote_query(h, (struct dibsnl_dev_ref){ 3, NULL },
+				     d.gid, &reach), -EPROTO);
+	/* the reply is optional when the caller does not want it */
+	CHECK_EQ(dibsnl_dmb_grant(h, (struct dibsnl_dev_ref){ 3, NULL },
+				  d.gid, 10, false, NULL), 0);
+	fake_close(h, &f);
+}
+
+static void ops_transport_errors(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct dibsnl_dev d;
+	struct nlmsghdr stale;
+
+	f.send_err = -ENOBUFS;
+	CHECK_EQ(dibsnl_dev_del(h, (struct dibsnl_dev_ref){ 3, NULL }),
+		 -ENOBUFS);
+	f.send_err = 0;
+
+	/* the receive fails; its answer arrives during the next request */
+	fake_queue_err(&f, -ENOBUFS);
+	CHECK_EQ(dibsnl_dev_del(h, (struct dibsnl_dev_ref){ 3, NULL }),
+		 -ENOBUFS);
+	stale = *(const struct nlmsghdr *)fake_sent(&f, 0);
+	stale.nlmsg_seq = h->seq;
+	fake_ack(&f, &stale, -ENODEV, "late");
+	f.respond = respond_noisy;
+	CHECK_EQ(dibsnl_dev_get(h, (struct dibsnl_dev_ref){ 3, NULL }, &d),
+		 0);
+	CHECK_EQ(d.index, 3);
+
+	/* a datagram larger than the receive buffer */
+	f.respond = NULL;
+	fake_queue_err(&f, 0);
+	f.q[f.nq - 1].len = DIBSNL_RX_SIZE + 1;
+	f.q[f.nq - 1].buf = malloc(1);
+	CHECK_EQ(dibsnl_dev_del(h, (struct dibsnl_dev_ref){ 3, NULL }),
+		 -EMSGSIZE);
+	fake_close(h, &f);
+}
+
+static void respond_intr(struct fake *f, const struct nlmsghdr *req)
+{
+	struct dibsnl_req r;
+	struct msgbuf b;
+
+	fake_reply(&r, &b, req, DIBS_CMD_DMB_GET);
+	msg_dmb(&r, 1, 1);
+	r.nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
+	fake_queue_msg(f, r.nlh);
+	fake_reply(&r, &b, req, DIBS_CMD_DMB_GET);
+	msg_dmb(&r, 2, 1);
+	fake_queue_msg(f, r.nlh);
+	fake_done(f, req, 0);
+}
+
+static int dmb_count(const struct dibsnl_dmb *m, void *arg)
+{
+	(void)m;
+	++*(int *)arg;
+	return 0;
+}
+
+static void ops_dump_interrupted(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	int n = 0;
+
+	f.respond = respond_intr;
+	CHECK_EQ(dibsnl_dmb_dump(h, NULL, dmb_count, &n), -EINTR);
+	CHECK_EQ(n, 2);
+	fake_close(h, &f);
+}
+
+static void ops_request_too_big(void)
+{
+	struct dibsnl_dev_new req = { .type = "sim" };
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	char *name = malloc(70000);
+
+	memset(name, 'a', 69999);
+	name[69999] = '\0';
+	req.name = name;
+	CHECK_EQ(dibsnl_dev_new(h, &req, NULL), -EMSGSIZE);
+	CHECK_EQ(f.nsent, 0);
+	free(name);
+	fake_close(h, &f);
+}
+
+/* dmb-write: check each chunk, ack it (or refuse the second). */
+struct write_log {
+	unsigned int n;
+	uint32_t offset[8];
+	uint32_t len[8];
+	int signal[8];
+	bool data_ok;
+	int fail_at;
+	const uint8_t *src;
+	uint32_t base;
+};
+
+static const struct dibsnl_policy wpol[DIBS_A_DMB_MAX + 1] = {
+	[DIBS_A_DMB_TOKEN]	= { .kind = DIBSNL_ATTR_U64 },
+	[DIBS_A_DMB_DEV_INDEX]	= { .kind = DIBSNL_ATTR_U32 },
+	[DIBS_A_DMB_DEV_NAME]	= { .kind = DIBSNL_ATTR_STRING },
+	[DIBS_A_DMB_LEN]	= { .kind = DIBSNL_ATTR_U32 },
+	[DIBS_A_DMB_OFFSET]	= { .kind = DIBSNL_ATTR_U32 },
+	[DIBS_A_DMB_DATA]	= { .kind = DIBSNL_ATTR_BYTES },
+	[DIBS_A_DMB_SIGNAL_IDX]	= { .kind = DIBSNL_ATTR_U32 },
+};
+
+static void respond_write(struct fake *f, const struct nlmsghdr *req)
+{
+	const struct nlattr *tb[DIBS_A_DMB_MAX + 1];
+	struct write_log *w = f->priv;
+	const struct nlattr *data;
+	unsigned int i = w->n++;
+
+	if (dibsnl_genl_parse(req, wpol, DIBS_A_DMB_MAX, tb) || i >= 8) {
+		tap_fail(__FILE__, __LINE__, "bad write request");
+		fake_ack(f, req, -EINVAL, NULL);
+		return;
+	}
+	CHECK_EQ(dibsnl_attr_u64(tb[DIBS_A_DMB_TOKEN], 0), 77);
+	CHECK_EQ(dibsnl_attr_u32(tb[DIBS_A_DMB_DEV_INDEX], 0), 2);
+	w->offset[i] = dibsnl_attr_u32(tb[DIBS_A_DMB_OFFSET], ~0u);
+	data = tb[DIBS_A_DMB_DATA];
+	w->len[i] = data ? mnl_attr_get_payload_len(data) : ~0u;
+	w->signal[i] = tb[DIBS_A_DMB_SIGNAL_IDX] ?
+		       (int)mnl_attr_get_u32(tb[DIBS_A_DMB_SIGNAL_IDX]) : -1;
+	if (data && memcmp(mnl_attr_get_payload(data),
+			   w->src + (w->offset[i] - w->base), w->len[i]))
+		w->data_ok = false;
+	if (w->fail_at && (int)w->n == w->fail_at)
+		fake_ack(f, req, -EACCES, "writer not granted");
+	else
+		fake_ack(f, req, 0, NULL);
+}
+
+static void ops_dmb_write_chunks(void)
+{
+	size_t len = 2 * CHUNK + 100, i;
+	uint8_t *src = malloc(len);
+	struct write_log w = { .data_ok = true, .base = 10 };
+	const struct dibsnl_dev_ref dev = { 2, NULL };
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+
+	for (i = 0; i < len; i++)
+		src[i] = i * 31 + (i >> 8);
+	w.src = src;
+	f.respond = respond_write;
+	f.priv = &w;
+
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 10, src, len, 5), 0);
+	CHECK_EQ(w.n, 3);
+	CHECK_EQ(w.offset[0], 10);
+	CHECK_EQ(w.offset[1], 10 + CHUNK);
+	CHECK_EQ(w.offset[2], 10 + 2 * CHUNK);
+	CHECK_EQ(w.len[0], CHUNK);
+	CHECK_EQ(w.len[1], CHUNK);
+	CHECK_EQ(w.len[2], 100);
+	CHECK_EQ(w.signal[0], -1);
+	CHECK_EQ(w.signal[1], -1);
+	CHECK_EQ(w.signal[2], 5);
+	CHECK(w.data_ok);
+
+	/* an exact multiple: no empty trailing chunk; no signal asked */
+	memset(&w, 0, sizeof(w));
+	w.data_ok = true;
+	w.src = src;
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, src, 2 * CHUNK, -1), 0);
+	CHECK_EQ(w.n, 2);
+	CHECK_EQ(w.len[1], CHUNK);
+	CHECK_EQ(w.signal[0], -1);
+	CHECK_EQ(w.signal[1], -1);
+	CHECK(w.data_ok);
+
+	/* the second chunk refused: stop there, with the extack */
+	memset(&w, 0, sizeof(w));
+	w.data_ok = true;
+	w.src = src;
+	w.fail_at = 2;
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, src, len, 1), -EACCES);
+	CHECK_EQ(w.n, 2);
+	CHECK_STR(dibsnl_errmsg(h), "writer not granted");
+
+	/* beyond 4 GiB: nothing sent */
+	w.n = 0;
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0xfffffff0u, src, 0x20, -1),
+		 -EINVAL);
+	CHECK_EQ(w.n, 0);
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, NULL, 5, -1), -EINVAL);
+	free(src);
+	fake_close(h, &f);
+}
+
+/* dmb-read: reply with bytes that encode their offset. */
+static uint8_t pattern(uint32_t off)
+{
+	return (off * 13) ^ (off >> 9);
+}
+
+static void respond_read(struct fake *f, const struct nlmsghdr *req)
+{
+	const struct nlattr *tb[DIBS_A_DMB_MAX + 1];
+	uint32_t *short_by = f->priv;
+	struct dibsnl_req r;
+	struct msgbuf *b = malloc(sizeof(*b));
+	uint32_t off, len, i;
+	uint8_t *data;
+
+	if (dibsnl_genl_parse(req, wpol, DIBS_A_DMB_MAX, tb) ||
+	    !tb[DIBS_A_DMB_LEN]) {
+		tap_fail(__FILE__, __LINE__, "bad read request");
+		fake_ack(f, req, -EINVAL, NULL);
+		free(b);
+		return;
+	}
+	off = dibsnl_attr_u32(tb[DIBS_A_DMB_OFFSET], 0);
+	len = dibsnl_attr_u32(tb[DIBS_A_DMB_LEN], 0);
+	CHECK(len >= 1 && len <= CHUNK);
+	fake_reply(&r, b, req, DIBS_CMD_DMB_READ);
+	dibsnl_req_u64(&r, DIBS_A_DMB_TOKEN, 77);
+	dibsnl_req_u32(&r, DIBS_A_DMB_OFFSET, off);
+	if (short_by && *short_by)
+		len -= *short_by;
+	data = malloc(len);
+	for (i = 0; i < len; i++)
+		data[i] = pattern(off + i);
+	dibsnl_req_put(&r, DIBS_A_DMB_DATA, data, len);
+	free(data);
+	fake_queue_msg(f, r.nlh);
+	fake_ack(f, req, 0, NULL);
+	free(b);
+}
+
+static void ops_dmb_read_chunks(void)
+{
+	size_t len = 2 * CHUNK + 7, i;
+	uint8_t *buf = calloc(1, len);
+	const struct dibsnl_dev_ref dev = { 0, "lo" };
+	uint32_t short_by = 0;
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	bool ok = true;
+
+	f.respond = respond_read;
+	f.priv = &short_by;
+	CHECK_EQ(dibsnl_dmb_read(h, dev, 77, 3, buf, len), 0);
+	CHECK_EQ(f.nsent, 3);
+	for (i = 0; i < len; i++)
+		ok &= buf[i] == pattern(3 + i);
+	CHECK(ok);
+
+	/* nothing to read: nothing sent */
+	CHECK_EQ(dibsnl_dmb_read(h, dev, 77, 3, buf, 0), 0);
+	CHECK_EQ(f.nsent, 3);
+
+	/* a reply shorter than asked */
+	short_by = 1;
+	CHECK_EQ(dibsnl_dmb_read(h, dev, 77, 0, buf, 100), -EINVAL);
+	free(buf);
+	fake_close(h, &f);
+}
+
+static void respond_dmb_get(struct fake *f, const struct nlmsghdr *req)
+{
+	struct dibsnl_req r;
+	struct msgbuf b;
+
+	fake_reply(&r, &b, req, DIBS_CMD_DMB_GET);
+	msg_dmb(&r, 0x55, 3);
+	fake_queue_msg(f, r.nlh);
+	fake_ack(f, req, 0, NULL);
+}
+
+static void ops_dmb_get(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct dibsnl_dmb m;
+
+	f.respond = respond_dmb_get;
+	CHECK_EQ(dibsnl_dmb_get(h, (struct dibsnl_dev_ref){ 0, "lo" }, 0x55,
+				&m), 0);
+	CHECK_EQ(m.token, 0x55);
+	CHECK_STR(m.client_name, "userspace");
+	fake_close(h, &f);
+}
+
+static int client_count(const struct dibsnl_client *c, void *arg)
+{
+	CHECK_EQ(c->n_devs, 1);
+	++*(int *)arg;
+	return 0;
+}
+
+static void respond_clients(struct fake *f, const struct nlmsghdr *req)
+{
+	struct dibsnl_req r;
+	struct msgbuf b;
+	struct nlattr *n;
+	uint32_t i;
+
+	for (i = 0; i < 3; i++) {
+		fake_reply(&r, &b, req, DIBS_CMD_CLIENT_GET);
+		dibsnl_req_u32(&r, DIBS_A_CLIENT_ID, i);
+		dibsnl_req_str(&r, DIBS_A_CLIENT_NAME, "c");
+		n = msg_nest_start(&r, DIBS_A_CLIENT_DEV);
+		dibsnl_req_u32(&r, DIBS_A_CLIENT_DEV_INDEX, 1);
+		msg_nest_end(&r, n);
+		fake_queue_msg(f, r.nlh);
+	}
+	fake_done(f, req, 0);
+}
+
+static void ops_client_dump(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	int n = 0;
+
+	f.respond = respond_clients;
+	CHECK_EQ(dibsnl_client_dump(h, client_count, &n), 0);
+	CHECK_EQ(n, 3);
+	fake_close(h, &f);
+}
+
+static void ops_bad_args(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct dibsnl_dev d;
+	uint8_t gid[DIBSNL_GID_LEN] = { 0 };
+
+	CHECK_EQ(dibsnl_dev_get(NULL, (struct dibsnl_dev_ref){ 1, NULL }, &d),
+		 -EINVAL);
+	CHECK_EQ(dibsnl_dev_get(h, (struct dibsnl_dev_ref){ 1, NULL }, NULL),
+		 -EINVAL);
+	CHECK_EQ(dibsnl_dev_dump(h, NULL, NULL), -EINVAL);
+	CHECK_EQ(dibsnl_dev_new(h, NULL, NULL), -EINVAL);
+	CHECK_EQ(dibsnl_remote_query(h, (struct dibsnl_dev_ref){ 1, NULL },
+				     gid, NULL), -EINVAL);
+	CHECK_EQ(dibsnl_dmb_read(h, (struct dibsnl_dev_ref){ 1, NULL }, 1, 0,
+				 NULL, 4), -EINVAL);
+	CHECK_EQ(dibsnl_open(NULL), -EINVAL);
+	CHECK_STR(dibsnl_errmsg(NULL), "");
+	dibsnl_close(NULL);
+	CHECK_EQ(dibsnl_fd(h), -EBADF);
+	CHECK_EQ(f.nsent, 0);
+	fake_close(h, &f);
+}
+
+const struct tcase ops_tests[] = {
+	TCASE(ops_dev_dump),
+	TCASE(ops_dump_stop_early),
+	TCASE(ops_dump_error),
+	TCASE(ops_dump_malformed),
+	TCASE(ops_do_error),
+	TCASE(ops_not_ours),
+	TCASE(ops_missing_reply),
+	TCASE(ops_transport_errors),
+	TCASE(ops_dump_interrupted),
+	TCASE(ops_request_too_big),
+	TCASE(ops_dmb_write_chunks),
+	TCASE(ops_dmb_read_chunks),
+	TCASE(ops_dmb_get),
+	TCASE(ops_client_dump),
+	TCASE(ops_bad_args),
+	TCASE_END
+};
