@@ -442,14 +442,24 @@ static struct dibs_sim_fabric *dibs_sim_fabric_get(u16 id)
 	return fabric;
 }
 
+/* What is left in an empty fabric: DMBs still mapped by a gone device. */
+static void dibs_sim_dmb_free_orphan(void *ptr, void *arg)
+{
+	struct dibs_sim_dmb *dmb = ptr;
+
+	kvfree(dmb->cpu_addr);
+	kfree(dmb);
+}
+
 /* Free an empty fabric; dibs_sim_lock held. */
 static void dibs_sim_fabric_put(struct dibs_sim_fabric *fabric)
 {
 	if (!list_empty(&fabric->devs))
 		return;
 	list_del(&fabric->list);
-	rcu_barrier();		/* every node's call_rcu() has run */
-	rhashtable_destroy(&fabric->tokens);
+	/* No device is left to look anything up. */
+	rhashtable_free_and_destroy(&fabric->tokens, dibs_sim_dmb_free_orphan,
+				    NULL);
 	kfree(fabric);
 }
 
