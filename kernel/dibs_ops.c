@@ -183,7 +183,9 @@ static int dibs_core_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 		dibs->drv_ops->unregister_dmb(dibs, dmb);
 		return ret;
 	}
-	dibs_nl_notify_dmb(rec, DIBS_CMD_DMB_ADD_NTF);
+	/* The userspace client announces its own, once it knows the owner. */
+	if (client != &dibs_uclient)
+		dibs_nl_notify_dmb(rec, DIBS_CMD_DMB_ADD_NTF);
 	return 0;
 }
 

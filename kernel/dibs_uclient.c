@@ -16,6 +16,8 @@
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
+#include <uapi/linux/dibs.h>
+
 #include "dibs_core.h"
 
 /* One DMB granted from userspace. */
@@ -207,6 +209,7 @@ int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 		return ret;
 	}
 	*rec = dibs_dmb_rec_find(dibs, udmb->dmb.dmb_tok);
+	dibs_nl_notify_dmb(*rec, DIBS_CMD_DMB_ADD_NTF);
 	return 0;
 }
 
