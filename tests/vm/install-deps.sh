@@ -6,8 +6,10 @@ set -euo pipefail
 
 # Build and test tools for the host side.
 host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
-	   qemu-system-x86 busybox-static cpio kmod xz-utils
-	   python3 python3-yaml libnl-utils groff man-db)
+	   qemu-system-x86 busybox-static cpio kmod xz-utils rsync
+	   python3 python3-yaml libnl-utils groff man-db
+	   linux-source-6.12 python3-jsonschema
+	   systemd udev dkms)
 
 # Two kernels are supported: Debian 12's default (6.1) and its 6.12 backport.
 # The metapackages pull the current ABI; the harness discovers it from

@@ -1,0 +1,138 @@
+# dibs: top-level build and test entry points.
+#
+#   make                 build the kernel modules for every installed kernel
+#                        (tests/vm/kernels.sh) and the userspace parts
+#   make check           install what is missing, build, run every test: host
+#                        unit tests, the VM suites on every kernel, the harness
+#                        self-test; ends with one line "N passed, N failed"
+#   make demo            boot the newest kernel in a VM, load the modules and
+#                        show what exists (tests/vm/demo.sh)
+#   make deps            install build and test dependencies (Debian packages)
+#   make clean           remove build/ and the userspace build outputs
+#
+# Variables:
+#   KERNELS="<abi> ..."           limit the kernels (default: all installed)
+#   SUITES="tests/foo.bats ..."   limit the VM suites (default: tests/*.bats);
+#                                 also skips the harness self-test unless
+#                                 SELFTEST=1
+#   SELFTEST=0|1                  run the harness self-test in make check
+#
+# Kernel modules are built out of tree per kernel under build/<abi>/ (see
+# tests/vm/build-modules.sh); nothing is built inside kernel/ or tests/kmod/.
+
+SHELL := /bin/bash
+VM := tests/vm
+
+# Userspace parts, in build order (dibsctl links against libdibsnl). Each is
+# built only once it has a Makefile.
+USERSPACE_DIRS := libdibsnl dibsctl tests/tools
+
+export KERNELS SUITES SELFTEST
+
+.PHONY: all modules userspace check deps demo clean help
+
+all: modules userspace
+
+# Installed kernels are discovered when the recipe runs, so that a `make
+# check` that installs them first builds for them too.
+modules:
+	@kernels="$(KERNELS)"; [ -n "$$kernels" ] || kernels=$$($(VM)/kernels.sh); \
+	if [ -z "$$kernels" ]; then \
+		echo "no kernel with headers, vmlinuz and modules found: run 'make deps'" >&2; \
+		exit 1; \
+	fi; \
+	for abi in $$kernels; do $(VM)/build-modules.sh "$$abi" || exit 1; done
+
+userspace:
+	@for d in $(USERSPACE_DIRS); do \
+		if [ -f "$$d/Makefile" ]; then $(MAKE) -C "$$d" || exit 1; fi; \
+	done
+
+deps:
+	@$(VM)/install-deps.sh
+
+# check.sh builds and tests, counting a failed build as a failure, so that
+# the run always ends with its verdict line.
+check: deps
+	@$(VM)/check.sh
+
+demo: deps
+	@abi=$$($(VM)/kernels.sh --newest); \
+	if [ -z "$$abi" ]; then echo "no kernel found" >&2; exit 1; fi; \
+	$(VM)/build-modules.sh "$$abi" && \
+	$(MAKE) --no-print-directory userspace && \
+	$(VM)/run.sh --demo "$$abi"
+
+clean:
+	rm -rf build
+	@for d in $(USERSPACE_DIRS) tests/unit; do \
+		if [ -f "$$d/Makefile" ]; then $(MAKE) -C "$$d" clean || exit 1; fi; \
+	done
+
+help:
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile
+
+# ---- install, uninstall, dkms -------------------------------------------
+#
+#   make install [DESTDIR=...] [PREFIX=/usr/local]
+#                        dibsctl (+ man page, bash completion), libdibsnl
+#                        (library, header, pkg-config file), and systemd/:
+#                        udev rules, units, the setup script, modules-load.d,
+#                        an example /etc/dibs/lo.conf.example (udev and
+#                        systemd directories from their pkg-config files)
+#   make uninstall [DESTDIR=...] [PREFIX=...]
+#                        removes those (not /etc/dibs/*.conf)
+#   make dkms [DESTDIR=...]
+#                        the kernel sources as a DKMS tree, real files, in
+#                        /usr/src/dibs-<version>/; without DESTDIR also
+#                        registers it and builds and installs the modules for
+#                        DKMS_KERNEL (default: the running kernel) when its
+#                        headers are there
+#   make dkms-uninstall  dkms remove for every kernel, and the sources
+
+PREFIX		?= /usr/local
+INSTALL_DIRS	:= libdibsnl dibsctl systemd
+DKMS_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\([^"]*\)"$$/\1/p' kernel/dkms.conf)
+DKMS_SRC	= $(DESTDIR)/usr/src/dibs-$(DKMS_VERSION)
+DKMS_KERNEL	?= $(shell uname -r)
+
+.PHONY: install uninstall dkms dkms-uninstall
+
+install:
+	@for d in $(INSTALL_DIRS); do \
+		$(MAKE) --no-print-directory -C "$$d" install \
+			DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+uninstall:
+	@for d in $(INSTALL_DIRS); do \
+		$(MAKE) --no-print-directory -C "$$d" uninstall \
+			DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" || exit 1; \
+	done
+
+# kernel/include/uapi is a symlink out of kernel/: find -L copies what it
+# points to. Only sources are copied, never build outputs.
+dkms:
+	@[ -n "$(DKMS_VERSION)" ] || { echo "no PACKAGE_VERSION in kernel/dkms.conf" >&2; exit 1; }
+	rm -rf "$(DKMS_SRC)"
+	install -d "$(DKMS_SRC)"
+	install -m 0644 kernel/dkms.conf kernel/Kbuild kernel/Makefile \
+		kernel/*.c kernel/*.h "$(DKMS_SRC)/"
+	cd kernel && find -L include -name '*.h' | while read -r f; do \
+		install -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit 1; done
+	@if [ -z "$(DESTDIR)" ]; then \
+		dkms status -m dibs -v "$(DKMS_VERSION)" | grep -q . || \
+			dkms add -m dibs -v "$(DKMS_VERSION)" || exit 1; \
+		if [ -d "/lib/modules/$(DKMS_KERNEL)/build" ]; then \
+			dkms install -m dibs -v "$(DKMS_VERSION)" -k "$(DKMS_KERNEL)"; \
+		else \
+			echo "dkms: no headers for $(DKMS_KERNEL): registered only;" \
+			     "dkms install dibs/$(DKMS_VERSION) -k <kernel> builds one"; \
+		fi; \
+	fi
+
+dkms-uninstall:
+	@if dkms status -m dibs -v "$(DKMS_VERSION)" | grep -q .; then \
+		dkms remove -m dibs -v "$(DKMS_VERSION)" --all; fi
+	rm -rf "/usr/src/dibs-$(DKMS_VERSION)"

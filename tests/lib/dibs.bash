@@ -1,0 +1,156 @@
+# shellcheck shell=bash
+# Helpers for the bats suites that run in the test VM (see tests/vm/).
+#
+#   load lib/dibs            from tests/*.bats
+#
+# The harness (tests/vm/guest-run.sh) exports:
+#   DIBS_REPO     repository root (same path as on the host)
+#   DIBS_BUILD    modules built for the running kernel: kernel/*.ko, kmod/*.ko
+#   DIBS_ABI      the running kernel's ABI
+#   DIBS_RESULTS  a writable directory that survives the VM
+#   DIBS_IN_VM    1
+# Every helper returns non-zero with a message on stderr when it fails, so a
+# bare call inside @test fails the test.
+
+DIBS_REPO=${DIBS_REPO:-$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)}
+DIBS_BUILD=${DIBS_BUILD:-$DIBS_REPO/build/$(uname -r)}
+
+# Core modules in load order; unload goes the other way.
+DIBS_CORE_MODULES=(dibs dibs_loopback)
+# Soft-device drivers that depend on the core and are not loaded by default.
+DIBS_SOFT_MODULES=(dibs_sim)
+
+# dibs_ko NAME: path of a built module, from the core's or the tests' tree.
+dibs_ko() {
+	local d
+	for d in "$DIBS_BUILD/kernel" "$DIBS_BUILD/kmod"; do
+		[ -f "$d/$1.ko" ] && { echo "$d/$1.ko"; return 0; }
+	done
+	echo "dibs_ko: $1.ko not built under $DIBS_BUILD (run make)" >&2
+	return 1
+}
+
+# dibs_loaded NAME: the module is in the kernel.
+dibs_loaded() {
+	[ -d "/sys/module/$1" ]
+}
+
+# dibs_insmod NAME [PARAM=VALUE...]: load one built module.
+dibs_insmod() {
+	local name=$1 ko
+	shift
+	ko=$(dibs_ko "$name") || return 1
+	insmod "$ko" "$@" || { echo "dibs_insmod: insmod $ko $* failed" >&2; return 1; }
+	dibs_loaded "$name" || { echo "dibs_insmod: $name not in /sys/module" >&2; return 1; }
+}
+
+# dibs_rmmod NAME...: unload those that are loaded, in the order given; a
+# module that is not loaded is fine, an rmmod that fails is not.
+dibs_rmmod() {
+	local m rc=0
+	for m in "$@"; do
+		dibs_loaded "$m" || continue
+		rmmod "$m" || { echo "dibs_rmmod: rmmod $m failed" >&2; rc=1; }
+	done
+	return $rc
+}
+
+# load_dibs: the core and the loopback driver (one device, "lo"). Modules
+# already loaded are left alone, so a test can call it twice.
+load_dibs() {
+	local m
+	for m in "${DIBS_CORE_MODULES[@]}"; do
+		dibs_loaded "$m" || dibs_insmod "$m" || return 1
+	done
+}
+
+# dibs_test_modules: names of the test client modules that were built.
+dibs_test_modules() {
+	local ko
+	for ko in "$DIBS_BUILD"/kmod/*.ko; do
+		[ -f "$ko" ] && basename "$ko" .ko
+	done
+	return 0
+}
+
+# unload_dibs: every dibs module, clients first, then soft devices, then
+# the core. Not loaded is fine.
+unload_dibs() {
+	local rev=() i rc=0
+	# shellcheck disable=SC2046 # names have no spaces
+	dibs_rmmod $(dibs_test_modules) || rc=1
+	dibs_rmmod "${DIBS_SOFT_MODULES[@]}" || rc=1
+	for ((i = ${#DIBS_CORE_MODULES[@]} - 1; i >= 0; i--)); do
+		rev+=("${DIBS_CORE_MODULES[i]}")
+	done
+	dibs_rmmod "${rev[@]}" || rc=1
+	return $rc
+}
+
+# load_test_client [NAME [PARAM=VALUE...]]: a test client module from
+# tests/kmod/ (default dibs_test_client); loads the core first if needed.
+load_test_client() {
+	local name=${1:-dibs_test_client}
+	[ $# -gt 0 ] && shift
+	dibs_loaded dibs || dibs_insmod dibs || return 1
+	dibs_insmod "$name" "$@"
+}
+
+# unload_test_client [NAME]: not loaded is fine.
+unload_test_client() {
+	dibs_rmmod "${1:-dibs_test_client}"
+}
+
+# dibs_devices: names of the devices in the dibs class, one a line.
+dibs_devices() {
+	local d
+	for d in /sys/class/dibs/*; do
+		[ -e "$d" ] && basename "$d"
+	done
+	return 0
+}
+
+# dibs_dev_attr DEV ATTR: a sysfs attribute of a dibs device.
+dibs_dev_attr() {
+	cat "/sys/class/dibs/$1/$2"
+}
+
+# dibs_mark: a marker in the kernel log; dibs_dmesg_since_mark prints what
+# the kernel logged after it (per test: call dibs_mark in setup()).
+dibs_mark() {
+	DIBS_MARK="dibs-test: mark ${BATS_TEST_NUMBER:-0} $$ $RANDOM"
+	echo "$DIBS_MARK" >/dev/kmsg
+}
+
+dibs_dmesg_since_mark() {
+	dmesg | awk -v m="${DIBS_MARK:?call dibs_mark first}" 'f { print } index($0, m) { f = 1 }'
+}
+
+# dibs_no_kernel_problems: nothing since the mark that the harness would
+# fail the whole run for (same patterns as tests/vm/check-console.sh), so the
+# failure points at the test that caused it.
+dibs_no_kernel_problems() {
+	local log
+	log=$(mktemp) || return 1
+	dibs_dmesg_since_mark >"$log"
+	if ! "$DIBS_REPO/tests/vm/check-console.sh" "$log" >&2; then
+		rm -f "$log"
+		echo "dibs_no_kernel_problems: the kernel reported the lines above" >&2
+		return 1
+	fi
+	rm -f "$log"
+}
+
+# dibs_require_vm: skip the test unless it runs in the test VM, where
+# loading modules is safe.
+dibs_require_vm() {
+	[ -n "${DIBS_IN_VM:-}" ] || skip "runs only in the test VM (make check)"
+}
+
+# dibsctl and libdibsnl, once they build: the harness puts dibsctl/ on PATH
+# and libdibsnl/ on LD_LIBRARY_PATH in the VM. dibs_require_dibsctl skips
+# a test while the tool does not exist yet.
+DIBSCTL=${DIBSCTL:-$DIBS_REPO/dibsctl/dibsctl}
+dibs_require_dibsctl() {
+	[ -x "$DIBSCTL" ] || skip "dibsctl not built"
+}

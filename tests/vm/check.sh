@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# `make check`: everything that tests the project, with one verdict.
+#
+#   1. userspace build (libdibsnl/, dibsctl/, once they exist)
+#   2. host unit tests (tests/unit/)
+#   3. per kernel: build the modules, boot once, run the harness sanity suite
+#      and every VM suite (tests/*.bats)
+#   4. the harness self-test (selftest/selftest.sh), on one kernel
+# and ends with one line alone, "N passed, N failed" (skipped tests are in
+# neither), exiting 1 when anything failed. The VM boots of 3 and 4 run side
+# by side (DIBS_VM_JOBS at a time); their reports print when all are done.
+#
+# Environment (make passes its variables through):
+#   KERNELS   ABIs to test (default: all, see kernels.sh)
+#   SUITES    VM suites to run (default: tests/*.bats)
+#   SELFTEST  1/0: run the harness self-test (default 1, or 0 when SUITES
+#             is given: a developer iterating on one suite wants speed)
+#   DIBS_VM_JOBS  VMs at once (default: host CPUs)
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$repo" || exit 1
+make=${MAKE:-make}
+
+total_pass=0 total_fail=0
+summary=()
+
+# tally LABEL: reads count lines (see count-tap.sh) on stdin, adds them up
+# and keeps a subtotal line (plus the failures) for the summary.
+tally() {
+	local label=$1 p=0 f=0 s=0 k v
+	local fl=()
+	while read -r k v; do
+		case $k in
+		passed) p=$v ;;
+		failed) f=$v ;;
+		skipped) s=$v ;;
+		fail) fl+=("$v") ;;
+		esac
+	done
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	summary+=("$label: $p passed, $f failed, $s skipped")
+	for v in "${fl[@]}"; do summary+=("    FAIL: $v"); done
+}
+
+# fail_one LABEL WHY: a failure that is not a test result (a build, say).
+fail_one() {
+	tally "$1" <<<"$(printf 'passed 0\nfailed 1\nskipped 0\nfail %s' "$2")"
+}
+
+t_start=$(date +%s)
+phase() { printf '\n==== %s  (+%d s)\n' "$*" "$(($(date +%s) - t_start))"; }
+
+# ---- 1. userspace ----------------------------------------------------------
+phase "userspace build"
+if ! "$make" --no-print-directory -C "$repo" userspace; then
+	fail_one "userspace build" "make userspace failed"
+fi
+
+# ---- 2. host unit tests ----------------------------------------------------
+# Convention for tests/unit/: its Makefile (if any) builds the tests; then
+# every *.bats file runs under bats and every other executable file directly
+# in tests/unit/ is a test program. A program that prints TAP is counted test
+# by test, any other counts as one test, passed when it exits 0.
+phase "host unit tests"
+unit=$repo/tests/unit
+if [ -d "$unit" ]; then
+	counts=$(
+		p=0 f=0 s=0
+		if [ -f "$unit/Makefile" ] && ! "$make" --no-print-directory -C "$unit" >&2; then
+			f=$((f + 1)); echo "fail tests/unit: make failed"
+		fi
+		tmp=$(mktemp -d)
+		for t in "$unit"/*; do
+			[ -f "$t" ] || continue
+			name=${t##*/}
+			if [[ $t == *.bats ]]; then
+				bats --tap "$t" >"$tmp/$name.tap" 2>&1
+			elif [ -x "$t" ]; then
+				(cd "$unit" && "$t") >"$tmp/$name.out" 2>&1
+				rc=$?
+				if grep -qE '^(not )?ok [0-9]' "$tmp/$name.out"; then
+					cp "$tmp/$name.out" "$tmp/$name.tap"
+					if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/$name.out"; then
+						f=$((f + 1)); echo "fail $name: exited $rc"
+					fi
+				elif [ $rc -eq 0 ]; then
+					p=$((p + 1))
+				else
+					f=$((f + 1)); echo "fail $name: exited $rc"
+					tail -n 20 "$tmp/$name.out" >&2
+				fi
+			else
+				continue
+			fi
+			echo "  ran tests/unit/$name" >&2
+		done
+		if compgen -G "$tmp/*.tap" >/dev/null; then
+			c=$("$here/count-tap.sh" "$tmp"/*.tap)
+			echo "$c" | grep '^fail '
+			# Show failed tests with their diagnostics.
+			cat "$tmp"/*.tap | awk '/^not ok /{p=1} /^ok /{p=0} p' | head -n 60 >&2
+			p=$((p + $(echo "$c" | awk '$1=="passed"{print $2}')))
+			f=$((f + $(echo "$c" | awk '$1=="failed"{print $2}')))
+			s=$((s + $(echo "$c" | awk '$1=="skipped"{print $2}')))
+		fi
+		rm -rf "$tmp"
+		printf 'passed %s\nfailed %s\nskipped %s\n' "$p" "$f" "$s"
+	)
+	tally "host unit tests" <<<"$counts"
+else
+	echo "(no tests/unit/ yet)"
+fi
+
+# ---- 3. kernels ------------------------------------------------------------
+mapfile -t found < <("$here/kernels.sh")
+if [ -n "${KERNELS:-}" ]; then
+	read -r -a kernels <<<"$KERNELS"
+else
+	kernels=("${found[@]}")
+fi
+if [ -n "${SUITES:-}" ]; then
+	read -r -a suites <<<"$SUITES"
+else
+	suites=()
+	for s in tests/*.bats; do [ -f "$s" ] && suites+=("$s"); done
+fi
+# The harness sanity suite goes first into every boot: if the VM is not
+# what the suites expect, that shows before their failures do.
+case " ${suites[*]} " in
+*" tests/vm/selftest/env.bats "*) ;;
+*) suites=(tests/vm/selftest/env.bats "${suites[@]}") ;;
+esac
+
+[ ${#kernels[@]} -gt 0 ] || fail_one "kernels" "no kernel found (see tests/vm/kernels.sh)"
+ready=()
+for abi in "${kernels[@]}"; do
+	if ! printf '%s\n' "${found[@]}" | grep -qxF -- "$abi"; then
+		fail_one "$abi" "not an installed kernel (have: ${found[*]})"
+		continue
+	fi
+	phase "$abi: build"
+	if ! "$here/build-modules.sh" "$abi"; then
+		fail_one "$abi" "module build failed"
+		continue
+	fi
+	ready+=("$abi")
+done
+
+selftest=${SELFTEST:-}
+[ -n "$selftest" ] || { [ -n "${SUITES:-}" ] && selftest=0 || selftest=1; }
+
+# ---- 4. the VM runs, side by side --------------------------------------------
+# TCG runs a bats suite on about one host CPU whatever -smp says (the suites
+# are sequential), so the boots of the kernels and the self-test's boot run
+# in parallel, DIBS_VM_JOBS at a time (default: the host's CPUs). Each run's
+# report is kept and printed when all are done, in order.
+max_jobs=${DIBS_VM_JOBS:-$(nproc)}
+# Reports and summaries of this check alone: colleagues may boot the same
+# kernels into the same build/vm/<abi>/ meanwhile.
+work=$(mktemp -d)
+# On an interrupt, take the whole process group down with us: the VMs run
+# in the background, where a non-interactive shell leaves SIGINT ignored.
+trap 'trap - INT TERM; kill 0' INT TERM
+trap 'rm -rf "$work"' EXIT
+slot() { while [ "$(jobs -rp | wc -l)" -ge "$max_jobs" ]; do wait -n; done; }
+
+if [ ${#ready[@]} -gt 0 ]; then
+	phase "VM suites: ${suites[*]}"
+fi
+t0=$(date +%s)
+for abi in "${ready[@]}"; do
+	slot
+	echo "booting $abi"
+	("$here/run.sh" --summary "$work/$abi.summary" "$abi" "${suites[@]}" \
+		>"$work/$abi.report" 2>&1
+	 echo $? >"$work/$abi.rc") &
+done
+if [ "$selftest" = 1 ] && [ ${#kernels[@]} -gt 0 ]; then
+	slot
+	echo "booting ${kernels[0]} for the harness self-test"
+	"$here/selftest/selftest.sh" "${kernels[0]}" >"$work/selftest.counts" \
+		2>"$work/selftest.report" &
+fi
+wait
+[ ${#ready[@]} -gt 0 ] && echo "VM runs done in $(($(date +%s) - t0)) s"
+
+for abi in "${ready[@]}"; do
+	phase "$abi: VM report"
+	cat "$work/$abi.report"
+	if [ -f "$work/$abi.summary" ]; then
+		tally "$abi" <"$work/$abi.summary"
+	else
+		fail_one "$abi" "run.sh could not run the VM (exit $(cat "$work/$abi.rc"))"
+	fi
+done
+
+# ---- 5. harness self-test ----------------------------------------------------
+if [ "$selftest" = 1 ]; then
+	phase "harness self-test"
+	if [ ${#kernels[@]} -gt 0 ]; then
+		cat "$work/selftest.report"
+		counts=$(cat "$work/selftest.counts")
+	else
+		counts=$("$here/selftest/selftest.sh" --host-only)
+	fi
+	tally "harness self-test" <<<"$counts"
+fi
+
+# ---- verdict ---------------------------------------------------------------
+phase "summary"
+printf '%s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
