@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dibsctl: what the object files share: global options, the command
+ * tables, argument cursor helpers and printing of library objects.
+ */
+#ifndef DIBSCTL_H
+#define DIBSCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <dibsnl.h>
+
+#include "json.h"
+#include "utils.h"
+
+#ifndef DIBSCTL_VERSION
+#define DIBSCTL_VERSION "unknown"
+#endif
+
+/* exit statuses */
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* the kernel or the system said no */
+#define EXIT_USAGE	2	/* the command line was wrong */
+#define HELP_DONE	(-1)	/* parsing stopped: help was printed */
+
+#define DMB_LEN_MAX	(8u << 20)	/* DIBS_DMB_LEN_MAX */
+#define SIGNAL_IDX_MAX	15
+
+struct dev_name {
+	uint32_t index;
+	char name[DIBSNL_NAME_MAX];
+};
+
+struct dctl {
+	/* options */
+	bool json;
+	bool pretty;
+	bool details;
+	bool stats;
+	bool timestamp;
+	bool force;
+	bool batch;
+	bool stdout_gone;		/* the reader left: EPIPE, say no more */
+
+	struct dibsnl *h;		/* opened on first use */
+	struct jw jw;			/* JSON output on stdout */
+
+	/* index -> name, loaded on first use, dropped per command */
+	struct dev_name *names;
+	unsigned int n_names;
+	bool names_loaded;
+};
+
+struct cmdline;
+
+struct dctl_cmd {
+	struct kw kw;
+	int (*fn)(struct cmdline *c);
+	const char *synopsis;		/* after "dibsctl OBJECT " */
+};
+
+struct dctl_obj {
+	const char *name;
+	const struct dctl_cmd *cmds;	/* NULL for an object without any */
+	int (*fn)(struct cmdline *c);	/* then this runs */
+	const char *synopsis;		/* and this is its grammar */
+	const char *where;		/* definitions under the grammar */
+	const char *default_cmd;	/* "dibsctl OBJECT" alone runs this */
+};
+
+struct cmdline {
+	struct dctl *d;
+	int argc;
+	char **argv;
+	const struct dctl_obj *obj;
+	const struct dctl_cmd *cmd;	/* NULL at the object level */
+	const char *kw;			/* full name of the last keyword */
+};
+
+extern const struct dctl_obj dev_obj;
+extern const struct dctl_obj dmb_obj;
+extern const struct dctl_obj client_obj;
+extern const struct dctl_obj monitor_obj;
+
+/* Grammar of a level (object NULL: the top level; cmd NULL: the object). */
+void usage_print(FILE *f, const struct dctl_obj *obj,
+		 const struct dctl_cmd *cmd);
+/* Print "Error: ..." and the grammar of @c's level; returns EXIT_USAGE. */
+int usage_err(const struct cmdline *c, const char *fmt, ...) __printf(2, 3);
+/* Print the grammar of @c's level to stdout; returns EXIT_OK. */
+int usage_help(const struct cmdline *c);
+
+/* Run "OBJECT [COMMAND ...]" (argv[0] is the object). */
+int dctl_run(struct dctl *d, int argc, char **argv);
+
+/*
+ * The argument cursor. next_kw() takes the next word and looks it up in
+ * the keyword table @tab (which should hold "help"); on "help", an
+ * unknown or an ambiguous word it prints what is due and returns -1 with
+ * the exit status in *@status.
+ */
+#define KW_HELP		(-100)
+
+const char *arg_take(struct cmdline *c);
+int next_kw(struct cmdline *c, const struct kw *tab, int *status);
+/* The value after keyword @key, or NULL after a usage error. */
+const char *arg_value(struct cmdline *c, const char *key);
+/* Usage error for a keyword given twice. */
+int dup_err(const struct cmdline *c, const char *key);
+
+/* Parse a value and print a specific usage error when it is bad. */
+int arg_gid(const struct cmdline *c, const char *key, const char *s,
+	    uint8_t gid[GID_LEN]);
+int arg_token(const struct cmdline *c, const char *s, uint64_t *token);
+int arg_u32(const struct cmdline *c, const char *key, const char *s,
+	    uint32_t max, uint32_t *out);
+
+/* A DEV argument: a name or an index. */
+struct devarg {
+	const char *arg;		/* as typed; NULL when not given */
+	bool is_index;
+	uint32_t index;
+	char name[DIBSNL_NAME_MAX];
+	struct dibsnl_dev_ref ref;	/* valid after devarg_resolve() */
+};
+
+int devarg_parse(const struct cmdline *c, const char *key, const char *s,
+		 struct devarg *da);
+int devarg_resolve(struct dctl *d, struct devarg *da);
+/* The device name for a message: as typed, or the resolved name. */
+const char *devarg_str(const struct devarg *da);
+
+/* The netlink handle, opened on first use; NULL after printing why not. */
+struct dibsnl *dctl_nl(struct dctl *d);
+/* Print a library/kernel error (extack when there is one); EXIT_FAIL. */
+int nl_err(struct dctl *d, int err);
+/* The same, but ENODEV without an extack names the device. */
+int nl_dev_err(struct dctl *d, int err, const struct devarg *da);
+
+/* Device names by index, from a dev dump; NULL when not known. */
+const char *dev_name_lookup(struct dctl *d, uint32_t index);
+/* Load them now: a lookup must not start a dump inside another dump. */
+void dev_names_load(struct dctl *d);
+void dev_names_forget(struct dctl *d);
+void dev_names_set(struct dctl *d, uint32_t index, const char *name);
+void dev_names_del(struct dctl *d, uint32_t index);
+
+/*
+ * Printing objects: *_print_plain() writes one line (and the -d / -s
+ * lines) to stdout; *_json_fields() writes the members into the JSON
+ * object the caller opened.
+ */
+void dev_print_plain(struct dctl *d, const struct dibsnl_dev *dev);
+void dev_json_fields(struct dctl *d, const struct dibsnl_dev *dev);
+void dmb_print_plain(struct dctl *d, const struct dibsnl_dmb *dmb);
+void dmb_json_fields(struct dctl *d, const struct dibsnl_dmb *dmb);
+void client_print_plain(struct dctl *d, const struct dibsnl_client *cl);
+void client_json_fields(struct dctl *d, const struct dibsnl_client *cl);
+
+const char *token_str(uint64_t token, char buf[19]);
+
+#endif /* DIBSCTL_H */

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dibsctl dmb: show, grant, revoke, write and read DMBs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dibsctl.h"
+
+void dmb_print_plain(struct dctl *d, const struct dibsnl_dmb *dmb)
+{
+	const struct dibsnl_dmb_stats *s = &dmb->stats;
+	char gid[GID_STR_LEN], tok[19];
+
+	format_gid(dmb->rgid, gid);
+	printf("token %s dev %s client %s rgid %s len %u sba %u%s\n",
+	       token_str(dmb->token, tok), dmb->dev_name, dmb->client_name,
+	       gid, dmb->len, dmb->sba_idx, dmb->owned ? " owned" : "");
+	if (d->details)
+		printf("    dev-index %u client-id %u\n", dmb->dev_index,
+		       dmb->client_id);
+	if (d->stats && dmb->has_stats)
+		printf("    writes %llu write-bytes %llu signals %llu refused %llu\n",
+		       (unsigned long long)s->writes,
+		       (unsigned long long)s->write_bytes,
+		       (unsigned long long)s->signals,
+		       (unsigned long long)s->refused);
+}
+
+void dmb_json_fields(struct dctl *d, const struct dibsnl_dmb *dmb)
+{
+	const struct dibsnl_dmb_stats *s = &dmb->stats;
+	struct jw *w = &d->jw;
+	char gid[GID_STR_LEN], tok[19];
+
+	format_gid(dmb->rgid, gid);
+	jw_str(w, "token", token_str(dmb->token, tok));
+	jw_str(w, "dev", dmb->dev_name);
+	jw_u64(w, "dev_index", dmb->dev_index);
+	jw_str(w, "client", dmb->client_name);
+	jw_u64(w, "client_id", dmb->client_id);
+	jw_str(w, "rgid", gid);
+	jw_u64(w, "len", dmb->len);
+	jw_u64(w, "sba", dmb->sba_idx);
+	jw_bool(w, "owned", dmb->owned);
+	if (!d->stats)
+		return;
+	if (!dmb->has_stats) {
+		jw_null(w, "stats");
+		return;
+	}
+	jw_obj_open(w, "stats");
+	jw_u64(w, "writes", s->writes);
+	jw_u64(w, "write_bytes", s->write_bytes);
+	jw_u64(w, "signals", s->signals);
+	jw_u64(w, "refused", s->refused);
+	jw_obj_close(w);
+}
+
+static void dmb_show_one(struct dctl *d, const struct dibsnl_dmb *dmb)
+{
+	if (!d->json) {
+		dmb_print_plain(d, dmb);
+		return;
+	}
+	jw_obj_open(&d->jw, NULL);
+	dmb_json_fields(d, dmb);
+	jw_obj_close(&d->jw);
+}
+
+enum {
+	K_DEV, K_TOKEN, K_CLIENT, K_RGID, K_SIZE, K_OWNED, K_OFFSET,
+	K_DATA, K_FILE, K_SIGNAL, K_LENGTH,
+};
+
+/* What the dmb commands were given; has_* say which keywords were. */
+struct dmb_args {
+	struct devarg dev;
+	bool has_dev, has_token, has_rgid, has_size, owned, has_offset;
+	bool has_length, has_signal;
+	uint64_t token;
+	const char *client;
+	uint8_t rgid[GID_LEN];
+	uint32_t size, offset, length, signal;
+	const char *data, *file;
+};
+
+static int offset_arg(const struct cmdline *c, const char *key,
+		      const char *s, uint32_t min, uint32_t max,
+		      uint32_t *out)
+{
+	uint64_t v;
+
+	switch (parse_number(s, max, true, &v)) {
+	case 0:
+		if (v < min)
+			break;
+		*out = (uint32_t)v;
+		return EXIT_OK;
+	case -ERANGE:
+		return usage_err(c, "invalid %s \"%s\": at most %u",
+				 key, s, max);
+	default:
+		return usage_err(c, "invalid %s \"%s\": expected a number (decimal or 0x hex, K or M suffix)",
+				 key, s);
+	}
+	return usage_err(c, "invalid %s \"%s\": at least %u", key, s, min);
+}
+
+/*
+ * Parse the keywords of @tab into @a: EXIT_OK, HELP_DONE after "help", or
+ * the status to return.
+ */
+static int dmb_parse(struct cmdline *c, const struct kw *tab,
+		     struct dmb_args *a)
+{
+	const char *v, *key;
+	uint64_t n;
+	int id, rc;
+
+	memset(a, 0, sizeof(*a));
+	while (c->argc) {
+		id = next_kw(c, tab, &rc);
+		if (id < 0)
+			return rc == EXIT_OK ? HELP_DONE : rc;
+		if (id == K_OWNED) {
+			if (a->owned)
+				return dup_err(c, "owned");
+			a->owned = true;
+			continue;
+		}
+		key = c->kw;
+		v = arg_value(c, key);
+		if (!v)
+			return EXIT_USAGE;
+		rc = EXIT_OK;
+		switch (id) {
+		case K_DEV:
+			if (a->has_dev)
+				return dup_err(c, "dev");
+			rc = devarg_parse(c, "dev", v, &a->dev);
+			a->has_dev = true;
+			break;
+		case K_TOKEN:
+			if (a->has_token)
+				return dup_err(c, "token");
+			rc = arg_token(c, v, &a->token);
+			a->has_token = true;
+			break;
+		case K_CLIENT:
+			if (a->client)
+				return dup_err(c, "client");
+			if (!*v || strlen(v) >= DIBSNL_CLIENT_NAME_MAX)
+				return usage_err(c, "invalid client name \"%s\": 1 to %d characters",
+						 v, DIBSNL_CLIENT_NAME_MAX - 1);
+			a->client = v;
+			break;
+		case K_RGID:
+			if (a->has_rgid)
+				return dup_err(c, "remote-gid");
+			rc = arg_gid(c, "remote-gid", v, a->rgid);
+			a->has_rgid = true;
+			break;
+		case K_SIZE:
+			if (a->has_size)
+				return dup_err(c, "size");
+			switch (parse_size(v, DMB_LEN_MAX, &a->size)) {
+			case 0:
+				break;
+			case -EDOM:
+				return usage_err(c, "invalid size \"%s\": a DMB has at least 1 byte",
+						 v);
+			case -ERANGE:
+				return usage_err(c, "invalid size \"%s\": at most 8M (%u bytes)",
+						 v, DMB_LEN_MAX);
+			default:
+				return usage_err(c, "invalid size \"%s\": expected a number with an optional K, M or G suffix",
+						 v);
+			}
+			a->has_size = true;
+			break;
+		case K_OFFSET:
+			if (a->has_offset)
+				return dup_err(c, "offset");
+			rc = offset_arg(c, "offset", v, 0, DMB_LEN_MAX - 1,
+					&a->offset);
+			a->has_offset = true;
+			break;
+		case K_LENGTH:
+			if (a->has_length)
+				return dup_err(c, "length");
+			rc = offset_arg(c, "length", v, 1, DMB_LEN_MAX,
+					&a->length);
+			a->has_length = true;
+			break;
+		case K_DATA:
+		case K_FILE:
+			if (a->data || a->file)
+				return usage_err(c, "only one of \"data\" and \"file\" may be given");
+			if (id == K_FILE && !*v)
+				return usage_err(c, "invalid file \"\": a path is needed");
+			if (id == K_DATA)
+				a->data = v;
+			else
+				a->file = v;
+			break;
+		case K_SIGNAL:
+			if (a->has_signal)
+				return dup_err(c, "signal");
+			if (parse_number(v, SIGNAL_IDX_MAX, false, &n))
+				return usage_err(c, "invalid signal index \"%s\": expected 0 .. %d",
+						 v, SIGNAL_IDX_MAX);
+			a->signal = (uint32_t)n;
+			a->has_signal = true;
+			break;
+		}
+		if (rc)
+			return rc;
+	}
+	return EXIT_OK;
+}
+
+static int need(const struct cmdline *c, bool has, const char *key)
+{
+	return has ? EXIT_OK : usage_err(c, "\"%s\" is needed", key);
+}
+
+struct dmb_list {
+	struct dibsnl_dmb *v;
+	size_t n, cap;
+	const struct dmb_args *filter;
+};
+
+static int dmb_collect(const struct dibsnl_dmb *dmb, void *arg)
+{
+	struct dmb_list *l = arg;
+	struct dibsnl_dmb *nv;
+	size_t cap;
+
+	if (l->filter->has_token && dmb->token != l->filter->token)
+		return 0;
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 16;
+		nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *dmb;
+	return 0;
+}
+
+static const struct kw show_kws[] = {
+	{ "dev", KW_PREFERRED, K_DEV },
+	{ "token", 0, K_TOKEN },
+	{ "client", 0, K_CLIENT },
+	{ "help", 0, KW_HELP },
+	{ NULL, 0, 0 },
+};
+
+static int dmb_show(struct cmdline *c)
+{
+	struct dmb_list l = { 0 };
+	struct dibsnl_dmb_filter filter = { 0 };
+	struct dctl *d = c->d;
+	struct dibsnl_dmb one;
+	struct dmb_args a;
+	int rc, err;
+	size_t i;
+	char tok[19];
+
+	rc = dmb_parse(c, show_kws, &a);
+	if (rc)
+		return rc == HELP_DONE ? EXIT_OK : rc;
+	if (!dctl_nl(d))
+		return EXIT_FAIL;
+	if (a.has_dev) {
+		rc = devarg_resolve(d, &a.dev);
+		if (rc)
+			return rc;
+	}
+	l.filter = &a;
+	if (a.has_dev && a.has_token) {
+		err = dibsnl_dmb_get(d->h, a.dev.ref, a.token, &one);
+		if (err)
+			return nl_dev_err(d, err, &a.dev);
+		if (!a.client || strcmp(one.client_name, a.client) == 0)
+			err = dmb_collect(&one, &l);
+	} else {
+		if (a.has_dev)
+			filter.dev = a.dev.ref;
+		filter.client_name = a.client;
+		err = dibsnl_dmb_dump(d->h, &filter, dmb_collect, &l);
+	}
+	if (err) {
+		free(l.v);
+		return a.has_dev ? nl_dev_err(d, err, &a.dev) : nl_err(d, err);
+	}
+	if (a.has_token && !l.n) {
+		pr_err("no DMB with token %s", token_str(a.token, tok));
+		return EXIT_FAIL;
+	}
+	if (d->json)
+		jw_arr_open(&d->jw, NULL);
+	for (i = 0; i < l.n; i++)
+		dmb_show_one(d, &l.v[i]);
+	if (d->json) {
+		jw_arr_close(&d->jw);
+		jw_end_line(&d->jw);
+	}
+	free(l.v);
+	return EXIT_OK;
+}
+
+static const struct kw grant_kws[] = {
+	{ "dev", 0, K_DEV },
+	{ "remote-gid", 0, K_RGID },
+	{ "size", 0, K_SIZE },
+	{ "owned", 0, K_OWNED },
+	{ "help", 0, KW_HELP },
+	{ NULL, 0, 0 },
+};
+
+static int dmb_grant(struct cmdline *c)
+{
+	struct dctl *d = c->d;
+	struct dibsnl_dmb dmb;
+	struct dmb_args a;
+	int rc, err;
+	char tok[19];
+
+	rc = dmb_parse(c, grant_kws, &a);
+	if (!rc)
+		rc = need(c, a.has_dev, "dev");
+	if (!rc)
+		rc = need(c, a.has_rgid, "remote-gid");
+	if (!rc)
+		rc = need(c, a.has_size, "size");
+	if (rc)
+		return rc == HELP_DONE ? EXIT_OK : rc;
+	if (!dctl_nl(d))
+		return EXIT_FAIL;
+	rc = devarg_resolve(d, &a.dev);
+	if (rc)
+		return rc;
+	err = dibsnl_dmb_grant(d->h, a.dev.ref, a.rgid, a.size, a.owned,
+			       &dmb);
+	if (err)
+		return nl_dev_err(d, err, &a.dev);
+	if (d->json) {
+		jw_obj_open(&d->jw, NULL);
+		dmb_json_fields(d, &dmb);
+		jw_obj_close(&d->jw);
+		jw_end_line(&d->jw);
+	} else {
+		printf("token %s\n", token_str(dmb.token, tok));
+	}
+	return EXIT_OK;
+}
+
+static const struct kw revoke_kws[] = {
+	{ "dev", 0, K_DEV },
+	{ "token", 0, K_TOKEN },
+	{ "help", 0, KW_HELP },
+	{ NULL, 0, 0 },
+};
+
+static int dmb_revoke(struct cmdline *c)
+{
+	struct dctl *d = c->d;
+	struct dmb_args a;
+	int rc, err;
+
+	rc = dmb_parse(c, revoke_kws, &a);
+	if (!rc)
+		rc = need(c, a.has_dev, "dev");
+	if (!rc)
+		rc = need(c, a.has_token, "token");
+	if (rc)
+		return rc == HELP_DONE ? EXIT_OK : rc;
+	if (!dctl_nl(d))
+		return EXIT_FAIL;
+	rc = devarg_resolve(d, &a.dev);
+	if (rc)
+		return rc;
+	err = dibsnl_dmb_revoke(d->h, a.dev.ref, a.token);
+	return err ? nl_dev_err(d, err, &a.dev) : EXIT_OK;
+}
+
+/* Read all of @path ("-": stdin), refusing more than @max bytes. */
+static int slurp(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	uint8_t *b = NULL, *nb;
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	fd = strcmp(path, "-") == 0 ? STDIN_FILENO :
+	     open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_err("cannot open \"%s\": %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		pr_err("cannot read \"%s\": %s", path, strerror(EISDIR));
+		goto fail;
+	}
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > max + 1)
+				cap = max + 1;
+			nb = realloc(b, cap);
+			if (!nb) {
+				pr_err("reading \"%s\": %s", path,
+				       strerror(ENOMEM));
+				goto fail;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			pr_err("reading \"%s\": %s", path, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += r;
+		if (n > max) {
+			pr_err("\"%s\" is larger than the largest DMB (%zu bytes)",
+			       path, max);
+			goto fail;
+		}
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	*buf = b;
+	*len = n;
+	return EXIT_OK;
+fail:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	free(b);
+	return EXIT_FAIL;
+}
+
+static const struct kw write_kws[] = {
+	{ "dev", KW_PREFERRED, K_DEV },
+	{ "token", 0, K_TOKEN },
+	{ "offset", 0, K_OFFSET },
+	{ "data", 0, K_DATA },
+	{ "file", 0, K_FILE },
+	{ "signal", 0, K_SIGNAL },
+	{ "help", 0, KW_HELP },
+	{ NULL, 0, 0 },
+};
+
+static int dmb_write(struct cmdline *c)
+{
+	struct dctl *d = c->d;
+	uint8_t *buf = NULL;
+	struct dmb_args a;
+	size_t len;
+	int rc, err;
+
+	rc = dmb_parse(c, write_kws, &a);
+	if (!rc)
+		rc = need(c, a.has_dev, "dev");
+	if (!rc)
+		rc = need(c, a.has_token, "token");
+	if (!rc && !a.data && !a.file)
+		rc = usage_err(c, "\"data\" or \"file\" is needed");
+	if (rc)
+		return rc == HELP_DONE ? EXIT_OK : rc;
+	if (a.data) {
+		len = strlen(a.data);
+		if (len > DMB_LEN_MAX - a.offset)
+			return usage_err(c, "offset %u and %zu bytes of data reach past the largest DMB (8M)",
+					 a.offset, len);
+	} else {
+		rc = slurp(a.file, DMB_LEN_MAX - a.offset, &buf, &len);
+		if (rc)
+			return rc;
+	}
+	if (!dctl_nl(d)) {
+		free(buf);
+		return EXIT_FAIL;
+	}
+	rc = devarg_resolve(d, &a.dev);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	err = dibsnl_dmb_write(d->h, a.dev.ref, a.token, a.offset,
+			       buf ? (const void *)buf : (const void *)a.data,
+			       len, a.has_signal ? (int)a.signal : -1);
+	free(buf);
+	return err ? nl_dev_err(d, err, &a.dev) : EXIT_OK;
+}
+
+static const struct kw read_kws[] = {
+	{ "dev", 0, K_DEV },
+	{ "token", 0, K_TOKEN },
+	{ "offset", 0, K_OFFSET },
+	{ "length", 0, K_LENGTH },
+	{ "help", 0, KW_HELP },
+	{ NULL, 0, 0 },
+};
+
+static void read_json(struct dctl *d, const struct dmb_args *a,
+		      const uint8_t *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct jw *w = &d->jw;
+	char tok[19], *s;
+	size_t i;
+
+	jw_obj_open(w, NULL);
+	jw_str(w, "token", token_str(a->token, tok));
+	jw_str(w, "dev", devarg_str(&a->dev));
+	jw_u64(w, "offset", a->offset);
+	jw_u64(w, "length", len);
+	s = malloc(len * 2 + 1);
+	if (s) {
+		for (i = 0; i < len; i++) {
+			s[2 * i] = hex[buf[i] >> 4];
+			s[2 * i + 1] = hex[buf[i] & 0xf];
+		}
+		s[2 * len] = '\0';
+	}
+	jw_str(w, "data", s);
+	free(s);
+	jw_obj_close(w);
+	jw_end_line(w);
+}
+
+static int dmb_read(struct cmdline *c)
+{
+	struct dctl *d = c->d;
+	struct dibsnl_dmb dmb;
+	struct dmb_args a;
+	uint8_t *buf;
+	size_t len;
+	int rc, err;
+
+	rc = dmb_parse(c, read_kws, &a);
+	if (!rc)
+		rc = need(c, a.has_dev, "dev");
+	if (!rc)
+		rc = need(c, a.has_token, "token");
+	if (rc)
+		return rc == HELP_DONE ? EXIT_OK : rc;
+	if (a.has_length && a.length > DMB_LEN_MAX - a.offset)
+		return usage_err(c, "offset %u and length %u reach past the largest DMB (8M)",
+				 a.offset, a.length);
+	if (!dctl_nl(d))
+		return EXIT_FAIL;
+	rc = devarg_resolve(d, &a.dev);
+	if (rc)
+		return rc;
+	if (!a.has_length) {
+		/* up to the end of the DMB */
+		err = dibsnl_dmb_get(d->h, a.dev.ref, a.token, &dmb);
+		if (err)
+			return nl_dev_err(d, err, &a.dev);
+		if (a.offset >= dmb.len) {
+			pr_err("offset %u is past the end of the DMB (%u bytes)",
+			       a.offset, dmb.len);
+			return EXIT_FAIL;
+		}
+		a.length = dmb.len - a.offset;
+	}
+	len = a.length;
+	buf = malloc(len);
+	if (!buf) {
+		pr_err("%s", strerror(ENOMEM));
+		return EXIT_FAIL;
+	}
+	err = dibsnl_dmb_read(d->h, a.dev.ref, a.token, a.offset, buf, len);
+	if (err) {
+		free(buf);
+		return nl_dev_err(d, err, &a.dev);
+	}
+	if (d->json)
+		read_json(d, &a, buf, len);
+	else if (isatty(STDOUT_FILENO))
+		hexdump(stdout, a.offset, buf, len);
+	else
+		fwrite(buf, 1, len, stdout);
+	free(buf);
+	return EXIT_OK;
+}
+
+static const struct dctl_cmd dmb_cmds[] = {
+	{ { "show", KW_PREFERRED, 0 }, dmb_show,
+	  "show [ dev DEV ] [ token TOKEN ] [ client NAME ]" },
+	{ { "grant", 0, 0 }, dmb_grant,
+	  "grant dev DEV remote-gid GID size SIZE [ owned ]" },
+	{ { "revoke", 0, 0 }, dmb_revoke, "revoke dev DEV token TOKEN" },
+	{ { "write", 0, 0 }, dmb_write,
+	  "write dev DEV token TOKEN [ offset N ]\n"
+	  "                         { data STRING | file PATH } [ signal IDX ]" },
+	{ { "read", 0, 0 }, dmb_read,
+	  "read dev DEV token TOKEN [ offset N ] [ length N ]" },
+	{ { "help", 0, KW_HELP }, NULL, NULL },
+	{ { NULL, 0, 0 }, NULL, NULL },
+};
+
+const struct dctl_obj dmb_obj = {
+	.name = "dmb",
+	.cmds = dmb_cmds,
+	.default_cmd = "show",
+	.where =
+"where  DEV   := { NAME | INDEX }\n"
+"       GID   := uuid, e.g. 01234567-89ab-cdef-0123-456789abcdef\n"
+"       TOKEN := { 0xHEX | DECIMAL }\n"
+"       SIZE  := NUMBER[K|M|G], 1 .. 8M\n"
+"       N     := NUMBER[K|M], decimal or 0x hex\n"
+"       IDX   := signal index, 0 .. 15\n"
+"       PATH  := a file, or - for standard input\n",
+};

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dibsctl monitor: print notifications of the dibs family as they come.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dibsctl.h"
+
+enum {
+	M_DEV = 1 << 0,
+	M_DMB = 1 << 1,
+	M_CLIENT = 1 << 2,
+	M_EVENT = 1 << 3,
+	M_SIGNAL = 1 << 4,
+	M_ALL = M_DEV | M_DMB | M_CLIENT | M_EVENT | M_SIGNAL,
+	M_MGMT = M_DEV | M_DMB | M_CLIENT | M_EVENT,
+};
+
+static const struct kw mon_kws[] = {
+	{ "all", 0, M_ALL },
+	{ "dev", KW_PREFERRED, M_DEV },
+	{ "dmb", 0, M_DMB },
+	{ "client", 0, M_CLIENT },
+	{ "event", 0, M_EVENT },
+	{ "signal", 0, M_SIGNAL },
+	{ "help", 0, KW_HELP },
+	{ NULL, 0, 0 },
+};
+
+struct mon {
+	struct dctl *d;
+	unsigned int mask;
+};
+
+static const char *event_type_str(uint32_t type, char *buf, size_t len)
+{
+	static const char *const names[] = { "buf", "dev", "sw", "other" };
+
+	if (type < ARRAY_SIZE(names))
+		return names[type];
+	snprintf(buf, len, "%u", type);
+	return buf;
+}
+
+static const char *event_subtype_str(uint32_t sub, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"unregistered", "disabled", "err-state", "other",
+	};
+
+	if (sub < ARRAY_SIZE(names))
+		return names[sub];
+	snprintf(buf, len, "%u", sub);
+	return buf;
+}
+
+static void timestamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	char zone[8] = "";
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);
+	snprintf(buf + n, len - n, ".%06ld%s", ts.tv_nsec / 1000, zone);
+}
+
+/* The device an event or signal names: its name, or else its index. */
+static const char *dev_str(struct dctl *d, uint32_t index, char *buf,
+			   size_t len)
+{
+	const char *name = dev_name_lookup(d, index);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%u", index);
+	return buf;
+}
+
+static void event_print(struct dctl *d, const struct dibsnl_event *e)
+{
+	char gid[GID_STR_LEN], tok[19], t[16], s[16], dev[16];
+	const char *type = event_type_str(e->type, t, sizeof(t));
+	const char *sub = event_subtype_str(e->subtype, s, sizeof(s));
+	struct jw *w = &d->jw;
+
+	format_gid(e->gid, gid);
+	token_str(e->token, tok);
+	if (!d->json) {
+		printf("dev %s type %s subtype %s gid %s token %s time %llu data 0x%llx\n",
+		       dev_str(d, e->dev_index, dev, sizeof(dev)), type, sub,
+		       gid, tok, (unsigned long long)e->time,
+		       (unsigned long long)e->data);
+		return;
+	}
+	jw_u64(w, "dev_index", e->dev_index);
+	jw_str(w, "dev", dev_name_lookup(d, e->dev_index));
+	jw_str(w, "type", type);
+	jw_str(w, "subtype", sub);
+	jw_str(w, "gid", gid);
+	jw_str(w, "token", tok);
+	jw_u64(w, "time", e->time);
+	jw_u64(w, "data", e->data);
+}
+
+static void signal_print(struct dctl *d, const struct dibsnl_signal *sg)
+{
+	struct jw *w = &d->jw;
+	char tok[19], dev[16];
+
+	token_str(sg->token, tok);
+	if (!d->json) {
+		printf("dev %s token %s sba %u mask 0x%04x\n",
+		       dev_str(d, sg->dev_index, dev, sizeof(dev)), tok,
+		       sg->sba_idx, sg->mask);
+		return;
+	}
+	jw_u64(w, "dev_index", sg->dev_index);
+	jw_str(w, "dev", dev_name_lookup(d, sg->dev_index));
+	jw_str(w, "token", tok);
+	jw_u64(w, "sba", sg->sba_idx);
+	jw_u64(w, "mask", sg->mask);
+}
+
+static int mon_cb(const struct dibsnl_ntf *n, void *arg)
+{
+	static const char *const actions[] = { "add", "del", "change" };
+	const char *object, *action = NULL;
+	struct mon *m = arg;
+	struct dctl *d = m->d;
+	unsigned int bit;
+	char ts[64];
+
+	switch (n->kind) {
+	case DIBSNL_NTF_DEV_ADD:
+	case DIBSNL_NTF_DEV_DEL:
+	case DIBSNL_NTF_DEV_CHANGE:
+		object = "dev";
+		action = actions[n->kind - DIBSNL_NTF_DEV_ADD];
+		bit = M_DEV;
+		if (n->kind != DIBSNL_NTF_DEV_DEL)
+			dev_names_set(d, n->dev.index, n->dev.name);
+		break;
+	case DIBSNL_NTF_DMB_ADD:
+	case DIBSNL_NTF_DMB_DEL:
+		object = "dmb";
+		action = actions[n->kind - DIBSNL_NTF_DMB_ADD];
+		bit = M_DMB;
+		break;
+	case DIBSNL_NTF_CLIENT_ADD:
+	case DIBSNL_NTF_CLIENT_DEL:
+		object = "client";
+		action = actions[n->kind - DIBSNL_NTF_CLIENT_ADD];
+		bit = M_CLIENT;
+		break;
+	case DIBSNL_NTF_EVENT:
+		object = "event";
+		bit = M_EVENT;
+		break;
+	case DIBSNL_NTF_SIGNAL:
+		object = "signal";
+		bit = M_SIGNAL;
+		break;
+	default:
+		return 0;
+	}
+	if (!(m->mask & bit))
+		goto out;
+
+	if (d->timestamp)
+		timestamp(ts, sizeof(ts));
+	if (d->json) {
+		jw_obj_open(&d->jw, NULL);
+		if (d->timestamp)
+			jw_str(&d->jw, "timestamp", ts);
+		jw_str(&d->jw, "object", object);
+		if (action)
+			jw_str(&d->jw, "action", action);
+	} else {
+		if (d->timestamp)
+			printf("[%s] ", ts);
+		printf("[%s%s%s] ", object, action ? "," : "",
+		       action ? action : "");
+	}
+	switch (bit) {
+	case M_DEV:
+		if (d->json)
+			dev_json_fields(d, &n->dev);
+		else
+			dev_print_plain(d, &n->dev);
+		break;
+	case M_DMB:
+		if (d->json)
+			dmb_json_fields(d, &n->dmb);
+		else
+			dmb_print_plain(d, &n->dmb);
+		break;
+	case M_CLIENT:
+		if (d->json)
+			client_json_fields(d, &n->client);
+		else
+			client_print_plain(d, &n->client);
+		break;
+	case M_EVENT:
+		event_print(d, &n->event);
+		break;
+	case M_SIGNAL:
+		signal_print(d, &n->signal);
+		break;
+	}
+	if (d->json) {
+		jw_obj_close(&d->jw);
+		jw_end_line(&d->jw);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return -EPIPE;
+out:
+	if (n->kind == DIBSNL_NTF_DEV_DEL)
+		dev_names_del(d, n->dev.index);
+	return 0;
+}
+
+static int monitor_loop(struct mon *m, struct dibsnl *mh, int sfd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = dibsnl_fd(mh), .events = POLLIN },
+		{ .fd = sfd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+	int err;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("poll: %s", strerror(errno));
+			return EXIT_FAIL;
+		}
+		if (pfd[1].revents) {
+			/*
+			 * SIGINT or SIGTERM: take it, so that it is not
+			 * delivered when the old mask comes back.
+			 */
+			if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
+				pr_warn("signalfd: %s", strerror(errno));
+			return EXIT_OK;
+		}
+		if (!pfd[0].revents)
+			continue;
+		err = dibsnl_ntf_dispatch(mh, mon_cb, m);
+		if (err == -EPIPE) {
+			m->d->stdout_gone = true;	/* the reader left */
+			return EXIT_OK;
+		}
+		if (err == -ENOBUFS) {
+			pr_warn("events lost: the receive buffer overflowed");
+			continue;
+		}
+		if (err < 0 && err != -EAGAIN && err != -EINTR) {
+			pr_err("receiving notifications: %s",
+			       dibsnl_errmsg(mh)[0] ? dibsnl_errmsg(mh) :
+			       strerror(-err));
+			return EXIT_FAIL;
+		}
+	}
+}
+
+static int monitor(struct cmdline *c)
+{
+	struct mon m = { .d = c->d, .mask = 0 };
+	struct dctl *d = c->d;
+	sigset_t set, old;
+	struct dibsnl *mh;
+	unsigned int groups = 0;
+	int id, rc, err, sfd, fl;
+
+	while (c->argc) {
+		id = next_kw(c, mon_kws, &rc);
+		if (id < 0)
+			return rc;
+		m.mask |= id;
+	}
+	if (!m.mask)
+		m.mask = M_ALL;
+	if (m.mask & M_MGMT)
+		groups |= DIBSNL_GROUP_MGMT;
+	if (m.mask & M_SIGNAL)
+		groups |= DIBSNL_GROUP_SIGNAL;
+
+	/* d->h answers name lookups; mh only listens */
+	if (!dctl_nl(d))
+		return EXIT_FAIL;
+	err = dibsnl_open(&mh);
+	if (err)
+		return nl_err(d, err);
+	err = dibsnl_subscribe(mh, groups);
+	if (err) {
+		pr_err("subscribing: %s", dibsnl_errmsg(mh)[0] ?
+		       dibsnl_errmsg(mh) : strerror(-err));
+		dibsnl_close(mh);
+		return EXIT_FAIL;
+	}
+	fl = fcntl(dibsnl_fd(mh), F_GETFL);
+	if (fl >= 0)
+		fcntl(dibsnl_fd(mh), F_SETFL, fl | O_NONBLOCK);
+	dev_names_load(d);
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		pr_err("signalfd: %s", strerror(errno));
+		rc = EXIT_FAIL;
+	} else {
+		rc = monitor_loop(&m, mh, sfd);
+		close(sfd);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	dibsnl_close(mh);
+	return rc;
+}
+
+const struct dctl_obj monitor_obj = {
+	.name = "monitor",
+	.cmds = NULL,
+	.fn = monitor,
+	.synopsis = "[ all | dev | dmb | client | event | signal ]...",
+	.where =
+"where  the words choose what to print; none or all: everything\n",
+};
