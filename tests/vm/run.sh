@@ -103,7 +103,7 @@ mkdir -p "$results"
 	printf 'DIBS_BUILD=%q\n' "$build"
 	printf 'DIBS_SUITE_TIMEOUT=%q\n' "$suite_timeout"
 	printf 'DIBS_SUITES=('
-	printf ' %q' "${suites[@]}"
+	[ ${#suites[@]} -eq 0 ] || printf ' %q' "${suites[@]}"
 	printf ' )\n'
 } >"$results/run.env"
 
@@ -144,6 +144,9 @@ if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
 elif [ $qrc -ge 65 ] && [ $qrc -le 127 ] && [ $((qrc % 2)) -eq 1 ]; then
 	status=$(((qrc - 1) / 2 - 0x20))
 	[ "$status" -eq 2 ] && extra+=("guest harness error (status 2), see $console")
+elif killed=$(grep -m1 'terminating on signal' "$out/qemu.log"); then
+	# qemu exits 0 on SIGTERM: say who stopped it, not "panic".
+	extra+=("no status from the guest: qemu was stopped (${killed#qemu-system-x86_64: })")
 else
 	extra+=("no status from the guest (qemu exit $qrc: panic, crash or qemu error)")
 fi
