@@ -1,0 +1,516 @@
+#!/usr/bin/env bats
+# dibsctl against the real kernel family, in the test VM (tests/vm/).
+#
+# The modules are loaded once for the file (dibs, dibs_loopback with its
+# device "lo", dibs_sim); every test removes what it made (devices other
+# than lo, DMBs granted from userspace) and must leave a clean kernel log.
+# The last test unloads the modules itself. JSON is checked with python3
+# and compared with sysfs (/sys/class/dibs/DEV/...).
+#
+# Under TCG every process start costs: the tests keep their dibsctl and
+# python3 calls few, and skip bats' `run` where a plain call does.
+
+bats_require_minimum_version 1.5.0
+
+load lib/dibs
+
+NOFAM='Error: dibs netlink family not found: is the dibs module loaded?'
+GID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+TOK_RE='0x[0-9a-f]{16}'
+
+load_all() {
+	load_dibs && { dibs_loaded dibs_sim || dibs_insmod dibs_sim; }
+}
+
+setup_file() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	unload_dibs
+	load_all
+}
+
+teardown_file() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	unload_dibs
+}
+
+setup() {
+	dibs_require_vm
+	dibs_require_dibsctl
+	load_all
+	dibs_mark
+	TMP=$BATS_TEST_TMPDIR
+	MON_PID=''
+	NETNS=''
+}
+
+# Remove every device but lo and every DMB granted from userspace.
+cleanup() {
+	local d tok
+	dibs_loaded dibs || return 0
+	for d in $(dibs_devices); do
+		[ "$d" = lo ] || "$DIBSCTL" dev del "$d" || return 1
+	done
+	"$DIBSCTL" dmb show client userspace | while read -r _ tok _ d _; do
+		"$DIBSCTL" dmb revoke dev "$d" token "$tok" || exit 1
+	done
+}
+
+teardown() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	local rc=0
+	if [ -n "$MON_PID" ]; then
+		kill -TERM "$MON_PID" 2>/dev/null
+		wait "$MON_PID" 2>/dev/null
+	fi
+	[ -n "$NETNS" ] && ip netns del "$NETNS" 2>/dev/null
+	cleanup || rc=1
+	dibs_no_kernel_problems || rc=1
+	return $rc
+}
+
+dc() {
+	"$DIBSCTL" "$@"
+}
+
+gid_of() {
+	dibs_dev_attr "$1" gid
+}
+
+# error_case STATUS MESSAGE ARG...: dibsctl exits STATUS with "Error:
+# MESSAGE" as the first line on stderr and prints nothing on stdout.
+error_case() {
+	local want=$1 msg=$2 rc=0 err
+	shift 2
+	"$DIBSCTL" "$@" >"$TMP/ec.out" 2>"$TMP/ec.err" || rc=$?
+	err=$(head -n 1 "$TMP/ec.err")
+	if [ "$rc" -ne "$want" ] || [ -s "$TMP/ec.out" ] ||
+	   [ "$err" != "Error: $msg" ]; then
+		echo "dibsctl $*"
+		echo "  want $want \"Error: $msg\""
+		echo "  got $rc stdout \"$(cat "$TMP/ec.out")\" stderr \"$(cat "$TMP/ec.err")\""
+		return 1
+	fi
+}
+
+# wait_for PATTERN FILE: until an extended regex matches a line (10 s).
+wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -Eq -- "$1" "$2" && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for /$1/ in $2:" >&2
+	cat "$2" >&2
+	return 1
+}
+
+# start_monitor ARG...: dibsctl ARG... monitor in the background, output
+# in $TMP/mon.out; returns once it demonstrably receives notifications.
+start_monitor() {
+	local i
+	"$DIBSCTL" "$@" >"$TMP/mon.out" 2>"$TMP/mon.err" &
+	MON_PID=$!
+	for ((i = 0; i < 50; i++)); do
+		dc dev add probe type loopback
+		dc dev del probe
+		grep -q probe "$TMP/mon.out" && return 0
+		sleep 0.2
+	done
+	echo "the monitor never saw the probe device" >&2
+	cat "$TMP/mon.err" >&2
+	return 1
+}
+
+stop_monitor() {
+	kill -TERM "$MON_PID"
+	wait "$MON_PID"
+	local rc=$?
+	MON_PID=''
+	return $rc
+}
+
+two_sims() {
+	dc dev add simA type sim fabric 7
+	dc dev add simB type sim fabric 7
+}
+
+# ---- dev -------------------------------------------------------------------
+
+@test "dibsctl: dev show lines agree with sysfs" {
+	two_sims
+	run dc dev show
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq "$(dibs_devices | wc -l)" ]
+	for d in $(dibs_devices); do
+		re="^[0-9]+: $d: type $(dibs_dev_attr "$d" type) fabric $(dibs_dev_attr "$d" fabric_id) gid $(gid_of "$d") dmbs [0-9]+/[0-9]+ state up$"
+		grep -Eq "$re" <<<"$output" || { echo "no line /$re/"; false; }
+	done
+	# abbreviations read the same
+	[ "$(dc d s)" = "$output" ]
+	[ "$(dc dev)" = "$output" ]
+}
+
+@test "dibsctl: dev show -j and -p are valid JSON that agrees with sysfs" {
+	two_sims
+	dc -j dev show >"$TMP/j"
+	dc -p dev show >"$TMP/p"
+	python3 - "$TMP/j" "$TMP/p" <<'EOF'
+import json, os, sys
+j = json.load(open(sys.argv[1]))
+assert json.load(open(sys.argv[2])) == j
+names = sorted(os.listdir("/sys/class/dibs"))
+assert sorted(d["name"] for d in j) == names, (j, names)
+def attr(d, a):
+    return open(f"/sys/class/dibs/{d}/{a}").read().strip()
+for d in j:
+    assert d["gid"] == attr(d["name"], "gid"), d
+    assert "0x%04x" % d["fabric_id"] == attr(d["name"], "fabric_id"), d
+    assert d["type"] == attr(d["name"], "type"), d
+    assert d["state"] == "up" and isinstance(d["index"], int)
+    assert isinstance(d["mapped_dmb"], bool)
+    for k in ("max_dmbs", "dmb_count", "parent_bus", "parent_name",
+              "netns_id"):
+        assert k in d, (k, d)
+    assert "stats" not in d
+EOF
+}
+
+@test "dibsctl: dev show DEV by name and by index, -d and -s" {
+	two_sims
+	idx=$(dc dev show simB | cut -d: -f1)
+	run dc dev show simB
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ ${lines[0]} == "$idx: simB: type sim fabric 0x0007 gid $(gid_of simB) "* ]]
+	[ "$(dc dev show "$idx")" = "$output" ]
+	# the device with index 0 is named by name underneath
+	lo_idx=$(dc dev show lo | cut -d: -f1)
+	[ "$(dc dev show "$lo_idx")" = "$(dc dev show lo)" ]
+	run dc -d -s dev show lo
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[1]} =~ ^"    mapped-dmb "(yes|no) ]]
+	[[ ${lines[2]} =~ ^"    moves "[0-9]+" move-bytes "[0-9]+" signals "[0-9]+" move-errors "[0-9]+$ ]]
+	[[ ${lines[3]} =~ ^"    dmbs-registered "[0-9]+" dmbs-unregistered "[0-9]+$ ]]
+	dc -s -j dev show lo | python3 -c '
+import json, sys
+s = json.load(sys.stdin)[0]["stats"]
+assert set(s) == {"moves", "move_bytes", "signals", "move_errors",
+                  "dmbs_registered", "dmbs_unregistered"}, s'
+}
+
+@test "dibsctl: dev add and del, loopback and sim, with and without gid" {
+	run dc dev add lo2 type loopback
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(dibs_dev_attr lo2 fabric_id)" = 0xffff ]
+	g=01234567-89ab-cdef-0123-456789abcdef
+	run dc -j dev add simC type sim fabric 0x10 gid $g
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["name"] == "simC" and d["gid"] == sys.argv[2] and \
+    d["fabric_id"] == 16 and d["type"] == "sim", d' "$output" $g
+	[ "$(gid_of simC)" = $g ]
+	[ "$(dibs_dev_attr simC fabric_id)" = 0x0010 ]
+	dc dev del simC
+	dc dev del lo2
+	[ ! -e /sys/class/dibs/simC ]
+	[ ! -e /sys/class/dibs/lo2 ]
+}
+
+@test "dibsctl: dev set state down and up" {
+	two_sims
+	dc dev set simA state down
+	[[ $(dc dev show simA) == *" state down" ]]
+	dc dev set simA st u
+	[[ $(dc dev show simA) == *" state up" ]]
+}
+
+@test "dibsctl: dev query says which gids a device reaches" {
+	two_sims
+	dc dev add simC type sim fabric 8
+	run dc dev query simA remote-gid "$(gid_of simB)"
+	[ "$status" -eq 0 ]
+	[ "$output" = "dev simA remote-gid $(gid_of simB) reachable yes" ]
+	run dc dev query simA remote-gid "$(gid_of simC)"
+	[ "$status" -eq 0 ]
+	[ "$output" = "dev simA remote-gid $(gid_of simC) reachable no" ]
+	run dc -j dev query simA remote-gid "$(gid_of simB)"
+	[ "$output" = "{\"dev\":\"simA\",\"remote_gid\":\"$(gid_of simB)\",\"reachable\":true}" ]
+}
+
+# ---- dmb -------------------------------------------------------------------
+
+@test "dibsctl: grant, show, write, read, revoke a 1 MiB file on lo" {
+	head -c 1048576 /dev/urandom >"$TMP/in"
+	run dc dmb grant dev lo remote-gid "$(gid_of lo)" size 1M
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^token\ ($TOK_RE)$ ]]
+	tok=${BASH_REMATCH[1]}
+	run dc dmb show dev lo token "$tok"
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^"token $tok dev lo client userspace rgid $(gid_of lo) len 1048576 sba "[0-9]+$ ]]
+	dc dmb write dev lo token "$tok" file "$TMP/in"
+	dc dmb read dev lo token "$tok" >"$TMP/out"
+	cmp "$TMP/in" "$TMP/out"
+	dc dmb read dev lo token "$tok" offset 1000 length 70000 >"$TMP/part"
+	cmp <(tail -c +1001 "$TMP/in" | head -c 70000) "$TMP/part"
+	run dc -s dmb show dev lo token "$tok"
+	[[ ${lines[1]} =~ ^"    writes "[1-9][0-9]*" write-bytes 1048576 signals 0 refused 0"$ ]]
+	dc dmb revoke dev lo token "$tok"
+	error_case 1 "no DMB with this token on the device" \
+		dmb show dev lo token "$tok"
+	run dc dmb show client userspace
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "dibsctl: on a sim fabric only the granted peer writes" {
+	two_sims
+	dc dev add simC type sim fabric 8
+	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 64K |
+	      awk '{ print $2 }')
+	dc dmb write dev simB token "$tok" offset 100 data "hello, dibs" signal 1
+	[ "$(dc dmb read dev simA token "$tok" offset 100 length 11)" = "hello, dibs" ]
+	error_case 1 "the DMB is not granted to the writing device" \
+		dmb write dev simA token "$tok" data x
+	error_case 1 "offset and length do not fit in the DMB" \
+		dmb write dev simB token "$tok" offset 65535 data xy
+	error_case 1 "no DMB with this token on the writer's fabric" \
+		dmb write dev simC token "$tok" data x
+	# without a length the read asks the DMB's size first
+	error_case 1 "no DMB with this token on the device" \
+		dmb read dev simB token "$tok"
+	run dc -s -j dmb show dev simA
+	python3 - "$output" "$tok" "$(gid_of simB)" <<'EOF'
+import json, sys
+d = json.loads(sys.argv[1])
+assert len(d) == 1, d
+d = d[0]
+assert d["token"] == sys.argv[2] and d["rgid"] == sys.argv[3], d
+assert d["dev"] == "simA" and d["client"] == "userspace" and d["len"] == 65536
+assert d["owned"] is False and isinstance(d["sba"], int)
+assert d["stats"]["writes"] >= 1 and d["stats"]["refused"] >= 1, d["stats"]
+EOF
+	dc dmb revoke dev simA token "$tok"
+}
+
+@test "dibsctl: dmb JSON: grant object, show array, read as hex" {
+	run dc -j dmb grant dev lo remote-gid "$(gid_of lo)" size 4K
+	[ "$status" -eq 0 ]
+	tok=$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["len"] == 4096 and d["client"] == "userspace" and d["dev"] == "lo"
+print(d["token"])' "$output")
+	[[ $tok =~ ^$TOK_RE$ ]]
+	dc dmb write dev lo token "$tok" offset 8 data "Hi!"
+	run dc -j dmb read dev lo token "$tok" offset 8 length 3
+	[ "$output" = "{\"token\":\"$tok\",\"dev\":\"lo\",\"offset\":8,\"length\":3,\"data\":\"486921\"}" ]
+	dc -j dmb show | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert sys.argv[1] in [x["token"] for x in d], d' "$tok"
+	# decimal tokens name the same DMB
+	dec=$(python3 -c 'import sys; print(int(sys.argv[1], 16))' "$tok")
+	dc dmb show dev lo token "$dec" | grep -q "^token $tok "
+	dc dmb revoke dev lo token "$tok"
+}
+
+@test "dibsctl: client show counts the DMBs of userspace" {
+	dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K
+	dc dmb grant dev lo remote-gid "$(gid_of lo)" size 8K
+	run dc client show
+	[ "$status" -eq 0 ]
+	grep -Eq "^[0-9]+: userspace: dmbs 2 devs lo:2$" <<<"$output"
+	dc -j client show | python3 -c '
+import json, sys
+c = [x for x in json.load(sys.stdin) if x["name"] == "userspace"]
+assert len(c) == 1 and c[0]["dmb_count"] == 2, c
+assert [(d["name"], d["dmb_count"]) for d in c[0]["devs"]] == [("lo", 2)], c'
+}
+
+# ---- batch -----------------------------------------------------------------
+
+@test "dibsctl: batch: an owned DMB lives as long as the batch" {
+	cat >"$TMP/batch" <<EOF
+# grant one that goes with the socket
+dmb grant dev lo remote-gid $(gid_of lo) size 4K owned
+dmb show client userspace
+EOF
+	run dc -b "$TMP/batch"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^token\ $TOK_RE$ ]]
+	[[ ${lines[1]} == *" len 4096 sba "*" owned" ]]
+	run dc dmb show client userspace
+	[ -z "$output" ]
+}
+
+@test "dibsctl: batch: a failing line stops it, unless -force" {
+	cat >"$TMP/batch" <<'EOF'
+dev show lo
+dev show nosuch
+dev add simZ type sim fabric 5
+EOF
+	run --separate-stderr dc -b "$TMP/batch"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$stderr" = "Error: no such dibs device
+Command failed $TMP/batch:2" ]
+	[ ! -e /sys/class/dibs/simZ ]
+	run --separate-stderr dc -force -b "$TMP/batch"
+	[ "$status" -eq 1 ]
+	[ -e /sys/class/dibs/simZ ]
+	[[ $stderr == *"Command failed $TMP/batch:2"* ]]
+	run dc -b - <<<"dev del simZ"
+	[ "$status" -eq 0 ]
+}
+
+# ---- monitor ---------------------------------------------------------------
+
+@test "dibsctl: monitor -j prints a scripted sequence in order" {
+	start_monitor -j monitor
+	: >"$TMP/mark"
+	dc dev add simM type sim fabric 9
+	dc dev add simN type sim fabric 9
+	tok=$(dc dmb grant dev simM remote-gid "$(gid_of simN)" size 4K |
+	      awk '{ print $2 }')
+	dc dmb write dev simN token "$tok" data hi signal 2
+	wait_for '"object":"signal"' "$TMP/mon.out"
+	dc dmb revoke dev simM token "$tok"
+	dc dev set simM state down
+	dc dev del simM
+	dc dev del simN
+	wait_for '"action":"del".*"name":"simN"' "$TMP/mon.out"
+	stop_monitor
+	python3 - "$TMP/mon.out" "$tok" <<'EOF'
+import json, sys
+tok = sys.argv[2]
+got = []
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("name") == "probe":
+        continue
+    what = (o["object"], o.get("action"))
+    if o["object"] == "dev":
+        got.append(what + (o["name"], o["state"]))
+    elif o["object"] == "dmb":
+        assert o["token"] == tok and o["dev"] == "simM", o
+        got.append(what)
+    elif o["object"] == "signal":
+        assert o["token"] == tok and o["mask"] & (1 << 2), o
+        got.append(what)
+    elif o["object"] == "event":
+        assert o["dev"] == "simM" and o["type"] == "dev" and \
+            o["subtype"] == "disabled", o
+        got.append(what)
+    else:
+        got.append(what)
+want = [("dev", "add", "simM", "up"), ("dev", "add", "simN", "up"),
+        ("dmb", "add"), ("signal", None), ("dmb", "del"),
+        ("dev", "change", "simM", "down"), ("event", None),
+        ("dev", "del", "simM", "down"), ("dev", "del", "simN", "up")]
+assert got == want, "\n".join(map(str, got))
+EOF
+	[ ! -s "$TMP/mon.err" ]
+}
+
+@test "dibsctl: monitor plain lines, word filters, -t, SIGTERM and SIGINT" {
+	start_monitor -t monitor dev
+	dc dev add simM type sim fabric 9
+	dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K
+	dc dev del simM
+	wait_for '\[dev,del\] [0-9]+: simM:' "$TMP/mon.out"
+	stop_monitor
+	grep -Eq "^\[[0-9T:.+-]+\] \[dev,add\] [0-9]+: simM: type sim fabric 0x0009 gid $GID_RE dmbs 0/[0-9]+ state up$" "$TMP/mon.out"
+	[ "$(grep -c '\[dmb,' "$TMP/mon.out")" -eq 0 ]
+	start_monitor monitor dmb dev
+	tok=$(dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K | awk '{ print $2 }')
+	wait_for "^\[dmb,add\] token $tok dev lo client userspace " "$TMP/mon.out"
+	kill -INT "$MON_PID"
+	wait "$MON_PID"
+	MON_PID=''
+}
+
+# ---- errors ----------------------------------------------------------------
+
+@test "dibsctl: bad input gets exact statuses and messages" {
+	lg=$(gid_of lo)
+	# the command line (2); every kind is in tests/unit/dibsctl.bats
+	error_case 2 'unknown object "devices"' devices
+	error_case 2 'ambiguous command "r" for "dmb": "revoke", "read"' dmb r
+	error_case 2 'unknown keyword "foo" for "dmb grant"' dmb grant foo
+	error_case 2 '"size" needs a value' dmb grant dev lo remote-gid "$lg" size
+	error_case 2 'invalid remote-gid "xyz": expected a uuid like 01234567-89ab-cdef-0123-456789abcdef' \
+		dmb grant dev lo remote-gid xyz size 4K
+	error_case 2 'invalid size "0": a DMB has at least 1 byte' \
+		dmb grant dev lo remote-gid "$lg" size 0
+	error_case 2 'invalid signal index "16": expected 0 .. 15' \
+		dmb write dev lo token 1 data x signal 16
+	# the kernel (1), with its extack
+	error_case 1 'no such dibs device' dev show nosuch
+	error_case 1 'no such dibs device' dmb grant dev nosuch remote-gid "$lg" size 4K
+	error_case 1 'a dibs device of that name exists' dev add lo type loopback
+	error_case 1 'sim devices need a fabric id' dev add simX type sim
+	error_case 1 'fabric 0xffff is the loopback fabric' \
+		dev add simX type sim fabric 0xffff
+	error_case 1 "device names use letters, digits, '_', '-' and '.'" \
+		dev add 'a b' type loopback
+	error_case 1 'the gid must not be all zeros' \
+		dev add simX type sim fabric 3 gid 00000000-0000-0000-0000-000000000000
+	error_case 1 'no DMB with this token on the device' \
+		dmb revoke dev lo token 0x1234
+	error_case 1 'no DMB granted from userspace with this token on the device' \
+		dmb read dev lo token 0x1234 length 1
+	error_case 1 'no dibs client of that name' dmb show client nosuch
+	error_case 1 "cannot open batch file \"$TMP/none\": No such file or directory" \
+		-b "$TMP/none"
+	error_case 1 'cannot open network namespace "dibs-no-such-ns": No such file or directory' \
+		-n dibs-no-such-ns dev show
+	[ ! -e /sys/class/dibs/simX ]
+}
+
+@test "dibsctl: an unprivileged user can show but not grant" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all)
+	run "${nobody[@]}" "$DIBSCTL" dev show
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(dc dev show)" ]
+	run "${nobody[@]}" "$DIBSCTL" -j client show
+	[ "$status" -eq 0 ]
+	run --separate-stderr "${nobody[@]}" "$DIBSCTL" dmb grant dev lo \
+		remote-gid "$(gid_of lo)" size 4K
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "Error: Operation not permitted (CAP_NET_ADMIN is needed)" ]
+	run --separate-stderr "${nobody[@]}" "$DIBSCTL" dev add x type loopback
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: Operation not permitted"* ]]
+}
+
+@test "dibsctl: -n NETNS and dev set netns" {
+	command -v ip >/dev/null || skip "no ip"
+	NETNS=dibs-t$$
+	ip netns add "$NETNS" || skip "cannot create a network namespace"
+	two_sims
+	dc dev set simA netns "$NETNS"
+	run dc dev show
+	[[ $output != *' simA: '* ]]
+	run dc -n "$NETNS" dev show
+	[ "$status" -eq 0 ]
+	grep -q ' simA: type sim ' <<<"$output"
+	[[ $output != *' simB: '* ]]
+	# and back, by the pid of a process in the first namespace
+	dc -n "$NETNS" dev set simA netns $$
+	dc dev show simA
+}
+
+# Last: it unloads the modules.
+@test "dibsctl: without the dibs module the error says so" {
+	unload_dibs
+	error_case 1 "${NOFAM#Error: }" dev show
+	error_case 1 "${NOFAM#Error: }" -j monitor
+	error_case 2 'unknown keyword "x" for "dmb grant"' dmb grant x
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env bats
+# Installing the project, on the build host: `make install` into a DESTDIR
+# (the exact list of files), the units through systemd-analyze verify, the
+# installed library through pkg-config, `make uninstall`, and the DKMS tree
+# (`make dkms`) built by dkms for an installed kernel. DKMS runs on private
+# trees under the test's temporary directory (--sourcetree, --dkmstree, its
+# own signing key): /usr/src and /var/lib/dkms are not touched.
+#
+# Needs pkg-config, systemd (systemd-analyze, systemd.pc), udev (udev.pc),
+# dkms and kernel headers: tests/vm/install-deps.sh installs them.
+
+bats_require_minimum_version 1.5.0
+
+REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+
+setup_file() {
+	export ROOT=$BATS_FILE_TMPDIR/root
+	local log=$BATS_FILE_TMPDIR/install.log
+	make -s -C "$REPO" install DESTDIR="$ROOT" PREFIX=/usr >"$log" 2>&1 || {
+		cat "$log" >&2
+		return 1
+	}
+}
+
+# files DIR: every file and symlink under DIR, sorted: "f MODE PATH" or
+# "l PATH -> TARGET".
+files() {
+	find "$1" \( -type f -printf 'f %m %P\n' \) -o \( -type l -printf 'l %P -> %l\n' \) |
+		sort
+}
+
+pc_dir() {
+	local d
+	d=$(pkg-config --variable="$2" "$1") && [ -n "$d" ] || {
+		echo "pkg-config $1 has no $2: install its package (see tests/vm/install-deps.sh)" >&2
+		return 1
+	}
+	echo "${d#/}"
+}
+
+# The version the installed dibsctl reports: DKMS's must be the same.
+project_version() {
+	env LD_LIBRARY_PATH="$ROOT/usr/lib" "$ROOT/usr/sbin/dibsctl" -V | awk '{ print $2 }'
+}
+
+# ---- make install / uninstall ----------------------------------------------
+
+@test "install: DESTDIR=... PREFIX=/usr installs exactly these files" {
+	local udev unit modload
+	udev=$(pc_dir udev udevdir)
+	unit=$(pc_dir systemd systemdsystemunitdir)
+	modload=$(pc_dir systemd modulesloaddir)
+	sort >"$BATS_TEST_TMPDIR/expected" <<-EOF
+	f 644 etc/dibs/lo.conf.example
+	f 644 $udev/rules.d/70-dibs.rules
+	f 644 $unit/dibs-setup@.service
+	f 644 $unit/dibs-monitor.service
+	f 644 $modload/dibs.conf
+	f 755 usr/sbin/dibsctl
+	f 755 usr/libexec/dibs/dibs-setup
+	f 755 usr/lib/libdibsnl.so.1.0.0
+	l usr/lib/libdibsnl.so.1 -> libdibsnl.so.1.0.0
+	l usr/lib/libdibsnl.so -> libdibsnl.so.1
+	f 644 usr/lib/libdibsnl.a
+	f 644 usr/lib/pkgconfig/libdibsnl.pc
+	f 644 usr/include/dibsnl.h
+	f 644 usr/share/man/man8/dibsctl.8
+	f 644 usr/share/bash-completion/completions/dibsctl
+	EOF
+	files "$ROOT" >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "install: the installed files name the installed paths" {
+	local udev unit
+	udev=$(pc_dir udev udevdir)
+	unit=$(pc_dir systemd systemdsystemunitdir)
+	# nothing left to fill in
+	run grep -rlE '@[A-Z]+@' "$ROOT"
+	[ "$status" -eq 1 ]
+	grep -qx 'ACTION=="add", TEST!="/run/systemd/system", RUN+="/usr/libexec/dibs/dibs-setup --udev -- $kernel"' \
+		"$ROOT/$udev/rules.d/70-dibs.rules"
+	grep -qx 'ExecStart=/usr/libexec/dibs/dibs-setup -- %i' "$ROOT/$unit/dibs-setup@.service"
+	grep -qx 'ConditionPathExists=/etc/dibs/%i.conf' "$ROOT/$unit/dibs-setup@.service"
+	grep -qx 'ExecStart=/usr/sbin/dibsctl -t monitor' "$ROOT/$unit/dibs-monitor.service"
+	grep -qx 'conf_dir=${DIBS_CONF_DIR:-/etc/dibs}' "$ROOT/usr/libexec/dibs/dibs-setup"
+	grep -qx 'dibsctl=${DIBSCTL:-/usr/sbin/dibsctl}' "$ROOT/usr/libexec/dibs/dibs-setup"
+	sh -n "$ROOT/usr/libexec/dibs/dibs-setup"
+	[ "$(cat "$ROOT/$(pc_dir systemd modulesloaddir)/dibs.conf" | grep -v '^#')" = $'dibs\ndibs_loopback' ]
+	grep -qx 'prefix=/usr' "$ROOT/usr/lib/pkgconfig/libdibsnl.pc"
+	# the installed dibsctl finds the library in the system's path, not
+	# through the build tree's rpath
+	run readelf -d "$ROOT/usr/sbin/dibsctl"
+	[[ $output == *"Shared library: [libdibsnl.so.1]"* ]]
+	[[ $output != *RPATH* && $output != *RUNPATH* ]]
+	[[ $(env LD_LIBRARY_PATH="$ROOT/usr/lib" "$ROOT/usr/sbin/dibsctl" -V) =~ ^dibsctl\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "install: the units pass systemd-analyze verify" {
+	command -v systemd-analyze >/dev/null || skip "no systemd-analyze (apt-get install systemd)"
+	# verify checks that ExecStart= programs exist, so install for real
+	# into a prefix, the units too, and let man(1) find the man page.
+	local p=$BATS_TEST_TMPDIR/p
+	run make -s -C "$REPO" install PREFIX="$p/usr" SYSCONFDIR="$p/etc" \
+		UDEVDIR="$p/udev" SYSTEMDUNITDIR="$p/units" \
+		MODULESLOADDIR="$p/modules-load.d"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "ExecStart=$p/usr/libexec/dibs/dibs-setup -- %i" "$p/units/dibs-setup@.service"
+	run env MANPATH="$p/usr/share/man" systemd-analyze verify \
+		"$p/units/dibs-setup@lo.service" "$p/units/dibs-setup@s-1.service" \
+		"$p/units/dibs-monitor.service"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# and it does complain: a unit whose program is not there
+	sed "s|^ExecStart=$p/usr/sbin/|ExecStart=$p/none/|" "$p/units/dibs-monitor.service" \
+		>"$p/units/dibs-broken.service"
+	run systemd-analyze verify --man=no "$p/units/dibs-broken.service"
+	[ "$status" -ne 0 ]
+	[[ $output == *"$p/none/dibsctl"* ]]
+}
+
+@test "install: pkg-config builds a program against the installed library, and it runs" {
+	export PKG_CONFIG_PATH=$ROOT/usr/lib/pkgconfig
+	export PKG_CONFIG_SYSROOT_DIR=$ROOT
+	run pkg-config --cflags --libs libdibsnl
+	echo "$output"
+	[[ $output == *"-I$ROOT/usr/include"* ]]
+	[[ $output == *"-L$ROOT/usr/lib -ldibsnl"* ]]
+	# shellcheck disable=SC2046 # pkg-config's words are meant to split
+	run cc -Wall -Wextra -Werror -o "$BATS_TEST_TMPDIR/dibs-list" \
+		"$REPO/libdibsnl/examples/dibs-list.c" $(pkg-config --cflags --libs libdibsnl)
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run readelf -d "$BATS_TEST_TMPDIR/dibs-list"
+	[[ $output == *"Shared library: [libdibsnl.so.1]"* ]]
+	# This machine has no dibs module: the program links, loads the
+	# installed library, asks the kernel and says so.
+	[ ! -d /sys/module/dibs ] || skip "the dibs module is loaded here"
+	run --separate-stderr env LD_LIBRARY_PATH="$ROOT/usr/lib" "$BATS_TEST_TMPDIR/dibs-list"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "dibs-list: dibs netlink family not found (is the dibs module loaded?)" ]
+	# and without the library it does not start at all
+	! ldconfig -p | grep -q libdibsnl || skip "libdibsnl is installed on this machine"
+	run -127 env -u LD_LIBRARY_PATH "$BATS_TEST_TMPDIR/dibs-list"
+	[ "$status" -eq 127 ]
+	[[ $output == *"libdibsnl.so.1: cannot open shared object file"* ]]
+}
+
+@test "uninstall: DESTDIR=... leaves no file, except an administrator's configuration" {
+	local r=$BATS_TEST_TMPDIR/root
+	make -s -C "$REPO" install DESTDIR="$r" PREFIX=/usr >/dev/null
+	[ -n "$(files "$r")" ]
+	echo "dev set lo state up" >"$r/etc/dibs/lo.conf"
+	run make -s -C "$REPO" uninstall DESTDIR="$r" PREFIX=/usr
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(files "$r")" = "f 644 etc/dibs/lo.conf" ]
+	rm "$r/etc/dibs/lo.conf"
+	make -s -C "$REPO" uninstall DESTDIR="$r" PREFIX=/usr
+	[ -z "$(files "$r")" ]
+	# the directories of our own are gone as well
+	[ ! -e "$r/etc/dibs" ]
+	[ ! -e "$r/usr/libexec/dibs" ]
+}
+
+# ---- DKMS ------------------------------------------------------------------
+
+@test "dkms: make dkms DESTDIR=... installs a source tree of real files" {
+	local r=$BATS_TEST_TMPDIR/root v
+	v=$(project_version)
+	run make -s -C "$REPO" dkms DESTDIR="$r"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# kernel/include/uapi is a symlink in the repository: here it is not
+	[ -L "$REPO/kernel/include/uapi" ]
+	[ -z "$(find "$r" -type l)" ]
+	local exp
+	exp=$(cd "$REPO/kernel" &&
+		printf "f 644 usr/src/dibs-$v/%s\\n" Kbuild Makefile dkms.conf *.c *.h \
+			include/linux/dibs.h include/uapi/linux/dibs.h | sort)
+	[ "$(files "$r")" = "$exp" ]
+	cmp "$REPO/uapi/linux/dibs.h" "$r/usr/src/dibs-$v/include/uapi/linux/dibs.h"
+	grep -qx "PACKAGE_VERSION=\"$v\"" "$r/usr/src/dibs-$v/dkms.conf"
+}
+
+# dkms_private CMD ARG...: dkms on the test's own trees and signing key.
+dkms_private() {
+	env mok_signing_key="$DK/mok.key" mok_certificate="$DK/mok.pub" \
+		dkms "$@" --sourcetree "$DK/src" --dkmstree "$DK/tree"
+}
+
+@test "dkms: add, build for an installed kernel, remove" {
+	command -v dkms >/dev/null || skip "no dkms (apt-get install dkms)"
+	local abi v m
+	abi=$("$REPO/tests/vm/kernels.sh" --newest)
+	[ -n "$abi" ] || skip "no kernel headers installed"
+	v=$(project_version)
+	DK=$BATS_TEST_TMPDIR/dkms
+	mkdir -p "$DK/tree"
+	make -s -C "$REPO" dkms DESTDIR="$DK/root"
+	mv "$DK/root/usr/src" "$DK/src"
+	local before
+	before=$(ls -A /var/lib/dkms 2>/dev/null)
+
+	run dkms_private add -m dibs -v "$v"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run dkms_private build -m dibs -v "$v" -k "$abi"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run --separate-stderr dkms_private status -m dibs -v "$v"
+	[ "$output" = "dibs/$v, $abi, x86_64: built" ]
+	for m in dibs dibs_loopback dibs_sim; do
+		ko=$(echo "$DK/tree/dibs/$v/$abi/x86_64/module/$m.ko"*)
+		[ -f "$ko" ]
+		[[ $(modinfo -F vermagic "$ko") == "$abi "* ]]
+		[ "$(modinfo -F name "$ko")" = "$m" ]
+	done
+	[ "$(modinfo -F depends "$DK/tree/dibs/$v/$abi/x86_64/module/dibs_sim.ko"*)" = dibs ]
+
+	run dkms_private remove -m dibs -v "$v" --all
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$DK/tree/dibs" ]
+	# nothing of this in the system's DKMS state
+	[ "$(ls -A /var/lib/dkms 2>/dev/null)" = "$before" ]
+}
+
+@test "dkms: a copy of kernel/ with its symlink fails to build and says why" {
+	command -v dkms >/dev/null || skip "no dkms (apt-get install dkms)"
+	local abi v
+	abi=$("$REPO/tests/vm/kernels.sh" --newest)
+	[ -n "$abi" ] || skip "no kernel headers installed"
+	v=$(project_version)
+	DK=$BATS_TEST_TMPDIR/dkms
+	mkdir -p "$DK/tree" "$DK/src"
+	cp -r "$REPO/kernel" "$DK/src/dibs-$v"
+	[ -L "$DK/src/dibs-$v/include/uapi" ]
+	dkms_private add -m dibs -v "$v" >/dev/null
+	run dkms_private build -m dibs -v "$v" -k "$abi"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	tail -n 1 "$DK/tree/dibs/$v/build/make.log" |
+		grep -qx 'dibs: include/uapi/linux/dibs.h is missing: install the sources with make dkms'
+	dkms_private remove -m dibs -v "$v" --all >/dev/null
+}

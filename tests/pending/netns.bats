@@ -1,0 +1,508 @@
+#!/usr/bin/env bats
+# Network namespace suite: dibs devices, DMBs and notifications per network
+# namespace, driven through dibsctl -n and `dev set DEV netns`.
+#
+# Runs inside the test VM (tests/vm/), as root; /run is a tmpfs there, so
+# `ip netns add` works. Every test starts with dibs, the loopback driver
+# and dibs_sim loaded, two fresh namespaces and no sim device; every test
+# ends with no dibs module loaded and its namespaces deleted.
+#
+# What the kernel promises (kernel/dibs_main.c, dibs_nl_*.c):
+#   - a device is made in the namespace of the socket that asked for it;
+#   - dumps, gets and notifications show only the caller's namespace's
+#     devices and DMBs; the fabric itself ignores namespaces;
+#   - `dev set DEV netns` moves a device (del in the old namespace, add in
+#     the new one), DMBs and all;
+#   - a namespace that goes away gives its devices back to init_net.
+
+load lib/dibs
+
+TOKEN_RE='^0x[0-9a-f]{16}$'
+UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+NS_MODULES=(dibs_sim dibs_loopback dibs)
+FABRIC=0x0303
+
+# ---- helpers ---------------------------------------------------------------
+
+D() {
+	"$DIBSCTL" "$@"
+}
+
+# in NS CMD...: dibsctl in namespace NS ("" for init_net).
+in_ns() {
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then
+		"$DIBSCTL" -n "$ns" "$@"
+	else
+		"$DIBSCTL" "$@"
+	fi
+}
+
+# batch_in NS LINE...: dibsctl commands in one process (-b) in NS.
+batch_in() {
+	local ns=$1
+	shift
+	printf '%s\n' "$@" >"$BATS_TEST_TMPDIR/batch"
+	in_ns "$ns" -b "$BATS_TEST_TMPDIR/batch"
+}
+
+# gid DEV: the device's gid from sysfs (the class is not per namespace).
+gid() {
+	local g
+	read -r g <"/sys/class/dibs/$1/gid" || return 1
+	echo "$g"
+}
+
+# names NS: the device names NS's dump shows, sorted, space separated.
+names() {
+	in_ns "$1" -j dev show | jq -r '[.[].name] | sort | join(" ")'
+}
+
+# gid_in NS DEV: the device's gid as NS sees it.
+gid_in() {
+	in_ns "$1" -j dev show "$2" | jq -r '.[0].gid'
+}
+
+# grant_in NS DEV RGID SIZE: sets TOK.
+grant_in() {
+	local out
+	out=$(in_ns "$1" dmb grant dev "$2" remote-gid "$3" size "$4") || return 1
+	TOK=${out#token }
+	[[ $TOK =~ $TOKEN_RE ]] || { echo "grant printed '$out'" >&2; return 1; }
+}
+
+expect_eq() {
+	[ "$2" = "$3" ] || { echo "$1: got '$2', want '$3'" >&2; return 1; }
+}
+
+# fails_with STATUS MESSAGE CMD...
+fails_with() {
+	local want_rc=$1 msg=$2 rc=0 err
+	shift 2
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" != "$want_rc" ]; then
+		echo "'$*' exited $rc, want $want_rc; it said: $err" >&2
+		return 1
+	fi
+	if [[ $err != *"Error: $msg"* ]]; then
+		echo "'$*' said '$err', want 'Error: $msg'" >&2
+		return 1
+	fi
+}
+
+# file_has FILE REGEX: a line of FILE matches (no process started).
+file_has() {
+	local l
+	while IFS= read -r l; do
+		[[ $l =~ $2 ]] && return 0
+	done <"$1"
+	return 1
+}
+
+# nap SECONDS: sleep without starting a process (a read from a FIFO
+# nobody writes; see setup).
+nap() {
+	read -r -t "$1" -u "$NAP_FD" _ || true
+}
+
+# wait_for FILE REGEX: until a line of FILE matches (60 s at most).
+wait_for() {
+	local end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
+		file_has "$1" "$2" && return 0
+		nap 0.2
+	done
+	file_has "$1" "$2" && return 0
+	echo "no line matching '$2' in $1 after 60 s:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# no_line FILE REGEX: no line of FILE matches.
+no_line() {
+	if file_has "$1" "$2"; then
+		echo "$1 has a line matching '$2':" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
+# count_lines FILE REGEX: how many lines of FILE match.
+count_lines() {
+	local l n=0
+	while IFS= read -r l; do
+		[[ $l =~ $2 ]] && n=$((n + 1))
+	done <"$1"
+	echo "$n"
+}
+
+# mon_start NS WORDS...: `dibsctl monitor dev WORDS...` in NS in the
+# background; sets MON to its output file and MONPID[NS-or-init] to its pid.
+# Returns once it listens: it printed the add of a marker device made in NS
+# (mark<N>-<try>, deleted again). A monitor that was not yet listening
+# misses an add, so markers are added until one is seen.
+declare -gA MONPID
+MON_N=0
+mon_start() {
+	local ns=$1 try i mark
+	shift
+	MON_N=$((MON_N + 1))
+	MON=$BATS_TEST_TMPDIR/monitor.$MON_N
+	in_ns "$ns" monitor dev "$@" >"$MON" 2>&1 3>&- &
+	MONPID[${ns:-init}]=$!
+	for try in {1..20}; do
+		mark=mark$MON_N-$try
+		in_ns "$ns" dev add "$mark" type loopback || return 1
+		for i in {1..10}; do
+			if file_has "$MON" "^\[dev,add\] [0-9]+: $mark: "; then
+				in_ns "$ns" dev del "$mark"
+				return
+			fi
+			nap 0.3
+		done
+		in_ns "$ns" dev del "$mark" || return 1
+	done
+	echo "monitor $MON_N never printed a marker device:" >&2
+	cat "$MON" >&2
+	return 1
+}
+
+# mon_stop [KEY...]: end those monitors (default: all); each must exit 0.
+mon_stop() {
+	local key pid rc=0
+	[ $# -gt 0 ] || set -- "${!MONPID[@]}"
+	for key in "$@"; do
+		pid=${MONPID[$key]:-}
+		unset "MONPID[$key]"
+		[ -n "$pid" ] || continue
+		kill -TERM "$pid" 2>/dev/null || continue
+		wait "$pid" || { echo "monitor $key ($pid) exited $?" >&2; rc=1; }
+	done
+	return $rc
+}
+
+# wait_names NS WANT: until NS's dump shows exactly WANT (60 s at most).
+wait_names() {
+	local end=$((SECONDS + 60)) got
+	while :; do
+		got=$(names "$1")
+		[ "$got" = "$2" ] && return 0
+		((SECONDS < end)) || break
+		nap 0.5
+	done
+	echo "namespace '${1:-init}' shows '$got', want '$2'" >&2
+	return 1
+}
+
+# ---- setup -----------------------------------------------------------------
+
+setup_file() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	local m
+	for m in "${NS_MODULES[@]}"; do
+		dibs_ko "$m" >/dev/null || return 1
+	done
+	command -v ip >/dev/null || { echo "no ip(8)" >&2; return 1; }
+	unload_dibs
+}
+
+setup() {
+	dibs_require_vm
+	dibs_require_dibsctl
+	unload_dibs
+	dibs_mark
+	mkfifo "$BATS_TEST_TMPDIR/nap"
+	exec {NAP_FD}<>"$BATS_TEST_TMPDIR/nap"
+	load_dibs
+	dibs_insmod dibs_sim
+	# Fresh names per test: a namespace being torn down may linger.
+	N1=dibs1-$BATS_TEST_NUMBER-$$
+	N2=dibs2-$BATS_TEST_NUMBER-$$
+	ip netns add "$N1"
+	ip netns add "$N2"
+	MONPID=()
+	MON_N=0
+}
+
+teardown() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	local m rc=0 ns
+	mon_stop || rc=1
+	unload_dibs || rc=1
+	for ns in "$N1" "$N2"; do
+		[ -e "/run/netns/$ns" ] || continue
+		ip netns del "$ns" || rc=1
+	done
+	for m in "${NS_MODULES[@]}"; do
+		if dibs_loaded "$m"; then
+			echo "$m still loaded" >&2
+			rc=1
+		fi
+	done
+	dibs_no_kernel_problems || rc=1
+	return $rc
+}
+
+# ---- one device per namespace ----------------------------------------------
+
+@test "netns: each namespace sees its own device; a console exchange across them" {
+	local g1 g2 t t1 t2 sba1 sba2 m1 m2 m0 out
+	in_ns "$N1" dev add s1 type sim fabric $FABRIC
+	in_ns "$N2" dev add s2 type sim fabric $FABRIC
+	g1=$(gid s1)
+	g2=$(gid s2)
+	[[ $g1 =~ $UUID_RE ]]
+	[[ $g2 =~ $UUID_RE ]]
+
+	# Each sees its own, init_net neither (only lo, made at load there).
+	expect_eq "$N1 devices" "$(names "$N1")" s1
+	expect_eq "$N2 devices" "$(names "$N2")" s2
+	expect_eq "init devices" "$(names "")" lo
+	out=$(in_ns "$N1" dev show)
+	[[ $out =~ ^[0-9]+:\ s1:\ type\ sim\ fabric\ $FABRIC\ gid\ $g1\ dmbs\ 0/[0-9]+\ state\ up$ ]] ||
+		{ echo "$N1: $out" >&2; return 1; }
+	expect_eq "s2 gid in $N2" "$(in_ns "$N2" -j dev show s2 | jq -r '.[0].gid')" "$g2"
+	# Gets by name do not cross namespaces either.
+	fails_with 1 "" in_ns "$N1" dev show s2
+	fails_with 1 "" in_ns "$N2" dev show s1
+	fails_with 1 "" D dev show s1
+	fails_with 1 "" D dev del s2
+
+	# The fabric ignores namespaces: they reach each other.
+	expect_eq "s1 -> s2" "$(in_ns "$N1" dev query s1 remote-gid "$g2")" \
+		"dev s1 remote-gid $g2 reachable yes"
+	expect_eq "s2 -> s1" "$(in_ns "$N2" dev query s2 remote-gid "$g1")" \
+		"dev s2 remote-gid $g1 reachable yes"
+
+	mon_start "$N1" dmb signal
+	m1=$MON
+	mon_start "$N2" dmb signal
+	m2=$MON
+	mon_start "" dmb signal
+	m0=$MON
+
+	# Each side grants the other a DMB, as a console would.
+	grant_in "$N1" s1 "$g2" 4K
+	t1=$TOK
+	grant_in "$N2" s2 "$g1" 4K
+	t2=$TOK
+	# Each namespace sees only its own DMB.
+	read -r t sba1 < <(in_ns "$N1" -j dmb show | jq -r '[.[] | .token, .sba] | join(" ")')
+	expect_eq "$N1 DMBs" "$t" "$t1"
+	read -r t sba2 < <(in_ns "$N2" -j dmb show | jq -r '[.[] | .token, .sba] | join(" ")')
+	expect_eq "$N2 DMBs" "$t" "$t2"
+	expect_eq "init DMBs" "$(D -j dmb show)" "[]"
+	fails_with 1 "" D dmb show token "$t1"
+
+	# Each writes into the other's DMB from its own namespace, and signals.
+	in_ns "$N2" dmb write dev s2 token "$t1" data "hello from s2" signal 2
+	in_ns "$N1" dmb write dev s1 token "$t2" offset 16 data "hello from s1" signal 9
+	wait_for "$m1" "^\[signal\] dev s1 token $t1 sba $sba1 mask 0x0004$"
+	wait_for "$m2" "^\[signal\] dev s2 token $t2 sba $sba2 mask 0x0200$"
+	# The reply on the same channel.
+	in_ns "$N2" dmb write dev s2 token "$t1" offset 100 data ack signal 3
+	wait_for "$m1" "^\[signal\] dev s1 token $t1 sba $sba1 mask 0x0008$"
+
+	# Each reads its own DMB and finds the other's bytes.
+	out=$(batch_in "$N1" "dmb read dev s1 token $t1 length 13" "dmb read dev s1 token $t1 offset 100 length 3")
+	expect_eq "s1 reads" "$out" "hello from s2ack"
+	expect_eq "s2 reads" "$(in_ns "$N2" dmb read dev s2 token "$t2" offset 16 length 13)" "hello from s1"
+	# Nobody reads or writes a DMB through a device of another namespace.
+	fails_with 1 "" in_ns "$N2" dmb read dev s1 token "$t1" length 1
+	fails_with 1 "" D dmb write dev s2 token "$t1" data x
+	# Counters follow the DMB into its namespace.
+	expect_eq "t1 stats" "$(in_ns "$N1" -s -j dmb show token "$t1" | jq -c '.[0].stats | [.writes, .signals, .refused]')" \
+		"[2,2,0]"
+
+	mon_stop
+	# Every monitor saw its own namespace only.
+	expect_eq "$N1 signals" "$(count_lines "$m1" '^\[signal\]')" 2
+	expect_eq "$N2 signals" "$(count_lines "$m2" '^\[signal\]')" 1
+	file_has "$m1" "^\[dmb,add\] token $t1 dev s1 "
+	file_has "$m2" "^\[dmb,add\] token $t2 dev s2 "
+	no_line "$m1" "$t2| s2|mark2-|mark3-"
+	no_line "$m2" "$t1| s1|mark1-|mark3-"
+	no_line "$m0" "$t1|$t2| s1| s2|^\[signal\]|mark1-|mark2-"
+}
+
+# ---- moving devices --------------------------------------------------------
+
+@test "netns: dev set netns moves a device; notifications stay in their namespace" {
+	local g3 idx tok m0 m1 m2 pid out _
+	batch_in "" "dev add s3 type sim fabric $FABRIC" "dev add s4 type sim fabric $FABRIC"
+	g3=$(gid s3)
+	idx=$(D -j dev show s3 | jq '.[0].index')
+	grant_in "" s3 "$(gid s4)" 4K
+	tok=$TOK
+	D dmb write dev s4 token "$tok" data moved
+	expect_eq "init before" "$(names "")" "lo s3 s4"
+
+	mon_start "" dmb
+	m0=$MON
+	mon_start "$N1" dmb
+	m1=$MON
+	mon_start "$N2" dmb
+	m2=$MON
+
+	# By name: s3 leaves init_net and shows up in N1, the same device.
+	D dev set s3 netns "$N1"
+	expect_eq "init after" "$(names "")" "lo s4"
+	expect_eq "$N2 after" "$(names "$N2")" ""
+	read -r out < <(in_ns "$N1" -j dev show | jq -r '[.[] | .name, .index, .gid] | join(" ")')
+	expect_eq "$N1 after" "$out" "s3 $idx $g3"
+	wait_for "$m0" "^\[dev,del\] $idx: s3: type sim fabric $FABRIC gid $g3 "
+	wait_for "$m1" "^\[dev,add\] $idx: s3: type sim fabric $FABRIC gid $g3 "
+	fails_with 1 "" D dev show s3
+	fails_with 1 "" D dev set s3 state down
+	# Its DMB went with it, bytes and all.
+	expect_eq "init DMBs" "$(D -j dmb show)" "[]"
+	expect_eq "$N1 DMBs" "$(in_ns "$N1" -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
+	# s4 (init_net) still writes into it: the fabric is not namespaced.
+	out=$(in_ns "$N1" dmb read dev s3 token "$tok" length 5)
+	D dmb write dev s4 token "$tok" offset 5 data again
+	out+=$(in_ns "$N1" dmb read dev s3 token "$tok" offset 5 length 5)
+	expect_eq "moved DMB" "$out" movedagain
+
+	# What happens to s3 now is news in N1 only; s5 in N2 is N2's.
+	batch_in "$N1" "dev set s3 state down" "dev set s3 state up"
+	wait_for "$m1" "^\[dev,change\] $idx: s3: .* state down$"
+	wait_for "$m1" "^\[dev,change\] $idx: s3: .* state up$"
+	in_ns "$N2" dev add s5 type sim fabric $FABRIC
+	wait_for "$m2" "^\[dev,add\] [0-9]+: s5: "
+
+	# By pid: from N1 into the namespace of a process in N2, then back
+	# to init_net by pid 1.
+	ip netns exec "$N2" sleep 120 3>&- &
+	pid=$!
+	out=$((SECONDS + 60))
+	while [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ]; do
+		((SECONDS < out)) || { echo "ip netns exec never entered $N2" >&2; return 1; }
+		nap 0.2
+	done
+	in_ns "$N1" dev set s3 netns "$pid"
+	kill "$pid"
+	wait "$pid" || true
+	expect_eq "$N1 after pid move" "$(names "$N1")" ""
+	expect_eq "$N2 after pid move" "$(names "$N2")" "s3 s5"
+	wait_for "$m1" "^\[dev,del\] $idx: s3: "
+	wait_for "$m2" "^\[dev,add\] $idx: s3: "
+	in_ns "$N2" dev set s3 netns 1
+	expect_eq "init at the end" "$(names "")" "lo s3 s4"
+	wait_for "$m0" "^\[dev,add\] $idx: s3: "
+	expect_eq "DMB home again" "$(D -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
+	# A move to where the device is is no news; a namespace that does not
+	# exist is refused.
+	D dev set s3 netns 1
+	fails_with 1 "" D dev set s3 netns no-such-ns-$$
+	fails_with 1 "" D dev set s3 netns 999999
+
+	# Settle with a marker in each namespace, then judge the logs.
+	D dev add endmark0 type loopback
+	in_ns "$N1" dev add endmark1 type loopback
+	in_ns "$N2" dev add endmark2 type loopback
+	wait_for "$m0" "^\[dev,add\] [0-9]+: endmark0: "
+	wait_for "$m1" "^\[dev,add\] [0-9]+: endmark1: "
+	wait_for "$m2" "^\[dev,add\] [0-9]+: endmark2: "
+	mon_stop
+
+	# init_net saw s3 leave and come back (once: the no-op move is no
+	# news), nothing of N1's or N2's own.
+	expect_eq "init s3 lines" "$(count_lines "$m0" '^\[dev,[a-z]+\] [0-9]+: s3: ')" 2
+	no_line "$m0" " s5:|state down|endmark1|endmark2|mark2-|mark3-"
+	# N1 saw s3 arrive, change twice and leave; never s4, s5.
+	expect_eq "$N1 s3 lines" "$(count_lines "$m1" '^\[dev,[a-z]+\] [0-9]+: s3: ')" 4
+	no_line "$m1" " s4:| s5:|endmark0|endmark2|mark1-|mark3-"
+	# N2 saw s5 and s3 arrive, never s4, nor N1's state changes.
+	expect_eq "$N2 s3 lines" "$(count_lines "$m2" '^\[dev,[a-z]+\] [0-9]+: s3: ')" 2
+	no_line "$m2" " s4:|state down|endmark0|endmark1|mark1-|mark2-"
+}
+
+# ---- a namespace goes away -------------------------------------------------
+
+@test "netns: deleting a namespace returns its devices to init_net" {
+	local g1 g3 tok m0 out
+	in_ns "$N1" dev add s1 type sim fabric $FABRIC
+	in_ns "$N2" dev add s2 type sim fabric $FABRIC
+	D dev add s3 type sim fabric $FABRIC
+	D dev set s3 netns "$N1"
+	g1=$(gid s1)
+	g3=$(gid s3)
+	grant_in "$N1" s1 "$(gid s2)" 4K
+	tok=$TOK
+	in_ns "$N2" dmb write dev s2 token "$tok" data survivor
+	expect_eq "init before" "$(names "")" lo
+	expect_eq "$N1 before" "$(names "$N1")" "s1 s3"
+
+	mon_start "" dmb
+	m0=$MON
+	ip netns del "$N1"
+	[ ! -e "/run/netns/$N1" ]
+	# The namespace dies asynchronously (cleanup_net): wait for the dump.
+	wait_names "" "lo s1 s3"
+	expect_eq "$N2 unchanged" "$(names "$N2")" s2
+	wait_for "$m0" "^\[dev,add\] [0-9]+: s1: type sim fabric $FABRIC gid $g1 .* state up$"
+	wait_for "$m0" "^\[dev,add\] [0-9]+: s3: type sim fabric $FABRIC gid $g3 .* state up$"
+	# Still the same devices, on the fabric; the DMB came along: visible,
+	# readable and writable from init_net.
+	expect_eq "s2 -> s1" "$(in_ns "$N2" dev query s2 remote-gid "$g1")" \
+		"dev s2 remote-gid $g1 reachable yes"
+	expect_eq "init DMBs" "$(D -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
+	out=$(D dmb read dev s1 token "$tok" length 8)
+	in_ns "$N2" dmb write dev s2 token "$tok" data "still ok"
+	out+=$(D dmb read dev s1 token "$tok" length 8)
+	expect_eq "DMB bytes" "$out" "survivorstill ok"
+	batch_in "" "dmb revoke dev s1 token $tok" "dev del s1" "dev del s3"
+	expect_eq "init at the end" "$(names "")" lo
+}
+
+# ---- module unload ---------------------------------------------------------
+
+@test "netns: rmmod with devices in several namespaces is clean" {
+	local m1 t out ns
+	in_ns "$N1" dev add s1 type sim fabric $FABRIC
+	in_ns "$N2" dev add s2 type sim fabric $FABRIC
+	D dev add s3 type sim fabric $FABRIC
+	in_ns "$N1" dev add l1 type loopback
+	in_ns "$N2" dev add l2 type loopback
+	grant_in "$N1" s1 "$(gid s2)" 64K
+	in_ns "$N2" dmb write dev s2 token "$TOK" data x signal 1
+	grant_in "$N2" s2 "$(gid s3)" 4K
+	grant_in "" s3 "$(gid s1)" 4K
+	grant_in "$N1" l1 "$(gid l1)" 4K
+	in_ns "$N2" dev set s2 state down
+	mon_start "$N1" dmb
+	m1=$MON
+
+	rmmod dibs_sim
+	[ ! -d /sys/module/dibs_sim ]
+	expect_eq "$N1 after" "$(names "$N1")" l1
+	expect_eq "$N2 after" "$(names "$N2")" l2
+	expect_eq "init after" "$(names "")" lo
+	for ns in "$N1" "$N2" ""; do
+		out=$(in_ns "$ns" -j dmb show | jq -r '[.[].dev] | join(" ")')
+		case $ns in
+		"$N1") expect_eq "DMBs in $ns" "$out" l1 ;;
+		*) expect_eq "DMBs in '$ns'" "$out" "" ;;
+		esac
+	done
+	# N1's monitor saw its own device go, its DMB first.
+	wait_for "$m1" "^\[dev,del\] [0-9]+: s1: "
+	file_has "$m1" "^\[dmb,del\] token 0x[0-9a-f]+ dev s1 "
+	no_line "$m1" " s2:| s3:| dev s2 | dev s3 "
+
+	# The loopback devices in the namespaces go with their module, the
+	# core with the namespaces still there.
+	mon_stop
+	rmmod dibs_loopback
+	expect_eq "$N1 empty" "$(names "$N1")" ""
+	expect_eq "$N2 empty" "$(names "$N2")" ""
+	rmmod dibs
+	[ ! -e /sys/class/dibs ]
+	out=$(dibs_dmesg_since_mark)
+	[[ $out != *"left behind"* && $out != *"unregistering DMB"* ]] ||
+		{ echo "kernel log: $out" >&2; return 1; }
+	# And the namespaces can go after the module.
+	ip netns del "$N1"
+	ip netns del "$N2"
+}
