@@ -37,9 +37,42 @@ dmesg | grep -i dibs | grep -v -e 'ommand line' -e 'harness_'
 # Once dibsctl/ builds, the demo shows the control plane too. The harness puts
 # dibsctl/ on PATH (and libdibsnl/ on LD_LIBRARY_PATH) in the VM.
 if [ -x "$DIBSCTL" ]; then
+	dibsctl() { "$DIBSCTL" "$@"; }
+	step dibsctl dev show
+	# A simulated fabric: two systems that share memory, one outsider.
+	dibs_insmod dibs_sim
+	step dibsctl dev add alpha type sim fabric 0x101
+	step dibsctl dev add beta type sim fabric 0x101
+	step dibsctl dev add gamma type sim fabric 0x202
+	step dibsctl dev show
+	beta_gid=$(cat /sys/class/dibs/beta/gid)
+	step dibsctl dev query alpha remote-gid "$beta_gid"
+	step dibsctl dev query gamma remote-gid "$beta_gid"
+	mon=/tmp/demo-monitor.txt
+	"$DIBSCTL" -t monitor > "$mon" 2>&1 &
+	monpid=$!
+	sleep 1
 	echo
-	echo '$ dibsctl dev show'
-	"$DIBSCTL" dev show
+	echo "\$ dibsctl dmb grant dev alpha remote-gid $beta_gid size 64K"
+	grant=$("$DIBSCTL" dmb grant dev alpha remote-gid "$beta_gid" size 64K)
+	echo "$grant"
+	token=$(echo "$grant" | grep -o '0x[0-9a-f]*' | head -n 1)
+	step dibsctl dmb show
+	step dibsctl dmb write dev beta token "$token" data "hello from beta" signal 3
+	step dibsctl dmb write dev gamma token "$token" data "not allowed"
+	step dibsctl dmb read dev alpha token "$token" length 15
+	echo
+	step dibsctl -s dmb show
+	step dibsctl dev del beta
+	step dibsctl dmb revoke dev alpha token "$token"
+	sleep 1
+	kill "$monpid" 2>/dev/null
+	wait "$monpid" 2>/dev/null
+	echo
+	echo '# what "dibsctl -t monitor" printed meanwhile:'
+	cat "$mon"
+	step dibsctl client show
+	dibs_rmmod dibs_sim
 else
 	echo
 	echo "(dibsctl not built yet: 'dibsctl dev show' will run here)"
