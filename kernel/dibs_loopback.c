@@ -338,13 +338,7 @@ static struct dibs_dev *dibs_lo_create(const struct dibs_soft_params *params,
 	ldev->dibs = dibs;
 	dibs->drv_priv = ldev;
 	dibs->ops = &dibs_lo_ops;
-	dibs->soft_type = &dibs_lo_type;
-	if (params->has_gid)
-		uuid_copy(&dibs->gid, &params->gid);
-	else
-		uuid_gen(&dibs->gid);
-
-	ret = dev_set_name(&dibs->dev, "%s", params->name);
+	ret = dibs_soft_dev_init(dibs, &dibs_lo_type, params);
 	if (!ret)
 		ret = dibs_dev_add(dibs);
 	if (ret) {

@@ -179,6 +179,7 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DEV_TYPE))
 		return -EINVAL;
 	params.name = nla_data(tb[DIBS_A_DEV_NAME]);
+	params.net = genl_info_net(info);
 	if (!dibs_nl_name_valid(params.name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DEV_NAME],
 				    "device names use letters, digits, '_', '-' and '.'");
@@ -212,17 +213,10 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&dibs_devs_lock);
-	/* Made in init_net; it belongs where it was asked for. */
-	if (!list_empty(&dibs->list)) {
-		if (!net_eq(dibs_dev_net(dibs), genl_info_net(info))) {
-			mutex_unlock(&dibs_devs_lock);
-			dibs_dev_set_net(dibs, genl_info_net(info), NULL);
-			mutex_lock(&dibs_devs_lock);
-		}
-		ret = dibs_nl_dev_reply(info, dibs, DIBS_CMD_DEV_NEW);
-	} else {
+	if (list_empty(&dibs->list))
 		ret = -ENODEV;	/* deleted meanwhile */
-	}
+	else
+		ret = dibs_nl_dev_reply(info, dibs, DIBS_CMD_DEV_NEW);
 	mutex_unlock(&dibs_devs_lock);
 	return ret;
 }

@@ -515,12 +515,7 @@ static struct dibs_dev *dibs_sim_create(const struct dibs_soft_params *params,
 	sdev->dibs = dibs;
 	dibs->drv_priv = sdev;
 	dibs->ops = &dibs_sim_ops;
-	dibs->soft_type = &dibs_sim_type;
-	if (params->has_gid)
-		uuid_copy(&dibs->gid, &params->gid);
-	else
-		uuid_gen(&dibs->gid);
-	ret = dev_set_name(&dibs->dev, "%s", params->name);
+	ret = dibs_soft_dev_init(dibs, &dibs_sim_type, params);
 	if (ret)
 		goto err_free;
 

@@ -76,6 +76,24 @@ void dibs_soft_type_unregister(struct dibs_soft_type *type)
 }
 EXPORT_SYMBOL_GPL(dibs_soft_type_unregister);
 
+int dibs_soft_dev_init(struct dibs_dev *dibs, struct dibs_soft_type *type,
+		       const struct dibs_soft_params *params)
+{
+	dibs->soft_type = type;
+	if (params->has_gid)
+		uuid_copy(&dibs->gid, &params->gid);
+	else
+		uuid_gen(&dibs->gid);
+	/*
+	 * Born where it was asked for: made in init_net and moved, it would
+	 * be announced to init_net's listeners first.
+	 */
+	if (params->net)
+		write_pnet(&dibs->net, params->net);
+	return dev_set_name(&dibs->dev, "%s", params->name);
+}
+EXPORT_SYMBOL_GPL(dibs_soft_dev_init);
+
 struct dibs_dev *dibs_soft_dev_new(const char *kind,
 				   const struct dibs_soft_params *params,
 				   struct netlink_ext_ack *extack)

@@ -253,6 +253,7 @@ struct dibs_soft_params {
 	u16 fabric_id;
 	bool has_gid;
 	uuid_t gid;
+	struct net *net;	/* made in this namespace; NULL: init_net */
 };
 
 struct dibs_soft_type {
@@ -270,6 +271,14 @@ struct dibs_soft_type {
 
 int dibs_soft_type_register(struct dibs_soft_type *type);
 void dibs_soft_type_unregister(struct dibs_soft_type *type);
+
+/*
+ * dibs extension, for create(): mark @dibs as a device of @type and give it
+ * the name, gid (random unless given) and namespace of @params, all before
+ * dibs_dev_add() announces it. Return: 0 or dev_set_name()'s error.
+ */
+int dibs_soft_dev_init(struct dibs_dev *dibs, struct dibs_soft_type *type,
+		       const struct dibs_soft_params *params);
 
 /*
  * dibs extension: create a soft device of a registered kind.
