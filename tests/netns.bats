@@ -16,6 +16,7 @@
 #   - a namespace that goes away gives its devices back to init_net.
 
 load lib/dibs
+load lib/expect
 
 TOKEN_RE='^0x[0-9a-f]{16}$'
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
@@ -72,71 +73,6 @@ grant_in() {
 	[[ $TOK =~ $TOKEN_RE ]] || { echo "grant printed '$out'" >&2; return 1; }
 }
 
-expect_eq() {
-	[ "$2" = "$3" ] || { echo "$1: got '$2', want '$3'" >&2; return 1; }
-}
-
-# fails_with STATUS MESSAGE CMD...
-fails_with() {
-	local want_rc=$1 msg=$2 rc=0 err
-	shift 2
-	err=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		echo "'$*' exited $rc, want $want_rc; it said: $err" >&2
-		return 1
-	fi
-	if [[ $err != *"Error: $msg"* ]]; then
-		echo "'$*' said '$err', want 'Error: $msg'" >&2
-		return 1
-	fi
-}
-
-# file_has FILE REGEX: a line of FILE matches (no process started).
-file_has() {
-	local l
-	while IFS= read -r l; do
-		[[ $l =~ $2 ]] && return 0
-	done <"$1"
-	return 1
-}
-
-# nap SECONDS: sleep without starting a process (a read from a FIFO
-# nobody writes; see setup).
-nap() {
-	read -r -t "$1" -u "$NAP_FD" _ || true
-}
-
-# wait_for FILE REGEX: until a line of FILE matches (60 s at most).
-wait_for() {
-	local end=$((SECONDS + 60))
-	while ((SECONDS < end)); do
-		file_has "$1" "$2" && return 0
-		nap 0.2
-	done
-	file_has "$1" "$2" && return 0
-	echo "no line matching '$2' in $1 after 60 s:" >&2
-	cat "$1" >&2
-	return 1
-}
-
-# no_line FILE REGEX: no line of FILE matches.
-no_line() {
-	if file_has "$1" "$2"; then
-		echo "$1 has a line matching '$2':" >&2
-		cat "$1" >&2
-		return 1
-	fi
-}
-
-# count_lines FILE REGEX: how many lines of FILE match.
-count_lines() {
-	local l n=0
-	while IFS= read -r l; do
-		[[ $l =~ $2 ]] && n=$((n + 1))
-	done <"$1"
-	echo "$n"
-}
-
 # mon_start NS WORDS...: `dibsctl monitor dev WORDS...` in NS in the
 # background; sets MON to its output file and MONPID[NS-or-init] to its pid.
 # Returns once it listens: it printed the add of a marker device made in NS
@@ -149,7 +85,8 @@ mon_start() {
 	shift
 	MON_N=$((MON_N + 1))
 	MON=$BATS_TEST_TMPDIR/monitor.$MON_N
-	in_ns "$ns" monitor dev "$@" >"$MON" 2>&1 3>&- &
+	# dibsctl itself, not a function around it: $! must be its pid.
+	"$DIBSCTL" ${ns:+-n "$ns"} monitor dev "$@" >"$MON" 2>&1 3>&- &
 	MONPID[${ns:-init}]=$!
 	for try in {1..20}; do
 		mark=mark$MON_N-$try
@@ -212,8 +149,7 @@ setup() {
 	dibs_require_dibsctl
 	unload_dibs
 	dibs_mark
-	mkfifo "$BATS_TEST_TMPDIR/nap"
-	exec {NAP_FD}<>"$BATS_TEST_TMPDIR/nap"
+	nap_init
 	load_dibs
 	dibs_insmod dibs_sim
 	# Fresh names per test: a namespace being torn down may linger.
@@ -331,6 +267,7 @@ teardown() {
 @test "netns: dev set netns moves a device; notifications stay in their namespace" {
 	local g3 idx tok m0 m1 m2 pid out _
 	batch_in "" "dev add s3 type sim fabric $FABRIC" "dev add s4 type sim fabric $FABRIC"
+	in_ns "$N2" dev add s5 type sim fabric $FABRIC
 	g3=$(gid s3)
 	idx=$(D -j dev show s3 | jq '.[0].index')
 	grant_in "" s3 "$(gid s4)" 4K
@@ -338,17 +275,19 @@ teardown() {
 	D dmb write dev s4 token "$tok" data moved
 	expect_eq "init before" "$(names "")" "lo s3 s4"
 
-	mon_start "" dmb
-	m0=$MON
+	# The monitors start after s3, s4 and s5 exist: what they see of those
+	# is the moves alone.
 	mon_start "$N1" dmb
 	m1=$MON
 	mon_start "$N2" dmb
 	m2=$MON
+	mon_start "" dmb
+	m0=$MON
 
 	# By name: s3 leaves init_net and shows up in N1, the same device.
 	D dev set s3 netns "$N1"
 	expect_eq "init after" "$(names "")" "lo s4"
-	expect_eq "$N2 after" "$(names "$N2")" ""
+	expect_eq "$N2 after" "$(names "$N2")" "s5"
 	read -r out < <(in_ns "$N1" -j dev show | jq -r '[.[] | .name, .index, .gid] | join(" ")')
 	expect_eq "$N1 after" "$out" "s3 $idx $g3"
 	wait_for "$m0" "^\[dev,del\] $idx: s3: type sim fabric $FABRIC gid $g3 "
@@ -364,20 +303,18 @@ teardown() {
 	out+=$(in_ns "$N1" dmb read dev s3 token "$tok" offset 5 length 5)
 	expect_eq "moved DMB" "$out" movedagain
 
-	# What happens to s3 now is news in N1 only; s5 in N2 is N2's.
+	# What happens to s3 now is news in N1 only.
 	batch_in "$N1" "dev set s3 state down" "dev set s3 state up"
 	wait_for "$m1" "^\[dev,change\] $idx: s3: .* state down$"
 	wait_for "$m1" "^\[dev,change\] $idx: s3: .* state up$"
-	in_ns "$N2" dev add s5 type sim fabric $FABRIC
-	wait_for "$m2" "^\[dev,add\] [0-9]+: s5: "
 
 	# By pid: from N1 into the namespace of a process in N2, then back
 	# to init_net by pid 1.
-	ip netns exec "$N2" sleep 120 3>&- &
+	nsenter --net="/run/netns/$N2" sleep 120 3>&- &
 	pid=$!
 	out=$((SECONDS + 60))
 	while [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ]; do
-		((SECONDS < out)) || { echo "ip netns exec never entered $N2" >&2; return 1; }
+		((SECONDS < out)) || { echo "nsenter never entered $N2" >&2; return 1; }
 		nap 0.2
 	done
 	in_ns "$N1" dev set s3 netns "$pid"
@@ -389,6 +326,7 @@ teardown() {
 	wait_for "$m2" "^\[dev,add\] $idx: s3: "
 	in_ns "$N2" dev set s3 netns 1
 	expect_eq "init at the end" "$(names "")" "lo s3 s4"
+	wait_for "$m2" "^\[dev,del\] $idx: s3: "
 	wait_for "$m0" "^\[dev,add\] $idx: s3: "
 	expect_eq "DMB home again" "$(D -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
 	# A move to where the device is is no news; a namespace that does not
@@ -397,25 +335,24 @@ teardown() {
 	fails_with 1 "" D dev set s3 netns no-such-ns-$$
 	fails_with 1 "" D dev set s3 netns 999999
 
-	# Settle with a marker in each namespace, then judge the logs.
-	D dev add endmark0 type loopback
-	in_ns "$N1" dev add endmark1 type loopback
-	in_ns "$N2" dev add endmark2 type loopback
-	wait_for "$m0" "^\[dev,add\] [0-9]+: endmark0: "
-	wait_for "$m1" "^\[dev,add\] [0-9]+: endmark1: "
-	wait_for "$m2" "^\[dev,add\] [0-9]+: endmark2: "
+	# Settle init_net's monitor with a marker (N1's and N2's saw their last
+	# news above: notifications are queued as they happen), then judge.
+	D dev add endmark type loopback
+	wait_for "$m0" "^\[dev,add\] [0-9]+: endmark: "
 	mon_stop
 
 	# init_net saw s3 leave and come back (once: the no-op move is no
 	# news), nothing of N1's or N2's own.
 	expect_eq "init s3 lines" "$(count_lines "$m0" '^\[dev,[a-z]+\] [0-9]+: s3: ')" 2
-	no_line "$m0" " s5:|state down|endmark1|endmark2|mark2-|mark3-"
-	# N1 saw s3 arrive, change twice and leave; never s4, s5.
+	no_line "$m0" " s5:|state down|mark1-|mark2-"
+	# N1 saw s3 arrive, change twice and leave; never s4, s5, nor the
+	# other namespaces' markers.
 	expect_eq "$N1 s3 lines" "$(count_lines "$m1" '^\[dev,[a-z]+\] [0-9]+: s3: ')" 4
-	no_line "$m1" " s4:| s5:|endmark0|endmark2|mark1-|mark3-"
-	# N2 saw s5 and s3 arrive, never s4, nor N1's state changes.
+	no_line "$m1" " s4:| s5:|endmark|mark2-|mark3-"
+	# N2 saw s3 arrive and leave, never s4, s5 (made before), nor N1's
+	# state changes.
 	expect_eq "$N2 s3 lines" "$(count_lines "$m2" '^\[dev,[a-z]+\] [0-9]+: s3: ')" 2
-	no_line "$m2" " s4:|state down|endmark0|endmark1|mark1-|mark2-"
+	no_line "$m2" " s4:| s5:|state down|endmark|mark1-|mark3-"
 }
 
 # ---- a namespace goes away -------------------------------------------------
@@ -454,6 +391,29 @@ teardown() {
 	expect_eq "DMB bytes" "$out" "survivorstill ok"
 	batch_in "" "dmb revoke dev s1 token $tok" "dev del s1" "dev del s3"
 	expect_eq "init at the end" "$(names "")" lo
+}
+
+# ---- devices made in a namespace -------------------------------------------
+
+@test "netns: a device made in a namespace is announced there only" {
+	local m0 m1 out
+	# N1's monitor first: its marker is made in N1.
+	mon_start "$N1"
+	m1=$MON
+	mon_start ""
+	m0=$MON
+	batch_in "$N1" "dev add x1 type sim fabric $FABRIC" "dev add x2 type loopback" \
+		"dev del x1" "dev del x2"
+	wait_for "$m1" "^\[dev,del\] [0-9]+: x2: "
+	D dev add endmark type loopback
+	wait_for "$m0" "^\[dev,add\] [0-9]+: endmark: "
+	mon_stop
+	# N1 saw each device come and go once.
+	expect_eq "N1's x1 lines" "$(count_lines "$m1" '^\[dev,(add|del)\] [0-9]+: x1: ')" 2
+	expect_eq "N1's x2 lines" "$(count_lines "$m1" '^\[dev,(add|del)\] [0-9]+: x2: ')" 2
+	# init_net saw nothing of them: not even an add and a del while the
+	# device is made in init_net before it is moved.
+	no_line "$m0" " x1: | x2: |mark1-"
 }
 
 # ---- module unload ---------------------------------------------------------

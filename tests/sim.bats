@@ -24,6 +24,7 @@
 # (-b) and ask jq once per dump where they can, and avoid long shell loops.
 
 load lib/dibs
+load lib/expect
 
 SIM_DEBUGFS=/sys/kernel/debug/dibs_sim
 TOKEN_RE='^0x[0-9a-f]{16}$'
@@ -99,27 +100,6 @@ line_of() {
 	return 1
 }
 
-# expect_eq WHAT GOT WANT
-expect_eq() {
-	[ "$2" = "$3" ] || { echo "$1: got '$2', want '$3'" >&2; return 1; }
-}
-
-# fails_with STATUS MESSAGE CMD...: the command fails with that exit status
-# and says "Error: MESSAGE" on stderr.
-fails_with() {
-	local want_rc=$1 msg=$2 rc=0 err
-	shift 2
-	err=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		echo "'$*' exited $rc, want $want_rc; it said: $err" >&2
-		return 1
-	fi
-	if [[ $err != *"Error: $msg"* ]]; then
-		echo "'$*' said '$err', want 'Error: $msg'" >&2
-		return 1
-	fi
-}
-
 # read_hex DEV TOKEN OFFSET LEN: the DMB's bytes as hex (dmb read -j).
 read_hex() {
 	D -j dmb read dev "$1" token "$2" offset "$3" length "$4" | jq -r .data
@@ -136,43 +116,6 @@ hex() {
 
 zeros() {
 	printf '%0*d\n' $(($1 * 2)) 0
-}
-
-# file_has FILE REGEX: a line of FILE matches (no process started).
-file_has() {
-	local l
-	while IFS= read -r l; do
-		[[ $l =~ $2 ]] && return 0
-	done <"$1"
-	return 1
-}
-
-# nap SECONDS: sleep without starting a process (a read from a FIFO
-# nobody writes; see setup).
-nap() {
-	read -r -t "$1" -u "$NAP_FD" _ || true
-}
-
-# wait_for FILE REGEX: until a line of FILE matches (60 s at most).
-wait_for() {
-	local end=$((SECONDS + 60))
-	while ((SECONDS < end)); do
-		file_has "$1" "$2" && return 0
-		nap 0.2
-	done
-	file_has "$1" "$2" && return 0
-	echo "no line matching '$2' in $1 after 60 s:" >&2
-	cat "$1" >&2
-	return 1
-}
-
-# count_lines FILE REGEX: how many lines of FILE match.
-count_lines() {
-	local l n=0
-	while IFS= read -r l; do
-		[[ $l =~ $2 ]] && n=$((n + 1))
-	done <"$1"
-	echo "$n"
 }
 
 # mon_start WORDS...: `dibsctl monitor dev WORDS...` in the background into
@@ -230,8 +173,7 @@ setup() {
 	file_has /proc/mounts ' /sys/kernel/debug debugfs '
 	unload_dibs
 	dibs_mark
-	mkfifo "$BATS_TEST_TMPDIR/nap"
-	exec {NAP_FD}<>"$BATS_TEST_TMPDIR/nap"
+	nap_init
 	load_dibs
 	dibs_insmod dibs_sim
 	G=()
