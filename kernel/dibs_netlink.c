@@ -181,6 +181,26 @@ struct genl_family dibs_nl_family __ro_after_init = {
 /* Notifications before the family exists (module init) are dropped. */
 static bool dibs_nl_registered;
 
+int dibs_nl_put_counters(struct sk_buff *skb, int nest_attr, int pad,
+			 const struct dibs_nl_counter *c, int n)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, nest_attr);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		if (nla_put_u64_64bit(skb, c[i].attr, atomic64_read(c[i].val),
+				      pad)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info, int index_attr,
 				    int name_attr)
 {

@@ -19,6 +19,16 @@ enum dibs_nl_mcgrp {
 
 extern struct genl_family dibs_nl_family;
 
+/* One u64 counter of a stats nest: its attribute and where it is kept. */
+struct dibs_nl_counter {
+	int attr;
+	const atomic64_t *val;
+};
+
+/* Puts @n counters into a nest @nest_attr (pad attribute @pad). */
+int dibs_nl_put_counters(struct sk_buff *skb, int nest_attr, int pad,
+			 const struct dibs_nl_counter *c, int n);
+
 /* Looks a device up in the caller's namespace; dibs_devs_lock held. */
 struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info, int index_attr,
 				    int name_attr);

@@ -15,34 +15,17 @@
 static int dibs_nl_put_stats(struct sk_buff *skb, struct dibs_dev *dibs)
 {
 	const struct dibs_dev_stats *st = &dibs->stats;
-	struct nlattr *nest;
+	const struct dibs_nl_counter c[] = {
+		{ DIBS_A_DEV_STATS_MOVES, &st->moves },
+		{ DIBS_A_DEV_STATS_MOVE_BYTES, &st->move_bytes },
+		{ DIBS_A_DEV_STATS_SIGNALS, &st->signals },
+		{ DIBS_A_DEV_STATS_MOVE_ERRORS, &st->move_errors },
+		{ DIBS_A_DEV_STATS_DMBS_REGISTERED, &st->dmbs_registered },
+		{ DIBS_A_DEV_STATS_DMBS_UNREGISTERED, &st->dmbs_unregistered },
+	};
 
-	nest = nla_nest_start(skb, DIBS_A_DEV_STATS);
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_MOVES,
-			      atomic64_read(&st->moves),
-			      DIBS_A_DEV_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_MOVE_BYTES,
-			      atomic64_read(&st->move_bytes),
-			      DIBS_A_DEV_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_SIGNALS,
-			      atomic64_read(&st->signals),
-			      DIBS_A_DEV_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_MOVE_ERRORS,
-			      atomic64_read(&st->move_errors),
-			      DIBS_A_DEV_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_DMBS_REGISTERED,
-			      atomic64_read(&st->dmbs_registered),
-			      DIBS_A_DEV_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_DEV_STATS_DMBS_UNREGISTERED,
-			      atomic64_read(&st->dmbs_unregistered),
-			      DIBS_A_DEV_STATS_PAD)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
+	return dibs_nl_put_counters(skb, DIBS_A_DEV_STATS, DIBS_A_DEV_STATS_PAD,
+				    c, ARRAY_SIZE(c));
 }
 
 static int dibs_nl_put_parent(struct sk_buff *skb, struct dibs_dev *dibs)

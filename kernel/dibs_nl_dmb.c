@@ -13,28 +13,15 @@
 
 static int dibs_nl_put_dmb_stats(struct sk_buff *skb, struct dibs_dmb_rec *rec)
 {
-	struct nlattr *nest;
+	const struct dibs_nl_counter c[] = {
+		{ DIBS_A_DMB_STATS_WRITES, &rec->writes },
+		{ DIBS_A_DMB_STATS_WRITE_BYTES, &rec->write_bytes },
+		{ DIBS_A_DMB_STATS_SIGNALS, &rec->signals },
+		{ DIBS_A_DMB_STATS_REFUSED, &rec->refused },
+	};
 
-	nest = nla_nest_start(skb, DIBS_A_DMB_STATS);
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, DIBS_A_DMB_STATS_WRITES,
-			      atomic64_read(&rec->writes),
-			      DIBS_A_DMB_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_DMB_STATS_WRITE_BYTES,
-			      atomic64_read(&rec->write_bytes),
-			      DIBS_A_DMB_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_DMB_STATS_SIGNALS,
-			      atomic64_read(&rec->signals),
-			      DIBS_A_DMB_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_DMB_STATS_REFUSED,
-			      atomic64_read(&rec->refused),
-			      DIBS_A_DMB_STATS_PAD)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
+	return dibs_nl_put_counters(skb, DIBS_A_DMB_STATS, DIBS_A_DMB_STATS_PAD,
+				    c, ARRAY_SIZE(c));
 }
 
 /* The dmb object; any context (notifications), never sleeps. */
