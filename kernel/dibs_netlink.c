@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/llist.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -159,6 +160,20 @@ static const struct genl_ops dibs_nl_ops[] = {
 		.dumpit = dibs_nl_client_get_dumpit,
 	},
 };
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For the KUnit tests: the entry of the op table for @cmd, or NULL. */
+const struct genl_ops *dibs_nl_cmd_ops(u8 cmd)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dibs_nl_ops); i++)
+		if (dibs_nl_ops[i].cmd == cmd)
+			return &dibs_nl_ops[i];
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(dibs_nl_cmd_ops);
+#endif
 
 static const struct genl_multicast_group dibs_nl_mcgrps[] = {
 	[DIBS_NLGRP_MGMT] = { .name = DIBS_MCGRP_MGMT },

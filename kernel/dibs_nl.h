@@ -57,4 +57,10 @@ int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info);
 int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info);
 int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info);
 
+/* Exposed to the KUnit tests (tests/kmod/dibs_kunit.c) only. */
+#if IS_ENABLED(CONFIG_KUNIT)
+const struct genl_ops *dibs_nl_cmd_ops(u8 cmd);
+bool dibs_nl_name_valid(const char *name);
+#endif
+
 #endif /* _DIBS_NL_H */

@@ -3,6 +3,7 @@
  * Netlink ops on devices and clients: dev-get, dev-new, dev-del, dev-set,
  * remote-query and client-get.
  */
+#include <kunit/visibility.h>
 #include <linux/capability.h>
 #include <linux/ctype.h>
 #include <net/net_namespace.h>
@@ -139,7 +140,7 @@ int dibs_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 /* Names become sysfs entries and shell words: keep them plain. */
-static bool dibs_nl_name_valid(const char *name)
+VISIBLE_IF_KUNIT bool dibs_nl_name_valid(const char *name)
 {
 	const char *p;
 
@@ -150,6 +151,7 @@ static bool dibs_nl_name_valid(const char *name)
 			return false;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(dibs_nl_name_valid);
 
 int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 {

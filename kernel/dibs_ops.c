@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <uapi/linux/dibs.h>
@@ -35,6 +36,7 @@ int dibs_client_dmb_count(u8 client_id)
 {
 	return atomic_read(&dibs_client_dmbs[client_id]);
 }
+EXPORT_SYMBOL_IF_KUNIT(dibs_client_dmb_count);
 
 /* DMBs @client_id owns on @dibs. Walks the device's records. */
 int dibs_client_dev_dmb_count(u8 client_id, struct dibs_dev *dibs)
@@ -78,6 +80,7 @@ struct dibs_dmb_rec *dibs_dmb_rec_find(struct dibs_dev *dibs, u64 token)
 	rec = dibs_dmb_rec_lookup(dibs_dev_scope(dibs), token);
 	return rec && rec->dibs == dibs ? rec : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(dibs_dmb_rec_find);
 
 static bool dibs_client_is_registered(struct dibs_client *client)
 {
