@@ -147,7 +147,9 @@ VISIBLE_IF_KUNIT bool dibs_nl_name_valid(const char *name)
 	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
 	for (p = name; *p; p++)
-		if (!isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+		/* isalnum() is true for Latin-1 letters: ASCII only here */
+		if (!isascii(*p) ||
+		    (!isalnum(*p) && *p != '_' && *p != '-' && *p != '.'))
 			return false;
 	return true;
 }
