@@ -171,6 +171,9 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 
 	if (!req->dmb_len || req->dmb_len > DIBS_DMB_LEN_MAX)
 		return -EINVAL;
+	/* The ida would take any index; the device has only so many. */
+	if (req->idx >= DIBS_SIM_MAX_DMBS)
+		return -EINVAL;
 	if (req->idx)
 		idx = ida_alloc_range(&sdev->sba_ida, req->idx, req->idx,
 				      GFP_KERNEL);
