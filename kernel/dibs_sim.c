@@ -477,14 +477,36 @@ static bool dibs_sim_gid_taken(struct dibs_sim_fabric *fabric,
 	return false;
 }
 
+static int dibs_sim_fail_errno_get(void *data, u64 *val)
+{
+	struct dibs_sim_dev *sdev = data;
+
+	*val = READ_ONCE(sdev->fail_errno);
+	return 0;
+}
+
+/* Only a real errno: 0 would make a failed move look like success. */
+static int dibs_sim_fail_errno_set(void *data, u64 val)
+{
+	struct dibs_sim_dev *sdev = data;
+
+	if (!val || val > MAX_ERRNO)
+		return -EINVAL;
+	WRITE_ONCE(sdev->fail_errno, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(dibs_sim_fail_errno_fops, dibs_sim_fail_errno_get,
+			 dibs_sim_fail_errno_set, "%llu\n");
+
 static void dibs_sim_debugfs_add(struct dibs_sim_dev *sdev)
 {
 	sdev->debugfs = debugfs_create_dir(dev_name(&sdev->dibs->dev),
 					   dibs_sim_debugfs);
 	debugfs_create_atomic_t("fail_count", 0600, sdev->debugfs,
 				&sdev->fail_count);
-	debugfs_create_u32("fail_errno", 0600, sdev->debugfs,
-			   &sdev->fail_errno);
+	debugfs_create_file_unsafe("fail_errno", 0600, sdev->debugfs, sdev,
+				   &dibs_sim_fail_errno_fops);
 }
 
 static struct dibs_dev *dibs_sim_create(const struct dibs_soft_params *params,

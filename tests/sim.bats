@@ -443,6 +443,14 @@ teardown() {
 	expect_eq "fail_count default" "$v" 0
 	read -r v <"$SIM_DEBUGFS/B/fail_errno"
 	expect_eq "fail_errno default" "$v" 5
+	# Only a real errno is taken: 0 would turn a failure into success.
+	for v in 0 4096 -1; do
+		if echo "$v" 2>/dev/null >"$SIM_DEBUGFS/B/fail_errno"; then
+			echo "fail_errno took $v" >&2
+			return 1
+		fi
+	done
+	expect_eq "fail_errno unchanged" "$(cat "$SIM_DEBUGFS/B/fail_errno")" 5
 
 	echo 1 >"$SIM_DEBUGFS/B/fail_count"
 	echo 28 >"$SIM_DEBUGFS/B/fail_errno"
