@@ -208,7 +208,10 @@ int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 		dibs_udmb_put(udmb);
 		return ret;
 	}
+	/* The record outlives the RCU section: dibs_devs_lock pins it. */
+	rcu_read_lock();
 	*rec = dibs_dmb_rec_find(dibs, udmb->dmb.dmb_tok);
+	rcu_read_unlock();
 	dibs_nl_notify_dmb(*rec, DIBS_CMD_DMB_ADD_NTF);
 	return 0;
 }
