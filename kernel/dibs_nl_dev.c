@@ -82,16 +82,16 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
-/* Reply to a do-request with one dev object; dibs_devs_lock held. */
-static int dibs_nl_dev_reply(struct genl_info *info, struct dibs_dev *dibs,
-			     u8 cmd)
+/*
+ * Replies to a do-request with one dev object; dibs_devs_lock held. @msg is
+ * allocated by the caller, so that an op which creates something fails for
+ * want of memory before it does, not after; consumed here.
+ */
+static int dibs_nl_dev_reply(struct genl_info *info, struct sk_buff *msg,
+			     struct dibs_dev *dibs, u8 cmd)
 {
-	struct sk_buff *msg;
 	int ret;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
 	ret = dibs_nl_dev_fill(msg, dibs, genl_info_net(info),
 			       info->snd_portid, info->snd_seq, 0, cmd);
 	if (ret) {
@@ -104,12 +104,20 @@ static int dibs_nl_dev_reply(struct genl_info *info, struct dibs_dev *dibs,
 int dibs_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dibs_dev *dibs;
+	struct sk_buff *msg;
 	int ret;
 
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
 	mutex_lock(&dibs_devs_lock);
 	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
-	ret = IS_ERR(dibs) ? PTR_ERR(dibs) :
-	      dibs_nl_dev_reply(info, dibs, DIBS_CMD_DEV_GET);
+	if (IS_ERR(dibs)) {
+		nlmsg_free(msg);
+		ret = PTR_ERR(dibs);
+	} else {
+		ret = dibs_nl_dev_reply(info, msg, dibs, DIBS_CMD_DEV_GET);
+	}
 	mutex_unlock(&dibs_devs_lock);
 	return ret;
 }
@@ -160,6 +168,7 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct dibs_soft_params params = {};
 	struct dibs_dev *dibs;
+	struct sk_buff *msg;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DEV_NAME) ||
@@ -186,9 +195,13 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
 	dibs = dibs_soft_dev_new(nla_data(tb[DIBS_A_DEV_TYPE]), &params,
 				 info->extack);
 	if (IS_ERR(dibs)) {
+		nlmsg_free(msg);
 		ret = PTR_ERR(dibs);
 		if (ret == -EOPNOTSUPP)
 			NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DEV_TYPE],
@@ -200,10 +213,12 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&dibs_devs_lock);
-	if (list_empty(&dibs->list))
+	if (list_empty(&dibs->list)) {
+		nlmsg_free(msg);
 		ret = -ENODEV;	/* deleted meanwhile */
-	else
-		ret = dibs_nl_dev_reply(info, dibs, DIBS_CMD_DEV_NEW);
+	} else {
+		ret = dibs_nl_dev_reply(info, msg, dibs, DIBS_CMD_DEV_NEW);
+	}
 	mutex_unlock(&dibs_devs_lock);
 	return ret;
 }

@@ -53,24 +53,6 @@ int dibs_nl_dmb_fill(struct sk_buff *skb, struct dibs_dmb_rec *rec,
 	return 0;
 }
 
-static int dibs_nl_dmb_reply(struct genl_info *info, struct dibs_dmb_rec *rec,
-			     u8 cmd)
-{
-	struct sk_buff *msg;
-	int ret;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	ret = dibs_nl_dmb_fill(msg, rec, info->snd_portid, info->snd_seq, 0,
-			       cmd);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
-}
-
 static struct dibs_dev *dibs_nl_dmb_dev(struct genl_info *info)
 {
 	return dibs_nl_dev_lookup(info, DIBS_A_DMB_DEV_INDEX,
@@ -233,6 +215,7 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct dibs_dmb_rec *rec;
 	struct dibs_dev *dibs;
+	struct sk_buff *msg;
 	uuid_t rgid;
 	int ret;
 
@@ -241,6 +224,10 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	memcpy(&rgid, nla_data(tb[DIBS_A_DMB_RGID]), DIBS_GID_LEN);
 
+	/* Allocated first: a grant is not made if its reply cannot be. */
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
 	mutex_lock(&dibs_devs_lock);
 	dibs = dibs_nl_dmb_dev(info);
 	if (IS_ERR(dibs)) {
@@ -252,8 +239,14 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 				 genl_info_net(info), &rec);
 	switch (ret) {
 	case 0:
-		ret = dibs_nl_dmb_reply(info, rec, DIBS_CMD_DMB_GRANT);
-		break;
+		ret = dibs_nl_dmb_fill(msg, rec, info->snd_portid,
+				       info->snd_seq, 0, DIBS_CMD_DMB_GRANT);
+		if (ret) {
+			dibs_uclient_revoke(dibs, rec->key.token);
+			break;
+		}
+		mutex_unlock(&dibs_devs_lock);
+		return genlmsg_reply(msg, info);
 	case -ENOSPC:
 		NL_SET_ERR_MSG(info->extack, "the device has no free DMB slot");
 		break;
@@ -267,6 +260,7 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 out:
 	mutex_unlock(&dibs_devs_lock);
+	nlmsg_free(msg);
 	return ret;
 }
 
