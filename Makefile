@@ -5,8 +5,14 @@
 #   make check           install what is missing, build, run every test: host
 #                        unit tests, the VM suites on every kernel, the harness
 #                        self-test; ends with one line "N passed, N failed"
+#   make check-debug     only the debug kernel's VM suites (tests/vm/debug/
+#                        suites, or SUITES=...) on the debug kernel (KASAN,
+#                        kmemleak, lockdep, KUnit; built from Debian's
+#                        linux-source-6.12 and cached, tests/vm/debug-kernel.sh)
 #   make demo            boot the newest kernel in a VM, load the modules and
 #                        show what exists (tests/vm/demo.sh)
+#   make bench           the benchmarks (bench/) on the newest kernel in a VM:
+#                        bench/results.json, bench/results.png
 #   make deps            install build and test dependencies (Debian packages)
 #   make clean           remove build/ and the userspace build outputs
 #
@@ -16,6 +22,7 @@
 #                                 also skips the harness self-test unless
 #                                 SELFTEST=1
 #   SELFTEST=0|1                  run the harness self-test in make check
+#   DEBUG_KERNEL=0                leave the debug kernel out of make check
 #
 # Kernel modules are built out of tree per kernel under build/<abi>/ (see
 # tests/vm/build-modules.sh); nothing is built inside kernel/ or tests/kmod/.
@@ -25,11 +32,11 @@ VM := tests/vm
 
 # Userspace parts, in build order (dibsctl links against libdibsnl). Each is
 # built only once it has a Makefile.
-USERSPACE_DIRS := libdibsnl dibsctl tests/tools
+USERSPACE_DIRS := libdibsnl dibsctl tests/tools bench
 
-export KERNELS SUITES SELFTEST
+export KERNELS SUITES SELFTEST DEBUG_KERNEL
 
-.PHONY: all modules userspace check deps demo clean help
+.PHONY: all modules userspace check check-debug deps demo bench clean help
 
 all: modules userspace
 
@@ -56,12 +63,19 @@ deps:
 check: deps
 	@$(VM)/check.sh
 
-demo: deps
+check-debug: deps
+	@KERNELS=debug HOST_TESTS=0 SELFTEST=0 $(VM)/check.sh
+
+# Both run on the newest kernel, after building for it.
+NEWEST_RUN_demo := $(VM)/run.sh --demo
+NEWEST_RUN_bench := bench/run.sh
+
+demo bench: deps
 	@abi=$$($(VM)/kernels.sh --newest); \
 	if [ -z "$$abi" ]; then echo "no kernel found" >&2; exit 1; fi; \
 	$(VM)/build-modules.sh "$$abi" && \
 	$(MAKE) --no-print-directory userspace && \
-	$(VM)/run.sh --demo "$$abi"
+	$(NEWEST_RUN_$@) "$$abi"
 
 clean:
 	rm -rf build

@@ -18,7 +18,12 @@ set -euo pipefail
 #   refcount_t:                 refcount over/underflow (use after free)
 #   Kernel panic                panics (qemu exits without a status then, too)
 #   suspected memory leak       kmemleak on debug kernels
+#   ODEBUG:, circular locking   debug-objects and lockdep reports (they come
+#                               with WARNING: too; matched in case a kernel
+#                               prints them alone)
+#   INFO: task ... blocked      the hung-task detector: a deadlock
 patterns='Oops|general protection|BUG:|kernel BUG at|WARNING:|KASAN|UBSAN:|refcount_t:|Kernel panic|suspected memory leak'
+patterns+='|ODEBUG:|circular locking|INFO: task .* blocked'
 
 hits=0
 for f in "$@"; do

@@ -3,15 +3,19 @@
 #
 #   1. userspace build (libdibsnl/, dibsctl/, once they exist)
 #   2. host unit tests (tests/unit/)
-#   3. per kernel: build the modules, boot once, run the harness sanity suite
-#      and every VM suite (tests/*.bats)
+#   3. per kernel (the installed Debian kernels and the debug kernel, built
+#      from linux-source-6.12 by debug-kernel.sh): build the modules, boot
+#      once, run the harness sanity suite and every VM suite (tests/*.bats)
 #   4. the harness self-test (selftest/selftest.sh), on one kernel
 # and ends with one line alone, "N passed, N failed" (skipped tests are in
 # neither), exiting 1 when anything failed. The VM boots of 3 and 4 run side
 # by side (DIBS_VM_JOBS at a time); their reports print when all are done.
 #
 # Environment (make passes its variables through):
-#   KERNELS   ABIs to test (default: all, see kernels.sh)
+#   KERNELS   ABIs to test, "debug" for the debug kernel (default: every
+#             installed kernel, see kernels.sh, and the debug kernel)
+#   DEBUG_KERNEL  0: leave the debug kernel out of the default KERNELS
+#   HOST_TESTS    0: skip the host unit tests
 #   SUITES    VM suites to run (default: tests/*.bats)
 #   SELFTEST  1/0: run the harness self-test (default 1, or 0 when SUITES
 #             is given: a developer iterating on one suite wants speed)
@@ -21,6 +25,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo" || exit 1
+# shellcheck source=kernel-paths.sh
+. "$here/kernel-paths.sh"
 make=${MAKE:-make}
 
 total_pass=0 total_fail=0
@@ -60,13 +66,16 @@ if ! "$make" --no-print-directory -C "$repo" userspace; then
 fi
 
 # ---- 2. host unit tests ----------------------------------------------------
+# (HOST_TESTS=0 skips them: `make check-debug` runs only the debug kernel.)
 # Convention for tests/unit/: its Makefile (if any) builds the tests; then
 # every *.bats file runs under bats and every other executable file directly
 # in tests/unit/ is a test program. A program that prints TAP is counted test
 # by test, any other counts as one test, passed when it exits 0.
 phase "host unit tests"
 unit=$repo/tests/unit
-if [ -d "$unit" ]; then
+if [ "${HOST_TESTS:-1}" = 0 ]; then
+	echo "(skipped: HOST_TESTS=0)"
+elif [ -d "$unit" ]; then
 	counts=$(
 		p=0 f=0 s=0
 		if [ -f "$unit/Makefile" ] && ! "$make" --no-print-directory -C "$unit" >&2; then
@@ -119,8 +128,23 @@ mapfile -t found < <("$here/kernels.sh")
 if [ -n "${KERNELS:-}" ]; then
 	read -r -a kernels <<<"$KERNELS"
 else
-	kernels=("${found[@]}")
+	kernels=("${found[@]}" debug)
+	[ "${DEBUG_KERNEL:-1}" = 0 ] && kernels=("${found[@]}")
 fi
+# "debug" stands for the debug kernel (debug-kernel.sh): built here, or
+# found in its cache, and then run like the installed ones.
+for i in "${!kernels[@]}"; do
+	[ "${kernels[$i]}" = debug ] || continue
+	phase "debug kernel: build (cached; ~8 min from scratch)"
+	if dbg=$("$here/debug-kernel.sh"); then
+		kernels[$i]=$dbg
+		found+=("$dbg")
+	else
+		fail_one "debug kernel" "build failed (tests/vm/debug-kernel.sh)"
+		unset "kernels[$i]"
+	fi
+done
+kernels=("${kernels[@]}")
 if [ -n "${SUITES:-}" ]; then
 	read -r -a suites <<<"$SUITES"
 else
@@ -171,10 +195,26 @@ if [ ${#ready[@]} -gt 0 ]; then
 	phase "VM suites: ${suites[*]}"
 fi
 t0=$(date +%s)
+# The debug kernel's run is the longest (KASAN under TCG): it boots first.
+boots=()
 for abi in "${ready[@]}"; do
+	if is_debug_kernel "$abi"; then boots=("$abi" "${boots[@]}"); else boots+=("$abi"); fi
+done
+# Under KASAN, lockdep and kmemleak a TCG guest runs several times slower:
+# unless SUITES is given, the debug kernel runs the suites listed in
+# debug/suites (those that drive the kernel's own code paths hardest).
+debug_suites=(tests/vm/selftest/env.bats)
+while read -r s _; do
+	case $s in '' | '#'*) continue ;; esac
+	case " ${suites[*]} " in *" $s "*) debug_suites+=("$s") ;; esac
+done <"$here/debug/suites"
+[ -n "${SUITES:-}" ] && debug_suites=("${suites[@]}")
+for abi in "${boots[@]}"; do
 	slot
 	echo "booting $abi"
-	("$here/run.sh" --summary "$work/$abi.summary" "$abi" "${suites[@]}" \
+	run_suites=("${suites[@]}")
+	is_debug_kernel "$abi" && run_suites=("${debug_suites[@]}")
+	("$here/run.sh" --summary "$work/$abi.summary" "$abi" "${run_suites[@]}" \
 		>"$work/$abi.report" 2>&1
 	 echo $? >"$work/$abi.rc") &
 done

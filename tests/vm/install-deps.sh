@@ -4,12 +4,14 @@
 # a second without touching apt.
 set -euo pipefail
 
-# Build and test tools for the host side.
+# Build and test tools for the host side; the last line builds the debug
+# kernel (tests/vm/debug-kernel.sh) from linux-source-6.12.
 host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
 	   qemu-system-x86 busybox-static cpio kmod xz-utils rsync
 	   python3 python3-yaml libnl-utils groff man-db
 	   linux-source-6.12 python3-jsonschema
-	   systemd udev dkms)
+	   systemd udev dkms gnuplot-nox
+	   bc bison flex libelf-dev libssl-dev dwarves)
 
 # Two kernels are supported: Debian 12's default (6.1) and its 6.12 backport.
 # The metapackages pull the current ABI; the harness discovers it from

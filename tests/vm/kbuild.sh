@@ -17,7 +17,10 @@ if [ $# -lt 3 ]; then
 fi
 abi=$1 src=$2 dest=$3
 shift 3
-kdir=/usr/src/linux-headers-$abi
+# shellcheck source=kernel-paths.sh
+. "$(dirname "$0")/kernel-paths.sh"
+kernel_paths "$abi"
+kdir=$KERNEL_KDIR
 
 [ -d "$kdir" ] || { echo "kbuild: no headers for $abi ($kdir)" >&2; exit 1; }
 [ -d "$src" ] || { echo "kbuild: no source directory $src" >&2; exit 1; }

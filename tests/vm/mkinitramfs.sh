@@ -15,7 +15,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 abi=${1:?usage: mkinitramfs.sh ABI [OUTDIR]}
 outdir=${2:-$repo/build/vm/$abi}
-moddir=/lib/modules/$abi
+# shellcheck source=kernel-paths.sh
+. "$here/kernel-paths.sh"
+kernel_paths "$abi"
+moddir=$KERNEL_MODDIR
 busybox=/bin/busybox
 image=$outdir/initramfs.cpio.gz
 

@@ -19,8 +19,8 @@
 # A run fails when a test fails, when the kernel console shows a warning,
 # oops or the like (check-console.sh), when the guest never reports a status
 # (panic, hang, crash) or when it exceeds its time limit.
-# Time limits: the guest stops a suite after DIBS_SUITE_TIMEOUT seconds (900)
-# and goes on with the next; qemu is killed after DIBS_VM_TIMEOUT seconds,
+# Time limits: the guest stops a suite after DIBS_SUITE_TIMEOUT seconds (900;
+# 2700 on the debug kernel) and goes on with the next; qemu is killed after DIBS_VM_TIMEOUT seconds,
 # by default 300 + DIBS_SUITE_TIMEOUT per suite: the backstop for a kernel
 # that hangs. (Under TCG a suite of a few dozen tests takes minutes.)
 # Other knobs (environment): DIBS_VM_MEM in MiB (1536), DIBS_VM_SMP (2),
@@ -46,14 +46,23 @@ abi=${1:?usage: run.sh [--demo] [--out DIR] [--build DIR] [--summary FILE] ABI [
 shift
 out=${out:-$repo/build/vm/$abi}
 build=${build:-$repo/build/$abi}
-suite_timeout=${DIBS_SUITE_TIMEOUT:-900}
 qemu=${QEMU:-qemu-system-x86_64}
 
 # Kernel parameters cannot carry spaces and the guest mounts these paths.
 case "$repo$out$build" in *[[:space:]]*)
 	echo "run.sh: paths with white space are not supported: $repo" >&2; exit 2 ;;
 esac
-[ -f "/boot/vmlinuz-$abi" ] || { echo "run.sh: no /boot/vmlinuz-$abi" >&2; exit 2; }
+# shellcheck source=kernel-paths.sh
+. "$here/kernel-paths.sh"
+kernel_paths "$abi"
+[ -f "$KERNEL_IMAGE" ] || { echo "run.sh: no $KERNEL_IMAGE for $abi" >&2; exit 2; }
+# KASAN, lockdep and kmemleak under TCG: the fuzzer's 100 000 messages and
+# the stress run alone take ~25 minutes there.
+if is_debug_kernel "$abi"; then
+	suite_timeout=${DIBS_SUITE_TIMEOUT:-2700}
+else
+	suite_timeout=${DIBS_SUITE_TIMEOUT:-900}
+fi
 
 # The guest sees the host's / at the same paths, except where it mounts its
 # own filesystems; only the repository is brought back from under those.
@@ -111,6 +120,12 @@ mkdir -p "$results"
 # default hides them. panic=-1 + -no-reboot: a panic ends qemu at once,
 # with no status, which counts as a failure.
 append="console=ttyS0 loglevel=7 panic=-1 harness_repo=$repo harness_results=$results"
+# The debug kernel: with ACPI IRQ routing its boot takes ~50 s instead of
+# ~20 s under TCG; kasan_multi_shot reports every KASAN hit, not just the
+# first (after which lockdep is off too).
+if is_debug_kernel "$abi"; then
+	append+=" acpi=noirq kasan_multi_shot"
+fi
 append+=" ${DIBS_VM_APPEND:-}"
 
 start=$(date +%s)
@@ -121,7 +136,7 @@ timeout --foreground -k 10 "$vm_timeout" "$qemu" \
 	-accel tcg -machine pc -cpu "${DIBS_VM_CPU:-qemu64}" -smp "${DIBS_VM_SMP:-2}" -m "${DIBS_VM_MEM:-1536}" \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$console" \
-	-kernel "/boot/vmlinuz-$abi" -initrd "$initrd" -append "$append" \
+	-kernel "$KERNEL_IMAGE" -initrd "$initrd" -append "$append" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
@@ -156,6 +171,13 @@ fi
 if ! hits=$("$here/check-console.sh" "$console") ||
 	! hits=$("$here/check-console.sh" "$results/dmesg.txt"); then
 	extra+=("kernel problem on the console ($(echo "$hits" | wc -l) lines)")
+fi
+
+# The debug kernel's kmemleak report, written by the guest after the run.
+leaks=0
+if [ -s "$results/kmemleak.txt" ]; then
+	leaks=$(grep -c '^unreferenced object' "$results/kmemleak.txt" || true)
+	extra+=("kmemleak: $leaks suspected leaks (see $results/kmemleak.txt)")
 fi
 
 # One expected TAP file per suite, in order: a suite the VM never reached
@@ -221,6 +243,10 @@ done
 if [ -n "${hits:-}" ]; then
 	echo "   kernel console lines:"
 	echo "$hits" | head -n 40 | sed 's/^/     /'
+fi
+if [ "$leaks" != 0 ]; then
+	echo "   kmemleak report:"
+	head -n 40 "$results/kmemleak.txt" | sed 's/^/     /'
 fi
 if [ -z "$status" ]; then
 	echo "   last console lines:"
