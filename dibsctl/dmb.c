@@ -229,29 +229,26 @@ static int need(const struct cmdline *c, bool has, const char *key)
 	return has ? EXIT_OK : usage_err(c, "\"%s\" is needed", key);
 }
 
-struct dmb_list {
-	struct dibsnl_dmb *v;
-	size_t n, cap;
+/*
+ * DMBs are printed as the dump delivers them: nothing is kept, so memory
+ * stays flat however many there are (bench/: dibsctl_rss).
+ */
+struct dmb_show_ctx {
+	struct dctl *d;
 	const struct dmb_args *filter;
+	size_t shown;
 };
 
-static int dmb_collect(const struct dibsnl_dmb *dmb, void *arg)
+static int dmb_show_cb(const struct dibsnl_dmb *dmb, void *arg)
 {
-	struct dmb_list *l = arg;
-	struct dibsnl_dmb *nv;
-	size_t cap;
+	struct dmb_show_ctx *sc = arg;
 
-	if (l->filter->has_token && dmb->token != l->filter->token)
+	if (sc->filter->has_token && dmb->token != sc->filter->token)
 		return 0;
-	if (l->n == l->cap) {
-		cap = l->cap ? l->cap * 2 : 16;
-		nv = realloc(l->v, cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *dmb;
+	if (sc->d->json && !sc->shown)
+		jw_arr_open(&sc->d->jw, NULL);
+	dmb_show_one(sc->d, dmb);
+	sc->shown++;
 	return 0;
 }
 
@@ -265,13 +262,12 @@ static const struct kw show_kws[] = {
 
 static int dmb_show(struct cmdline *c)
 {
-	struct dmb_list l = { 0 };
 	struct dibsnl_dmb_filter filter = { 0 };
+	struct dmb_show_ctx sc = { .d = c->d };
 	struct dctl *d = c->d;
 	struct dibsnl_dmb one;
 	struct dmb_args a;
 	int rc, err;
-	size_t i;
 	char tok[19];
 
 	rc = dmb_parse(c, show_kws, &a);
@@ -284,36 +280,30 @@ static int dmb_show(struct cmdline *c)
 		if (rc)
 			return rc;
 	}
-	l.filter = &a;
+	sc.filter = &a;
 	if (a.has_dev && a.has_token) {
 		err = dibsnl_dmb_get(d->h, a.dev.ref, a.token, &one);
-		if (err)
-			return nl_dev_err(d, err, &a.dev);
-		if (!a.client || strcmp(one.client_name, a.client) == 0)
-			err = dmb_collect(&one, &l);
+		if (!err && (!a.client || strcmp(one.client_name, a.client) == 0))
+			dmb_show_cb(&one, &sc);
 	} else {
 		if (a.has_dev)
 			filter.dev = a.dev.ref;
 		filter.client_name = a.client;
-		err = dibsnl_dmb_dump(d->h, &filter, dmb_collect, &l);
+		err = dibsnl_dmb_dump(d->h, &filter, dmb_show_cb, &sc);
 	}
-	if (err) {
-		free(l.v);
-		return a.has_dev ? nl_dev_err(d, err, &a.dev) : nl_err(d, err);
-	}
-	if (a.has_token && !l.n) {
-		pr_err("no DMB with token %s", token_str(a.token, tok));
-		return EXIT_FAIL;
-	}
-	if (d->json)
-		jw_arr_open(&d->jw, NULL);
-	for (i = 0; i < l.n; i++)
-		dmb_show_one(d, &l.v[i]);
-	if (d->json) {
+	/* the array is opened by the first DMB, closed even after an error */
+	if (d->json && (sc.shown || !err)) {
+		if (!sc.shown)
+			jw_arr_open(&d->jw, NULL);
 		jw_arr_close(&d->jw);
 		jw_end_line(&d->jw);
 	}
-	free(l.v);
+	if (err)
+		return a.has_dev ? nl_dev_err(d, err, &a.dev) : nl_err(d, err);
+	if (a.has_token && !sc.shown) {
+		pr_err("no DMB with token %s", token_str(a.token, tok));
+		return EXIT_FAIL;
+	}
 	return EXIT_OK;
 }
 
