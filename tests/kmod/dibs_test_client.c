@@ -33,6 +33,11 @@
  *   client_unregister
  *   client_register
  *   irq_reset
+ *   bench DEV TOKEN LEN COUNT     result "MOVE_NS MEMCPY_NS": the total
+ *                                 time of COUNT move_data() calls of LEN
+ *                                 bytes at offset 0 of TOKEN from DEV, and
+ *                                 of COUNT memcpy() calls of LEN bytes
+ *                                 between two buffers, interleaved
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -44,10 +49,12 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/uuid.h>
@@ -59,6 +66,7 @@
 #define TC_LOG_MAX	256	/* device log entries kept */
 #define TC_EVENTS_MAX	32	/* fabric events kept */
 #define TC_NAME_MAX	32
+#define TC_BENCH_LEN_MAX	SZ_1M	/* largest bench write */
 
 /* A device offered to us by add_dev() and not yet taken by del_dev(). */
 struct tc_dev {
@@ -683,6 +691,58 @@ static int tc_cmd_irq_reset(char **argv, unsigned int argc,
 }
 
 /*
+ * Time COUNT move_data() calls of LEN bytes and, interleaved with them,
+ * COUNT memcpy() calls of the same size between two kernel buffers: the
+ * floor a data path is held to (bench/). Both copy the same warm source.
+ */
+static int tc_cmd_bench(char **argv, unsigned int argc, struct tc_out *out)
+{
+	u64 token, t0, t1, move_ns, memcpy_ns;
+	struct dibs_dev *dibs;
+	struct tc_dev *tdev;
+	u32 len, count, i;
+	void *src, *dst;
+	int rc;
+
+	rc = tc_parse_dev(argv[1], &tdev);
+	if (rc)
+		return rc;
+	if (tc_parse_u64(argv[2], &token) || tc_parse_u32(argv[3], &len) ||
+	    tc_parse_u32(argv[4], &count) || !len ||
+	    len > TC_BENCH_LEN_MAX || !count)
+		return -EINVAL;
+	dibs = tdev->dibs;
+	src = kvmalloc(len, GFP_KERNEL);
+	dst = kvzalloc(len, GFP_KERNEL);
+	if (!src || !dst) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memset(src, 0x5a, len);
+
+	/* interleaved, so that both see the same machine at the same time */
+	move_ns = 0;
+	memcpy_ns = 0;
+	for (i = 0; i < count; i++) {
+		t0 = ktime_get_ns();
+		rc = dibs->ops->move_data(dibs, token, 0, false, 0, src, len);
+		t1 = ktime_get_ns();
+		if (rc)
+			goto out;
+		move_ns += t1 - t0;
+		memcpy(dst, src, len);
+		barrier_data(dst);	/* keep every copy */
+		memcpy_ns += ktime_get_ns() - t1;
+		cond_resched();
+	}
+	tc_printf(out, "%llu %llu\n", move_ns, memcpy_ns);
+out:
+	kvfree(dst);
+	kvfree(src);
+	return rc;
+}
+
+/*
  * Client (un)registration runs without tc_lock: the core calls add_dev()
  * and del_dev() from inside, and they take tc_lock.
  */
@@ -737,6 +797,7 @@ static const struct tc_cmd tc_cmds[] = {
 	{ "mwrite", 4, 4, false, tc_cmd_mwrite },
 	{ "mread", 4, 4, false, tc_cmd_mread },
 	{ "query", 3, 3, false, tc_cmd_query },
+	{ "bench", 5, 5, false, tc_cmd_bench },
 	{ "irq_reset", 1, 1, true, tc_cmd_irq_reset },
 	{ "client_unregister", 1, 1, true, tc_cmd_client_unregister },
 	{ "client_register", 1, 1, true, tc_cmd_client_register },

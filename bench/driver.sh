@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# The benchmarks of bench/, run inside the test VM (bench/bench.bats for
+# `make bench`, tests/bench-smoke.bats for `make check`).
+#
+#   driver.sh [--smoke] OUTDIR
+#
+# Every figure is a ratio of two things measured side by side, repetition
+# by repetition, in this one run: absolute times under TCG on a shared
+# machine mean little. Raw numbers go to OUTDIR/raw.txt ("NAME REP VALUE"
+# lines, "param NAME VALUE" for the sizes used), slab and meminfo snapshots
+# next to it; bench/report.py turns them into OUTDIR/results.json.
+# --smoke: the same benchmarks with small counts, in seconds.
+#
+# Needs root, the modules built for the running kernel ($DIBS_BUILD), the
+# dummy module of the running kernel, dibsctl, bench/nlbench, jq, python3.
+# Leaves every module unloaded.
+set -euo pipefail
+
+smoke=0
+if [ "${1:-}" = --smoke ]; then
+	smoke=1
+	shift
+fi
+out=${1:?usage: driver.sh [--smoke] OUTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+export DIBS_REPO=${DIBS_REPO:-$repo}
+# shellcheck source=../tests/lib/dibs.bash
+. "$repo/tests/lib/dibs.bash"
+
+NLB=$here/nlbench
+DC=$DIBSCTL
+TC=/sys/kernel/debug/dibs_test_client
+PY=/usr/bin/python3
+
+if [ $smoke = 1 ]; then
+	REPS=3
+	DUMP_COUNTS="100 1000"
+	OP_N=50 BATCH_N=100 DATA_KN=10 DATA_UN=5 SIG_N=10 DEVS_N=20 MEM_N=200
+	SETTLE=0
+else
+	REPS=5
+	DUMP_COUNTS="1000 3000 10000 30000 100000"
+	OP_N=2000 BATCH_N=10000 DATA_KN=200 DATA_UN=50 SIG_N=200 DEVS_N=1000
+	MEM_N=10000
+	SETTLE=1	# seconds before a slab snapshot
+fi
+DATA_LEN=65536
+MEM_LEN=4096
+
+mkdir -p "$out"
+raw=$out/raw.txt
+: >"$raw"
+t_start=$(date +%s)
+log() { echo "bench: +$(($(date +%s) - t_start)) s: $*" >&2; }
+rec() { echo "$*" >>"$raw"; }
+param() { rec "param $1 $2"; }
+
+# val KEY < nlbench output: the value of one "key value" line
+val() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { exit !f }'; }
+
+# tclient CMD...: a test client command; prints its result
+tclient() {
+	echo "$*" >"$TC/ctl" || { echo "bench: test client: $* failed" >&2; return 1; }
+	cat "$TC/result"
+}
+
+gid_of() { cat "/sys/class/dibs/$1/gid"; }
+
+cleanup() {
+	[ -d "$TC" ] && echo unreg_all >"$TC/ctl" 2>/dev/null
+	dibs_rmmod dummy >/dev/null 2>&1 || true
+	unload_dibs || true
+}
+trap cleanup EXIT
+trap 'echo "bench: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
+
+unload_dibs
+load_dibs
+dibs_insmod dibs_sim
+dibs_insmod dibs_test_client
+modprobe dummy numdummies=0
+[ -d "$TC" ] || { echo "bench: no $TC (debugfs?)" >&2; exit 1; }
+
+param smoke $smoke
+param reps $REPS
+param kernel "$(uname -r)"
+for p in OP_N BATCH_N DATA_KN DATA_UN SIG_N DEVS_N MEM_N DATA_LEN MEM_LEN; do
+	param "$p" "${!p}"
+done
+param dump_counts "${DUMP_COUNTS// /,}"
+
+"$NLB" rtt 50 >/dev/null	# warm up
+
+# ---- op cost: grant + revoke pair against a bare genl round trip ----------
+log "op cost ($OP_N pairs x $REPS)"
+$DC dev add bo type sim fabric 10
+for r in $(seq "$REPS"); do
+	rec "op.rtt_ns $r $("$NLB" rtt "$OP_N" | val rtt_ns)"
+	rec "op.pair_ns $r $("$NLB" grant-revoke bo "$OP_N" | val grant_revoke_ns)"
+done
+$DC dev del bo
+
+# ---- batch: N "dmb grant" lines through dibsctl -b against N round trips --
+log "batch grants ($BATCH_N lines x $REPS)"
+batch=$(mktemp)
+for r in $(seq "$REPS"); do
+	$DC dev add bg type sim fabric 11
+	g=$(gid_of bg)
+	awk -v n="$BATCH_N" -v l="dmb grant dev bg remote-gid $g size 4K" \
+		'BEGIN { for (i = 0; i < n; i++) print l }' >"$batch"
+	rec "batch.dibsctl_ns $r $("$NLB" exec 1 "$DC" -b "$batch" | val exec_ns)"
+	rec "batch.rtt_ns $r $("$NLB" rtt "$BATCH_N" | val rtt_total_ns)"
+	n=$($DC -j dev show bg | jq "if type == \"array\" then .[0] else . end | .dmb_count")
+	[ "$n" = "$BATCH_N" ] || { echo "bench: bg holds $n DMBs, not $BATCH_N" >&2; exit 1; }
+	$DC dev del bg
+done
+rm -f "$batch"
+
+# ---- data paths: in-kernel move_data and userspace dmb-write vs memcpy ----
+log "data paths ($DATA_LEN-byte writes x $REPS)"
+$DC dev add sa type sim fabric 2
+$DC dev add sb type sim fabric 2
+tok_lo=$(tclient reg lo "$DATA_LEN" | cut -d' ' -f1)
+tok_sim=$(tclient reg sa "$DATA_LEN" "$(gid_of sb)" | cut -d' ' -f1)
+for r in $(seq "$REPS"); do
+	read -r mv mc < <(tclient bench lo "$tok_lo" "$DATA_LEN" "$DATA_KN")
+	rec "kdata.lo.move_ns $r $((mv / DATA_KN))"
+	rec "kdata.lo.memcpy_ns $r $((mc / DATA_KN))"
+	read -r mv mc < <(tclient bench sb "$tok_sim" "$DATA_LEN" "$DATA_KN")
+	rec "kdata.sim.move_ns $r $((mv / DATA_KN))"
+	rec "kdata.sim.memcpy_ns $r $((mc / DATA_KN))"
+	rec "udata.lo.write_ns $r $("$NLB" write lo lo "$DATA_LEN" "$DATA_UN" | val write_ns)"
+	rec "udata.sim.write_ns $r $("$NLB" write sa sb "$DATA_LEN" "$DATA_UN" | val write_ns)"
+done
+tclient unreg_all >/dev/null
+
+# ---- signal latency: write-with-signal to notification, vs a round trip ---
+log "signal latency ($SIG_N signals x $REPS)"
+for r in $(seq "$REPS"); do
+	rec "signal.rtt_ns $r $("$NLB" rtt "$SIG_N" | val rtt_ns)"
+	s=$("$NLB" signal sa sb "$SIG_N")
+	rec "signal.p50_ns $r $(val signal_p50_ns <<<"$s")"
+	rec "signal.p99_ns $r $(val signal_p99_ns <<<"$s")"
+done
+$DC dev del sa
+$DC dev del sb
+
+# ---- dibsctl dev show over N sim devices vs ip link show over N dummies ---
+log "dev show ($DEVS_N devices x $REPS)"
+batch=$(mktemp)
+seq -f "dev add bs%g type sim fabric 3" 0 $((DEVS_N - 1)) >"$batch"
+$DC -b "$batch"
+seq -f "link add bd%g type dummy" 0 $((DEVS_N - 1)) >"$batch"
+ip -b "$batch"
+n=$($DC -j dev show | jq length)
+m=$(ip -j link show | jq length)
+param devshow_dibs_devices "$n"
+param devshow_links "$m"
+for r in $(seq "$REPS"); do
+	rec "devshow.dibsctl_ns $r $("$NLB" exec 1 "$DC" -j dev show | val exec_ns)"
+	rec "devshow.ip_ns $r $("$NLB" exec 1 ip -j link show | val exec_ns)"
+done
+dibs_rmmod dummy
+seq -f "dev del bs%g" 0 $((DEVS_N - 1)) >"$batch"
+$DC -b "$batch"
+rm -f "$batch"
+
+# ---- memory: slab bytes per granted DMB beyond its buffer -----------------
+# Before each snapshot every cache is shrunk: that flushes the per-CPU
+# slabs, whose free objects /proc/slabinfo would count as active.
+slab_snapshot() {
+	local f
+	sleep "$SETTLE"
+	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f" 2>/dev/null || true; done
+	cat /proc/slabinfo >"$out/slab.$1"
+	cat /proc/meminfo >"$out/meminfo.$1"
+}
+log "memory ($MEM_N grants of $MEM_LEN bytes x $REPS)"
+for r in $(seq "$REPS"); do
+	$DC dev add bm type sim fabric 12
+	"$NLB" grant bm 1 "$MEM_LEN" >/dev/null	# first-use allocations
+	slab_snapshot "$r.before"
+	"$NLB" grant bm "$MEM_N" "$MEM_LEN" >/dev/null
+	slab_snapshot "$r.after"
+	$DC dev del bm
+done
+
+# ---- dump scaling: dibsctl -j dmb show at growing DMB counts --------------
+log "dump scaling ($DUMP_COUNTS DMBs x $REPS)"
+$DC dev add bd type sim fabric 13
+for r in $(seq "$REPS"); do
+	s=$("$NLB" exec 1 "$DC" -j dmb show)
+	rec "dump.0.ns $r $(val exec_ns <<<"$s")"
+done
+have=0
+for n in $DUMP_COUNTS; do
+	res=$(tclient fill bd $((n - have)) 64)
+	[ "${res% *}" = $((n - have)) ] || { echo "bench: fill $n: $res" >&2; exit 1; }
+	have=$n
+	got=$($DC -j dmb show | jq length)
+	[ "$got" = "$n" ] || { echo "bench: dump shows $got DMBs, not $n" >&2; exit 1; }
+	for r in $(seq "$REPS"); do
+		s=$("$NLB" exec 1 "$DC" -j dmb show)
+		rec "dump.$n.ns $r $(val exec_ns <<<"$s")"
+		rec "dump.$n.rss_kib $r $(val exec_maxrss_kib <<<"$s")"
+	done
+done
+tclient unreg_all >/dev/null
+$DC dev del bd
+
+log "report"
+"$PY" "$here/report.py" "$out"

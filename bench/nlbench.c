@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlbench: the tight loops of bench/, on libdibsnl and libmnl.
+ *
+ *   nlbench rtt COUNT
+ *	COUNT bare generic netlink round trips: CTRL_CMD_GETFAMILY "dibs"
+ *	with an ack, over libmnl (the floor every dibs op is held to)
+ *   nlbench grant-revoke DEV COUNT
+ *	COUNT dmb-grant + dmb-revoke pairs of a 4 KiB DMB on DEV for DEV's
+ *	own gid, through libdibsnl
+ *   nlbench grant DEV COUNT SIZE
+ *	COUNT dmb-grants of SIZE bytes on DEV for DEV's gid, kept (not owned)
+ *   nlbench write OWNER WRITER SIZE COUNT
+ *	grant an owned SIZE-byte DMB on OWNER for WRITER's gid, then COUNT
+ *	dmb-writes of SIZE bytes into it from WRITER
+ *   nlbench signal OWNER WRITER COUNT
+ *	COUNT empty writes with signal 0 into an owned DMB on OWNER, each
+ *	timed until its "signal" notification arrives on a second handle
+ *   nlbench exec REPS CMD [ARG...]
+ *	run CMD REPS times, stdout to /dev/null; per run its wall time and
+ *	peak RSS (ru_maxrss)
+ *
+ * Output: "key value" lines; times in ns, sizes in KiB. Exit 1 on failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include <dibsnl.h>
+
+#define GRANT_SIZE	4096
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static unsigned long arg_num(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || !v) {
+		fprintf(stderr, "nlbench: \"%s\" is not a positive number\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static void die_nl(struct dibsnl *h, const char *what, int err)
+{
+	const char *msg = h ? dibsnl_errmsg(h) : "";
+
+	fprintf(stderr, "nlbench: %s: %s%s%s\n", what, strerror(-err),
+		*msg ? ": " : "", msg);
+	exit(1);
+}
+
+static struct dibsnl *open_h(void)
+{
+	struct dibsnl *h;
+	int err;
+
+	err = dibsnl_open(&h);
+	if (err)
+		die_nl(NULL, "dibsnl_open", err);
+	return h;
+}
+
+static struct dibsnl_dev_ref ref(const char *name)
+{
+	return (struct dibsnl_dev_ref){ .name = name };
+}
+
+static void dev_gid(struct dibsnl *h, const char *name, uint8_t *gid)
+{
+	struct dibsnl_dev dev;
+	int err;
+
+	err = dibsnl_dev_get(h, ref(name), &dev);
+	if (err)
+		die_nl(h, name, err);
+	memcpy(gid, dev.gid, DIBSNL_GID_LEN);
+}
+
+static void report(const char *key, uint64_t total, unsigned long count)
+{
+	printf("%s_total_ns %llu\n", key, (unsigned long long)total);
+	printf("%s_count %lu\n", key, count);
+	printf("%s_ns %.1f\n", key, (double)total / count);
+}
+
+/* rtt: libmnl alone, as in libmnl's genl-family-get example */
+
+static int rtt_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	(void)nlh;
+	(*(unsigned int *)arg)++;
+	return MNL_CB_OK;
+}
+
+static int cmd_rtt(int argc, char **argv)
+{
+	char *buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	unsigned long count, i;
+	struct mnl_socket *nl;
+	unsigned int portid, seq, replies;
+	uint64_t t0, total;
+	int n, ret;
+
+	if (argc != 1)
+		return 2;
+	count = arg_num(argv[0]);
+	nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!buf || !nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("nlbench: netlink socket");
+		return 1;
+	}
+	portid = mnl_socket_get_portid(nl);
+	seq = (unsigned int)time(NULL);
+
+	t0 = now_ns();
+	for (i = 0; i < count; i++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		struct genlmsghdr *genl;
+
+		nlh->nlmsg_type = GENL_ID_CTRL;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = ++seq;
+		genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+		genl->cmd = CTRL_CMD_GETFAMILY;
+		genl->version = 1;
+		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "dibs");
+		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+			perror("nlbench: sendto");
+			return 1;
+		}
+		replies = 0;
+		do {
+			n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+			if (n < 0) {
+				perror("nlbench: recvfrom");
+				return 1;
+			}
+			ret = mnl_cb_run(buf, n, seq, portid, rtt_cb, &replies);
+		} while (ret > 0);
+		if (ret < 0 || replies != 1) {
+			fprintf(stderr, "nlbench: CTRL_CMD_GETFAMILY dibs: %s\n",
+				ret < 0 ? strerror(errno) : "no reply");
+			return 1;
+		}
+	}
+	total = now_ns() - t0;
+	report("rtt", total, count);
+	mnl_socket_close(nl);
+	free(buf);
+	return 0;
+}
+
+static int cmd_grant_revoke(int argc, char **argv)
+{
+	uint8_t gid[DIBSNL_GID_LEN];
+	unsigned long count, i;
+	struct dibsnl_dmb dmb;
+	struct dibsnl *h;
+	uint64_t t0;
+	int err;
+
+	if (argc != 2)
+		return 2;
+	count = arg_num(argv[1]);
+	h = open_h();
+	dev_gid(h, argv[0], gid);
+	t0 = now_ns();
+	for (i = 0; i < count; i++) {
+		err = dibsnl_dmb_grant(h, ref(argv[0]), gid, GRANT_SIZE, false,
+				       &dmb);
+		if (err)
+			die_nl(h, "dmb-grant", err);
+		err = dibsnl_dmb_revoke(h, ref(argv[0]), dmb.token);
+		if (err)
+			die_nl(h, "dmb-revoke", err);
+	}
+	report("grant_revoke", now_ns() - t0, count);
+	dibsnl_close(h);
+	return 0;
+}
+
+static int cmd_grant(int argc, char **argv)
+{
+	uint8_t gid[DIBSNL_GID_LEN];
+	unsigned long count, size, i;
+	struct dibsnl *h;
+	uint64_t t0;
+	int err;
+
+	if (argc != 3)
+		return 2;
+	count = arg_num(argv[1]);
+	size = arg_num(argv[2]);
+	h = open_h();
+	dev_gid(h, argv[0], gid);
+	t0 = now_ns();
+	for (i = 0; i < count; i++) {
+		err = dibsnl_dmb_grant(h, ref(argv[0]), gid, size, false,
+				       NULL);
+		if (err)
+			die_nl(h, "dmb-grant", err);
+	}
+	report("grant", now_ns() - t0, count);
+	dibsnl_close(h);
+	return 0;
+}
+
+/* An owned DMB on @owner that @writer may write; its token. */
+static uint64_t grant_for(struct dibsnl *h, const char *owner,
+			  const char *writer, unsigned long size)
+{
+	uint8_t gid[DIBSNL_GID_LEN];
+	struct dibsnl_dmb dmb;
+	int err;
+
+	dev_gid(h, writer, gid);
+	err = dibsnl_dmb_grant(h, ref(owner), gid, size, true, &dmb);
+	if (err)
+		die_nl(h, "dmb-grant", err);
+	return dmb.token;
+}
+
+static int cmd_write(int argc, char **argv)
+{
+	unsigned long size, count, i;
+	struct dibsnl *h;
+	uint64_t token, t0;
+	char *data;
+	int err;
+
+	if (argc != 4)
+		return 2;
+	size = arg_num(argv[2]);
+	count = arg_num(argv[3]);
+	data = malloc(size);
+	if (!data)
+		return 1;
+	memset(data, 0x5a, size);
+	h = open_h();
+	token = grant_for(h, argv[0], argv[1], size);
+	t0 = now_ns();
+	for (i = 0; i < count; i++) {
+		err = dibsnl_dmb_write(h, ref(argv[1]), token, 0, data, size,
+				       -1);
+		if (err)
+			die_nl(h, "dmb-write", err);
+	}
+	report("write", now_ns() - t0, count);
+	dibsnl_close(h);	/* the owned DMB goes with the socket */
+	free(data);
+	return 0;
+}
+
+struct sig_wait {
+	uint64_t token;
+	bool seen;
+};
+
+static int sig_cb(const struct dibsnl_ntf *ntf, void *arg)
+{
+	struct sig_wait *w = arg;
+
+	if (ntf->kind == DIBSNL_NTF_SIGNAL && ntf->signal.token == w->token)
+		w->seen = true;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_signal(int argc, char **argv)
+{
+	struct dibsnl *h, *sub;
+	struct sig_wait w = { 0 };
+	unsigned long count, i;
+	struct pollfd pfd;
+	uint64_t *lat, t0;
+	int err;
+
+	if (argc != 3)
+		return 2;
+	count = arg_num(argv[2]);
+	lat = calloc(count, sizeof(*lat));
+	if (!lat)
+		return 1;
+	h = open_h();
+	sub = open_h();
+	err = dibsnl_subscribe(sub, DIBSNL_GROUP_SIGNAL);
+	if (err)
+		die_nl(sub, "subscribe", err);
+	pfd.fd = dibsnl_fd(sub);
+	pfd.events = POLLIN;
+	fcntl(pfd.fd, F_SETFL, fcntl(pfd.fd, F_GETFL) | O_NONBLOCK);
+	w.token = grant_for(h, argv[0], argv[1], GRANT_SIZE);
+
+	for (i = 0; i < count; i++) {
+		w.seen = false;
+		t0 = now_ns();
+		err = dibsnl_dmb_write(h, ref(argv[1]), w.token, 0, NULL, 0, 0);
+		if (err)
+			die_nl(h, "dmb-write with signal", err);
+		while (!w.seen) {
+			if (poll(&pfd, 1, 5000) <= 0) {
+				fprintf(stderr, "nlbench: no signal within 5 s\n");
+				return 1;
+			}
+			err = dibsnl_ntf_dispatch(sub, sig_cb, &w);
+			if (err && err != -EAGAIN)
+				die_nl(sub, "dispatch", err);
+		}
+		lat[i] = now_ns() - t0;
+	}
+	qsort(lat, count, sizeof(*lat), cmp_u64);
+	printf("signal_count %lu\n", count);
+	printf("signal_min_ns %llu\n", (unsigned long long)lat[0]);
+	printf("signal_p50_ns %llu\n", (unsigned long long)lat[count / 2]);
+	printf("signal_p99_ns %llu\n",
+	       (unsigned long long)lat[(count * 99) / 100 < count ?
+				       (count * 99) / 100 : count - 1]);
+	printf("signal_max_ns %llu\n", (unsigned long long)lat[count - 1]);
+	dibsnl_close(sub);
+	dibsnl_close(h);
+	free(lat);
+	return 0;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	unsigned long reps, i;
+	struct rusage ru;
+	uint64_t t0, t;
+	int status, fd;
+	pid_t pid;
+
+	if (argc < 2)
+		return 2;
+	reps = arg_num(argv[0]);
+	for (i = 0; i < reps; i++) {
+		t0 = now_ns();
+		pid = fork();
+		if (pid < 0) {
+			perror("nlbench: fork");
+			return 1;
+		}
+		if (!pid) {
+			fd = open("/dev/null", O_WRONLY);
+			if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+				_exit(127);
+			execvp(argv[1], argv + 1);
+			perror("nlbench: exec");
+			_exit(127);
+		}
+		if (wait4(pid, &status, 0, &ru) < 0) {
+			perror("nlbench: wait4");
+			return 1;
+		}
+		t = now_ns() - t0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "nlbench: %s failed (status 0x%x)\n",
+				argv[1], status);
+			return 1;
+		}
+		printf("exec_ns %llu\n", (unsigned long long)t);
+		printf("exec_maxrss_kib %ld\n", ru.ru_maxrss);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "rtt", cmd_rtt },
+	{ "grant-revoke", cmd_grant_revoke },
+	{ "grant", cmd_grant },
+	{ "write", cmd_write },
+	{ "signal", cmd_signal },
+	{ "exec", cmd_exec },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int rc;
+
+	if (argc < 2)
+		goto usage;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		rc = cmds[i].fn(argc - 2, argv + 2);
+		if (rc == 2)
+			goto usage;
+		return rc;
+	}
+usage:
+	fprintf(stderr,
+		"usage: nlbench rtt COUNT\n"
+		"       nlbench grant-revoke DEV COUNT\n"
+		"       nlbench grant DEV COUNT SIZE\n"
+		"       nlbench write OWNER WRITER SIZE COUNT\n"
+		"       nlbench signal OWNER WRITER COUNT\n"
+		"       nlbench exec REPS CMD [ARG...]\n");
+	return 2;
+}

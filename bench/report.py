@@ -1,0 +1,261 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the raw numbers of bench/driver.sh into results.json.
+
+    report.py OUTDIR
+
+Reads OUTDIR/raw.txt ("NAME REP VALUE", "param NAME VALUE") and the slab
+and meminfo snapshots (slab.R.before/after, meminfo.R.before/after), writes
+OUTDIR/results.json and prints the ratio table. Every ratio is computed per
+repetition from two numbers measured side by side, then summarised as
+min/median/max; "raw" keeps the numbers it came from.
+"""
+import json
+import math
+import os
+import statistics
+import sys
+
+
+def load_raw(path):
+    params, series = {}, {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                continue
+            if parts[0] == "param":
+                params[parts[1]] = " ".join(parts[2:])
+                continue
+            name, rep, value = parts[0], int(parts[1]), float(parts[2])
+            series.setdefault(name, {})[rep] = value
+    return params, series
+
+
+def slab_bytes(path):
+    """Bytes in use per cache: active objects times object size."""
+    caches = {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("slabinfo", "#")):
+                continue
+            p = line.split()
+            caches[p[0]] = int(p[1]) * int(p[3])
+    return caches
+
+
+def meminfo_kib(path, key):
+    with open(path) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise KeyError(key)
+
+
+def summary(values):
+    return {
+        "min": min(values),
+        "median": statistics.median(values),
+        "max": max(values),
+    }
+
+
+def met(op, target, value):
+    if op == "<=":
+        return value <= target
+    return value >= target
+
+
+def ratio(what, measured_as, op, target, unit, per_rep, raw):
+    values = [per_rep[r] for r in sorted(per_rep)]
+    entry = {"what": what, "measured_as": measured_as, "unit": unit}
+    entry.update(summary(values))
+    entry["reps"] = values
+    entry["target"] = None if target is None else {"op": op, "value": target}
+    entry["met"] = None if target is None else met(op, target, entry["median"])
+    entry["raw"] = raw
+    return entry
+
+
+def paired(series, num, den, scale=1.0):
+    """Per repetition: scale * num / den, over the reps both have."""
+    a, b = series[num], series[den]
+    reps = sorted(set(a) & set(b))
+    if not reps:
+        raise ValueError("no repetitions of %s and %s" % (num, den))
+    return {r: scale * a[r] / b[r] for r in reps}
+
+
+def rawof(series, *names):
+    return {n: [series[n][r] for r in sorted(series[n])] for n in names}
+
+
+def main():
+    out = sys.argv[1]
+    params, s = load_raw(os.path.join(out, "raw.txt"))
+    ratios = {}
+
+    # dump scaling
+    counts = sorted(int(c) for c in params["dump_counts"].split(","))
+    lo, hi = counts[0], counts[-1]
+    per_dmb = {
+        n: {r: v / n for r, v in s["dump.%d.ns" % n].items()} for n in counts
+    }
+    ratios["dump_scaling"] = ratio(
+        "dump scaling",
+        "per-DMB time of `dibsctl -j dmb show` at %d DMBs / at %d DMBs"
+        % (hi, lo),
+        "<=", 1.3, "ratio",
+        {r: per_dmb[hi][r] / per_dmb[lo][r]
+         for r in per_dmb[hi] if r in per_dmb[lo]},
+        rawof(s, "dump.%d.ns" % lo, "dump.%d.ns" % hi))
+    curve = []
+    for n in counts:
+        v = list(per_dmb[n].values())
+        c = {"dmbs": n, "unit": "ns per DMB"}
+        c.update(summary(v))
+        c["raw_ns"] = [s["dump.%d.ns" % n][r]
+                       for r in sorted(s["dump.%d.ns" % n])]
+        c["rss_kib"] = [s["dump.%d.rss_kib" % n][r]
+                        for r in sorted(s["dump.%d.rss_kib" % n])]
+        curve.append(c)
+
+    ndev = params["DEVS_N"]
+    ratios["dev_show_vs_ip"] = ratio(
+        "dibsctl vs iproute2",
+        "`dibsctl -j dev show` over %s sim devices / `ip -j link show` over "
+        "%s dummy links (whole process, wall)" % (ndev, ndev),
+        "<=", 1.0, "ratio",
+        paired(s, "devshow.dibsctl_ns", "devshow.ip_ns"),
+        rawof(s, "devshow.dibsctl_ns", "devshow.ip_ns"))
+
+    ratios["op_vs_rtt"] = ratio(
+        "op cost vs the floor",
+        "one dmb-grant + dmb-revoke pair through libdibsnl / one bare genl "
+        "round trip (CTRL_CMD_GETFAMILY + ack over libmnl); %s of each"
+        % params["OP_N"],
+        "<=", 3.0, "ratio",
+        paired(s, "op.pair_ns", "op.rtt_ns"),
+        rawof(s, "op.pair_ns", "op.rtt_ns"))
+
+    ratios["batch_vs_rtt"] = ratio(
+        "batch grants",
+        "%s `dmb grant` lines through `dibsctl -b` (whole process) / %s bare "
+        "genl round trips" % (params["BATCH_N"], params["BATCH_N"]),
+        "<=", 4.0, "ratio",
+        paired(s, "batch.dibsctl_ns", "batch.rtt_ns"),
+        rawof(s, "batch.dibsctl_ns", "batch.rtt_ns"))
+
+    size = int(params["DATA_LEN"]) // 1024
+    for dev, label in (("lo", "loopback"), ("sim", "sim")):
+        ratios["kernel_data_" + label] = ratio(
+            "in-kernel data path, " + label,
+            "throughput of move_data, %d KiB writes via the test client / "
+            "in-kernel memcpy of the same size" % size,
+            ">=", 0.8, "ratio",
+            paired(s, "kdata.%s.memcpy_ns" % dev, "kdata.%s.move_ns" % dev),
+            rawof(s, "kdata.%s.move_ns" % dev, "kdata.%s.memcpy_ns" % dev))
+    for dev, label in (("lo", "loopback"), ("sim", "sim")):
+        ratios["user_data_" + label] = ratio(
+            "userspace data path, " + label,
+            "throughput of dmb-write of %d KiB through libdibsnl / in-kernel "
+            "memcpy of the same size" % size,
+            ">=", 0.3, "ratio",
+            paired(s, "kdata.%s.memcpy_ns" % dev, "udata.%s.write_ns" % dev),
+            rawof(s, "udata.%s.write_ns" % dev, "kdata.%s.memcpy_ns" % dev))
+
+    for p, target in (("p50", 2.0), ("p99", None)):
+        ratios["signal_%s_vs_rtt" % p] = ratio(
+            "signal latency " + p,
+            "write-with-signal to `signal` notification received, %s of %s "
+            "(sim) / one genl round trip" % (p, params["SIG_N"]),
+            "<=", target, "ratio",
+            paired(s, "signal.%s_ns" % p, "signal.rtt_ns"),
+            rawof(s, "signal.%s_ns" % p, "signal.rtt_ns"))
+
+    # memory: slab bytes per DMB beyond its buffer. The buffers are
+    # kvzalloc(MEM_LEN), a kmalloc cache of their own size that nothing
+    # else per DMB uses: that cache's growth is reported apart and left out.
+    n = int(params["MEM_N"])
+    buf = int(params["MEM_LEN"])
+    bufcache = "kmalloc-%s" % (
+        "%dk" % (buf // 1024) if buf % 1024 == 0 else str(buf))
+    per_rep, vmalloc, bufs, caches = {}, {}, {}, {}
+    r = 1
+    while os.path.exists(os.path.join(out, "slab.%d.after" % r)):
+        before = slab_bytes(os.path.join(out, "slab.%d.before" % r))
+        after = slab_bytes(os.path.join(out, "slab.%d.after" % r))
+        delta = {k: after.get(k, 0) - before.get(k, 0)
+                 for k in set(before) | set(after)}
+        bufs[r] = (delta.pop(bufcache, 0) +
+                   delta.pop(bufcache.replace("-", "-cg-", 1), 0)) / n
+        per_rep[r] = sum(delta.values()) / n
+        vmalloc[r] = 1024 * (
+            meminfo_kib(os.path.join(out, "meminfo.%d.after" % r),
+                        "VmallocUsed") -
+            meminfo_kib(os.path.join(out, "meminfo.%d.before" % r),
+                        "VmallocUsed")) / n
+        for k, v in delta.items():
+            if abs(v) >= n:	# a byte per DMB or more
+                caches.setdefault(k, []).append(v / n)
+        r += 1
+    ratios["kernel_bytes_per_dmb"] = ratio(
+        "memory, kernel",
+        "slab bytes per DMB beyond its %d-byte buffer (active objects x "
+        "object size in /proc/slabinfo, caches shrunk, before/after %d "
+        "dmb-grants on sim; the buffers' own cache %s left out)"
+        % (buf, n, bufcache),
+        "<=", 256, "bytes",
+        per_rep,
+        {"slab_bytes_per_dmb_by_cache": {
+            k: statistics.median(v) for k, v in sorted(caches.items())},
+         "buffer_cache": bufcache,
+         "buffer_cache_bytes_per_dmb": [bufs[r] for r in sorted(bufs)],
+         "vmalloc_bytes_per_dmb": [vmalloc[r] for r in sorted(vmalloc)],
+         "not_counted": "kmalloc allocations above 8 KiB come from the page "
+                        "allocator, not a slab: rhashtable bucket tables "
+                        "once they grow past 1024 buckets"})
+
+    rss = s["dump.%d.rss_kib" % hi]
+    ratios["dibsctl_rss"] = ratio(
+        "memory, dibsctl",
+        "peak RSS of `dibsctl -j dmb show` dumping %d DMBs" % hi,
+        "<=", 8.0, "MiB",
+        {r: v / 1024 for r, v in rss.items()},
+        rawof(s, "dump.%d.rss_kib" % hi))
+
+    for k, e in ratios.items():
+        for f in ("min", "median", "max"):
+            if not math.isfinite(e[f]) or e[f] <= 0:
+                raise SystemExit("report: %s %s is %r" % (k, f, e[f]))
+
+    result = {
+        "params": params,
+        "ratios": ratios,
+        "dump_curve": curve,
+        "dump_empty_ns": [s["dump.0.ns"][r] for r in sorted(s["dump.0.ns"])],
+    }
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(result, f, indent=1, sort_keys=False)
+        f.write("\n")
+    print(table(result))
+
+
+def fmt(v):
+    return "%.3g" % v if v < 1000 else "%.0f" % v
+
+
+def table(result):
+    lines = ["%-30s %9s %9s %9s  %-8s %s" %
+             ("ratio", "min", "median", "max", "target", "met")]
+    for k, e in result["ratios"].items():
+        t = e["target"]
+        lines.append("%-30s %9s %9s %9s  %-8s %s" % (
+            k, fmt(e["min"]), fmt(e["median"]), fmt(e["max"]),
+            "%s %g" % (t["op"], t["value"]) if t else "-",
+            "-" if e["met"] is None else ("yes" if e["met"] else "NO")))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
