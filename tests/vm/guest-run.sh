@@ -28,6 +28,15 @@ export LD_LIBRARY_PATH=$repo/libdibsnl${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 cd "$repo" || exit 2
 echo "dibs-vm: $(uname -r) up after $(cut -d' ' -f1 /proc/uptime) s"
 
+# The debug kernel's modules.dep lives in its build cache (kernel-paths.sh),
+# not in the host's /lib/modules: put it where modprobe and depmod look.
+moddir=/lib/modules/$(uname -r)
+if [ ! -d "$moddir" ] && [ -d "${DIBS_MODDIR:-}" ]; then
+	mount -t tmpfs -o mode=0755,size=1m dibs-modules /lib/modules &&
+		mkdir "$moddir" && mount --bind "$DIBS_MODDIR" "$moddir" ||
+		{ echo "dibs-vm: cannot show $DIBS_MODDIR as $moddir"; exit 2; }
+fi
+
 # Debug kernel: kmemleak judges what the run leaks, not what the boot did.
 kmemleak=/sys/kernel/debug/kmemleak
 if [ -w "$kmemleak" ]; then

@@ -110,6 +110,7 @@ mkdir -p "$results"
 	printf 'DIBS_MODE=%q\n' "$mode"
 	printf 'DIBS_ABI=%q\n' "$abi"
 	printf 'DIBS_BUILD=%q\n' "$build"
+	printf 'DIBS_MODDIR=%q\n' "$KERNEL_MODDIR"
 	printf 'DIBS_SUITE_TIMEOUT=%q\n' "$suite_timeout"
 	printf 'DIBS_SUITES=('
 	[ ${#suites[@]} -eq 0 ] || printf ' %q' "${suites[@]}"
