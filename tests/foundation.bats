@@ -215,17 +215,7 @@ setup() {
 
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
-	local m rc=0
-	unload_dibs || rc=1
-	for m in "${FD_MODULES[@]}"; do
-		if dibs_loaded "$m"; then
-			echo "$m still loaded" >&2
-			rc=1
-		fi
-	done
-	# A WARN or an oops fails the run anyway; this names the test.
-	dibs_no_kernel_problems || rc=1
-	return $rc
+	dibs_unload_and_check "${FD_MODULES[@]}"
 }
 
 # ---- module life cycle -----------------------------------------------------

@@ -368,21 +368,13 @@ setup() {
 
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
-	local m pid rc=0
+	local pid
 	p_stop
 	for pid in "${BG_PIDS[@]}"; do
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	unload_dibs || rc=1
-	for m in "${NL_MODULES[@]}"; do
-		if dibs_loaded "$m"; then
-			echo "$m still loaded" >&2
-			rc=1
-		fi
-	done
-	dibs_no_kernel_problems || rc=1
-	return $rc
+	dibs_unload_and_check "${NL_MODULES[@]}"
 }
 
 # ---- 1. devices ----------------------------------------------------------------------

@@ -188,21 +188,13 @@ setup() {
 
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
-	local m pid rc=0
+	local pid
 	for pid in "${PIDS[@]}"; do
 		kill -9 "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	[ -n "$NETNS" ] && ip netns del "$NETNS" 2>/dev/null
-	unload_dibs || rc=1
-	for m in dibs_sim dibs_loopback dibs; do
-		if dibs_loaded "$m"; then
-			echo "$m still loaded" >&2
-			rc=1
-		fi
-	done
-	dibs_no_kernel_problems || rc=1
-	return $rc
+	dibs_unload_and_check dibs_sim dibs_loopback dibs
 }
 
 # ---- the fuzzer ------------------------------------------------------------

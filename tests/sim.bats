@@ -182,16 +182,9 @@ setup() {
 
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
-	local m rc=0
+	local rc=0
 	mon_stop || rc=1
-	unload_dibs || rc=1
-	for m in "${SIM_MODULES[@]}"; do
-		if dibs_loaded "$m"; then
-			echo "$m still loaded" >&2
-			rc=1
-		fi
-	done
-	dibs_no_kernel_problems || rc=1
+	dibs_unload_and_check "${SIM_MODULES[@]}" || rc=1
 	return $rc
 }
 

@@ -87,6 +87,23 @@ unload_dibs() {
 	return $rc
 }
 
+# dibs_unload_and_check MODULE...: how a test ends: unload every dibs
+# module, then fail (reason on stderr) when one of MODULE... is still
+# loaded or the kernel log since dibs_mark shows a problem (a WARN or an
+# oops fails the run anyway; this names the test).
+dibs_unload_and_check() {
+	local m rc=0
+	unload_dibs || rc=1
+	for m in "$@"; do
+		if dibs_loaded "$m"; then
+			echo "$m still loaded" >&2
+			rc=1
+		fi
+	done
+	dibs_no_kernel_problems || rc=1
+	return $rc
+}
+
 # load_test_client [NAME [PARAM=VALUE...]]: a test client module from
 # tests/kmod/ (default dibs_test_client); loads the core first if needed.
 load_test_client() {
