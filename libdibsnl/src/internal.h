@@ -198,8 +198,10 @@ int dibsnl_transact(struct dibsnl *h, struct dibsnl_req *r,
 		    dibsnl_msg_cb cb, void *arg);
 
 /*
- * A do-request with one reply: @cb (unless NULL) parses the first reply;
- * an ack without one is -EPROTO.
+ * A do-request with one reply: @cb (unless NULL) parses it. With @cb the
+ * request asks for no ack and ends at the reply (errors still come as
+ * NLMSG_ERROR); an ack without a reply is -EPROTO. Without @cb it is
+ * dibsnl_transact(): the ack is the answer.
  */
 int dibsnl_do(struct dibsnl *h, struct dibsnl_req *r, dibsnl_msg_cb cb,
 	      void *arg);

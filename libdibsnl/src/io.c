@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * One request and its answer: send with the next sequence number, read the
- * replies that carry it, stop at the ack (do) or NLMSG_DONE (dump).
+ * replies that carry it, stop at the ack (do), at NLMSG_DONE (dump), or at
+ * the reply itself (a do-request that asked for no ack).
  */
 #include <errno.h>
 
@@ -16,6 +17,7 @@ struct xact {
 	void *arg;
 	int cb_ret;			/* non-zero: cb stopped the walk */
 	bool interrupted;		/* NLM_F_DUMP_INTR seen */
+	bool reply_ends;		/* no ack asked: the reply is the end */
 };
 
 /* 1 when the answer is complete, 0 to read on, or a negative errno. */
@@ -48,13 +50,27 @@ static int xact_msg(struct dibsnl *h, struct xact *x,
 		return 0;
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		x->interrupted = true;
+	if (x->reply_ends) {
+		/* what an ack would have done; cb may set its own text */
+		dibsnl_clear_err(h);
+		if (x->cb)
+			x->cb_ret = x->cb(nlh, x->arg);
+		return 1;
+	}
 	if (x->cb && !x->cb_ret)
 		x->cb_ret = x->cb(nlh, x->arg);
 	return 0;
 }
 
-int dibsnl_transact(struct dibsnl *h, struct dibsnl_req *r,
-		    dibsnl_msg_cb cb, void *arg)
+/*
+ * @ack false: a do-request whose reply is its answer. The kernel then
+ * sends the reply alone on success (netlink_rcv_skb acks only what asked
+ * for it, or an error), so one datagram and one recv() less; errors still
+ * come as NLMSG_ERROR with their extack. Lost with the ack: the extack
+ * text of a successful op (a warning), which this library drops anyway.
+ */
+static int xact_run(struct dibsnl *h, struct dibsnl_req *r,
+		    dibsnl_msg_cb cb, void *arg, bool ack)
 {
 	struct xact x = { .cb = cb, .arg = arg };
 	struct nlmsghdr *req = r->nlh;
@@ -72,7 +88,10 @@ int dibsnl_transact(struct dibsnl *h, struct dibsnl_req *r,
 	x.type = req->nlmsg_type;
 	req->nlmsg_seq = x.seq;
 	req->nlmsg_pid = 0;
-	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	req->nlmsg_flags |= NLM_F_REQUEST;
+	if (ack)
+		req->nlmsg_flags |= NLM_F_ACK;
+	x.reply_ends = !(req->nlmsg_flags & (NLM_F_ACK | NLM_F_DUMP));
 
 	n = h->io->send(h, req, req->nlmsg_len);
 	if (n < 0)
@@ -101,6 +120,12 @@ int dibsnl_transact(struct dibsnl *h, struct dibsnl_req *r,
 	return x.interrupted ? -EINTR : 0;
 }
 
+int dibsnl_transact(struct dibsnl *h, struct dibsnl_req *r,
+		    dibsnl_msg_cb cb, void *arg)
+{
+	return xact_run(h, r, cb, arg, true);
+}
+
 struct do_ctx {
 	dibsnl_msg_cb cb;
 	void *arg;
@@ -123,9 +148,11 @@ int dibsnl_do(struct dibsnl *h, struct dibsnl_req *r, dibsnl_msg_cb cb,
 	struct do_ctx c = { .cb = cb, .arg = arg };
 	int err;
 
+	/* no reply wanted: the ack is the answer */
 	if (!cb)
-		return dibsnl_transact(h, r, NULL, NULL);
-	err = dibsnl_transact(h, r, do_reply, &c);
+		return xact_run(h, r, NULL, NULL, true);
+	err = xact_run(h, r, do_reply, &c, false);
+	/* a kernel that acks anyway and never replies */
 	if (!err && !c.seen) {
 		dibsnl_set_err(h, "the kernel acked without a reply");
 		return -EPROTO;

@@ -210,6 +210,9 @@ void fake_ack(struct fake *f, const struct nlmsghdr *req, int err,
 	struct nlmsghdr *nlh;
 	struct nlmsgerr *e;
 
+	/* as netlink_rcv_skb(): success is acked only when asked for */
+	if (!err && !(req->nlmsg_flags & NLM_F_ACK))
+		return;
 	memset(&b, 0, sizeof(b));
 	nlh = mnl_nlmsg_put_header(&b);
 	nlh->nlmsg_type = NLMSG_ERROR;

@@ -140,6 +140,8 @@ static int client_none(const struct dibsnl_client *c, void *arg)
 }
 
 #define DO_FLAGS	(NLM_F_REQUEST | NLM_F_ACK)
+/* a do-request whose reply is wanted: the reply is its answer, no ack */
+#define REPLY_FLAGS	NLM_F_REQUEST
 #define DUMP_FLAGS	(NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)
 
 static void build_dmb_grant(void)
@@ -154,7 +156,7 @@ static void build_dmb_grant(void)
 				  gid1, 4096, true, &out), 0);
 	CHECK_EQ(out.token, 0xabcdef);
 
-	e_start(&e, DO_FLAGS, 1, DIBS_CMD_DMB_GRANT);
+	e_start(&e, REPLY_FLAGS, 1, DIBS_CMD_DMB_GRANT);
 	e_attr(&e, DIBS_A_DMB_DEV_INDEX, "\x03\0\0\0", 4);
 	e_attr(&e, DIBS_A_DMB_RGID, gid1, 16);
 	e_attr(&e, DIBS_A_DMB_LEN, "\0\x10\0\0", 4);
@@ -192,7 +194,7 @@ static void build_dev_ops(void)
 	memcpy(req.gid, gid1, sizeof(gid1));
 	CHECK_EQ(dibsnl_dev_new(h, &req, &dev), 0);
 	CHECK_EQ(dev.index, 8);
-	e_start(&e, DO_FLAGS, 1, DIBS_CMD_DEV_NEW);
+	e_start(&e, REPLY_FLAGS, 1, DIBS_CMD_DEV_NEW);
 	e_attr(&e, DIBS_A_DEV_NAME, "sim3", 5);
 	e_attr(&e, DIBS_A_DEV_TYPE, "sim", 4);
 	e_attr(&e, DIBS_A_DEV_FABRIC_ID, "\x02\x01", 2);
@@ -234,7 +236,7 @@ static void build_dev_ops(void)
 	CHECK_EQ(dibsnl_remote_query(h, (struct dibsnl_dev_ref){ 3, NULL },
 				     gid1, &reach), 0);
 	CHECK(reach);
-	e_start(&e, DO_FLAGS, 6, DIBS_CMD_REMOTE_QUERY);
+	e_start(&e, REPLY_FLAGS, 6, DIBS_CMD_REMOTE_QUERY);
 	e_attr(&e, DIBS_A_DEV_INDEX, "\x03\0\0\0", 4);
 	e_attr(&e, DIBS_A_DEV_REMOTE_GID, gid1, 16);
 	e_end(&e);

@@ -240,7 +240,7 @@ static void respond_noisy(struct fake *f, const struct nlmsghdr *req)
 	nlh = fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
 	msg_dev(&r, 3, "lo");
 	fake_queue_msg(f, nlh);
-	/* a second reply to a do-request is ignored */
+	/* a second reply to a do-request is not read: the first ends it */
 	nlh = fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
 	msg_dev(&r, 4, "second");
 	fake_queue_msg(f, nlh);
@@ -260,12 +260,21 @@ static void ops_not_ours(void)
 	CHECK_EQ(d.index, 3);
 	CHECK_STR(d.name, "lo");
 	CHECK_STR(dibsnl_errmsg(h), "");
+	/* the second reply is left (no ack: none asked); the next skips it */
+	CHECK_EQ(f.nq - f.head, 1);
+	f.respond = respond_dev_dump;
+	CHECK_EQ(dibsnl_dev_del(h, (struct dibsnl_dev_ref){ 3, NULL }), 0);
+	CHECK_EQ(f.nq - f.head, 0);
 	fake_close(h, &f);
 }
 
+/* A kernel that acks a request that asked for no ack, and never replies. */
 static void respond_ack_only(struct fake *f, const struct nlmsghdr *req)
 {
-	fake_ack(f, req, 0, NULL);
+	struct nlmsghdr asked = *req;
+
+	asked.nlmsg_flags |= NLM_F_ACK;
+	fake_ack(f, &asked, 0, NULL);
 }
 
 static void ops_missing_reply(void)
@@ -287,6 +296,66 @@ static void ops_missing_reply(void)
 	/* the reply is optional when the caller does not want it */
 	CHECK_EQ(dibsnl_dmb_grant(h, (struct dibsnl_dev_ref){ 3, NULL },
 				  d.gid, 10, false, NULL), 0);
+	fake_close(h, &f);
+}
+
+/*
+ * dmb-grant as the kernel answers it: without NLM_F_ACK the reply alone on
+ * success, an NLMSG_ERROR with extack on failure (f->priv: the errno).
+ */
+static void respond_grant(struct fake *f, const struct nlmsghdr *req)
+{
+	int *fail = f->priv;
+	struct dibsnl_req r;
+	struct msgbuf b;
+
+	if (fail && *fail) {
+		fake_ack(f, req, *fail, "the device has no free DMB slot");
+		return;
+	}
+	if (dibsnl_genl_cmd(req) == DIBS_CMD_DMB_GRANT) {
+		fake_reply(&r, &b, req, DIBS_CMD_DMB_GRANT);
+		msg_dmb(&r, 0x77, 3);
+		fake_queue_msg(f, r.nlh);
+	}
+	fake_ack(f, req, 0, NULL);	/* nothing unless asked */
+}
+
+static void ops_reply_without_ack(void)
+{
+	const struct dibsnl_dev_ref dev = { 3, NULL };
+	uint8_t gid[DIBSNL_GID_LEN] = { 1 };
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct dibsnl_dmb m;
+	int fail = 0;
+
+	f.respond = respond_grant;
+	f.priv = &fail;
+	CHECK_EQ(dibsnl_dmb_grant(h, dev, gid, 4096, false, &m), 0);
+	CHECK_EQ(m.token, 0x77);
+	CHECK_EQ(fake_sent(&f, 0)->nlmsg_flags, NLM_F_REQUEST);
+	/* done on the reply: nothing left unread, and no recv() that would
+	 * block (the fake fails those) */
+	CHECK_EQ(f.nq - f.head, 0);
+
+	/* an error: its errno and extack, as with an ack */
+	fail = -ENOSPC;
+	CHECK_EQ(dibsnl_dmb_grant(h, dev, gid, 4096, false, &m), -ENOSPC);
+	CHECK_STR(dibsnl_errmsg(h), "the device has no free DMB slot");
+	CHECK_EQ(f.nq - f.head, 0);
+
+	/* the next success clears the text, though no ack carried it */
+	fail = 0;
+	CHECK_EQ(dibsnl_dmb_grant(h, dev, gid, 4096, false, &m), 0);
+	CHECK_STR(dibsnl_errmsg(h), "");
+
+	/* ops without a reply still ask for the ack and wait for it */
+	CHECK_EQ(dibsnl_dmb_revoke(h, dev, 0x77), 0);
+	CHECK_EQ(fake_sent(&f, 3)->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	CHECK_EQ(dibsnl_dmb_grant(h, dev, gid, 4096, false, NULL), 0);
+	CHECK_EQ(fake_sent(&f, 4)->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	CHECK_EQ(f.nsent, 5);
 	fake_close(h, &f);
 }
 
@@ -647,6 +716,7 @@ const struct tcase ops_tests[] = {
 	TCASE(ops_do_error),
 	TCASE(ops_not_ours),
 	TCASE(ops_missing_reply),
+	TCASE(ops_reply_without_ack),
 	TCASE(ops_transport_errors),
 	TCASE(ops_dump_interrupted),
 	TCASE(ops_request_too_big),

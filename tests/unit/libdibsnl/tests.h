@@ -76,7 +76,10 @@ void fake_close(struct dibsnl *h, struct fake *f);
 void fake_queue(struct fake *f, const void *buf, size_t len);
 void fake_queue_err(struct fake *f, int err);
 void fake_queue_msg(struct fake *f, const struct nlmsghdr *nlh);
-/* The ack of @req: NLMSG_ERROR, capped, with extack @msg if not NULL. */
+/*
+ * The ack of @req: NLMSG_ERROR, capped, with extack @msg if not NULL; as
+ * the kernel, nothing when @err is 0 and @req did not ask for an ack.
+ */
 void fake_ack(struct fake *f, const struct nlmsghdr *req, int err,
 	      const char *msg);
 void fake_done(struct fake *f, const struct nlmsghdr *req, int err);
