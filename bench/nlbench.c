@@ -8,11 +8,20 @@
  *   nlbench grant-revoke DEV COUNT
  *	COUNT dmb-grant + dmb-revoke pairs of a 4 KiB DMB on DEV for DEV's
  *	own gid, through libdibsnl
+ *   nlbench op-vs-rtt DEV COUNT
+ *	COUNT iterations of one bare round trip (as rtt) and one dmb-grant +
+ *	dmb-revoke pair (as grant-revoke), each timed on its own, which goes
+ *	first alternating: both see the same machine at the same moment.
+ *	Totals, means, medians and minima of both, and the ratio of the
+ *	medians (what bench/ reports: one slow iteration does not move it)
  *   nlbench grant DEV COUNT SIZE
  *	COUNT dmb-grants of SIZE bytes on DEV for DEV's gid, kept (not owned)
  *   nlbench write OWNER WRITER SIZE COUNT
  *	grant an owned SIZE-byte DMB on OWNER for WRITER's gid, then COUNT
  *	dmb-writes of SIZE bytes into it from WRITER
+ *   nlbench write0 OWNER WRITER COUNT
+ *	COUNT dmb-writes of no data into an owned DMB on OWNER from WRITER:
+ *	the fixed cost of one dmb-write request (total, mean, median, min)
  *   nlbench signal OWNER WRITER COUNT
  *	COUNT empty writes with signal 0 into an owned DMB on OWNER, each
  *	timed until its "signal" notification arrives on a second handle
@@ -107,6 +116,45 @@ static void report(const char *key, uint64_t total, unsigned long count)
 	printf("%s_ns %.1f\n", key, (double)total / count);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * report() of @count single times in @t, plus their median (the mean of
+ * the middle two for an even count) and minimum; sorts @t. The median.
+ */
+static double report_each(const char *key, uint64_t *t, unsigned long count)
+{
+	uint64_t total = 0;
+	unsigned long i;
+	double med;
+
+	for (i = 0; i < count; i++)
+		total += t[i];
+	qsort(t, count, sizeof(*t), cmp_u64);
+	med = count % 2 ? (double)t[count / 2] :
+			  ((double)t[count / 2 - 1] + t[count / 2]) / 2;
+	report(key, total, count);
+	printf("%s_median_ns %.1f\n", key, med);
+	printf("%s_min_ns %llu\n", key, (unsigned long long)t[0]);
+	return med;
+}
+
+static uint64_t *times(unsigned long count)
+{
+	uint64_t *t = calloc(count, sizeof(*t));
+
+	if (!t) {
+		perror("nlbench: calloc");
+		exit(1);
+	}
+	return t;
+}
+
 /* rtt: libmnl alone, as in libmnl's genl-family-get example */
 
 static int rtt_cb(const struct nlmsghdr *nlh, void *arg)
@@ -116,72 +164,106 @@ static int rtt_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
+struct rtt_sock {
+	struct mnl_socket *nl;
+	char *buf;
+	unsigned int portid, seq;
+};
+
+static void rtt_open(struct rtt_sock *s)
+{
+	s->buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	s->nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!s->buf || !s->nl ||
+	    mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("nlbench: netlink socket");
+		exit(1);
+	}
+	s->portid = mnl_socket_get_portid(s->nl);
+	s->seq = (unsigned int)time(NULL);
+}
+
+static void rtt_close(struct rtt_sock *s)
+{
+	mnl_socket_close(s->nl);
+	free(s->buf);
+}
+
+/* One CTRL_CMD_GETFAMILY "dibs" with an ack: its reply, then the ack. */
+static void rtt_once(struct rtt_sock *s)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(s->buf);
+	struct genlmsghdr *genl;
+	unsigned int replies = 0;
+	int n, ret;
+
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++s->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = CTRL_CMD_GETFAMILY;
+	genl->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "dibs");
+	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0) {
+		perror("nlbench: sendto");
+		exit(1);
+	}
+	do {
+		n = mnl_socket_recvfrom(s->nl, s->buf, MNL_SOCKET_BUFFER_SIZE);
+		if (n < 0) {
+			perror("nlbench: recvfrom");
+			exit(1);
+		}
+		ret = mnl_cb_run(s->buf, n, s->seq, s->portid, rtt_cb,
+				 &replies);
+	} while (ret > 0);
+	if (ret < 0 || replies != 1) {
+		fprintf(stderr, "nlbench: CTRL_CMD_GETFAMILY dibs: %s\n",
+			ret < 0 ? strerror(errno) : "no reply");
+		exit(1);
+	}
+}
+
 static int cmd_rtt(int argc, char **argv)
 {
-	char *buf = malloc(MNL_SOCKET_BUFFER_SIZE);
 	unsigned long count, i;
-	struct mnl_socket *nl;
-	unsigned int portid, seq, replies;
+	struct rtt_sock s;
 	uint64_t t0, total;
-	int n, ret;
 
 	if (argc != 1)
 		return 2;
 	count = arg_num(argv[0]);
-	nl = mnl_socket_open(NETLINK_GENERIC);
-	if (!buf || !nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		perror("nlbench: netlink socket");
-		return 1;
-	}
-	portid = mnl_socket_get_portid(nl);
-	seq = (unsigned int)time(NULL);
-
+	rtt_open(&s);
 	t0 = now_ns();
-	for (i = 0; i < count; i++) {
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-		struct genlmsghdr *genl;
-
-		nlh->nlmsg_type = GENL_ID_CTRL;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-		nlh->nlmsg_seq = ++seq;
-		genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-		genl->cmd = CTRL_CMD_GETFAMILY;
-		genl->version = 1;
-		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "dibs");
-		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-			perror("nlbench: sendto");
-			return 1;
-		}
-		replies = 0;
-		do {
-			n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
-			if (n < 0) {
-				perror("nlbench: recvfrom");
-				return 1;
-			}
-			ret = mnl_cb_run(buf, n, seq, portid, rtt_cb, &replies);
-		} while (ret > 0);
-		if (ret < 0 || replies != 1) {
-			fprintf(stderr, "nlbench: CTRL_CMD_GETFAMILY dibs: %s\n",
-				ret < 0 ? strerror(errno) : "no reply");
-			return 1;
-		}
-	}
+	for (i = 0; i < count; i++)
+		rtt_once(&s);
 	total = now_ns() - t0;
 	report("rtt", total, count);
-	mnl_socket_close(nl);
-	free(buf);
+	rtt_close(&s);
 	return 0;
+}
+
+/* One dmb-grant of GRANT_SIZE bytes on @dev for @gid and its revoke. */
+static void grant_revoke_once(struct dibsnl *h, const char *dev,
+			      const uint8_t *gid)
+{
+	struct dibsnl_dmb dmb;
+	int err;
+
+	err = dibsnl_dmb_grant(h, ref(dev), gid, GRANT_SIZE, false, &dmb);
+	if (err)
+		die_nl(h, "dmb-grant", err);
+	err = dibsnl_dmb_revoke(h, ref(dev), dmb.token);
+	if (err)
+		die_nl(h, "dmb-revoke", err);
 }
 
 static int cmd_grant_revoke(int argc, char **argv)
 {
 	uint8_t gid[DIBSNL_GID_LEN];
 	unsigned long count, i;
-	struct dibsnl_dmb dmb;
 	struct dibsnl *h;
 	uint64_t t0;
-	int err;
 
 	if (argc != 2)
 		return 2;
@@ -189,17 +271,52 @@ static int cmd_grant_revoke(int argc, char **argv)
 	h = open_h();
 	dev_gid(h, argv[0], gid);
 	t0 = now_ns();
-	for (i = 0; i < count; i++) {
-		err = dibsnl_dmb_grant(h, ref(argv[0]), gid, GRANT_SIZE, false,
-				       &dmb);
-		if (err)
-			die_nl(h, "dmb-grant", err);
-		err = dibsnl_dmb_revoke(h, ref(argv[0]), dmb.token);
-		if (err)
-			die_nl(h, "dmb-revoke", err);
-	}
+	for (i = 0; i < count; i++)
+		grant_revoke_once(h, argv[0], gid);
 	report("grant_revoke", now_ns() - t0, count);
 	dibsnl_close(h);
+	return 0;
+}
+
+static int cmd_op_vs_rtt(int argc, char **argv)
+{
+	uint8_t gid[DIBSNL_GID_LEN];
+	uint64_t *rtt, *pair, t0, t1, t2;
+	unsigned long count, i;
+	double rtt_med, pair_med;
+	struct rtt_sock s;
+	struct dibsnl *h;
+
+	if (argc != 2)
+		return 2;
+	count = arg_num(argv[1]);
+	rtt = times(count);
+	pair = times(count);
+	rtt_open(&s);
+	h = open_h();
+	dev_gid(h, argv[0], gid);
+	for (i = 0; i < count; i++) {
+		t0 = now_ns();
+		if (i % 2)
+			rtt_once(&s);
+		else
+			grant_revoke_once(h, argv[0], gid);
+		t1 = now_ns();
+		if (i % 2)
+			grant_revoke_once(h, argv[0], gid);
+		else
+			rtt_once(&s);
+		t2 = now_ns();
+		rtt[i] = i % 2 ? t1 - t0 : t2 - t1;
+		pair[i] = i % 2 ? t2 - t1 : t1 - t0;
+	}
+	rtt_med = report_each("rtt", rtt, count);
+	pair_med = report_each("grant_revoke", pair, count);
+	printf("ratio_median %.3f\n", pair_med / rtt_med);
+	dibsnl_close(h);
+	rtt_close(&s);
+	free(pair);
+	free(rtt);
 	return 0;
 }
 
@@ -275,6 +392,32 @@ static int cmd_write(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_write0(int argc, char **argv)
+{
+	unsigned long count, i;
+	struct dibsnl *h;
+	uint64_t token, t0, *t;
+	int err;
+
+	if (argc != 3)
+		return 2;
+	count = arg_num(argv[2]);
+	t = times(count);
+	h = open_h();
+	token = grant_for(h, argv[0], argv[1], GRANT_SIZE);
+	for (i = 0; i < count; i++) {
+		t0 = now_ns();
+		err = dibsnl_dmb_write(h, ref(argv[1]), token, 0, NULL, 0, -1);
+		if (err)
+			die_nl(h, "dmb-write of no data", err);
+		t[i] = now_ns() - t0;
+	}
+	report_each("write0", t, count);
+	dibsnl_close(h);	/* the owned DMB goes with the socket */
+	free(t);
+	return 0;
+}
+
 struct sig_wait {
 	uint64_t token;
 	bool seen;
@@ -287,13 +430,6 @@ static int sig_cb(const struct dibsnl_ntf *ntf, void *arg)
 	if (ntf->kind == DIBSNL_NTF_SIGNAL && ntf->signal.token == w->token)
 		w->seen = true;
 	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int cmd_signal(int argc, char **argv)
@@ -400,8 +536,10 @@ static const struct {
 } cmds[] = {
 	{ "rtt", cmd_rtt },
 	{ "grant-revoke", cmd_grant_revoke },
+	{ "op-vs-rtt", cmd_op_vs_rtt },
 	{ "grant", cmd_grant },
 	{ "write", cmd_write },
+	{ "write0", cmd_write0 },
 	{ "signal", cmd_signal },
 	{ "exec", cmd_exec },
 };
@@ -425,8 +563,10 @@ usage:
 	fprintf(stderr,
 		"usage: nlbench rtt COUNT\n"
 		"       nlbench grant-revoke DEV COUNT\n"
+		"       nlbench op-vs-rtt DEV COUNT\n"
 		"       nlbench grant DEV COUNT SIZE\n"
 		"       nlbench write OWNER WRITER SIZE COUNT\n"
+		"       nlbench write0 OWNER WRITER COUNT\n"
 		"       nlbench signal OWNER WRITER COUNT\n"
 		"       nlbench exec REPS CMD [ARG...]\n");
 	return 2;
