@@ -33,11 +33,14 @@
  *   client_unregister
  *   client_register
  *   irq_reset
- *   bench DEV TOKEN LEN COUNT     result "MOVE_NS MEMCPY_NS": the total
- *                                 time of COUNT move_data() calls of LEN
- *                                 bytes at offset 0 of TOKEN from DEV, and
- *                                 of COUNT memcpy() calls of LEN bytes
- *                                 between two buffers, interleaved
+ *   bench DEV TOKEN LEN COUNT     COUNT (<= 100000) move_data() calls of
+ *                                 LEN bytes at offset 0 of TOKEN from DEV,
+ *                                 interleaved with COUNT memcpy() calls of
+ *                                 LEN bytes between two buffers; result
+ *                                 "MOVE_SUM MEMCPY_SUM MOVE_MEDIAN
+ *                                 MEMCPY_MEDIAN MOVE_MIN MEMCPY_MIN" (ns;
+ *                                 sums of all calls, median and minimum of
+ *                                 one call)
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -53,6 +56,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -67,6 +71,7 @@
 #define TC_EVENTS_MAX	32	/* fabric events kept */
 #define TC_NAME_MAX	32
 #define TC_BENCH_LEN_MAX	SZ_1M	/* largest bench write */
+#define TC_BENCH_COUNT_MAX	100000	/* bench iterations, 1.6 MB of times */
 
 /* A device offered to us by add_dev() and not yet taken by del_dev(). */
 struct tc_dev {
@@ -690,18 +695,36 @@ static int tc_cmd_irq_reset(char **argv, unsigned int argc,
 	return 0;
 }
 
+static int tc_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @n times (sorts them); the mean of the middle two if even. */
+static u64 tc_median(u64 *t, u32 n)
+{
+	sort(t, n, sizeof(*t), tc_cmp_u64, NULL);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
 /*
  * Time COUNT move_data() calls of LEN bytes and, interleaved with them,
  * COUNT memcpy() calls of the same size between two kernel buffers: the
  * floor a data path is held to (bench/). Both copy the same warm source.
+ * Result: "MOVE_SUM MEMCPY_SUM MOVE_MEDIAN MEMCPY_MEDIAN MOVE_MIN
+ * MEMCPY_MIN" in ns. The medians and minima are of single iterations: a
+ * timer interrupt or a preempted vCPU in one of them moves a sum, not them.
  */
 static int tc_cmd_bench(char **argv, unsigned int argc, struct tc_out *out)
 {
-	u64 token, t0, t1, move_ns, memcpy_ns;
+	u64 token, t0, t1, t2, move_sum, memcpy_sum, move_med, memcpy_med;
+	u64 *move_ns = NULL, *memcpy_ns = NULL;
 	struct dibs_dev *dibs;
 	struct tc_dev *tdev;
 	u32 len, count, i;
-	void *src, *dst;
+	void *src = NULL, *dst = NULL;
 	int rc;
 
 	rc = tc_parse_dev(argv[1], &tdev);
@@ -709,36 +732,46 @@ static int tc_cmd_bench(char **argv, unsigned int argc, struct tc_out *out)
 		return rc;
 	if (tc_parse_u64(argv[2], &token) || tc_parse_u32(argv[3], &len) ||
 	    tc_parse_u32(argv[4], &count) || !len ||
-	    len > TC_BENCH_LEN_MAX || !count)
+	    len > TC_BENCH_LEN_MAX || !count || count > TC_BENCH_COUNT_MAX)
 		return -EINVAL;
 	dibs = tdev->dibs;
+	move_ns = kvmalloc_array(count, sizeof(*move_ns), GFP_KERNEL);
+	memcpy_ns = kvmalloc_array(count, sizeof(*memcpy_ns), GFP_KERNEL);
 	src = kvmalloc(len, GFP_KERNEL);
 	dst = kvzalloc(len, GFP_KERNEL);
-	if (!src || !dst) {
+	if (!move_ns || !memcpy_ns || !src || !dst) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	memset(src, 0x5a, len);
 
 	/* interleaved, so that both see the same machine at the same time */
-	move_ns = 0;
-	memcpy_ns = 0;
+	move_sum = 0;
+	memcpy_sum = 0;
 	for (i = 0; i < count; i++) {
 		t0 = ktime_get_ns();
 		rc = dibs->ops->move_data(dibs, token, 0, false, 0, src, len);
 		t1 = ktime_get_ns();
 		if (rc)
 			goto out;
-		move_ns += t1 - t0;
 		memcpy(dst, src, len);
 		barrier_data(dst);	/* keep every copy */
-		memcpy_ns += ktime_get_ns() - t1;
+		t2 = ktime_get_ns();
+		move_ns[i] = t1 - t0;
+		memcpy_ns[i] = t2 - t1;
+		move_sum += move_ns[i];
+		memcpy_sum += memcpy_ns[i];
 		cond_resched();
 	}
-	tc_printf(out, "%llu %llu\n", move_ns, memcpy_ns);
+	move_med = tc_median(move_ns, count);
+	memcpy_med = tc_median(memcpy_ns, count);
+	tc_printf(out, "%llu %llu %llu %llu %llu %llu\n", move_sum, memcpy_sum,
+		  move_med, memcpy_med, move_ns[0], memcpy_ns[0]);
 out:
 	kvfree(dst);
 	kvfree(src);
+	kvfree(memcpy_ns);
+	kvfree(move_ns);
 	return rc;
 }
 
