@@ -84,6 +84,7 @@ static const struct nla_policy dibs_dmb_write_policy[DIBS_A_DMB_MAX + 1] = {
 	[DIBS_A_DMB_DEV_NAME] = DIBS_POLICY_NAME,
 	[DIBS_A_DMB_TOKEN] = { .type = NLA_U64 },
 	[DIBS_A_DMB_OFFSET] = { .type = NLA_U32 },
+	/* one or more pieces, each checked here, written in order */
 	[DIBS_A_DMB_DATA] = { .type = NLA_BINARY, .len = DIBS_DATA_CHUNK_MAX },
 	[DIBS_A_DMB_SIGNAL_IDX] = NLA_POLICY_MAX(NLA_U32, DIBS_SIGNAL_IDX_MAX),
 };

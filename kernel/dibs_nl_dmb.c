@@ -301,22 +301,55 @@ out:
 	return ret;
 }
 
+/*
+ * dmb-write: the DATA attributes (one or more, each at most
+ * DIBS_DATA_CHUNK_MAX bytes) are written one after the other from OFFSET,
+ * one move_data() each, the signal raised with the last only. The range
+ * is checked as a whole first; the DMB's own size only move_data() knows,
+ * so a piece it refuses ends the request with the pieces before it
+ * written and no signal raised.
+ */
 int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *attr, *empty = NULL, *last = NULL;
 	struct nlattr **tb = info->attrs;
+	u32 offset = 0, idx = 0, total = 0, end;
 	struct dibs_dev *dibs;
-	u32 offset = 0, idx = 0;
 	bool signal = false;
-	int ret;
+	int rem, ret = 0;
+	u64 token;
 
 	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN) ||
 	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_DATA))
 		return -EINVAL;
+	token = nla_get_u64(tb[DIBS_A_DMB_TOKEN]);
 	if (tb[DIBS_A_DMB_OFFSET])
 		offset = nla_get_u32(tb[DIBS_A_DMB_OFFSET]);
 	if (tb[DIBS_A_DMB_SIGNAL_IDX]) {
 		signal = true;
 		idx = nla_get_u32(tb[DIBS_A_DMB_SIGNAL_IDX]);
+	}
+
+	/* The policy checked each piece's length; the message bounds them. */
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) != DIBS_A_DMB_DATA)
+			continue;
+		if (!nla_len(attr) && !empty)
+			empty = attr;
+		total += nla_len(attr);
+		last = attr;
+	}
+	/* Only a lone piece may be empty: a signal without data. */
+	if (empty && (empty != last || total)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, empty,
+				    "an empty data piece among others");
+		return -EINVAL;
+	}
+	if (check_add_overflow(offset, total, &end) || end > DIBS_DMB_LEN_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_OFFSET] ?: last,
+				    "offset and length do not fit in any DMB");
+		return -EINVAL;
 	}
 
 	mutex_lock(&dibs_devs_lock);
@@ -325,10 +358,17 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(dibs);
 		goto out;
 	}
-	ret = dibs->ops->move_data(dibs, nla_get_u64(tb[DIBS_A_DMB_TOKEN]),
-				   idx, signal, offset,
-				   nla_data(tb[DIBS_A_DMB_DATA]),
-				   nla_len(tb[DIBS_A_DMB_DATA]));
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) != DIBS_A_DMB_DATA)
+			continue;
+		ret = dibs->ops->move_data(dibs, token, idx,
+					   signal && attr == last, offset,
+					   nla_data(attr), nla_len(attr));
+		if (ret)
+			break;
+		offset += nla_len(attr);
+	}
 	switch (ret) {
 	case -ENOENT:
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_TOKEN],
@@ -339,8 +379,8 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 			       "the DMB is not granted to the writing device");
 		break;
 	case -EINVAL:
-		NL_SET_ERR_MSG(info->extack,
-			       "offset and length do not fit in the DMB");
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "offset and length do not fit in the DMB");
 		break;
 	case -ENETDOWN:
 		NL_SET_ERR_MSG(info->extack, "the writing device is down");

@@ -168,7 +168,17 @@ def user_code(tools, spec_path, work):
     """
     tree = os.path.join(work, 'tree')
     spec_copy = os.path.join(tree, 'Documentation', 'netlink', 'specs',
-                             os.path.basename(spec_path))
+                             'user-' + os.path.basename(spec_path))
+    # ynl-gen-c of 6.12 renders repeated (multi-attr) attributes in user
+    # code for scalars and nests only: render binary ones (dmb-write's
+    # data pieces) as single. The uapi header is rendered from the spec as
+    # it is (run_generator).
+    _, spec = load_spec(spec_path)
+    for aset in spec.get('attribute-sets', []):
+        for attr in aset.get('attributes', []):
+            if attr.get('multi-attr') and attr.get('type') == 'binary':
+                del attr['multi-attr']
+    write_spec(spec_copy, spec)
     diag = []
     for what in ('--header', '--source'):
         out = os.path.join(work, 'user' + what.replace('--', '-'))

@@ -19,7 +19,11 @@
 #define DIBS_GID_LEN		16	/* a gid is a raw 128-bit uuid */
 #define DIBS_DEV_NAME_MAX	16	/* including the terminating NUL */
 #define DIBS_DMB_LEN_MAX	(8 << 20)	/* largest DMB a grant asks */
-#define DIBS_DATA_CHUNK_MAX	32768	/* largest dmb-write/-read chunk */
+/*
+ * The largest DATA attribute: a dmb-read reply, or one of the pieces of a
+ * dmb-write (a request may carry several, written one after the other).
+ */
+#define DIBS_DATA_CHUNK_MAX	32768
 #define DIBS_SIGNAL_IDX_MAX	15	/* signal index: a bit of a u16 mask */
 
 enum dibs_dev_state {
@@ -96,7 +100,9 @@ enum {
 	DIBS_A_DMB_SBA_IDX,		/* u32 */
 	DIBS_A_DMB_OWNED,		/* flag: released with the socket */
 	DIBS_A_DMB_OFFSET,		/* u32: dmb-write / dmb-read offset */
-	DIBS_A_DMB_DATA,		/* binary, <= DIBS_DATA_CHUNK_MAX */
+	DIBS_A_DMB_DATA,		/* binary, <= DIBS_DATA_CHUNK_MAX;
+					 * dmb-write: one or more, in order
+					 */
 	DIBS_A_DMB_SIGNAL_IDX,		/* u32: dmb-write raises this signal */
 	DIBS_A_DMB_STATS,		/* nest, attribute-set "dmb-stats" */
 	DIBS_A_DMB_PAD,
