@@ -193,10 +193,13 @@ int dibsnl_dmb_revoke(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		      uint64_t token);
 
 /*
- * Write @len bytes at @offset into DMB @token from the writing device @dev,
- * in as many messages as it takes (DIBS_DATA_CHUNK_MAX each). With
- * @signal_idx >= 0 the last chunk raises that signal. @len 0 sends one
- * empty write (a signal only). On an error the chunks before it landed.
+ * Write @len bytes at @offset into DMB @token from the writing device @dev:
+ * up to 128 KiB per message (less with a small socket send buffer), each
+ * in pieces of DIBS_DATA_CHUNK_MAX the kernel writes in order, sent from
+ * @data without a copy. With @signal_idx >= 0 the last piece raises that
+ * signal. @len 0 sends one empty write (a signal only). On an error the
+ * messages before it landed, and of the failing one the pieces before the
+ * refused one (a write past the DMB's end is partial); no signal is raised.
  */
 int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		     uint64_t token, uint32_t offset, const void *data,

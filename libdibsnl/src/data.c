@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * dmb-write and dmb-read: a buffer of any size in chunks of at most
- * DIBS_DATA_CHUNK_MAX bytes, one request each.
+ * dmb-write and dmb-read. A write goes in as few requests as the socket
+ * allows (h->write_max bytes of data each), every request carrying its data
+ * as DATA attributes of at most DIBS_DATA_CHUNK_MAX bytes, sent straight
+ * from the caller's buffer. A read asks for one chunk per request.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -40,7 +42,8 @@ DIBSNL_EXPORT int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 
 	/* one message even for no data: it may carry a signal */
 	do {
-		size_t n = chunk_len(len - done);
+		size_t n = len - done < h->write_max ? len - done : h->write_max;
+		size_t piece = 0;
 		struct dibsnl_req r;
 
 		dibsnl_req_start(h, &r, DIBS_CMD_DMB_WRITE, 0);
@@ -50,7 +53,14 @@ DIBSNL_EXPORT int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 			return err;
 		dibsnl_req_u64(&r, DIBS_A_DMB_TOKEN, token);
 		dibsnl_req_u32(&r, DIBS_A_DMB_OFFSET, offset + done);
-		dibsnl_req_put(&r, DIBS_A_DMB_DATA, p + done, n);
+		/* the kernel writes the pieces one after the other */
+		do {
+			size_t pn = chunk_len(n - piece);
+
+			dibsnl_req_put_ref(&r, DIBS_A_DMB_DATA,
+					   p + done + piece, pn);
+			piece += pn;
+		} while (piece < n);
 		if (done + n == len && signal_idx >= 0)
 			dibsnl_req_u32(&r, DIBS_A_DMB_SIGNAL_IDX, signal_idx);
 		err = dibsnl_do(h, &r, NULL, NULL);

@@ -24,6 +24,25 @@ static ssize_t socket_send(struct dibsnl *h, const void *buf, size_t len)
 	return n;
 }
 
+/* One message from several pieces, without copying them together. */
+static ssize_t socket_sendv(struct dibsnl *h, const struct iovec *iov,
+			    int iovcnt)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct msghdr msg = {
+		.msg_name = &kernel,
+		.msg_namelen = sizeof(kernel),
+		.msg_iov = (struct iovec *)iov,
+		.msg_iovlen = iovcnt,
+	};
+	ssize_t n;
+
+	n = sendmsg(mnl_socket_get_fd(h->nl), &msg, 0);
+	if (n < 0)
+		return -errno;
+	return n;
+}
+
 /* Only datagrams from the kernel (port 0) are returned. */
 static ssize_t socket_recv(struct dibsnl *h, void *buf, size_t len,
 			   bool dontwait)
@@ -69,6 +88,7 @@ static int socket_join(struct dibsnl *h, uint32_t group)
 
 const struct dibsnl_io dibsnl_socket_io = {
 	.send = socket_send,
+	.sendv = socket_sendv,
 	.recv = socket_recv,
 	.join = socket_join,
 };
@@ -87,6 +107,7 @@ struct dibsnl *dibsnl_alloc(void)
 		return NULL;
 	}
 	h->io = &dibsnl_socket_io;
+	h->write_max = DIBSNL_WRITE_MAX;
 	return h;
 }
 
@@ -115,6 +136,28 @@ void dibsnl_set_err(struct dibsnl *h, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The kernel refuses a netlink message longer than the socket's send
+ * buffer less 32 bytes: fit the data of a dmb-write request, with room for
+ * its other attributes, into the buffer the socket has (whole chunks).
+ */
+static void fit_write_max(struct dibsnl *h)
+{
+	socklen_t len = sizeof(int);
+	size_t room;
+	int sndbuf;
+
+	if (getsockopt(mnl_socket_get_fd(h->nl), SOL_SOCKET, SO_SNDBUF,
+		       &sndbuf, &len) < 0 || sndbuf <= 0)
+		return;
+	room = (size_t)sndbuf > 32 + 1024 ? (size_t)sndbuf - 32 - 1024 : 0;
+	room -= room % DIBS_DATA_CHUNK_MAX;
+	if (room < DIBS_DATA_CHUNK_MAX)
+		room = DIBS_DATA_CHUNK_MAX;	/* the most that ever worked */
+	if (room < h->write_max)
+		h->write_max = room;
+}
+
 int dibsnl_open_socket(struct dibsnl *h)
 {
 	int one = 1;
@@ -125,6 +168,7 @@ int dibsnl_open_socket(struct dibsnl *h)
 	if (mnl_socket_bind(h->nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return -errno;
 	h->portid = mnl_socket_get_portid(h->nl);
+	fit_write_max(h);
 
 	/*
 	 * Best effort: without them (old kernels) errors still arrive, only

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <linux/netlink.h>
 #include <linux/genetlink.h>
@@ -20,8 +21,20 @@
 
 #define DIBSNL_EXPORT __attribute__((visibility("default")))
 
-/* A dmb-write request: one chunk of data plus a few small attributes. */
+/*
+ * Requests are built here. dmb-write data does not pass through it (it is
+ * sent from the caller's buffer), but a request of the same size as one
+ * data chunk is still allowed.
+ */
 #define DIBSNL_TX_SIZE		(DIBS_DATA_CHUNK_MAX + 4096)
+/*
+ * Data in one dmb-write request, in pieces of DIBS_DATA_CHUNK_MAX: well
+ * under the default socket send buffer (wmem_default, 208 KiB), which
+ * caps a netlink message. A smaller send buffer lowers it (write_max).
+ */
+#define DIBSNL_WRITE_MAX	(4 * DIBS_DATA_CHUNK_MAX)
+/* Attributes whose payload a request refers to instead of holding. */
+#define DIBSNL_REQ_REFS		(DIBSNL_WRITE_MAX / DIBS_DATA_CHUNK_MAX)
 /*
  * Replies: a dmb-read chunk, or a dump datagram (the kernel sizes those by
  * what we read, capped at 32 KiB today); room to spare either way.
@@ -34,12 +47,15 @@ struct dibsnl;
 /*
  * How a handle moves bytes. The default sends to and receives from the
  * kernel over the handle's socket; the unit tests put a fake in its place.
- * send() and recv() return a byte count or a negative errno; recv()
- * returns only datagrams the kernel sent, and -EAGAIN when @dontwait finds
- * none. join() adds a multicast group: 0 or a negative errno.
+ * send(), sendv() (one message gathered from @iovcnt pieces) and recv()
+ * return a byte count or a negative errno; recv() returns only datagrams
+ * the kernel sent, and -EAGAIN when @dontwait finds none. join() adds a
+ * multicast group: 0 or a negative errno.
  */
 struct dibsnl_io {
 	ssize_t (*send)(struct dibsnl *h, const void *buf, size_t len);
+	ssize_t (*sendv)(struct dibsnl *h, const struct iovec *iov,
+			 int iovcnt);
 	ssize_t (*recv)(struct dibsnl *h, void *buf, size_t len,
 			bool dontwait);
 	int (*join)(struct dibsnl *h, uint32_t group);
@@ -55,6 +71,7 @@ struct dibsnl {
 	uint32_t mcgrp_mgmt;		/* 0: the family has no such group */
 	uint32_t mcgrp_signal;
 	unsigned int groups;		/* DIBSNL_GROUP_* joined */
+	size_t write_max;		/* data per dmb-write request */
 	char errmsg[DIBSNL_ERRMSG_MAX];
 	char *tx;			/* DIBSNL_TX_SIZE */
 	char *rx;			/* DIBSNL_RX_SIZE */
@@ -83,11 +100,28 @@ int dibsnl_parse_family(const struct nlmsghdr *nlh,
 int dibsnl_resolve_family(struct dibsnl *h, const char *name,
 			  struct dibsnl_family_info *fi);
 
-/* msg.c: building requests */
+/*
+ * msg.c: building requests. The buffer holds the message except the
+ * payloads of the attributes added with dibsnl_req_put_ref(): those stay
+ * in the caller's memory and are gathered at send time. nlmsg_len counts
+ * the bytes in the buffer while the request is built; dibsnl_transact()
+ * adds ref_len before it sends.
+ */
+struct dibsnl_req_ref {
+	size_t at;			/* buffer bytes before the payload */
+	const void *data;
+	size_t len;
+};
+
 struct dibsnl_req {
 	struct nlmsghdr *nlh;
 	size_t size;			/* of the buffer nlh starts */
 	bool overflow;			/* an attribute did not fit */
+	unsigned int nrefs;
+	size_t ref_len;			/* payload and padding bytes not in
+					 * the buffer
+					 */
+	struct dibsnl_req_ref refs[DIBSNL_REQ_REFS];
 };
 
 void dibsnl_req_init(struct dibsnl_req *r, void *buf, size_t size,
@@ -98,6 +132,15 @@ void dibsnl_req_start(struct dibsnl *h, struct dibsnl_req *r, uint8_t cmd,
 		      uint16_t flags);
 void dibsnl_req_put(struct dibsnl_req *r, uint16_t type, const void *data,
 		    size_t len);
+/*
+ * An attribute whose @len payload bytes are sent from @data, not copied:
+ * @data must stay valid until the request is sent. At most
+ * DIBSNL_REQ_REFS per request; more sets overflow.
+ */
+void dibsnl_req_put_ref(struct dibsnl_req *r, uint16_t type,
+			const void *data, size_t len);
+/* The length of the message as it will be sent. */
+size_t dibsnl_req_len(const struct dibsnl_req *r);
 void dibsnl_req_u8(struct dibsnl_req *r, uint16_t type, uint8_t v);
 void dibsnl_req_u16(struct dibsnl_req *r, uint16_t type, uint16_t v);
 void dibsnl_req_u32(struct dibsnl_req *r, uint16_t type, uint32_t v);

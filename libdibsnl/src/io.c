@@ -5,6 +5,7 @@
  * the reply itself (a do-request that asked for no ack).
  */
 #include <errno.h>
+#include <sys/uio.h>
 
 #include <libmnl/libmnl.h>
 
@@ -63,6 +64,51 @@ static int xact_msg(struct dibsnl *h, struct xact *x,
 }
 
 /*
+ * The request as one message: the buffer alone, or gathered with the
+ * payloads it refers to (buffer bytes | payload | padding | buffer bytes
+ * | ...). The buffer's attributes stay aligned: the padding comes from here.
+ */
+static ssize_t send_req(struct dibsnl *h, struct dibsnl_req *r)
+{
+	static const char zeros[NLA_ALIGNTO];
+	struct iovec iov[3 * DIBSNL_REQ_REFS + 1];
+	const char *buf = (const char *)r->nlh;
+	size_t from = 0, buf_len = r->nlh->nlmsg_len;
+	unsigned int i;
+	int n = 0;
+
+	if (!r->nrefs)
+		return h->io->send(h, buf, buf_len);
+	if (!h->io->sendv)
+		return -EOPNOTSUPP;
+
+	r->nlh->nlmsg_len = buf_len + r->ref_len;
+	for (i = 0; i < r->nrefs; i++) {
+		const struct dibsnl_req_ref *ref = &r->refs[i];
+		size_t pad = MNL_ALIGN(ref->len) - ref->len;
+
+		if (ref->at > from) {
+			iov[n].iov_base = (void *)(buf + from);
+			iov[n++].iov_len = ref->at - from;
+			from = ref->at;
+		}
+		if (ref->len) {
+			iov[n].iov_base = (void *)ref->data;
+			iov[n++].iov_len = ref->len;
+		}
+		if (pad) {
+			iov[n].iov_base = (void *)zeros;
+			iov[n++].iov_len = pad;
+		}
+	}
+	if (buf_len > from) {
+		iov[n].iov_base = (void *)(buf + from);
+		iov[n++].iov_len = buf_len - from;
+	}
+	return h->io->sendv(h, iov, n);
+}
+
+/*
  * @ack false: a do-request whose reply is its answer. The kernel then
  * sends the reply alone on success (netlink_rcv_skb acks only what asked
  * for it, or an error), so one datagram and one recv() less; errors still
@@ -93,7 +139,7 @@ static int xact_run(struct dibsnl *h, struct dibsnl_req *r,
 		req->nlmsg_flags |= NLM_F_ACK;
 	x.reply_ends = !(req->nlmsg_flags & (NLM_F_ACK | NLM_F_DUMP));
 
-	n = h->io->send(h, req, req->nlmsg_len);
+	n = send_req(h, r);
 	if (n < 0)
 		return n;
 	if ((size_t)n != req->nlmsg_len)

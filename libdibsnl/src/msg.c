@@ -22,6 +22,8 @@ void dibsnl_req_init(struct dibsnl_req *r, void *buf, size_t size,
 
 	r->size = size;
 	r->overflow = false;
+	r->nrefs = 0;
+	r->ref_len = 0;
 	r->nlh = mnl_nlmsg_put_header(buf);
 	r->nlh->nlmsg_type = family;
 	r->nlh->nlmsg_flags = NLM_F_REQUEST | flags;
@@ -60,6 +62,37 @@ void dibsnl_req_put(struct dibsnl_req *r, uint16_t type, const void *data,
 	/* the buffer is reused: no stale bytes in the padding */
 	memset(payload + len, 0, MNL_ALIGN(len) - len);
 	r->nlh->nlmsg_len += MNL_ALIGN(a->nla_len);
+}
+
+void dibsnl_req_put_ref(struct dibsnl_req *r, uint16_t type,
+			const void *data, size_t len)
+{
+	struct nlattr *a;
+
+	if (r->overflow)
+		return;
+	/* the header goes in the buffer; the payload and its padding not */
+	if (len > UINT16_MAX - MNL_ATTR_HDRLEN ||
+	    r->nrefs == DIBSNL_REQ_REFS ||
+	    r->nlh->nlmsg_len + MNL_ATTR_HDRLEN > r->size ||
+	    dibsnl_req_len(r) + MNL_ATTR_HDRLEN + MNL_ALIGN(len) > UINT32_MAX) {
+		r->overflow = true;
+		return;
+	}
+	a = mnl_nlmsg_get_payload_tail(r->nlh);
+	a->nla_type = type;
+	a->nla_len = MNL_ATTR_HDRLEN + len;
+	r->nlh->nlmsg_len += MNL_ATTR_HDRLEN;
+	r->refs[r->nrefs].at = r->nlh->nlmsg_len;
+	r->refs[r->nrefs].data = data;
+	r->refs[r->nrefs].len = len;
+	r->nrefs++;
+	r->ref_len += MNL_ALIGN(len);
+}
+
+size_t dibsnl_req_len(const struct dibsnl_req *r)
+{
+	return r->nlh->nlmsg_len + r->ref_len;
 }
 
 void dibsnl_req_u8(struct dibsnl_req *r, uint16_t type, uint8_t v)

@@ -104,6 +104,32 @@ static ssize_t fake_send(struct dibsnl *h, const void *buf, size_t len)
 	return len;
 }
 
+/* Gathered into one message, as the kernel sees it; the pieces noted. */
+static ssize_t fake_sendv(struct dibsnl *h, const struct iovec *iov,
+			  int iovcnt)
+{
+	struct fake *f = h->io_priv;
+	size_t len = 0, off = 0;
+	ssize_t n;
+	char *buf;
+	int i;
+
+	f->iovcnt = iovcnt;
+	for (i = 0; i < iovcnt; i++) {
+		if (i < FAKE_IOVMAX)
+			f->iov[i] = iov[i];
+		len += iov[i].iov_len;
+	}
+	buf = malloc(len ? len : 1);
+	for (i = 0; i < iovcnt; i++) {
+		memcpy(buf + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	n = fake_send(h, buf, len);
+	free(buf);
+	return n;
+}
+
 static ssize_t fake_recv(struct dibsnl *h, void *buf, size_t len,
 			 bool dontwait)
 {
@@ -142,6 +168,7 @@ static int fake_join(struct dibsnl *h, uint32_t group)
 
 static const struct dibsnl_io fake_io = {
 	.send = fake_send,
+	.sendv = fake_sendv,
 	.recv = fake_recv,
 	.join = fake_join,
 };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The ops against the fake transport: dumps and their early stop, errors
- * and extack, replies that are not ours, chunked dmb-write and dmb-read.
+ * and extack, replies that are not ours, dmb-write in pieces and requests,
+ * chunked dmb-read.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -443,16 +444,26 @@ static void ops_request_too_big(void)
 	fake_close(h, &f);
 }
 
-/* dmb-write: check each chunk, ack it (or refuse the second). */
+/*
+ * dmb-write: check each request as the kernel walks it (its DATA pieces in
+ * order, each at most a chunk, all but the last full, padded with zeros,
+ * the signal after them), ack it (or refuse request fail_at).
+ */
 struct write_log {
 	unsigned int n;
 	uint32_t offset[8];
-	uint32_t len[8];
+	uint32_t len[8];		/* data bytes of the request */
+	unsigned int pieces[8];
+	uint32_t piece_len[8][8];
 	int signal[8];
 	bool data_ok;
+	bool layout_ok;
 	int fail_at;
 	const uint8_t *src;
 	uint32_t base;
+	/* for the attribute walk */
+	const char *msg_end;
+	bool signal_seen;
 };
 
 static const struct dibsnl_policy wpol[DIBS_A_DMB_MAX + 1] = {
@@ -465,77 +476,183 @@ static const struct dibsnl_policy wpol[DIBS_A_DMB_MAX + 1] = {
 	[DIBS_A_DMB_SIGNAL_IDX]	= { .kind = DIBSNL_ATTR_U32 },
 };
 
+static int write_piece(const struct nlattr *a, void *arg)
+{
+	struct write_log *w = arg;
+	unsigned int i = w->n - 1, k = w->pieces[i];
+	const char *pad = (const char *)a + a->nla_len;
+	size_t plen = mnl_attr_get_payload_len(a), j;
+
+	if (mnl_attr_get_type(a) == DIBS_A_DMB_SIGNAL_IDX)
+		w->signal_seen = true;
+	if (mnl_attr_get_type(a) != DIBS_A_DMB_DATA)
+		return 0;
+	/* in order, before the signal, after full pieces only */
+	if (w->signal_seen || plen > CHUNK || k >= 8 ||
+	    (k && w->piece_len[i][k - 1] != CHUNK))
+		w->layout_ok = false;
+	/* the padding is there and zero */
+	if (pad + (MNL_ALIGN(plen) - plen) > w->msg_end)
+		w->layout_ok = false;
+	else
+		for (j = 0; j < MNL_ALIGN(plen) - plen; j++)
+			if (pad[j])
+				w->layout_ok = false;
+	if (memcmp(mnl_attr_get_payload(a),
+		   w->src + (w->offset[i] + w->len[i] - w->base), plen))
+		w->data_ok = false;
+	if (k < 8)
+		w->piece_len[i][k] = plen;
+	w->pieces[i]++;
+	w->len[i] += plen;
+	return 0;
+}
+
 static void respond_write(struct fake *f, const struct nlmsghdr *req)
 {
 	const struct nlattr *tb[DIBS_A_DMB_MAX + 1];
 	struct write_log *w = f->priv;
-	const struct nlattr *data;
 	unsigned int i = w->n++;
+	const void *attrs;
+	size_t alen;
 
-	if (dibsnl_genl_parse(req, wpol, DIBS_A_DMB_MAX, tb) || i >= 8) {
+	if (dibsnl_genl_parse(req, wpol, DIBS_A_DMB_MAX, tb) || i >= 8 ||
+	    !tb[DIBS_A_DMB_DATA]) {
 		tap_fail(__FILE__, __LINE__, "bad write request");
 		fake_ack(f, req, -EINVAL, NULL);
 		return;
 	}
 	CHECK_EQ(dibsnl_attr_u64(tb[DIBS_A_DMB_TOKEN], 0), 77);
 	CHECK_EQ(dibsnl_attr_u32(tb[DIBS_A_DMB_DEV_INDEX], 0), 2);
+	CHECK_EQ(f->sent_len[f->nsent - 1], req->nlmsg_len);
 	w->offset[i] = dibsnl_attr_u32(tb[DIBS_A_DMB_OFFSET], ~0u);
-	data = tb[DIBS_A_DMB_DATA];
-	w->len[i] = data ? mnl_attr_get_payload_len(data) : ~0u;
 	w->signal[i] = tb[DIBS_A_DMB_SIGNAL_IDX] ?
 		       (int)mnl_attr_get_u32(tb[DIBS_A_DMB_SIGNAL_IDX]) : -1;
-	if (data && memcmp(mnl_attr_get_payload(data),
-			   w->src + (w->offset[i] - w->base), w->len[i]))
-		w->data_ok = false;
+	attrs = dibsnl_genl_attrs(req, &alen);
+	w->msg_end = (const char *)attrs + alen;
+	w->signal_seen = false;
+	CHECK_EQ(dibsnl_attr_walk(attrs, alen, write_piece, w), 0);
 	if (w->fail_at && (int)w->n == w->fail_at)
 		fake_ack(f, req, -EACCES, "writer not granted");
 	else
 		fake_ack(f, req, 0, NULL);
 }
 
-static void ops_dmb_write_chunks(void)
+static void write_log_reset(struct write_log *w, const uint8_t *src,
+			    uint32_t base)
 {
-	size_t len = 2 * CHUNK + 100, i;
+	memset(w, 0, sizeof(*w));
+	w->data_ok = true;
+	w->layout_ok = true;
+	w->src = src;
+	w->base = base;
+}
+
+/* Whether the last request sent @p itself, not a copy. */
+static bool sent_from(const struct fake *f, const void *p)
+{
+	int i;
+
+	for (i = 0; i < f->iovcnt && i < FAKE_IOVMAX; i++)
+		if (f->iov[i].iov_base == p)
+			return true;
+	return false;
+}
+
+static void ops_dmb_write_pieces(void)
+{
+	const size_t max = DIBSNL_WRITE_MAX;
+	size_t len = 2 * max + CHUNK + 101, i;
 	uint8_t *src = malloc(len);
-	struct write_log w = { .data_ok = true, .base = 10 };
+	struct write_log w;
 	const struct dibsnl_dev_ref dev = { 2, NULL };
 	struct fake f;
 	struct dibsnl *h = fake_handle(&f);
 
 	for (i = 0; i < len; i++)
 		src[i] = i * 31 + (i >> 8);
-	w.src = src;
 	f.respond = respond_write;
 	f.priv = &w;
 
-	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 10, src, len, 5), 0);
-	CHECK_EQ(w.n, 3);
+	/* one request of three pieces, the last unaligned; the signal */
+	write_log_reset(&w, src, 10);
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 10, src, 2 * CHUNK + 101, 5),
+		 0);
+	CHECK_EQ(w.n, 1);
 	CHECK_EQ(w.offset[0], 10);
-	CHECK_EQ(w.offset[1], 10 + CHUNK);
-	CHECK_EQ(w.offset[2], 10 + 2 * CHUNK);
-	CHECK_EQ(w.len[0], CHUNK);
-	CHECK_EQ(w.len[1], CHUNK);
-	CHECK_EQ(w.len[2], 100);
+	CHECK_EQ(w.pieces[0], 3);
+	CHECK_EQ(w.piece_len[0][0], CHUNK);
+	CHECK_EQ(w.piece_len[0][1], CHUNK);
+	CHECK_EQ(w.piece_len[0][2], 101);
+	CHECK_EQ(w.signal[0], 5);
+	CHECK(w.data_ok);
+	CHECK(w.layout_ok);
+	/* sent from the caller's buffer: no copy */
+	CHECK(sent_from(&f, src));
+	CHECK(sent_from(&f, src + CHUNK));
+	CHECK(sent_from(&f, src + 2 * CHUNK));
+
+	/* beyond one request's maximum: several, the signal on the last */
+	write_log_reset(&w, src, 0);
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, src, len, 3), 0);
+	CHECK_EQ(w.n, 3);
+	CHECK_EQ(w.offset[0], 0);
+	CHECK_EQ(w.offset[1], max);
+	CHECK_EQ(w.offset[2], 2 * max);
+	CHECK_EQ(w.len[0], max);
+	CHECK_EQ(w.len[1], max);
+	CHECK_EQ(w.len[2], CHUNK + 101);
+	CHECK_EQ(w.pieces[0], max / CHUNK);
+	CHECK_EQ(w.pieces[2], 2);
 	CHECK_EQ(w.signal[0], -1);
 	CHECK_EQ(w.signal[1], -1);
-	CHECK_EQ(w.signal[2], 5);
+	CHECK_EQ(w.signal[2], 3);
 	CHECK(w.data_ok);
+	CHECK(w.layout_ok);
 
-	/* an exact multiple: no empty trailing chunk; no signal asked */
-	memset(&w, 0, sizeof(w));
-	w.data_ok = true;
-	w.src = src;
-	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, src, 2 * CHUNK, -1), 0);
+	/* an exact multiple: no empty trailing request; no signal asked */
+	write_log_reset(&w, src, 0);
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, src, 2 * max, -1), 0);
 	CHECK_EQ(w.n, 2);
-	CHECK_EQ(w.len[1], CHUNK);
+	CHECK_EQ(w.len[1], max);
 	CHECK_EQ(w.signal[0], -1);
 	CHECK_EQ(w.signal[1], -1);
 	CHECK(w.data_ok);
+	CHECK(w.layout_ok);
 
-	/* the second chunk refused: stop there, with the extack */
-	memset(&w, 0, sizeof(w));
-	w.data_ok = true;
-	w.src = src;
+	/* a few bytes: padded with zeros, the signal after them */
+	write_log_reset(&w, src + 7, 0);
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, src + 7, 5, 0), 0);
+	CHECK_EQ(w.n, 1);
+	CHECK_EQ(w.pieces[0], 1);
+	CHECK_EQ(w.len[0], 5);
+	CHECK_EQ(w.signal[0], 0);
+	CHECK(w.data_ok);
+	CHECK(w.layout_ok);
+	CHECK_EQ(fake_sent(&f, f.nsent - 1)->nlmsg_len % 4, 0);
+
+	/* no data: one empty piece, for the signal */
+	write_log_reset(&w, src, 0);
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 64, src, 0, 2), 0);
+	CHECK_EQ(w.n, 1);
+	CHECK_EQ(w.pieces[0], 1);
+	CHECK_EQ(w.len[0], 0);
+	CHECK_EQ(w.signal[0], 2);
+
+	/* a smaller send buffer: smaller requests */
+	h->write_max = CHUNK;
+	write_log_reset(&w, src, 0);
+	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, src, 2 * CHUNK + 1, 1), 0);
+	CHECK_EQ(w.n, 3);
+	CHECK_EQ(w.pieces[0], 1);
+	CHECK_EQ(w.len[2], 1);
+	CHECK_EQ(w.signal[1], -1);
+	CHECK_EQ(w.signal[2], 1);
+	CHECK(w.data_ok);
+	h->write_max = DIBSNL_WRITE_MAX;
+
+	/* the second request refused: stop there, with the extack */
+	write_log_reset(&w, src, 0);
 	w.fail_at = 2;
 	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, src, len, 1), -EACCES);
 	CHECK_EQ(w.n, 2);
@@ -549,6 +666,30 @@ static void ops_dmb_write_chunks(void)
 	CHECK_EQ(dibsnl_dmb_write(h, dev, 77, 0, NULL, 5, -1), -EINVAL);
 	free(src);
 	fake_close(h, &f);
+}
+
+/* Referred payloads: at most DIBSNL_REQ_REFS, and the length counts them. */
+static void ops_req_refs(void)
+{
+	static char data[8];
+	struct dibsnl_req r;
+	struct msgbuf b;
+	unsigned int i;
+
+	msg_start(&r, &b, DIBS_CMD_DMB_WRITE);
+	for (i = 0; i < DIBSNL_REQ_REFS; i++)
+		dibsnl_req_put_ref(&r, DIBS_A_DMB_DATA, data, 3);
+	CHECK(!r.overflow);
+	CHECK_EQ(r.nlh->nlmsg_len,
+		 MNL_NLMSG_HDRLEN + GENL_HDRLEN + DIBSNL_REQ_REFS * 4);
+	CHECK_EQ(dibsnl_req_len(&r),
+		 MNL_NLMSG_HDRLEN + GENL_HDRLEN + DIBSNL_REQ_REFS * 8);
+	dibsnl_req_put_ref(&r, DIBS_A_DMB_DATA, data, 3);
+	CHECK(r.overflow);
+
+	msg_start(&r, &b, DIBS_CMD_DMB_WRITE);
+	dibsnl_req_put_ref(&r, DIBS_A_DMB_DATA, data, UINT16_MAX);
+	CHECK(r.overflow);
 }
 
 /* dmb-read: reply with bytes that encode their offset. */
@@ -720,7 +861,8 @@ const struct tcase ops_tests[] = {
 	TCASE(ops_transport_errors),
 	TCASE(ops_dump_interrupted),
 	TCASE(ops_request_too_big),
-	TCASE(ops_dmb_write_chunks),
+	TCASE(ops_dmb_write_pieces),
+	TCASE(ops_req_refs),
 	TCASE(ops_dmb_read_chunks),
 	TCASE(ops_dmb_get),
 	TCASE(ops_client_dump),

@@ -48,6 +48,7 @@ void msg_dmb(struct dibsnl_req *r, uint64_t token, uint32_t dev_index);
 
 #define FAKE_QMAX	64
 #define FAKE_SMAX	64
+#define FAKE_IOVMAX	16
 
 struct fake {
 	struct {
@@ -61,6 +62,9 @@ struct fake {
 	size_t sent_len[FAKE_SMAX];
 	unsigned int nsent;
 	int send_err;
+	/* the pieces of the last sendv() (its first FAKE_IOVMAX) */
+	struct iovec iov[FAKE_IOVMAX];
+	int iovcnt;
 
 	/* called for each request sent; queues its answer */
 	void (*respond)(struct fake *f, const struct nlmsghdr *req);
