@@ -266,6 +266,33 @@ assert d["name"] == "simC" and d["gid"] == sys.argv[2] and \
 	[ -z "$output" ]
 }
 
+@test "dibsctl: a 200 KiB write on sim: byte-exact, one signal, and a partial write" {
+	two_sims
+	head -c 204800 /dev/urandom >"$TMP/in"
+	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 256K |
+	      awk '{ print $2 }')
+	dc dmb write dev simB token "$tok" offset 4 file "$TMP/in" signal 3
+	dc dmb read dev simA token "$tok" offset 4 length 204800 >"$TMP/out"
+	cmp "$TMP/in" "$TMP/out"
+	# 32 KiB pieces: 7 writes of the DMB, the signal raised once.
+	run dc -s dmb show dev simA token "$tok"
+	[[ ${lines[1]} =~ ^"    writes 7 write-bytes 204800 signals 1 refused 0"$ ]]
+	dc dmb revoke dev simA token "$tok"
+
+	# 96 KiB into 64 KiB: one request; the pieces up to the DMB's end
+	# land, the rest is refused, and no signal is raised.
+	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 64K |
+	      awk '{ print $2 }')
+	head -c 98304 "$TMP/in" >"$TMP/in96"
+	error_case 1 "offset and length do not fit in the DMB" \
+		dmb write dev simB token "$tok" file "$TMP/in96" signal 1
+	dc dmb read dev simA token "$tok" >"$TMP/out"
+	cmp <(head -c 65536 "$TMP/in") "$TMP/out"
+	run dc -s dmb show dev simA token "$tok"
+	[[ ${lines[1]} =~ ^"    writes 2 write-bytes 65536 signals 0 refused 0"$ ]]
+	dc dmb revoke dev simA token "$tok"
+}
+
 @test "dibsctl: on a sim fabric only the granted peer writes" {
 	two_sims
 	dc dev add simC type sim fabric 8

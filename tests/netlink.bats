@@ -1045,3 +1045,58 @@ dmb_stats_() {
 	dmb_stats s1 "$ts" "5 248 3 2"
 	dev_stats s1 "0 0 0 0 1 0"
 }
+
+# tokhex TOKEN: H is the u64 TOKEN in hex as a raw request carries it
+# (little endian).
+tokhex() {
+	local be i
+	printf -v be '%016x' "$1"
+	H=
+	for ((i = 14; i >= 0; i -= 2)); do
+		H+=${be:i:2}
+	done
+}
+
+@test "netlink: dmb-write writes its data pieces in order, the signal with the last" {
+	local tok
+	nl_load dibs dibs_loopback
+	gidof lo
+	grant lo "$G" 4096
+	tok=$TOK
+	tokhex "$tok"
+	# Raw requests (DEV_NAME 3, TOKEN 1, OFFSET 10, DATA 11, SIGNAL_IDX
+	# 12): three pieces at 100, the middle one unaligned (5 bytes).
+	pout ok raw 9 3:6c6f00 "1:$H" 10:64000000 11:616263 11:6465666768 \
+		11:69 12:03000000
+	pout "abcdefghi" read lo "$tok" 100 9
+	# One move_data per piece; one signal.
+	dmb_stats lo "$tok" "3 9 1 0"
+	dev_stats lo "3 9 1 0 1 0"
+
+	# An empty piece among others: refused before anything is written.
+	pf EINVAL raw 9 3:6c6f00 "1:$H" 10:00000000 11:7878 11: 11:7979
+	errmsg_has "empty data piece"
+	pout "...." read lo "$tok" 0 4
+	# A range beyond 4 GiB, and one beyond the largest DMB (8 MiB):
+	# refused as a whole, move_data never called (no move error).
+	pf EINVAL raw 9 3:6c6f00 "1:$H" 10:feffffff 11:7878 11:7979
+	errmsg_has "do not fit in any DMB"
+	pf EINVAL raw 9 3:6c6f00 "1:$H" 10:feff7f00 11:7878 11:7979 \
+		12:01000000
+	errmsg_has "do not fit in any DMB"
+	dmb_stats lo "$tok" "3 9 1 0"
+	dev_stats lo "3 9 1 0 1 0"
+
+	# The DMB's end only move_data knows: a piece beyond it ends the
+	# request; the pieces before it stay written, no signal is raised.
+	pf EINVAL raw 9 3:6c6f00 "1:$H" 10:fa0f0000 11:616263 11:64656667 \
+		12:01000000
+	errmsg_has "do not fit in the DMB"
+	pout "abc..." read lo "$tok" 4090 6
+	dmb_stats lo "$tok" "4 12 1 0"
+	dev_stats lo "4 12 1 1 1 0"
+
+	# A lone empty piece is still a signal without data.
+	pout ok raw 9 3:6c6f00 "1:$H" 10:00000000 11: 12:02000000
+	dmb_stats lo "$tok" "5 12 2 0"
+}
