@@ -6,7 +6,9 @@
 #define _DIBS_CORE_H
 
 #include <linux/dibs.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 
 /*
@@ -16,6 +18,17 @@
 struct dibs_dmb_key {
 	u64 token;
 	u32 scope;
+} __packed __aligned(4);	/* 12 bytes: the record's next field packs in */
+
+/*
+ * What the core's userspace client keeps per DMB (dibs_uclient.c), inside
+ * the record: a second allocation per DMB would cost as much again.
+ */
+struct dibs_dmb_urec {
+	u32 owner_portid;		/* 0: not tied to a socket */
+	atomic_t pending_mask;		/* signals not yet sent */
+	possible_net_t owner_net;
+	struct llist_node signal_node;	/* while signals are pending */
 };
 
 /*
@@ -23,15 +36,18 @@ struct dibs_dmb_key {
  * register_dmb() to unregister_dmb(). It lets the core refuse to unregister
  * a client that still owns DMBs, release what a client left behind when a
  * device goes away, count writes per DMB and list DMBs for the control
- * plane. Freed after an RCU grace period: lookups run in any context.
+ * plane. Lookups run under RCU in any context. The registration holds one
+ * reference, a queued userspace signal another; the last one frees the
+ * record after an RCU grace period.
  */
 struct dibs_dmb_rec {
 	struct rhash_head node;		/* in the table of all DMBs, by key */
 	struct dibs_dmb_key key;
 	u32 id;				/* in dibs_dev.dmbs */
-	u8 client_id;
 	u32 len;
 	u32 idx;
+	u8 client_id;
+	refcount_t refs;
 	struct dibs_dev *dibs;		/* the DMB's device; outlives it */
 	void *cpu_addr;
 	dma_addr_t dma_addr;
@@ -40,6 +56,7 @@ struct dibs_dmb_rec {
 	atomic64_t write_bytes;
 	atomic64_t signals;
 	atomic64_t refused;
+	struct dibs_dmb_urec u;		/* only for dibs_uclient's DMBs */
 	struct rcu_head rcu;
 };
 
@@ -53,6 +70,8 @@ void dibs_ops_release_leftovers(struct dibs_dev *dibs);
 int dibs_client_dmb_count(u8 client_id);
 int dibs_client_dev_dmb_count(u8 client_id, struct dibs_dev *dibs);
 struct dibs_dmb_rec *dibs_dmb_rec_find(struct dibs_dev *dibs, u64 token);
+void dibs_dmb_rec_put(struct dibs_dmb_rec *rec);
+void dibs_dmb_rec_to_dmb(const struct dibs_dmb_rec *rec, struct dibs_dmb *dmb);
 u32 dibs_dev_scope(struct dibs_dev *dibs);
 
 /* dibs_main.c: registry. Lock order: dibs_soft_lock, dibs_devs_lock,

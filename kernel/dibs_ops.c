@@ -100,6 +100,7 @@ static struct dibs_dmb_rec *dibs_dmb_rec_new(struct dibs_dev *dibs,
 	rec->key.token = dmb->dmb_tok;
 	rec->key.scope = dibs_dev_scope(dibs);
 	rec->client_id = client->id;
+	refcount_set(&rec->refs, 1);
 	rec->len = dmb->dmb_len;
 	rec->idx = dmb->idx;
 	rec->dibs = dibs;
@@ -149,6 +150,27 @@ static void dibs_dmb_rec_free_rcu(struct rcu_head *head)
 			container_of(head, struct dibs_dmb_rec, rcu));
 }
 
+/* Drop a reference; the last one frees the record after a grace period. */
+void dibs_dmb_rec_put(struct dibs_dmb_rec *rec)
+{
+	/* call_rcu, not kfree_rcu: rcu_barrier() at exit must cover it */
+	if (refcount_dec_and_test(&rec->refs))
+		call_rcu(&rec->rcu, dibs_dmb_rec_free_rcu);
+}
+
+/* The DMB as its client registered it, for unregister_dmb(). */
+void dibs_dmb_rec_to_dmb(const struct dibs_dmb_rec *rec, struct dibs_dmb *dmb)
+{
+	memset(dmb, 0, sizeof(*dmb));
+	dmb->dmb_tok = rec->key.token;
+	dmb->cpu_addr = rec->cpu_addr;
+	dmb->dma_addr = rec->dma_addr;
+	dmb->dmb_len = rec->len;
+	dmb->idx = rec->idx;
+	uuid_copy(&dmb->rgid, &rec->rgid);
+}
+
+/* The DMB is unregistered: account for it and drop the registration's ref. */
 static void dibs_dmb_rec_free(struct dibs_dmb_rec *rec)
 {
 	struct dibs_dev *dibs = rec->dibs;
@@ -157,8 +179,7 @@ static void dibs_dmb_rec_free(struct dibs_dmb_rec *rec)
 	atomic_dec(&dibs->dmb_count);
 	atomic64_inc(&dibs->stats.dmbs_unregistered);
 	dibs_nl_notify_dmb(rec, DIBS_CMD_DMB_DEL_NTF);
-	/* call_rcu, not kfree_rcu: rcu_barrier() at exit must cover it */
-	call_rcu(&rec->rcu, dibs_dmb_rec_free_rcu);
+	dibs_dmb_rec_put(rec);
 }
 
 static int dibs_core_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
@@ -301,13 +322,7 @@ void dibs_ops_release_leftovers(struct dibs_dev *dibs)
 		dev_info(&dibs->dev,
 			 "releasing DMB 0x%016llx that client %u left behind\n",
 			 rec->key.token, rec->client_id);
-		memset(&dmb, 0, sizeof(dmb));
-		dmb.dmb_tok = rec->key.token;
-		dmb.cpu_addr = rec->cpu_addr;
-		dmb.dma_addr = rec->dma_addr;
-		dmb.dmb_len = rec->len;
-		dmb.idx = rec->idx;
-		uuid_copy(&dmb.rgid, &rec->rgid);
+		dibs_dmb_rec_to_dmb(rec, &dmb);
 		dibs->drv_ops->unregister_dmb(dibs, &dmb);
 		dibs_dmb_rec_free(rec);
 	}

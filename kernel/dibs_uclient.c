@@ -3,7 +3,9 @@
  * The core's own dibs client, "userspace": it owns the DMBs granted through
  * netlink (dmb-grant) and turns their signals into "signal" notifications.
  *
- * All its DMB bookkeeping happens under dibs_devs_lock: the netlink
+ * Its DMBs are the core's records (struct dibs_dmb_rec) with the
+ * userspace part (rec->u) filled in; it keeps no allocation of its own per
+ * DMB. All its DMB bookkeeping happens under dibs_devs_lock: the netlink
  * handlers hold it, and add_dev()/del_dev() are called with it held. Only
  * handle_irq() runs outside it, in IRQ context, and finds its DMB by RCU.
  */
@@ -20,20 +22,7 @@
 
 #include "dibs_core.h"
 
-/* One DMB granted from userspace. */
-struct dibs_udmb {
-	struct dibs_dmb dmb;
-	struct dibs_dev *dibs;		/* holds a device reference */
-	u32 owner_portid;		/* 0: not tied to a socket */
-	possible_net_t owner_net;
-	/* signals not yet sent, and the queue of DMBs that have some */
-	atomic_t pending_mask;
-	struct llist_node signal_node;
-	refcount_t refs;		/* the grant, and a queued signal */
-	struct rcu_head rcu;
-};
-
-/* Per device: the userspace DMBs by sba index, for handle_irq(). */
+/* Per device: its userspace DMBs' records by sba index, for handle_irq(). */
 struct dibs_udev {
 	struct xarray dmbs;
 	struct rcu_head rcu;
@@ -48,26 +37,22 @@ static struct dibs_udev *dibs_udev(struct dibs_dev *dibs)
 	return dibs_get_priv(dibs, &dibs_uclient);
 }
 
-static void dibs_udmb_put(struct dibs_udmb *udmb)
+/*
+ * Unregister one DMB; dibs_devs_lock held. The core drops the record's
+ * registration reference: do not touch @rec afterwards.
+ */
+static void dibs_urec_release(struct dibs_udev *udev, struct dibs_dmb_rec *rec)
 {
-	if (!refcount_dec_and_test(&udmb->refs))
-		return;
-	put_device(&udmb->dibs->dev);
-	kfree_rcu(udmb, rcu);
-}
-
-/* Unregister and forget one DMB; dibs_devs_lock held. */
-static void dibs_udmb_release(struct dibs_udev *udev, struct dibs_udmb *udmb)
-{
-	struct dibs_dev *dibs = udmb->dibs;
+	struct dibs_dev *dibs = rec->dibs;
+	struct dibs_dmb dmb;
 	int ret;
 
-	xa_erase_bh(&udev->dmbs, udmb->dmb.idx);
-	ret = dibs->ops->unregister_dmb(dibs, &udmb->dmb);
+	xa_erase_bh(&udev->dmbs, rec->idx);
+	dibs_dmb_rec_to_dmb(rec, &dmb);
+	ret = dibs->ops->unregister_dmb(dibs, &dmb);
 	if (ret)
 		dev_err(&dibs->dev, "unregistering DMB 0x%016llx: %d\n",
-			udmb->dmb.dmb_tok, ret);
-	dibs_udmb_put(udmb);
+			dmb.dmb_tok, ret);
 }
 
 static void dibs_uclient_add_dev(struct dibs_dev *dibs)
@@ -85,32 +70,37 @@ static void dibs_uclient_add_dev(struct dibs_dev *dibs)
 static void dibs_uclient_del_dev(struct dibs_dev *dibs)
 {
 	struct dibs_udev *udev = dibs_udev(dibs);
-	struct dibs_udmb *udmb;
+	struct dibs_dmb_rec *rec;
 	unsigned long idx;
 
 	if (!udev)
 		return;
-	xa_for_each(&udev->dmbs, idx, udmb)
-		dibs_udmb_release(udev, udmb);
+	xa_for_each(&udev->dmbs, idx, rec)
+		dibs_urec_release(udev, rec);
 	dibs_set_priv(dibs, &dibs_uclient, NULL);
 	xa_destroy(&udev->dmbs);
 	kfree_rcu(udev, rcu);	/* handle_irq() may still look */
 }
 
-/* IRQ context: coalesce into the DMB's pending mask, send from a work. */
+/*
+ * IRQ context: coalesce into the DMB's pending mask, send from a work. A
+ * queued DMB holds a reference on its record and on its device, so the
+ * work may run after the DMB was revoked or the device deleted.
+ */
 static void dibs_uclient_handle_irq(struct dibs_dev *dibs, unsigned int idx,
 				    u16 dmbemask)
 {
-	struct dibs_udmb *udmb = NULL;
+	struct dibs_dmb_rec *rec = NULL;
 	struct dibs_udev *udev;
 
 	rcu_read_lock();
 	udev = dibs_udev(dibs);
 	if (udev)
-		udmb = xa_load(&udev->dmbs, idx);
-	if (udmb && !atomic_fetch_or(dmbemask, &udmb->pending_mask) &&
-	    refcount_inc_not_zero(&udmb->refs)) {
-		llist_add(&udmb->signal_node, &dibs_uclient_signals);
+		rec = xa_load(&udev->dmbs, idx);
+	if (rec && !atomic_fetch_or(dmbemask, &rec->u.pending_mask) &&
+	    refcount_inc_not_zero(&rec->refs)) {
+		get_device(&rec->dibs->dev);
+		llist_add(&rec->u.signal_node, &dibs_uclient_signals);
 		schedule_work(&dibs_uclient_signal_work);
 	}
 	rcu_read_unlock();
@@ -118,16 +108,18 @@ static void dibs_uclient_handle_irq(struct dibs_dev *dibs, unsigned int idx,
 
 static void dibs_uclient_signal_work_fn(struct work_struct *work)
 {
-	struct dibs_udmb *udmb, *tmp;
+	struct dibs_dmb_rec *rec, *tmp;
 	struct llist_node *list;
+	struct dibs_dev *dibs;
 	u16 mask;
 
 	list = llist_reverse_order(llist_del_all(&dibs_uclient_signals));
-	llist_for_each_entry_safe(udmb, tmp, list, signal_node) {
-		mask = atomic_xchg(&udmb->pending_mask, 0);
-		dibs_nl_notify_signal(udmb->dibs, udmb->dmb.dmb_tok,
-				      udmb->dmb.idx, mask);
-		dibs_udmb_put(udmb);
+	llist_for_each_entry_safe(rec, tmp, list, u.signal_node) {
+		dibs = rec->dibs;
+		mask = atomic_xchg(&rec->u.pending_mask, 0);
+		dibs_nl_notify_signal(dibs, rec->key.token, rec->idx, mask);
+		dibs_dmb_rec_put(rec);
+		put_device(&dibs->dev);
 	}
 }
 
@@ -143,100 +135,78 @@ struct dibs_client dibs_uclient = {
 };
 
 /* The userspace DMB @token on @dibs, or NULL; dibs_devs_lock held. */
-static struct dibs_udmb *dibs_udmb_find(struct dibs_dev *dibs, u64 token)
+static struct dibs_dmb_rec *dibs_urec_find(struct dibs_dev *dibs, u64 token)
 {
-	struct dibs_udev *udev = dibs_udev(dibs);
 	struct dibs_dmb_rec *rec;
-	struct dibs_udmb *udmb = NULL;
 
 	lockdep_assert_held(&dibs_devs_lock);
+	/* The record outlives the RCU section: dibs_devs_lock pins it. */
 	rcu_read_lock();
 	rec = dibs_dmb_rec_find(dibs, token);
-	if (udev && rec && rec->client_id == dibs_uclient.id)
-		udmb = xa_load(&udev->dmbs, rec->idx);
 	rcu_read_unlock();
-	return udmb;
+	return rec && rec->client_id == dibs_uclient.id ? rec : NULL;
 }
 
 bool dibs_uclient_owned(struct dibs_dmb_rec *rec)
 {
-	struct dibs_udev *udev;
-	struct dibs_udmb *udmb;
-	bool owned = false;
-
-	if (rec->client_id != dibs_uclient.id)
-		return false;
-	rcu_read_lock();
-	udev = dibs_udev(rec->dibs);
-	udmb = udev ? xa_load(&udev->dmbs, rec->idx) : NULL;
-	if (udmb)
-		owned = udmb->owner_portid != 0;
-	rcu_read_unlock();
-	return owned;
+	return rec->client_id == dibs_uclient.id && rec->u.owner_portid;
 }
 
 int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 		       u32 owner_portid, struct net *owner_net,
-		       struct dibs_dmb_rec **rec)
+		       struct dibs_dmb_rec **recp)
 {
 	struct dibs_udev *udev = dibs_udev(dibs);
-	struct dibs_udmb *udmb;
+	struct dibs_dmb_rec *rec;
+	struct dibs_dmb dmb = {};
 	int ret;
 
 	lockdep_assert_held(&dibs_devs_lock);
 	if (!udev)
 		return -ENOMEM;
-	udmb = kzalloc(sizeof(*udmb), GFP_KERNEL);
-	if (!udmb)
-		return -ENOMEM;
-	uuid_copy(&udmb->dmb.rgid, rgid);
-	udmb->dmb.dmb_len = len;
-	udmb->owner_portid = owner_portid;
-	write_pnet(&udmb->owner_net, owner_net);
-	refcount_set(&udmb->refs, 1);
-
-	ret = dibs->ops->register_dmb(dibs, &udmb->dmb, &dibs_uclient);
+	uuid_copy(&dmb.rgid, rgid);
+	dmb.dmb_len = len;
+	ret = dibs->ops->register_dmb(dibs, &dmb, &dibs_uclient);
+	if (ret)
+		return ret;
+	rec = dibs_urec_find(dibs, dmb.dmb_tok);
+	if (WARN_ON_ONCE(!rec)) {
+		dibs->ops->unregister_dmb(dibs, &dmb);
+		return -EIO;
+	}
+	rec->u.owner_portid = owner_portid;
+	write_pnet(&rec->u.owner_net, owner_net);
+	ret = xa_insert_bh(&udev->dmbs, rec->idx, rec, GFP_KERNEL);
 	if (ret) {
-		kfree(udmb);
+		dibs->ops->unregister_dmb(dibs, &dmb);
 		return ret;
 	}
-	get_device(&dibs->dev);
-	udmb->dibs = dibs;
-	ret = xa_insert_bh(&udev->dmbs, udmb->dmb.idx, udmb, GFP_KERNEL);
-	if (ret) {
-		dibs->ops->unregister_dmb(dibs, &udmb->dmb);
-		dibs_udmb_put(udmb);
-		return ret;
-	}
-	/* The record outlives the RCU section: dibs_devs_lock pins it. */
-	rcu_read_lock();
-	*rec = dibs_dmb_rec_find(dibs, udmb->dmb.dmb_tok);
-	rcu_read_unlock();
-	dibs_nl_notify_dmb(*rec, DIBS_CMD_DMB_ADD_NTF);
+	dibs_nl_notify_dmb(rec, DIBS_CMD_DMB_ADD_NTF);
+	*recp = rec;
 	return 0;
 }
 
 int dibs_uclient_revoke(struct dibs_dev *dibs, u64 token)
 {
-	struct dibs_udmb *udmb = dibs_udmb_find(dibs, token);
+	struct dibs_dmb_rec *rec = dibs_urec_find(dibs, token);
 
-	if (!udmb)
+	if (!rec)
 		return -ENOENT;
-	dibs_udmb_release(dibs_udev(dibs), udmb);
+	dibs_urec_release(dibs_udev(dibs), rec);
 	return 0;
 }
 
 int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 		      void *buf)
 {
-	struct dibs_udmb *udmb = dibs_udmb_find(dibs, token);
+	struct dibs_dmb_rec *rec = dibs_urec_find(dibs, token);
 	u32 end;
 
-	if (!udmb)
+	if (!rec)
 		return -ENOENT;
-	if (check_add_overflow(offset, len, &end) || end > udmb->dmb.dmb_len)
+	if (check_add_overflow(offset, len, &end) || end > rec->len)
 		return -EINVAL;
-	memcpy(buf, udmb->dmb.cpu_addr + offset, len);
+	memcpy(buf, rec->cpu_addr + offset, len);
 	return 0;
 }
 
@@ -245,7 +215,7 @@ static int dibs_uclient_netlink_event(struct notifier_block *nb,
 				      unsigned long event, void *ptr)
 {
 	struct netlink_notify *n = ptr;
-	struct dibs_udmb *udmb;
+	struct dibs_dmb_rec *rec;
 	struct dibs_udev *udev;
 	struct dibs_dev *dibs;
 	unsigned long index = 0, idx;
@@ -259,10 +229,10 @@ static int dibs_uclient_netlink_event(struct notifier_block *nb,
 		udev = dibs_udev(dibs);
 		if (!udev)
 			continue;
-		xa_for_each(&udev->dmbs, idx, udmb)
-			if (udmb->owner_portid == n->portid &&
-			    net_eq(read_pnet(&udmb->owner_net), n->net))
-				dibs_udmb_release(udev, udmb);
+		xa_for_each(&udev->dmbs, idx, rec)
+			if (rec->u.owner_portid == n->portid &&
+			    net_eq(read_pnet(&rec->u.owner_net), n->net))
+				dibs_urec_release(udev, rec);
 	}
 	mutex_unlock(&dibs_devs_lock);
 	return NOTIFY_DONE;
