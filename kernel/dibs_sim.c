@@ -93,6 +93,8 @@ static DEFINE_MUTEX(dibs_sim_lock);
 static LIST_HEAD(dibs_sim_fabrics);
 static struct dentry *dibs_sim_debugfs;
 static struct dibs_soft_type dibs_sim_type;
+/* DMB nodes: a cache of their own size, not the next kmalloc size up */
+static struct kmem_cache *dibs_sim_dmb_cache;
 
 static struct dibs_sim_dev *to_sim(struct dibs_dev *dibs)
 {
@@ -104,7 +106,7 @@ static void dibs_sim_dmb_free_rcu(struct rcu_head *head)
 	struct dibs_sim_dmb *dmb = container_of(head, struct dibs_sim_dmb, rcu);
 
 	kvfree(dmb->cpu_addr);
-	kfree(dmb);
+	kmem_cache_free(dibs_sim_dmb_cache, dmb);
 }
 
 static void dibs_sim_dmb_put(struct dibs_sim_fabric *fabric,
@@ -184,7 +186,7 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 		return idx == -ENOSPC && req->idx ? -EINVAL : idx;
 
 	ret = -ENOMEM;
-	dmb = kzalloc(sizeof(*dmb), GFP_KERNEL | __GFP_NOWARN);
+	dmb = kmem_cache_zalloc(dibs_sim_dmb_cache, GFP_KERNEL | __GFP_NOWARN);
 	if (!dmb)
 		goto err_ida;
 	dmb->cpu_addr = kvzalloc(req->dmb_len, GFP_KERNEL | __GFP_NOWARN);
@@ -219,7 +221,7 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 err_buf:
 	kvfree(dmb->cpu_addr);
 err_free:
-	kfree(dmb);
+	kmem_cache_free(dibs_sim_dmb_cache, dmb);
 err_ida:
 	ida_free(&sdev->sba_ida, idx);
 	return ret;
@@ -451,7 +453,7 @@ static void dibs_sim_dmb_free_orphan(void *ptr, void *arg)
 	struct dibs_sim_dmb *dmb = ptr;
 
 	kvfree(dmb->cpu_addr);
-	kfree(dmb);
+	kmem_cache_free(dibs_sim_dmb_cache, dmb);
 }
 
 /* Free an empty fabric; dibs_sim_lock held. */
@@ -622,10 +624,15 @@ static int __init dibs_sim_init(void)
 {
 	int ret;
 
+	dibs_sim_dmb_cache = KMEM_CACHE(dibs_sim_dmb, 0);
+	if (!dibs_sim_dmb_cache)
+		return -ENOMEM;
 	dibs_sim_debugfs = debugfs_create_dir("dibs_sim", NULL);
 	ret = dibs_soft_type_register(&dibs_sim_type);
-	if (ret)
+	if (ret) {
 		debugfs_remove_recursive(dibs_sim_debugfs);
+		kmem_cache_destroy(dibs_sim_dmb_cache);
+	}
 	return ret;
 }
 
@@ -634,6 +641,7 @@ static void __exit dibs_sim_exit(void)
 	dibs_soft_type_unregister(&dibs_sim_type);
 	debugfs_remove_recursive(dibs_sim_debugfs);
 	rcu_barrier();		/* the last nodes' call_rcu() */
+	kmem_cache_destroy(dibs_sim_dmb_cache);
 }
 
 module_init(dibs_sim_init);
