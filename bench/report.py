@@ -52,6 +52,54 @@ def meminfo_kib(path, key):
     raise KeyError(key)
 
 
+def slab_per_dmb(out, tag, device, n, buf):
+    """Slab bytes per DMB beyond its buffer, from slabTAG.R.before/after
+    (and meminfoTAG.R.before/after) of driver.sh's slab_snapshot.
+
+    The buffers are kvzalloc(BUF), a kmalloc cache of their own size that
+    nothing else per DMB uses: that cache's growth is reported apart and
+    left out.
+    """
+    bufcache = "kmalloc-%s" % (
+        "%dk" % (buf // 1024) if buf % 1024 == 0 else str(buf))
+    per_rep, vmalloc, bufs, caches = {}, {}, {}, {}
+    r = 1
+    while os.path.exists(os.path.join(out, "slab%s.%d.after" % (tag, r))):
+        snap = "%s.%d." % (tag, r)
+        before = slab_bytes(os.path.join(out, "slab" + snap + "before"))
+        after = slab_bytes(os.path.join(out, "slab" + snap + "after"))
+        delta = {k: after.get(k, 0) - before.get(k, 0)
+                 for k in set(before) | set(after)}
+        bufs[r] = (delta.pop(bufcache, 0) +
+                   delta.pop(bufcache.replace("-", "-cg-", 1), 0)) / n
+        per_rep[r] = sum(delta.values()) / n
+        vmalloc[r] = 1024 * (
+            meminfo_kib(os.path.join(out, "meminfo" + snap + "after"),
+                        "VmallocUsed") -
+            meminfo_kib(os.path.join(out, "meminfo" + snap + "before"),
+                        "VmallocUsed")) / n
+        for k, v in delta.items():
+            if abs(v) >= n:	# a byte per DMB or more
+                caches.setdefault(k, []).append(v / n)
+        r += 1
+    return ratio(
+        "memory, kernel (%s)" % device.split()[-1],
+        "slab bytes per DMB beyond its %d-byte buffer (active objects x "
+        "object size in /proc/slabinfo, caches shrunk, before/after %d "
+        "dmb-grants on %s; the buffers' own cache %s left out)"
+        % (buf, n, device, bufcache),
+        "<=", 256, "bytes",
+        per_rep,
+        {"slab_bytes_per_dmb_by_cache": {
+            k: statistics.median(v) for k, v in sorted(caches.items())},
+         "buffer_cache": bufcache,
+         "buffer_cache_bytes_per_dmb": [bufs[r] for r in sorted(bufs)],
+         "vmalloc_bytes_per_dmb": [vmalloc[r] for r in sorted(vmalloc)],
+         "not_counted": "kmalloc allocations above 8 KiB come from the page "
+                        "allocator, not a slab: rhashtable bucket tables "
+                        "once they grow past 1024 buckets"})
+
+
 def summary(values):
     return {
         "min": min(values),
@@ -191,48 +239,14 @@ def main():
             paired(s, "signal.%s_ns" % p, "signal.rtt_ns"),
             rawof(s, "signal.%s_ns" % p, "signal.rtt_ns"))
 
-    # memory: slab bytes per DMB beyond its buffer. The buffers are
-    # kvzalloc(MEM_LEN), a kmalloc cache of their own size that nothing
-    # else per DMB uses: that cache's growth is reported apart and left out.
+    # memory: slab bytes per DMB beyond its buffer, on sim and on loopback
     n = int(params["MEM_N"])
+    n_lo = int(params.get("MEM_LO_N", 0))
     buf = int(params["MEM_LEN"])
-    bufcache = "kmalloc-%s" % (
-        "%dk" % (buf // 1024) if buf % 1024 == 0 else str(buf))
-    per_rep, vmalloc, bufs, caches = {}, {}, {}, {}
-    r = 1
-    while os.path.exists(os.path.join(out, "slab.%d.after" % r)):
-        before = slab_bytes(os.path.join(out, "slab.%d.before" % r))
-        after = slab_bytes(os.path.join(out, "slab.%d.after" % r))
-        delta = {k: after.get(k, 0) - before.get(k, 0)
-                 for k in set(before) | set(after)}
-        bufs[r] = (delta.pop(bufcache, 0) +
-                   delta.pop(bufcache.replace("-", "-cg-", 1), 0)) / n
-        per_rep[r] = sum(delta.values()) / n
-        vmalloc[r] = 1024 * (
-            meminfo_kib(os.path.join(out, "meminfo.%d.after" % r),
-                        "VmallocUsed") -
-            meminfo_kib(os.path.join(out, "meminfo.%d.before" % r),
-                        "VmallocUsed")) / n
-        for k, v in delta.items():
-            if abs(v) >= n:	# a byte per DMB or more
-                caches.setdefault(k, []).append(v / n)
-        r += 1
-    ratios["kernel_bytes_per_dmb"] = ratio(
-        "memory, kernel",
-        "slab bytes per DMB beyond its %d-byte buffer (active objects x "
-        "object size in /proc/slabinfo, caches shrunk, before/after %d "
-        "dmb-grants on sim; the buffers' own cache %s left out)"
-        % (buf, n, bufcache),
-        "<=", 256, "bytes",
-        per_rep,
-        {"slab_bytes_per_dmb_by_cache": {
-            k: statistics.median(v) for k, v in sorted(caches.items())},
-         "buffer_cache": bufcache,
-         "buffer_cache_bytes_per_dmb": [bufs[r] for r in sorted(bufs)],
-         "vmalloc_bytes_per_dmb": [vmalloc[r] for r in sorted(vmalloc)],
-         "not_counted": "kmalloc allocations above 8 KiB come from the page "
-                        "allocator, not a slab: rhashtable bucket tables "
-                        "once they grow past 1024 buckets"})
+    ratios["kernel_bytes_per_dmb"] = slab_per_dmb(out, "", "sim", n, buf)
+    if n_lo:
+        ratios["kernel_bytes_per_dmb_loopback"] = slab_per_dmb(
+            out, ".lo", "a loopback device", n_lo, buf)
 
     rss = s["dump.%d.rss_kib" % hi]
     ratios["dibsctl_rss"] = ratio(
