@@ -53,6 +53,8 @@ struct dibs_lo_dev {
 };
 
 static struct dibs_soft_type dibs_lo_type;
+/* DMB nodes: a cache of their own size, not the next kmalloc size up */
+static struct kmem_cache *dibs_lo_dmb_cache;
 
 static struct dibs_lo_dev *to_lo(struct dibs_dev *dibs)
 {
@@ -83,7 +85,7 @@ static bool dibs_lo_dmb_unused(struct dibs_lo_dev *ldev,
 static void dibs_lo_dmb_free(struct dibs_lo_dmb *node)
 {
 	kvfree(node->cpu_addr);
-	kfree(node);
+	kmem_cache_free(dibs_lo_dmb_cache, node);
 }
 
 static u16 dibs_lo_get_fabric_id(struct dibs_dev *dibs)
@@ -132,12 +134,12 @@ static int dibs_lo_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 		return -EINVAL;
 
 	/* No warning on failure: running out is an answer, not a bug. */
-	node = kzalloc(sizeof(*node), GFP_KERNEL | __GFP_NOWARN);
+	node = kmem_cache_zalloc(dibs_lo_dmb_cache, GFP_KERNEL | __GFP_NOWARN);
 	if (!node)
 		return -ENOMEM;
 	node->cpu_addr = kvzalloc(dmb->dmb_len, GFP_KERNEL | __GFP_NOWARN);
 	if (!node->cpu_addr) {
-		kfree(node);
+		kmem_cache_free(dibs_lo_dmb_cache, node);
 		return -ENOMEM;
 	}
 	node->len = dmb->dmb_len;
@@ -374,21 +376,31 @@ static int __init dibs_lo_init(void)
 	struct dibs_dev *dibs;
 	int ret;
 
+	dibs_lo_dmb_cache = KMEM_CACHE(dibs_lo_dmb, 0);
+	if (!dibs_lo_dmb_cache)
+		return -ENOMEM;
 	ret = dibs_soft_type_register(&dibs_lo_type);
 	if (ret)
-		return ret;
+		goto err_cache;
 	dibs = dibs_soft_dev_new(dibs_lo_type.kind, &lo, NULL);
 	if (IS_ERR(dibs)) {
-		dibs_soft_type_unregister(&dibs_lo_type);
-		return PTR_ERR(dibs);
+		ret = PTR_ERR(dibs);
+		goto err_type;
 	}
 	return 0;
+
+err_type:
+	dibs_soft_type_unregister(&dibs_lo_type);
+err_cache:
+	kmem_cache_destroy(dibs_lo_dmb_cache);
+	return ret;
 }
 
 static void __exit dibs_lo_exit(void)
 {
 	/* Destroys "lo" and every loopback device made at run time. */
 	dibs_soft_type_unregister(&dibs_lo_type);
+	kmem_cache_destroy(dibs_lo_dmb_cache);
 }
 
 module_init(dibs_lo_init);
