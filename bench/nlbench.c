@@ -24,7 +24,8 @@
  *	the fixed cost of one dmb-write request (total, mean, median, min)
  *   nlbench signal OWNER WRITER COUNT
  *	COUNT empty writes with signal 0 into an owned DMB on OWNER, each
- *	timed until its "signal" notification arrives on a second handle
+ *	timed until its "signal" notification arrives on a second handle;
+ *	before each, one bare round trip as in rtt (reported as rtt_*)
  *   nlbench exec REPS CMD [ARG...]
  *	run CMD REPS times, stdout to /dev/null; per run its wall time and
  *	peak RSS (ru_maxrss)
@@ -432,48 +433,63 @@ static int sig_cb(const struct dibsnl_ntf *ntf, void *arg)
 	return 0;
 }
 
+/* One write with signal 0 into @w's DMB; the time until its notification. */
+static uint64_t signal_once(struct dibsnl *h, struct dibsnl *sub,
+			    const char *writer, struct sig_wait *w)
+{
+	struct pollfd pfd = { .fd = dibsnl_fd(sub), .events = POLLIN };
+	uint64_t t0;
+	int err;
+
+	w->seen = false;
+	t0 = now_ns();
+	err = dibsnl_dmb_write(h, ref(writer), w->token, 0, NULL, 0, 0);
+	if (err)
+		die_nl(h, "dmb-write with signal", err);
+	while (!w->seen) {
+		if (poll(&pfd, 1, 5000) <= 0) {
+			fprintf(stderr, "nlbench: no signal within 5 s\n");
+			exit(1);
+		}
+		err = dibsnl_ntf_dispatch(sub, sig_cb, w);
+		if (err && err != -EAGAIN)
+			die_nl(sub, "dispatch", err);
+	}
+	return now_ns() - t0;
+}
+
 static int cmd_signal(int argc, char **argv)
 {
 	struct dibsnl *h, *sub;
 	struct sig_wait w = { 0 };
 	unsigned long count, i;
-	struct pollfd pfd;
-	uint64_t *lat, t0;
-	int err;
+	uint64_t *lat, *rtt, t0;
+	struct rtt_sock s;
+	int fd, err;
 
 	if (argc != 3)
 		return 2;
 	count = arg_num(argv[2]);
-	lat = calloc(count, sizeof(*lat));
-	if (!lat)
-		return 1;
+	lat = times(count);
+	rtt = times(count);
+	rtt_open(&s);
 	h = open_h();
 	sub = open_h();
 	err = dibsnl_subscribe(sub, DIBSNL_GROUP_SIGNAL);
 	if (err)
 		die_nl(sub, "subscribe", err);
-	pfd.fd = dibsnl_fd(sub);
-	pfd.events = POLLIN;
-	fcntl(pfd.fd, F_SETFL, fcntl(pfd.fd, F_GETFL) | O_NONBLOCK);
+	fd = dibsnl_fd(sub);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	w.token = grant_for(h, argv[0], argv[1], GRANT_SIZE);
 
+	/* a bare round trip before each signal: the two side by side */
 	for (i = 0; i < count; i++) {
-		w.seen = false;
 		t0 = now_ns();
-		err = dibsnl_dmb_write(h, ref(argv[1]), w.token, 0, NULL, 0, 0);
-		if (err)
-			die_nl(h, "dmb-write with signal", err);
-		while (!w.seen) {
-			if (poll(&pfd, 1, 5000) <= 0) {
-				fprintf(stderr, "nlbench: no signal within 5 s\n");
-				return 1;
-			}
-			err = dibsnl_ntf_dispatch(sub, sig_cb, &w);
-			if (err && err != -EAGAIN)
-				die_nl(sub, "dispatch", err);
-		}
-		lat[i] = now_ns() - t0;
+		rtt_once(&s);
+		rtt[i] = now_ns() - t0;
+		lat[i] = signal_once(h, sub, argv[1], &w);
 	}
+	report_each("rtt", rtt, count);
 	qsort(lat, count, sizeof(*lat), cmp_u64);
 	printf("signal_count %lu\n", count);
 	printf("signal_min_ns %llu\n", (unsigned long long)lat[0]);
@@ -484,6 +500,8 @@ static int cmd_signal(int argc, char **argv)
 	printf("signal_max_ns %llu\n", (unsigned long long)lat[count - 1]);
 	dibsnl_close(sub);
 	dibsnl_close(h);
+	rtt_close(&s);
+	free(rtt);
 	free(lat);
 	return 0;
 }

@@ -234,7 +234,8 @@ def main():
         ratios["signal_%s_vs_rtt" % p] = ratio(
             "signal latency " + p,
             "write-with-signal to `signal` notification received, %s of %s "
-            "(sim) / one genl round trip" % (p, params["SIG_N"]),
+            "(sim) / median of one genl round trip, timed before each "
+            "signal" % (p, params["SIG_N"]),
             "<=", target, "ratio",
             paired(s, "signal.%s_ns" % p, "signal.rtt_ns"),
             rawof(s, "signal.%s_ns" % p, "signal.rtt_ns"))
