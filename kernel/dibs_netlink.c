@@ -280,7 +280,7 @@ void dibs_nl_notify_dmb(struct dibs_dmb_rec *rec, u8 cmd)
 
 	if (!dibs_nl_wanted(net, DIBS_NLGRP_MGMT))
 		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	skb = dibs_nl_dmb_msg_new(rec, GFP_ATOMIC);
 	if (!skb)
 		return;
 	if (dibs_nl_dmb_fill(skb, rec, 0, 0, 0, cmd) < 0) {
@@ -411,7 +411,9 @@ void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
 
 	if (!dibs_nl_wanted(net, DIBS_NLGRP_SIGNAL))
 		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	/* DEV_INDEX, TOKEN, SBA_IDX, MASK: sized to fit, see dibs_nl_dmb_size */
+	skb = genlmsg_new(3 * nla_total_size(sizeof(u32)) +
+			  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
 	if (!skb)
 		return;
 	hdr = genlmsg_put(skb, 0, 0, &dibs_nl_family, 0, DIBS_CMD_SIGNAL_NTF);

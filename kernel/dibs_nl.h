@@ -36,6 +36,8 @@ struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info, int index_attr,
 int dibs_nl_dev_fill(struct sk_buff *skb, struct dibs_dev *dibs,
 		     struct net *viewer, u32 portid, u32 seq, int flags,
 		     u8 cmd);
+size_t dibs_nl_dmb_size(struct dibs_dev *dibs, struct dibs_client *client);
+struct sk_buff *dibs_nl_dmb_msg_new(struct dibs_dmb_rec *rec, gfp_t gfp);
 int dibs_nl_dmb_fill(struct sk_buff *skb, struct dibs_dmb_rec *rec,
 		     u32 portid, u32 seq, int flags, u8 cmd);
 int dibs_nl_client_fill(struct sk_buff *skb, struct dibs_client *client,

@@ -24,6 +24,33 @@ static int dibs_nl_put_dmb_stats(struct sk_buff *skb, struct dibs_dmb_rec *rec)
 				    c, ARRAY_SIZE(c));
 }
 
+/*
+ * The payload dibs_nl_dmb_fill() puts for a DMB of @client on @dibs. Sized
+ * to fit, not NLMSG_GOODSIZE: a message with kilobytes of tailroom costs a
+ * larger allocation and, on delivery, a copy into a trimmed one.
+ */
+size_t dibs_nl_dmb_size(struct dibs_dev *dibs, struct dibs_client *client)
+{
+	return nla_total_size_64bit(sizeof(u64)) +		/* TOKEN */
+	       nla_total_size(sizeof(u32)) +			/* DEV_INDEX */
+	       nla_total_size(strlen(dev_name(&dibs->dev)) + 1) + /* DEV_NAME */
+	       nla_total_size(sizeof(u32)) +			/* CLIENT_ID */
+	       (client ? nla_total_size(strlen(client->name) + 1) : 0) +
+	       nla_total_size(DIBS_GID_LEN) +			/* RGID */
+	       2 * nla_total_size(sizeof(u32)) +		/* LEN, SBA_IDX */
+	       nla_total_size(0) +				/* OWNED */
+	       nla_total_size(0) +				/* STATS */
+	       4 * nla_total_size_64bit(sizeof(u64));		/* counters */
+}
+
+/* A message that fits the dmb object of @rec. */
+struct sk_buff *dibs_nl_dmb_msg_new(struct dibs_dmb_rec *rec, gfp_t gfp)
+{
+	return genlmsg_new(dibs_nl_dmb_size(rec->dibs,
+					    dibs_client_by_id(rec->client_id)),
+			   gfp);
+}
+
 /* The dmb object; any context (notifications), never sleeps. */
 int dibs_nl_dmb_fill(struct sk_buff *skb, struct dibs_dmb_rec *rec,
 		     u32 portid, u32 seq, int flags, u8 cmd)
@@ -91,7 +118,7 @@ int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_lock();
 	rec = dibs_nl_dmb_rec(info, dibs);
 	if (rec) {
-		struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+		struct sk_buff *msg = dibs_nl_dmb_msg_new(rec, GFP_ATOMIC);
 
 		ret = msg ? dibs_nl_dmb_fill(msg, rec, info->snd_portid,
 					     info->snd_seq, 0,
@@ -224,15 +251,17 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	memcpy(&rgid, nla_data(tb[DIBS_A_DMB_RGID]), DIBS_GID_LEN);
 
-	/* Allocated first: a grant is not made if its reply cannot be. */
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
 	mutex_lock(&dibs_devs_lock);
 	dibs = dibs_nl_dmb_dev(info);
 	if (IS_ERR(dibs)) {
-		ret = PTR_ERR(dibs);
-		goto out;
+		mutex_unlock(&dibs_devs_lock);
+		return PTR_ERR(dibs);
+	}
+	/* Allocated first: a grant is not made if its reply cannot be. */
+	msg = genlmsg_new(dibs_nl_dmb_size(dibs, &dibs_uclient), GFP_KERNEL);
+	if (!msg) {
+		mutex_unlock(&dibs_devs_lock);
+		return -ENOMEM;
 	}
 	ret = dibs_uclient_grant(dibs, &rgid, nla_get_u32(tb[DIBS_A_DMB_LEN]),
 				 tb[DIBS_A_DMB_OWNED] ? info->snd_portid : 0,
@@ -258,7 +287,6 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 				    "the device refused this DMB length");
 		break;
 	}
-out:
 	mutex_unlock(&dibs_devs_lock);
 	nlmsg_free(msg);
 	return ret;
