@@ -52,9 +52,10 @@ def meminfo_kib(path, key):
     raise KeyError(key)
 
 
-def slab_per_dmb(out, tag, device, n, buf):
-    """Slab bytes per DMB beyond its buffer, from slabTAG.R.before/after
-    (and meminfoTAG.R.before/after) of driver.sh's slab_snapshot.
+def slab_per_dmb(out, tag, label, device, n, buf):
+    """Slab bytes per DMB beyond its buffer on DEVICE (LABEL in the
+    figure's name), from slabTAG.R.before/after (and meminfoTAG.R.*) of
+    driver.sh's slab_snapshot.
 
     The buffers are kvzalloc(BUF), a kmalloc cache of their own size that
     nothing else per DMB uses: that cache's growth is reported apart and
@@ -83,7 +84,7 @@ def slab_per_dmb(out, tag, device, n, buf):
                 caches.setdefault(k, []).append(v / n)
         r += 1
     return ratio(
-        "memory, kernel (%s)" % device.split()[-1],
+        "memory, kernel (%s)" % label,
         "slab bytes per DMB beyond its %d-byte buffer (active objects x "
         "object size in /proc/slabinfo, caches shrunk, before/after %d "
         "dmb-grants on %s; the buffers' own cache %s left out)"
@@ -244,10 +245,11 @@ def main():
     n = int(params["MEM_N"])
     n_lo = int(params.get("MEM_LO_N", 0))
     buf = int(params["MEM_LEN"])
-    ratios["kernel_bytes_per_dmb"] = slab_per_dmb(out, "", "sim", n, buf)
+    ratios["kernel_bytes_per_dmb"] = slab_per_dmb(
+        out, "", "sim", "sim", n, buf)
     if n_lo:
         ratios["kernel_bytes_per_dmb_loopback"] = slab_per_dmb(
-            out, ".lo", "a loopback device", n_lo, buf)
+            out, ".lo", "loopback", "a loopback device", n_lo, buf)
 
     rss = s["dump.%d.rss_kib" % hi]
     ratios["dibsctl_rss"] = ratio(
