@@ -103,6 +103,10 @@ int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 		      void *buf);
 bool dibs_uclient_owned(struct dibs_dmb_rec *rec);
 
+/* dibs_cdev.c: /dev/dibs, the data path without netlink */
+int dibs_cdev_init(void);
+void dibs_cdev_exit(void);
+
 /* dibs_netlink.c */
 int dibs_nl_init(void);
 void dibs_nl_exit(void);

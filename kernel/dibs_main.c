@@ -425,8 +425,13 @@ static int __init dibs_init(void)
 	ret = dibs_nl_init();
 	if (ret)
 		goto err_uclient;
+	ret = dibs_cdev_init();
+	if (ret)
+		goto err_nl;
 	return 0;
 
+err_nl:
+	dibs_nl_exit();
 err_uclient:
 	dibs_uclient_exit();
 err_pernet:
@@ -440,7 +445,8 @@ err_class:
 
 static void __exit dibs_exit(void)
 {
-	/* Drivers and clients hold references to this module: none left. */
+	/* Drivers, clients and open files hold references: none left. */
+	dibs_cdev_exit();
 	dibs_nl_exit();
 	dibs_uclient_exit();
 	unregister_pernet_subsys(&dibs_net_ops);
