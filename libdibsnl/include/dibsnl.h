@@ -193,13 +193,16 @@ int dibsnl_dmb_revoke(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		      uint64_t token);
 
 /*
- * Write @len bytes at @offset into DMB @token from the writing device @dev:
- * up to 128 KiB per message (less with a small socket send buffer), each
- * in pieces of DIBS_DATA_CHUNK_MAX the kernel writes in order, sent from
- * @data without a copy. With @signal_idx >= 0 the last piece raises that
- * signal. @len 0 sends one empty write (a signal only). On an error the
- * messages before it landed, and of the failing one the pieces before the
- * refused one (a write past the DMB's end is partial); no signal is raised.
+ * Write @len bytes at @offset into DMB @token from the writing device @dev.
+ * Through /dev/dibs when it opens and the handle's socket is in the calling
+ * thread's network namespace (one ioctl; the kernel writes 64 KiB pieces),
+ * else over netlink: up to 128 KiB per message (less with a small socket
+ * send buffer), each in pieces of DIBS_DATA_CHUNK_MAX the kernel writes in
+ * order, sent from @data without a copy. DIBSNL_DATA_PATH=netlink in the
+ * environment forces netlink. With @signal_idx >= 0 the last piece raises
+ * that signal. @len 0 sends one empty write (a signal only). On an error
+ * the pieces before the refused one landed (a write past the DMB's end is
+ * partial); no signal is raised. Either way errors read alike.
  */
 int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		     uint64_t token, uint32_t offset, const void *data,

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * dmb-write and dmb-read. A write goes in as few requests as the socket
- * allows (h->write_max bytes of data each), every request carrying its data
- * as DATA attributes of at most DIBS_DATA_CHUNK_MAX bytes, sent straight
- * from the caller's buffer. A read asks for one chunk per request.
+ * dmb-write and dmb-read. A write goes through /dev/dibs when it can
+ * (cdev.c); otherwise in as few requests as the socket allows
+ * (h->write_max bytes of data each), every request carrying its data as
+ * DATA attributes of at most DIBS_DATA_CHUNK_MAX bytes, sent straight from
+ * the caller's buffer. A read asks for one chunk per request.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -39,6 +40,12 @@ DIBSNL_EXPORT int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	err = check_range(h, offset, len);
 	if (err)
 		return err;
+	if (h->io->dmb_write) {
+		err = h->io->dmb_write(h, dev, token, offset, data, len,
+				       signal_idx);
+		if (err != -EOPNOTSUPP)
+			return err;
+	}
 
 	/* one message even for no data: it may carry a signal */
 	do {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
@@ -91,6 +92,7 @@ const struct dibsnl_io dibsnl_socket_io = {
 	.sendv = socket_sendv,
 	.recv = socket_recv,
 	.join = socket_join,
+	.dmb_write = dibsnl_cdev_dmb_write,
 };
 
 struct dibsnl *dibsnl_alloc(void)
@@ -108,6 +110,7 @@ struct dibsnl *dibsnl_alloc(void)
 	}
 	h->io = &dibsnl_socket_io;
 	h->write_max = DIBSNL_WRITE_MAX;
+	h->cdev_fd = DIBSNL_CDEV_UNOPENED;
 	return h;
 }
 
@@ -117,6 +120,8 @@ void dibsnl_free(struct dibsnl *h)
 		return;
 	if (h->nl)
 		mnl_socket_close(h->nl);
+	if (h->cdev_fd >= 0)
+		close(h->cdev_fd);
 	free(h->tx);
 	free(h->rx);
 	free(h);

@@ -59,7 +59,18 @@ struct dibsnl_io {
 	ssize_t (*recv)(struct dibsnl *h, void *buf, size_t len,
 			bool dontwait);
 	int (*join)(struct dibsnl *h, uint32_t group);
+	/*
+	 * dmb-write without netlink (cdev.c); NULL, or -EOPNOTSUPP when it
+	 * cannot take this write: netlink carries it.
+	 */
+	int (*dmb_write)(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			 uint64_t token, uint32_t offset, const void *data,
+			 size_t len, int signal_idx);
 };
+
+/* dibsnl.cdev_fd before the first write tried it, and when unusable */
+#define DIBSNL_CDEV_UNOPENED	(-1)
+#define DIBSNL_CDEV_UNUSABLE	(-2)
 
 struct dibsnl {
 	struct mnl_socket *nl;
@@ -72,6 +83,7 @@ struct dibsnl {
 	uint32_t mcgrp_signal;
 	unsigned int groups;		/* DIBSNL_GROUP_* joined */
 	size_t write_max;		/* data per dmb-write request */
+	int cdev_fd;			/* /dev/dibs, or DIBSNL_CDEV_* */
 	char errmsg[DIBSNL_ERRMSG_MAX];
 	char *tx;			/* DIBSNL_TX_SIZE */
 	char *rx;			/* DIBSNL_RX_SIZE */
@@ -86,6 +98,11 @@ void dibsnl_clear_err(struct dibsnl *h);
 void dibsnl_set_err(struct dibsnl *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 extern const struct dibsnl_io dibsnl_socket_io;
+
+/* cdev.c: the socket transport's dmb_write */
+int dibsnl_cdev_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			  uint64_t token, uint32_t offset, const void *data,
+			  size_t len, int signal_idx);
 
 /* family.c: the CTRL_CMD_GETFAMILY reply */
 struct dibsnl_family_info {
