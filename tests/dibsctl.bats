@@ -266,7 +266,13 @@ assert d["name"] == "simC" and d["gid"] == sys.argv[2] and \
 	[ -z "$output" ]
 }
 
-@test "dibsctl: a 200 KiB write on sim: byte-exact, one signal, and a partial write" {
+# write_200k PIECE_KIB: a 200 KiB write on sim is byte-exact and raises one
+# signal; 96 KiB into a 64 KiB DMB lands up to the DMB's end. The data path
+# in use (DIBSNL_DATA_PATH, exported by the caller) shows in how many
+# pieces the DMB was written: /dev/dibs moves 64 KiB a piece, a netlink
+# request 32 KiB (DIBS_DATA_CHUNK_MAX).
+write_200k() {
+	local piece=$1 tok
 	two_sims
 	head -c 204800 /dev/urandom >"$TMP/in"
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 256K |
@@ -274,13 +280,12 @@ assert d["name"] == "simC" and d["gid"] == sys.argv[2] and \
 	dc dmb write dev simB token "$tok" offset 4 file "$TMP/in" signal 3
 	dc dmb read dev simA token "$tok" offset 4 length 204800 >"$TMP/out"
 	cmp "$TMP/in" "$TMP/out"
-	# 32 KiB pieces: 7 writes of the DMB, the signal raised once.
 	run dc -s dmb show dev simA token "$tok"
-	[[ ${lines[1]} =~ ^"    writes 7 write-bytes 204800 signals 1 refused 0"$ ]]
+	[[ ${lines[1]} =~ ^"    writes $(((200 + piece - 1) / piece)) write-bytes 204800 signals 1 refused 0"$ ]]
 	dc dmb revoke dev simA token "$tok"
 
-	# 96 KiB into 64 KiB: one request; the pieces up to the DMB's end
-	# land, the rest is refused, and no signal is raised.
+	# The pieces up to the DMB's end land, the rest is refused, and no
+	# signal is raised.
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 64K |
 	      awk '{ print $2 }')
 	head -c 98304 "$TMP/in" >"$TMP/in96"
@@ -289,8 +294,76 @@ assert d["name"] == "simC" and d["gid"] == sys.argv[2] and \
 	dc dmb read dev simA token "$tok" >"$TMP/out"
 	cmp <(head -c 65536 "$TMP/in") "$TMP/out"
 	run dc -s dmb show dev simA token "$tok"
-	[[ ${lines[1]} =~ ^"    writes 2 write-bytes 65536 signals 0 refused 0"$ ]]
+	[[ ${lines[1]} =~ ^"    writes $((64 / piece)) write-bytes 65536 signals 0 refused 0"$ ]]
 	dc dmb revoke dev simA token "$tok"
+}
+
+@test "dibsctl: a 200 KiB write on sim through /dev/dibs" {
+	[ -c /dev/dibs ]
+	write_200k 64
+}
+
+@test "dibsctl: a 200 KiB write on sim over netlink" {
+	export DIBSNL_DATA_PATH=netlink
+	write_200k 32
+}
+
+# ---- /dev/dibs, the write path without netlink ------------------------------
+
+IOC=$DIBS_REPO/tests/tools/dibs-ioctl
+
+@test "/dev/dibs: a write lands, with dmb-write's errors for bad requests" {
+	local tok
+	two_sims
+	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 4K |
+	      awk '{ print $2 }')
+	[ "$("$IOC" simB "$tok" 10 hello signal 2)" = ok ]
+	[ "$(dc dmb read dev simA token "$tok" offset 10 length 5)" = hello ]
+	[ "$("$IOC" simB "$tok" 0 - signal 15)" = ok ]	# a signal alone
+	[ "$("$IOC" "$(dc -j dev show simB | jq ".[0].index")" "$tok" 0 x)" = ok ]
+
+	[ "$("$IOC" simA "$tok" 0 x)" = EACCES ]	# not the granted writer
+	[ "$("$IOC" simB 0x1234 0 x)" = ENOENT ]
+	[ "$("$IOC" nosuch "$tok" 0 x)" = ENODEV ]
+	[ "$("$IOC" 99999 "$tok" 0 x)" = ENODEV ]
+	[ "$("$IOC" simB "$tok" 4095 xy)" = EINVAL ]	# past the DMB's end
+	[ "$("$IOC" simB "$tok" 8388608 x)" = EINVAL ]	# past any DMB
+	[ "$("$IOC" simB "$tok" 0 x flags 2)" = EINVAL ]
+	[ "$("$IOC" simB "$tok" 0 x pad 1)" = EINVAL ]
+	[ "$("$IOC" simB "$tok" 0 x signal 16)" = EINVAL ]
+	[ "$("$IOC" simB "$tok" 0 x nul-less-name)" = EINVAL ]
+	[ "$("$IOC" simB "$tok" 0 x badptr)" = EFAULT ]
+	[ "$("$IOC" simB "$tok" 0 x len 2)" = ok ]	# x and its NUL
+	dc dev set simB state down
+	[ "$("$IOC" simB "$tok" 0 x)" = ENETDOWN ]
+	dc dev set simB state up
+
+	# Only the good writes count; the refused one shows on the DMB.
+	run dc -s dmb show dev simA token "$tok"
+	[[ ${lines[1]} =~ ^"    writes 4 write-bytes 8 signals 2 refused 1"$ ]]
+	[ "$(dc dmb read dev simA token "$tok" length 2 | od -An -tx1)" = " 78 00" ]
+}
+
+@test "/dev/dibs: needs CAP_NET_ADMIN, acts in its opener's namespace, pins the module" {
+	local tok refs
+	two_sims
+	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 4K |
+	      awk '{ print $2 }')
+	[ "$(setpriv --bounding-set=-net_admin "$IOC" simB "$tok" 0 x)" = EPERM ]
+	NETNS=dibs-cdev-$$
+	ip netns add "$NETNS"
+	[ "$(ip netns exec "$NETNS" "$IOC" simB "$tok" 0 x)" = ENODEV ]
+	# dibsctl in that namespace writes over netlink or /dev/dibs alike:
+	# the device is not there either way.
+	run ip netns exec "$NETNS" "$DIBSCTL" dmb write dev simB token "$tok" data x
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: no such dibs device" ]
+
+	refs=$(cat /sys/module/dibs/refcnt)
+	exec 7<>/dev/dibs
+	[ "$(cat /sys/module/dibs/refcnt)" -eq $((refs + 1)) ]
+	exec 7>&-
+	[ "$(cat /sys/module/dibs/refcnt)" -eq "$refs" ]
 }
 
 @test "dibsctl: on a sim fabric only the granted peer writes" {

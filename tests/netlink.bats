@@ -28,6 +28,9 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 GID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 TOK_RE='0x[0-9a-f]{16}'
 DMB_LEN_MAX=$((8 << 20))
+# The suite is about the netlink family: libdibsnl's writes go over
+# netlink here, not through /dev/dibs (tests/dibsctl.bats covers that).
+export DIBSNL_DATA_PATH=netlink
 
 # ---- running helpers quietly --------------------------------------------------
 

@@ -180,9 +180,12 @@ project_version() {
 	local exp
 	exp=$(cd "$REPO/kernel" &&
 		printf "f 644 usr/src/dibs-$v/%s\\n" Kbuild Makefile dkms.conf *.c *.h \
-			include/linux/dibs.h include/uapi/linux/dibs.h | sort)
+			include/linux/dibs.h include/uapi/linux/dibs.h \
+			include/uapi/linux/dibs_ioctl.h | sort)
 	[ "$(files "$r")" = "$exp" ]
 	cmp "$REPO/uapi/linux/dibs.h" "$r/usr/src/dibs-$v/include/uapi/linux/dibs.h"
+	cmp "$REPO/uapi/linux/dibs_ioctl.h" \
+		"$r/usr/src/dibs-$v/include/uapi/linux/dibs_ioctl.h"
 	grep -qx "PACKAGE_VERSION=\"$v\"" "$r/usr/src/dibs-$v/dkms.conf"
 }
 
