@@ -139,7 +139,8 @@ tok_lo=$(tclient reg lo "$DATA_LEN" | cut -d' ' -f1)
 tok_sim=$(tclient reg sa "$DATA_LEN" "$(gid_of sb)" | cut -d' ' -f1)
 # kdata.*: the test client's medians of single calls (one timer interrupt
 # or preempted vCPU moved the sums it reported before); means kept apart.
-# write0: one dmb-write of no data, the fixed cost of a request.
+# udata.*: libdibsnl's dmb-write, through /dev/dibs; sim_nl the same forced
+# over netlink. write0: one dmb-write of no data, the fixed cost of a write.
 kbench() {	# kbench DEV TOKEN NAME
 	local sum_mv sum_mc med_mv med_mc min_mv min_mc
 	read -r sum_mv sum_mc med_mv med_mc min_mv min_mc \
@@ -152,11 +153,19 @@ kbench() {	# kbench DEV TOKEN NAME
 	rec "kdata.$3.move_mean_ns $r $((sum_mv / DATA_KN))"
 	rec "kdata.$3.memcpy_mean_ns $r $((sum_mc / DATA_KN))"
 }
+ubench() {	# ubench OWNER WRITER NAME: medians of single writes, as kbench
+	local s
+	s=$("$NLB" write "$1" "$2" "$DATA_LEN" "$DATA_UN")
+	rec "udata.$3.write_ns $r $(val write_median_ns <<<"$s")"
+	rec "udata.$3.write_mean_ns $r $(val write_ns <<<"$s")"
+	rec "udata.$3.write_min_ns $r $(val write_min_ns <<<"$s")"
+}
 for r in $(seq "$REPS"); do
 	kbench lo "$tok_lo" lo
 	kbench sb "$tok_sim" sim
-	rec "udata.lo.write_ns $r $("$NLB" write lo lo "$DATA_LEN" "$DATA_UN" | val write_ns)"
-	rec "udata.sim.write_ns $r $("$NLB" write sa sb "$DATA_LEN" "$DATA_UN" | val write_ns)"
+	ubench lo lo lo
+	ubench sa sb sim
+	DIBSNL_DATA_PATH=netlink ubench sa sb sim_nl
 	rec "udata.sim.write0_ns $r $("$NLB" write0 sa sb "$OP_N" | val write0_median_ns)"
 done
 tclient unreg_all >/dev/null

@@ -18,7 +18,8 @@
  *	COUNT dmb-grants of SIZE bytes on DEV for DEV's gid, kept (not owned)
  *   nlbench write OWNER WRITER SIZE COUNT
  *	grant an owned SIZE-byte DMB on OWNER for WRITER's gid, then COUNT
- *	dmb-writes of SIZE bytes into it from WRITER
+ *	dmb-writes of SIZE bytes into it from WRITER, each timed (total,
+ *	mean, median, min)
  *   nlbench write0 OWNER WRITER COUNT
  *	COUNT dmb-writes of no data into an owned DMB on OWNER from WRITER:
  *	the fixed cost of one dmb-write request (total, mean, median, min)
@@ -366,7 +367,7 @@ static int cmd_write(int argc, char **argv)
 {
 	unsigned long size, count, i;
 	struct dibsnl *h;
-	uint64_t token, t0;
+	uint64_t token, t0, *t;
 	char *data;
 	int err;
 
@@ -378,18 +379,21 @@ static int cmd_write(int argc, char **argv)
 	if (!data)
 		return 1;
 	memset(data, 0x5a, size);
+	t = times(count);
 	h = open_h();
 	token = grant_for(h, argv[0], argv[1], size);
-	t0 = now_ns();
 	for (i = 0; i < count; i++) {
+		t0 = now_ns();
 		err = dibsnl_dmb_write(h, ref(argv[1]), token, 0, data, size,
 				       -1);
 		if (err)
 			die_nl(h, "dmb-write", err);
+		t[i] = now_ns() - t0;
 	}
-	report("write", now_ns() - t0, count);
+	report_each("write", t, count);
 	dibsnl_close(h);	/* the owned DMB goes with the socket */
 	free(data);
+	free(t);
 	return 0;
 }
 

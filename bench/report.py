@@ -201,6 +201,7 @@ def main():
     size = int(params["DATA_LEN"]) // 1024
     kraw = ("move_ns", "memcpy_ns", "move_min_ns", "memcpy_min_ns",
             "move_mean_ns", "memcpy_mean_ns")
+    uraw = ("write_ns", "write_mean_ns", "write_min_ns")
     for dev, label in (("lo", "loopback"), ("sim", "sim")):
         ratios["kernel_data_" + label] = ratio(
             "in-kernel data path, " + label,
@@ -214,12 +215,25 @@ def main():
     for dev, label in (("lo", "loopback"), ("sim", "sim")):
         ratios["user_data_" + label] = ratio(
             "userspace data path, " + label,
-            "median time of one in-kernel memcpy of %d KiB / mean time of "
-            "one dmb-write of %d KiB through libdibsnl (%s writes)"
+            "median time of one in-kernel memcpy of %d KiB / median time of "
+            "one dmb-write of %d KiB through libdibsnl, which takes "
+            "/dev/dibs (%s writes)"
             % (size, size, params["DATA_UN"]),
             ">=", 0.3, "ratio",
             paired(s, "kdata.%s.memcpy_ns" % dev, "udata.%s.write_ns" % dev),
-            rawof(s, "udata.%s.write_ns" % dev, "kdata.%s.memcpy_ns" % dev))
+            rawof(s, *["udata.%s.%s" % (dev, k) for k in uraw
+                       if "udata.%s.%s" % (dev, k) in s] +
+                  ["kdata.%s.memcpy_ns" % dev]))
+    ratios["user_data_sim_netlink"] = ratio(
+        "userspace data path, sim, over netlink",
+        "median time of one in-kernel memcpy of %d KiB / median time of "
+        "one dmb-write of %d KiB through libdibsnl with "
+        "DIBSNL_DATA_PATH=netlink (%s writes): the netlink op, for "
+        "comparison; no target" % (size, size, params["DATA_UN"]),
+        None, None, "ratio",
+        paired(s, "kdata.sim.memcpy_ns", "udata.sim_nl.write_ns"),
+        rawof(s, *["udata.sim_nl.%s" % k for k in uraw
+                   if "udata.sim_nl.%s" % k in s] + ["kdata.sim.memcpy_ns"]))
     ratios["user_data_floor"] = ratio(
         "userspace data path, the floor of one request per write",
         "median time of one in-kernel memcpy of %d KiB / median time of one "
