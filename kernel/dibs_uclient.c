@@ -97,10 +97,14 @@ static void dibs_uclient_handle_irq(struct dibs_dev *dibs, unsigned int idx,
 	udev = dibs_udev(dibs);
 	if (udev)
 		rec = xa_load(&udev->dmbs, idx);
+	/*
+	 * The reference before the signal node: a record nobody holds may
+	 * already be in call_rcu(), whose rcu_head shares the node's space.
+	 */
 	if (rec && !atomic_fetch_or(dmbemask, &rec->u.pending_mask) &&
 	    refcount_inc_not_zero(&rec->refs)) {
 		get_device(&rec->dibs->dev);
-		llist_add(&rec->u.signal_node, &dibs_uclient_signals);
+		llist_add(&rec->uref.signal_node, &dibs_uclient_signals);
 		schedule_work(&dibs_uclient_signal_work);
 	}
 	rcu_read_unlock();
@@ -114,7 +118,7 @@ static void dibs_uclient_signal_work_fn(struct work_struct *work)
 	u16 mask;
 
 	list = llist_reverse_order(llist_del_all(&dibs_uclient_signals));
-	llist_for_each_entry_safe(rec, tmp, list, u.signal_node) {
+	llist_for_each_entry_safe(rec, tmp, list, uref.signal_node) {
 		dibs = rec->dibs;
 		mask = atomic_xchg(&rec->u.pending_mask, 0);
 		dibs_nl_notify_signal(dibs, rec->key.token, rec->idx, mask);
@@ -175,7 +179,7 @@ int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 		return -EIO;
 	}
 	rec->u.owner_portid = owner_portid;
-	write_pnet(&rec->u.owner_net, owner_net);
+	write_pnet(&rec->uref.owner_net, owner_net);
 	ret = xa_insert_bh(&udev->dmbs, rec->idx, rec, GFP_KERNEL);
 	if (ret) {
 		dibs->ops->unregister_dmb(dibs, &dmb);
@@ -231,7 +235,7 @@ static int dibs_uclient_netlink_event(struct notifier_block *nb,
 			continue;
 		xa_for_each(&udev->dmbs, idx, rec)
 			if (rec->u.owner_portid == n->portid &&
-			    net_eq(read_pnet(&rec->u.owner_net), n->net))
+			    net_eq(read_pnet(&rec->uref.owner_net), n->net))
 				dibs_urec_release(udev, rec);
 	}
 	mutex_unlock(&dibs_devs_lock);
