@@ -54,9 +54,8 @@ struct dibs_dmb_uref {
 struct dibs_dmb_rec {
 	struct rhash_head node;		/* in the table of all DMBs, by key */
 	struct dibs_dmb_key key;
-	u32 id;				/* in dibs_dev.dmbs */
 	u32 len;
-	u32 idx;
+	u32 idx;			/* sba index, its key in dibs_dev.dmbs */
 	u8 client_id;
 	refcount_t refs;
 	struct dibs_dev *dibs;		/* the DMB's device; outlives it */
