@@ -22,11 +22,22 @@ struct dibs_dmb_key {
 
 /*
  * What the core's userspace client keeps per DMB (dibs_uclient.c), inside
- * the record: a second allocation per DMB would cost as much again.
+ * the record: a second allocation per DMB would cost as much again. RCU
+ * readers (dumps, handle_irq()) may read these at any time.
  */
 struct dibs_dmb_urec {
 	u32 owner_portid;		/* 0: not tied to a socket */
 	atomic_t pending_mask;		/* signals not yet sent */
+};
+
+/*
+ * The rest of it, used only while the userspace client holds a reference:
+ * the owner's namespace is read under dibs_devs_lock while the DMB is
+ * registered, and a queued signal holds a reference of its own. Nothing
+ * reads them once the last reference is gone, so they share their space
+ * with the rcu_head that frees the record then.
+ */
+struct dibs_dmb_uref {
 	possible_net_t owner_net;
 	struct llist_node signal_node;	/* while signals are pending */
 };
@@ -43,9 +54,8 @@ struct dibs_dmb_urec {
 struct dibs_dmb_rec {
 	struct rhash_head node;		/* in the table of all DMBs, by key */
 	struct dibs_dmb_key key;
-	u32 id;				/* in dibs_dev.dmbs */
 	u32 len;
-	u32 idx;
+	u32 idx;			/* sba index, its key in dibs_dev.dmbs */
 	u8 client_id;
 	refcount_t refs;
 	struct dibs_dev *dibs;		/* the DMB's device; outlives it */
@@ -57,7 +67,10 @@ struct dibs_dmb_rec {
 	atomic64_t signals;
 	atomic64_t refused;
 	struct dibs_dmb_urec u;		/* only for dibs_uclient's DMBs */
-	struct rcu_head rcu;
+	union {
+		struct dibs_dmb_uref uref;	/* only for dibs_uclient's */
+		struct rcu_head rcu;		/* once no reference is left */
+	};
 };
 
 /* dibs_ops.c: the ops table the core puts in front of every driver */

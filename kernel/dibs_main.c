@@ -40,6 +40,22 @@ static struct dibs_client *dibs_client_slot(int i)
 					 lockdep_is_held(&dibs_clients_lock));
 }
 
+/*
+ * dibs->subs[id]: the client in slot @id, for drivers that find a DMB's
+ * client by its id (upstream ISM does). Drivers read it under RCU: a slot
+ * is cleared before the core's synchronize_rcu() in
+ * dibs_unregister_client().
+ */
+static void dibs_dev_set_sub(struct dibs_dev *dibs, u8 id,
+			     struct dibs_client *client)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dibs->lock, flags);
+	WRITE_ONCE(dibs->subs[id], client);
+	spin_unlock_irqrestore(&dibs->lock, flags);
+}
+
 struct dibs_client *dibs_client_by_id(u8 id)
 {
 	if (id >= MAX_DIBS_CLIENTS)
@@ -68,6 +84,7 @@ int dibs_register_client(struct dibs_client *client)
 
 	list_for_each_entry(dibs, &dibs_devs, list) {
 		dibs->priv[i] = NULL;
+		dibs_dev_set_sub(dibs, i, client);
 		client->ops->add_dev(dibs);
 	}
 	mutex_unlock(&dibs_clients_lock);
@@ -106,6 +123,7 @@ int dibs_unregister_client(struct dibs_client *client)
 	list_for_each_entry(dibs, &dibs_devs, list) {
 		client->ops->del_dev(dibs);
 		dibs->priv[id] = NULL;
+		dibs_dev_set_sub(dibs, id, NULL);
 	}
 	RCU_INIT_POINTER(dibs_clients[id], NULL);
 	mutex_unlock(&dibs_clients_lock);
@@ -300,6 +318,7 @@ int dibs_dev_add(struct dibs_dev *dibs)
 		if (!client)
 			continue;
 		dibs->priv[i] = NULL;
+		dibs_dev_set_sub(dibs, i, client);
 		client->ops->add_dev(dibs);
 	}
 	mutex_unlock(&dibs_clients_lock);

@@ -140,7 +140,7 @@ out:
 /* Dump filters, parsed once from the request into cb->args. */
 struct dibs_nl_dmb_dump_ctx {
 	unsigned long dev_index;	/* resume: device */
-	unsigned long rec_id;		/* resume: record id on it */
+	unsigned long idx;		/* resume: sba index on it */
 	u32 only_dev;			/* 0: all devices */
 	bool filtered_dev;
 	int only_client;		/* -1: all clients */
@@ -187,7 +187,7 @@ static int dibs_nl_dmb_dump_filter(struct netlink_callback *cb,
 
 /*
  * Resumable without rescans: each part of the dump starts at the device
- * index and record id where the previous one stopped.
+ * index and sba index where the previous one stopped.
  */
 int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -209,14 +209,14 @@ int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			ctx->dev_index = ctx->only_dev;
 	}
 	for (; (dibs = dibs_dev_next(&ctx->dev_index));
-	     ctx->dev_index++, ctx->rec_id = 0) {
+	     ctx->dev_index++, ctx->idx = 0) {
 		if (ctx->filtered_dev && dibs->index != ctx->only_dev)
 			break;
 		if (!net_eq(dibs_dev_net(dibs), net))
 			continue;
 		rcu_read_lock();
-		for (; (rec = xa_find(&dibs->dmbs, &ctx->rec_id, ULONG_MAX,
-				      XA_PRESENT)); ctx->rec_id++) {
+		for (; (rec = xa_find(&dibs->dmbs, &ctx->idx, ULONG_MAX,
+				      XA_PRESENT)); ctx->idx++) {
 			if (ctx->only_client >= 0 &&
 			    rec->client_id != ctx->only_client)
 				continue;

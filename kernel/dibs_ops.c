@@ -110,20 +110,31 @@ static struct dibs_dmb_rec *dibs_dmb_rec_new(struct dibs_dev *dibs,
 	return rec;
 }
 
+/*
+ * Make the record findable, by key and by sba index. On failure it may
+ * have been seen by RCU readers: free it with dibs_dmb_rec_put().
+ */
 static int dibs_dmb_rec_link(struct dibs_dev *dibs, struct dibs_dmb_rec *rec)
 {
+	void *old;
 	int ret;
 
-	ret = xa_alloc_bh(&dibs->dmbs, &rec->id, rec, xa_limit_32b,
-			  GFP_KERNEL);
-	if (ret)
-		return ret;
 	ret = rhashtable_lookup_insert_fast(&dibs_dmb_table, &rec->node,
 					    dibs_dmb_params);
-	if (ret) {
-		xa_erase_bh(&dibs->dmbs, rec->id);
-		/* A driver that hands out a token twice is broken. */
+	/* A driver that hands out a token twice is broken. */
+	if (ret)
 		return ret == -EEXIST ? -EIO : ret;
+	/*
+	 * The driver has just handed out this index, so a record still in
+	 * its slot is one whose DMB the driver has already unregistered, on
+	 * its way out: replace it. dibs_dmb_rec_unlink() then leaves the
+	 * slot alone.
+	 */
+	old = xa_store_bh(&dibs->dmbs, rec->idx, rec, GFP_KERNEL);
+	if (xa_is_err(old)) {
+		rhashtable_remove_fast(&dibs_dmb_table, &rec->node,
+				       dibs_dmb_params);
+		return xa_err(old);
 	}
 	atomic_inc(&dibs_client_dmbs[rec->client_id]);
 	atomic_inc(&dibs->dmb_count);
@@ -133,14 +144,16 @@ static int dibs_dmb_rec_link(struct dibs_dev *dibs, struct dibs_dmb_rec *rec)
 
 /*
  * Take the record out of both tables. Of racing callers exactly one
- * succeeds and must free it; the caller holds rcu_read_lock().
+ * succeeds and must free it; the caller holds rcu_read_lock(). Its index
+ * slot is emptied only if the record still has it: a new DMB with the
+ * same index may have taken it over (dibs_dmb_rec_link()).
  */
 static bool dibs_dmb_rec_unlink(struct dibs_dmb_rec *rec)
 {
 	if (rhashtable_remove_fast(&dibs_dmb_table, &rec->node,
 				   dibs_dmb_params))
 		return false;
-	xa_erase_bh(&rec->dibs->dmbs, rec->id);
+	xa_cmpxchg_bh(&rec->dibs->dmbs, rec->idx, rec, NULL, 0);
 	return true;
 }
 
@@ -203,7 +216,7 @@ static int dibs_core_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 		dev_err(&dibs->dev, "cannot track DMB 0x%016llx: %d\n",
 			dmb->dmb_tok, ret);
 		if (rec)
-			kmem_cache_free(dibs_dmb_rec_cache, rec);
+			dibs_dmb_rec_put(rec);
 		dibs->drv_ops->unregister_dmb(dibs, dmb);
 		return ret;
 	}
@@ -276,7 +289,7 @@ static int dibs_core_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 
 void dibs_ops_init_dev(struct dibs_dev *dibs)
 {
-	xa_init_flags(&dibs->dmbs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_BH);
+	xa_init_flags(&dibs->dmbs, XA_FLAGS_LOCK_BH);
 	atomic_set(&dibs->dmb_count, 0);
 }
 

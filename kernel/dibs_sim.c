@@ -21,7 +21,6 @@
 #include <linux/debugfs.h>
 #include <linux/dibs.h>
 #include <linux/err.h>
-#include <linux/idr.h>
 #include <linux/llist.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
@@ -30,6 +29,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <uapi/linux/dibs.h>
 
 MODULE_DESCRIPTION("dibs simulated fabric devices");
@@ -54,25 +54,30 @@ struct dibs_sim_dmb {
 	u64 token;
 	void *cpu_addr;
 	u32 len;
-	u32 sba_idx;
+	u32 sba_idx;			/* its index in owner->dmbs */
 	uuid_t rgid;
-	struct dibs_sim_dev *owner;	/* NULL once its device is gone */
-	struct dibs_client *client;
-	struct list_head owner_list;	/* in owner->dmbs */
-	bool unregistered;
+	/* Set under fabric->lock; NULL once unregistered. */
+	struct dibs_sim_dev *owner;
+	u8 client_id;			/* the owner's, in dibs->subs[] */
 	u32 attached;			/* mappings, under fabric->lock */
 	refcount_t refs;
 	atomic_t pending_mask;		/* signals not yet delivered */
-	struct llist_node signal_node;
-	struct rcu_head rcu;
+	/*
+	 * A queued signal holds a reference, so the node is not in use
+	 * once the last one is gone and call_rcu() needs the space.
+	 */
+	union {
+		struct llist_node signal_node;
+		struct rcu_head rcu;
+	};
 };
 
 struct dibs_sim_dev {
 	struct dibs_dev *dibs;
 	struct dibs_sim_fabric *fabric;
 	struct list_head fabric_list;	/* in fabric->devs */
-	struct list_head dmbs;		/* nodes it owns, fabric->lock */
-	struct ida sba_ida;
+	/* Registered nodes by sba index; read under RCU. */
+	struct xarray dmbs;
 	struct llist_head signals;	/* nodes with pending signals */
 	struct work_struct signal_work;
 	struct dentry *debugfs;
@@ -127,7 +132,7 @@ static struct dibs_sim_dmb *dibs_sim_dmb_get(struct dibs_sim_fabric *fabric,
 
 	rcu_read_lock();
 	dmb = rhashtable_lookup(&fabric->tokens, &token, dibs_sim_token_params);
-	if (dmb && (READ_ONCE(dmb->unregistered) ||
+	if (dmb && (!READ_ONCE(dmb->owner) ||
 		    !refcount_inc_not_zero(&dmb->refs)))
 		dmb = NULL;
 	rcu_read_unlock();
@@ -169,35 +174,42 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 	struct dibs_sim_dev *sdev = to_sim(dibs);
 	struct dibs_sim_fabric *fabric = sdev->fabric;
 	struct dibs_sim_dmb *dmb;
-	int idx, ret;
+	struct xa_limit limit;
+	int ret;
 
 	if (!req->dmb_len || req->dmb_len > DIBS_DMB_LEN_MAX)
 		return -EINVAL;
-	/* The ida would take any index; the device has only so many. */
+	/* The device has only so many indexes. */
 	if (req->idx >= DIBS_SIM_MAX_DMBS)
 		return -EINVAL;
-	if (req->idx)
-		idx = ida_alloc_range(&sdev->sba_ida, req->idx, req->idx,
-				      GFP_KERNEL);
-	else
-		idx = ida_alloc_max(&sdev->sba_ida, DIBS_SIM_MAX_DMBS - 1,
-				    GFP_KERNEL);
-	if (idx < 0)
-		return idx == -ENOSPC && req->idx ? -EINVAL : idx;
 
-	ret = -ENOMEM;
 	dmb = kmem_cache_zalloc(dibs_sim_dmb_cache, GFP_KERNEL | __GFP_NOWARN);
 	if (!dmb)
-		goto err_ida;
+		return -ENOMEM;
 	dmb->cpu_addr = kvzalloc(req->dmb_len, GFP_KERNEL | __GFP_NOWARN);
-	if (!dmb->cpu_addr)
-		goto err_free;
+	if (!dmb->cpu_addr) {
+		kmem_cache_free(dibs_sim_dmb_cache, dmb);
+		return -ENOMEM;
+	}
 	dmb->len = req->dmb_len;
-	dmb->sba_idx = idx;
 	dmb->owner = sdev;
-	dmb->client = client;
+	dmb->client_id = client->id;
 	uuid_copy(&dmb->rgid, &req->rgid);
 	refcount_set(&dmb->refs, 1);
+
+	/* The index asked for, or the lowest free one. */
+	if (req->idx)
+		limit = XA_LIMIT(req->idx, req->idx);
+	else
+		limit = XA_LIMIT(0, DIBS_SIM_MAX_DMBS - 1);
+	ret = xa_alloc_bh(&sdev->dmbs, &dmb->sba_idx, dmb, limit, GFP_KERNEL);
+	if (ret) {
+		if (ret == -EBUSY)
+			ret = req->idx ? -EINVAL : -ENOSPC;
+		kvfree(dmb->cpu_addr);
+		kmem_cache_free(dibs_sim_dmb_cache, dmb);
+		return ret;
+	}
 
 	/* The fabric hands out tokens: random, non-zero, unique in it. */
 	spin_lock_bh(&fabric->lock);
@@ -206,25 +218,19 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 		ret = dmb->token ? rhashtable_lookup_insert_fast(&fabric->tokens,
 			&dmb->node, dibs_sim_token_params) : -EEXIST;
 	} while (ret == -EEXIST);
-	if (!ret)
-		list_add_tail(&dmb->owner_list, &sdev->dmbs);
 	spin_unlock_bh(&fabric->lock);
-	if (ret)
-		goto err_buf;
+	if (ret) {
+		/* Peers may have seen it in sdev->dmbs (tell_peers). */
+		xa_erase_bh(&sdev->dmbs, dmb->sba_idx);
+		call_rcu(&dmb->rcu, dibs_sim_dmb_free_rcu);
+		return ret;
+	}
 
 	req->dmb_tok = dmb->token;
-	req->idx = idx;
+	req->idx = dmb->sba_idx;
 	req->cpu_addr = dmb->cpu_addr;
 	req->dma_addr = 0;
 	return 0;
-
-err_buf:
-	kvfree(dmb->cpu_addr);
-err_free:
-	kmem_cache_free(dibs_sim_dmb_cache, dmb);
-err_ida:
-	ida_free(&sdev->sba_ida, idx);
-	return ret;
 }
 
 static int dibs_sim_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *req)
@@ -236,18 +242,36 @@ static int dibs_sim_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *req)
 	spin_lock_bh(&fabric->lock);
 	dmb = rhashtable_lookup_fast(&fabric->tokens, &req->dmb_tok,
 				     dibs_sim_token_params);
-	if (!dmb || dmb->owner != sdev || dmb->unregistered) {
+	if (!dmb || dmb->owner != sdev) {
 		spin_unlock_bh(&fabric->lock);
 		return -ENOENT;
 	}
-	WRITE_ONCE(dmb->unregistered, true);
-	list_del(&dmb->owner_list);
-	dmb->owner = NULL;
+	WRITE_ONCE(dmb->owner, NULL);
 	spin_unlock_bh(&fabric->lock);
 
-	ida_free(&sdev->sba_ida, dmb->sba_idx);
+	xa_erase_bh(&sdev->dmbs, dmb->sba_idx);
 	dibs_sim_dmb_put(fabric, dmb);
 	return 0;
+}
+
+/*
+ * The client that registered @dmb on @sdev while the DMB is registered,
+ * else NULL; rcu_read_lock() held. A client that unregisters the DMB and
+ * then itself is waited for by the core's synchronize_rcu() before it is
+ * gone.
+ */
+static struct dibs_client *dibs_sim_dmb_client(struct dibs_sim_dev *sdev,
+					       struct dibs_sim_dmb *dmb)
+{
+	struct dibs_client *client;
+
+	/*
+	 * The slot first, with acquire, then the DMB's state: a slot that
+	 * was cleared or given to another client means the DMB had been
+	 * unregistered before, and the owner check below then sees it.
+	 */
+	client = smp_load_acquire(&sdev->dibs->subs[dmb->client_id]);
+	return READ_ONCE(dmb->owner) ? client : NULL;
 }
 
 /* Deliver coalesced signals: the owner's handle_irq() with BHs off. */
@@ -256,22 +280,19 @@ static void dibs_sim_signal_work_fn(struct work_struct *work)
 	struct dibs_sim_dev *sdev = container_of(work, struct dibs_sim_dev,
 						 signal_work);
 	struct dibs_sim_dmb *dmb, *tmp;
+	struct dibs_client *client;
 	struct llist_node *list;
 	u16 mask;
 
 	list = llist_reverse_order(llist_del_all(&sdev->signals));
+	/* _safe: the last put reuses the signal node for its rcu_head. */
 	llist_for_each_entry_safe(dmb, tmp, list, signal_node) {
 		mask = atomic_xchg(&dmb->pending_mask, 0);
-		/*
-		 * An owner that unregistered the DMB may be unregistering as
-		 * a client too: the core waits for RCU readers before the
-		 * client is gone, so check and call inside one.
-		 */
 		rcu_read_lock();
-		if (!READ_ONCE(dmb->unregistered) && dmb->client->ops->handle_irq) {
+		client = dibs_sim_dmb_client(sdev, dmb);
+		if (client && client->ops->handle_irq) {
 			local_bh_disable();
-			dmb->client->ops->handle_irq(sdev->dibs, dmb->sba_idx,
-						     mask);
+			client->ops->handle_irq(sdev->dibs, dmb->sba_idx, mask);
 			local_bh_enable();
 		}
 		rcu_read_unlock();
@@ -312,6 +333,7 @@ static int dibs_sim_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 	spin_lock_bh(&sdev->fabric->lock);
 	owner = dmb->owner;
 	if (owner && !atomic_fetch_or(BIT(idx), &dmb->pending_mask)) {
+		/* Ours keeps it above zero: the signal's, for signal_node. */
 		refcount_inc(&dmb->refs);
 		llist_add(&dmb->signal_node, &owner->signals);
 		schedule_work(&owner->signal_work);
@@ -394,6 +416,7 @@ static void dibs_sim_tell_peers(struct dibs_sim_dev *gone)
 	};
 	struct dibs_sim_dev *peer;
 	struct dibs_sim_dmb *dmb;
+	unsigned long idx;
 	bool holds;
 
 	uuid_copy(&event.gid, &gone->dibs->gid);
@@ -403,14 +426,16 @@ static void dibs_sim_tell_peers(struct dibs_sim_dev *gone)
 		if (peer == gone)
 			continue;
 		holds = false;
-		spin_lock_bh(&fabric->lock);
-		list_for_each_entry(dmb, &peer->dmbs, owner_list) {
-			if (uuid_equal(&dmb->rgid, &gone->dibs->gid)) {
+		/* Nodes are freed after a grace period. */
+		rcu_read_lock();
+		xa_for_each(&peer->dmbs, idx, dmb) {
+			if (READ_ONCE(dmb->owner) &&
+			    uuid_equal(&dmb->rgid, &gone->dibs->gid)) {
 				holds = true;
 				break;
 			}
 		}
-		spin_unlock_bh(&fabric->lock);
+		rcu_read_unlock();
 		if (holds)
 			dibs_dev_event(peer->dibs, &event);
 	}
@@ -534,8 +559,7 @@ static struct dibs_dev *dibs_sim_create(const struct dibs_soft_params *params,
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	INIT_LIST_HEAD(&sdev->dmbs);
-	ida_init(&sdev->sba_ida);
+	xa_init_flags(&sdev->dmbs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_BH);
 	init_llist_head(&sdev->signals);
 	INIT_WORK(&sdev->signal_work, dibs_sim_signal_work_fn);
 	sdev->fail_errno = EIO;
@@ -586,7 +610,8 @@ static void dibs_sim_destroy(struct dibs_dev *dibs)
 {
 	struct dibs_sim_dev *sdev = to_sim(dibs);
 	struct dibs_sim_fabric *fabric = sdev->fabric;
-	struct dibs_sim_dmb *dmb, *tmp;
+	struct dibs_sim_dmb *dmb;
+	unsigned long idx;
 
 	/* Clients let go (the core unregisters what they left behind). */
 	dibs_dev_del(dibs);
@@ -596,15 +621,16 @@ static void dibs_sim_destroy(struct dibs_dev *dibs)
 	dibs_sim_tell_peers(sdev);
 	spin_lock_bh(&fabric->lock);
 	list_del(&sdev->fabric_list);
-	/* All unregistered by now; mappings may keep some alive. */
-	list_for_each_entry_safe(dmb, tmp, &sdev->dmbs, owner_list) {
-		list_del(&dmb->owner_list);
-		dmb->owner = NULL;
-	}
+	/*
+	 * All unregistered by now (mappings may keep some alive): none
+	 * should be left here, and none may point at sdev after it.
+	 */
+	xa_for_each(&sdev->dmbs, idx, dmb)
+		WRITE_ONCE(dmb->owner, NULL);
 	spin_unlock_bh(&fabric->lock);
 	/* Pending signals hold node references: deliver or drop them. */
 	flush_work(&sdev->signal_work);
-	ida_destroy(&sdev->sba_ida);
+	xa_destroy(&sdev->dmbs);
 	dibs_sim_fabric_put(fabric);
 	mutex_unlock(&dibs_sim_lock);
 

@@ -4,17 +4,18 @@
  * netlink (dmb-grant) and turns their signals into "signal" notifications.
  *
  * Its DMBs are the core's records (struct dibs_dmb_rec) with the
- * userspace part (rec->u) filled in; it keeps no allocation of its own per
- * DMB. All its DMB bookkeeping happens under dibs_devs_lock: the netlink
- * handlers hold it, and add_dev()/del_dev() are called with it held. Only
- * handle_irq() runs outside it, in IRQ context, and finds its DMB by RCU.
+ * userspace part (rec->u, rec->uref) filled in; it keeps no allocation of
+ * its own, per DMB or per device, and finds its DMBs in the core's tables
+ * (by token, or by sba index in dibs->dmbs) by their client id. All its
+ * DMB bookkeeping happens under dibs_devs_lock: the netlink handlers hold
+ * it, and add_dev()/del_dev() are called with it held. Only handle_irq()
+ * runs outside it, in IRQ context, and finds its DMB by RCU.
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
 #include <linux/llist.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
-#include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
@@ -22,32 +23,45 @@
 
 #include "dibs_core.h"
 
-/* Per device: its userspace DMBs' records by sba index, for handle_irq(). */
-struct dibs_udev {
-	struct xarray dmbs;
-	struct rcu_head rcu;
-};
-
 static LLIST_HEAD(dibs_uclient_signals);
 static void dibs_uclient_signal_work_fn(struct work_struct *work);
 static DECLARE_WORK(dibs_uclient_signal_work, dibs_uclient_signal_work_fn);
 
-static struct dibs_udev *dibs_udev(struct dibs_dev *dibs)
+static bool dibs_urec_mine(const struct dibs_dmb_rec *rec)
 {
-	return dibs_get_priv(dibs, &dibs_uclient);
+	return rec->client_id == dibs_uclient.id;
+}
+
+/*
+ * The first of its DMBs on @dibs at sba index *@idx or above, or NULL;
+ * dibs_devs_lock held, which keeps its own records alive. Other clients'
+ * records may go at any time: they are only looked at under RCU.
+ */
+static struct dibs_dmb_rec *dibs_urec_next(struct dibs_dev *dibs,
+					   unsigned long *idx)
+{
+	struct dibs_dmb_rec *rec;
+
+	lockdep_assert_held(&dibs_devs_lock);
+	rcu_read_lock();
+	for (; (rec = xa_find(&dibs->dmbs, idx, ULONG_MAX, XA_PRESENT));
+	     (*idx)++)
+		if (dibs_urec_mine(rec))
+			break;
+	rcu_read_unlock();
+	return rec;
 }
 
 /*
  * Unregister one DMB; dibs_devs_lock held. The core drops the record's
  * registration reference: do not touch @rec afterwards.
  */
-static void dibs_urec_release(struct dibs_udev *udev, struct dibs_dmb_rec *rec)
+static void dibs_urec_release(struct dibs_dmb_rec *rec)
 {
 	struct dibs_dev *dibs = rec->dibs;
 	struct dibs_dmb dmb;
 	int ret;
 
-	xa_erase_bh(&udev->dmbs, rec->idx);
 	dibs_dmb_rec_to_dmb(rec, &dmb);
 	ret = dibs->ops->unregister_dmb(dibs, &dmb);
 	if (ret)
@@ -55,31 +69,18 @@ static void dibs_urec_release(struct dibs_udev *udev, struct dibs_dmb_rec *rec)
 			dmb.dmb_tok, ret);
 }
 
+/* Nothing to set up: its DMBs on @dibs are in the core's tables. */
 static void dibs_uclient_add_dev(struct dibs_dev *dibs)
 {
-	struct dibs_udev *udev;
-
-	/* Without it, grants on this device fail with -ENOMEM later. */
-	udev = kzalloc(sizeof(*udev), GFP_KERNEL);
-	if (!udev)
-		return;
-	xa_init_flags(&udev->dmbs, XA_FLAGS_LOCK_BH);
-	dibs_set_priv(dibs, &dibs_uclient, udev);
 }
 
 static void dibs_uclient_del_dev(struct dibs_dev *dibs)
 {
-	struct dibs_udev *udev = dibs_udev(dibs);
 	struct dibs_dmb_rec *rec;
 	unsigned long idx;
 
-	if (!udev)
-		return;
-	xa_for_each(&udev->dmbs, idx, rec)
-		dibs_urec_release(udev, rec);
-	dibs_set_priv(dibs, &dibs_uclient, NULL);
-	xa_destroy(&udev->dmbs);
-	kfree_rcu(udev, rcu);	/* handle_irq() may still look */
+	for (idx = 0; (rec = dibs_urec_next(dibs, &idx)); idx++)
+		dibs_urec_release(rec);
 }
 
 /*
@@ -90,17 +91,21 @@ static void dibs_uclient_del_dev(struct dibs_dev *dibs)
 static void dibs_uclient_handle_irq(struct dibs_dev *dibs, unsigned int idx,
 				    u16 dmbemask)
 {
-	struct dibs_dmb_rec *rec = NULL;
-	struct dibs_udev *udev;
+	struct dibs_dmb_rec *rec;
 
 	rcu_read_lock();
-	udev = dibs_udev(dibs);
-	if (udev)
-		rec = xa_load(&udev->dmbs, idx);
+	rec = xa_load(&dibs->dmbs, idx);
+	/* The index may have gone to another client's DMB meanwhile. */
+	if (rec && !dibs_urec_mine(rec))
+		rec = NULL;
+	/*
+	 * The reference before the signal node: a record nobody holds may
+	 * already be in call_rcu(), whose rcu_head shares the node's space.
+	 */
 	if (rec && !atomic_fetch_or(dmbemask, &rec->u.pending_mask) &&
 	    refcount_inc_not_zero(&rec->refs)) {
 		get_device(&rec->dibs->dev);
-		llist_add(&rec->u.signal_node, &dibs_uclient_signals);
+		llist_add(&rec->uref.signal_node, &dibs_uclient_signals);
 		schedule_work(&dibs_uclient_signal_work);
 	}
 	rcu_read_unlock();
@@ -114,7 +119,7 @@ static void dibs_uclient_signal_work_fn(struct work_struct *work)
 	u16 mask;
 
 	list = llist_reverse_order(llist_del_all(&dibs_uclient_signals));
-	llist_for_each_entry_safe(rec, tmp, list, u.signal_node) {
+	llist_for_each_entry_safe(rec, tmp, list, uref.signal_node) {
 		dibs = rec->dibs;
 		mask = atomic_xchg(&rec->u.pending_mask, 0);
 		dibs_nl_notify_signal(dibs, rec->key.token, rec->idx, mask);
@@ -144,26 +149,23 @@ static struct dibs_dmb_rec *dibs_urec_find(struct dibs_dev *dibs, u64 token)
 	rcu_read_lock();
 	rec = dibs_dmb_rec_find(dibs, token);
 	rcu_read_unlock();
-	return rec && rec->client_id == dibs_uclient.id ? rec : NULL;
+	return rec && dibs_urec_mine(rec) ? rec : NULL;
 }
 
 bool dibs_uclient_owned(struct dibs_dmb_rec *rec)
 {
-	return rec->client_id == dibs_uclient.id && rec->u.owner_portid;
+	return dibs_urec_mine(rec) && rec->u.owner_portid;
 }
 
 int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 		       u32 owner_portid, struct net *owner_net,
 		       struct dibs_dmb_rec **recp)
 {
-	struct dibs_udev *udev = dibs_udev(dibs);
 	struct dibs_dmb_rec *rec;
 	struct dibs_dmb dmb = {};
 	int ret;
 
 	lockdep_assert_held(&dibs_devs_lock);
-	if (!udev)
-		return -ENOMEM;
 	uuid_copy(&dmb.rgid, rgid);
 	dmb.dmb_len = len;
 	ret = dibs->ops->register_dmb(dibs, &dmb, &dibs_uclient);
@@ -175,12 +177,7 @@ int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 		return -EIO;
 	}
 	rec->u.owner_portid = owner_portid;
-	write_pnet(&rec->u.owner_net, owner_net);
-	ret = xa_insert_bh(&udev->dmbs, rec->idx, rec, GFP_KERNEL);
-	if (ret) {
-		dibs->ops->unregister_dmb(dibs, &dmb);
-		return ret;
-	}
+	write_pnet(&rec->uref.owner_net, owner_net);
 	dibs_nl_notify_dmb(rec, DIBS_CMD_DMB_ADD_NTF);
 	*recp = rec;
 	return 0;
@@ -192,7 +189,7 @@ int dibs_uclient_revoke(struct dibs_dev *dibs, u64 token)
 
 	if (!rec)
 		return -ENOENT;
-	dibs_urec_release(dibs_udev(dibs), rec);
+	dibs_urec_release(rec);
 	return 0;
 }
 
@@ -216,7 +213,6 @@ static int dibs_uclient_netlink_event(struct notifier_block *nb,
 {
 	struct netlink_notify *n = ptr;
 	struct dibs_dmb_rec *rec;
-	struct dibs_udev *udev;
 	struct dibs_dev *dibs;
 	unsigned long index = 0, idx;
 
@@ -225,15 +221,11 @@ static int dibs_uclient_netlink_event(struct notifier_block *nb,
 		return NOTIFY_DONE;
 
 	mutex_lock(&dibs_devs_lock);
-	for (; (dibs = dibs_dev_next(&index)); index++) {
-		udev = dibs_udev(dibs);
-		if (!udev)
-			continue;
-		xa_for_each(&udev->dmbs, idx, rec)
+	for (; (dibs = dibs_dev_next(&index)); index++)
+		for (idx = 0; (rec = dibs_urec_next(dibs, &idx)); idx++)
 			if (rec->u.owner_portid == n->portid &&
-			    net_eq(read_pnet(&rec->u.owner_net), n->net))
-				dibs_urec_release(udev, rec);
-	}
+			    net_eq(read_pnet(&rec->uref.owner_net), n->net))
+				dibs_urec_release(rec);
 	mutex_unlock(&dibs_devs_lock);
 	return NOTIFY_DONE;
 }

@@ -190,7 +190,7 @@ struct dibs_dev {
 	bool up;				/* state; down refuses I/O */
 	possible_net_t net;			/* the namespace it is in */
 	struct dibs_dev_stats stats;
-	struct xarray dmbs;			/* core's DMB records by id */
+	struct xarray dmbs;			/* core's DMB records by idx */
 	atomic_t dmb_count;
 };
 
