@@ -892,8 +892,9 @@ class Fuzzer:
             struct.pack_into('=I', one, 0, self.rng.randrange(16))
             desc['dropped'] = True
         elif k == 3 and len(one) >= 24:         # an attribute length too large
-            struct.pack_into('=H', one, 20, self.choice([0, 1, 3, 0xffff,
-                                                         len(one) - 20 + 4]))
+            # (nla_len is 16 bits: a message over 64 KiB gets 0xffff)
+            struct.pack_into('=H', one, 20, self.choice(
+                [0, 1, 3, 0xffff, min(len(one) - 20 + 4, 0xffff)]))
             desc['invalid'] = True
         elif k == 4:                            # trailing bytes
             one += os.urandom(self.rng.randrange(1, 4))
