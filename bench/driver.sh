@@ -46,7 +46,7 @@ if [ $smoke = 1 ]; then
 else
 	REPS=5
 	DUMP_COUNTS="1000 3000 10000 30000 100000"
-	OP_N=2000 BATCH_N=10000 DATA_KN=200 DATA_UN=50 SIG_N=200 DEVS_N=1000
+	OP_N=2000 BATCH_N=10000 DATA_KN=200 DATA_UN=200 SIG_N=200 DEVS_N=1000
 	MEM_N=10000
 	MEM_LO_N=4000	# a loopback device holds at most 5000
 	SETTLE=1	# seconds before a slab snapshot
@@ -221,8 +221,8 @@ for r in $(seq "$REPS"); do
 	$DC dev del bm
 done
 # The same on a loopback device: the core's share is the same, the driver's
-# is what an upstream-like device needs (sim keeps more per DMB: owner
-# lists, fabric-wide tokens, its own signal queue).
+# is what an upstream-like device needs (sim keeps more per DMB: its
+# per-device table, fabric-wide tokens, its own signal queue).
 log "memory, loopback ($MEM_LO_N grants of $MEM_LEN bytes x $REPS)"
 for r in $(seq "$REPS"); do
 	$DC dev add bml type loopback
