@@ -13,11 +13,15 @@
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
+#include <linux/hashtable.h>
 #include <linux/llist.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
+#include <net/netns/hash.h>
+#include <net/sock.h>
 
 #include <uapi/linux/dibs.h>
 
@@ -30,6 +34,67 @@ static DECLARE_WORK(dibs_uclient_signal_work, dibs_uclient_signal_work_fn);
 static bool dibs_urec_mine(const struct dibs_dmb_rec *rec)
 {
 	return rec->client_id == dibs_uclient.id;
+}
+
+/*
+ * The sockets that own grants ("owned" dmb-grant), by namespace and
+ * portid, so that closing a socket that owns none costs one hash lookup,
+ * not a walk of every DMB under dibs_devs_lock. An entry holds the socket
+ * itself: a process's next socket can bind the released portid before the
+ * old socket's NETLINK_URELEASE arrives, and only grants of a socket that
+ * is closed (SOCK_DEAD, set before NETLINK_URELEASE is sent) are released.
+ */
+struct dibs_uowner {
+	struct hlist_node node;		/* in dibs_uowners */
+	possible_net_t net;
+	u32 portid;
+	struct sock *sk;		/* a reference */
+	unsigned int grants;		/* its DMBs */
+};
+
+#define DIBS_UOWNER_HASH_BITS	6
+/*
+ * Entries are added, changed and removed under dibs_devs_lock and this
+ * lock; the URELEASE fast path reads under this lock alone.
+ */
+static DEFINE_SPINLOCK(dibs_uowners_lock);
+static DEFINE_HASHTABLE(dibs_uowners, DIBS_UOWNER_HASH_BITS);
+
+static u32 dibs_uowner_hash(const struct net *net, u32 portid)
+{
+	return hash_32(portid ^ net_hash_mix(net), DIBS_UOWNER_HASH_BITS);
+}
+
+/* dibs_uowners_lock held */
+static struct dibs_uowner *dibs_uowner_find(const struct net *net, u32 portid)
+{
+	struct dibs_uowner *o;
+
+	hlist_for_each_entry(o, &dibs_uowners[dibs_uowner_hash(net, portid)],
+			     node)
+		if (o->portid == portid && net_eq(read_pnet(&o->net), net))
+			return o;
+	return NULL;
+}
+
+/* One grant fewer for the owner of @rec; dibs_devs_lock held. */
+static void dibs_uowner_put(const struct dibs_dmb_rec *rec)
+{
+	struct dibs_uowner *o;
+
+	lockdep_assert_held(&dibs_devs_lock);
+	spin_lock(&dibs_uowners_lock);
+	o = dibs_uowner_find(read_pnet(&rec->uref.owner_net),
+			     rec->u.owner_portid);
+	if (o && --o->grants == 0)
+		hash_del(&o->node);
+	else
+		o = NULL;
+	spin_unlock(&dibs_uowners_lock);
+	if (o) {
+		sock_put(o->sk);
+		kfree(o);
+	}
 }
 
 /*
@@ -63,10 +128,66 @@ static void dibs_urec_release(struct dibs_dmb_rec *rec)
 	int ret;
 
 	dibs_dmb_rec_to_dmb(rec, &dmb);
+	if (rec->u.owner_portid)
+		dibs_uowner_put(rec);
 	ret = dibs->ops->unregister_dmb(dibs, &dmb);
 	if (ret)
 		dev_err(&dibs->dev, "unregistering DMB 0x%016llx: %d\n",
 			dmb.dmb_tok, ret);
+}
+
+/* Release every grant of (@net, @portid); dibs_devs_lock held. */
+static void dibs_uowner_release_grants(const struct net *net, u32 portid)
+{
+	struct dibs_dmb_rec *rec;
+	struct dibs_dev *dibs;
+	unsigned long index = 0, idx;
+
+	for (; (dibs = dibs_dev_next(&index)); index++)
+		for (idx = 0; (rec = dibs_urec_next(dibs, &idx)); idx++)
+			if (rec->u.owner_portid == portid &&
+			    net_eq(read_pnet(&rec->uref.owner_net), net))
+				dibs_urec_release(rec);
+}
+
+/*
+ * The owner entry for a new grant of socket @sk, one grant counted;
+ * dibs_devs_lock held. If the entry belongs to an older socket of the same
+ * portid, that socket is closed and its URELEASE still on its way: its
+ * grants go now, so that they are never taken for the new socket's.
+ */
+static int dibs_uowner_get(struct net *net, u32 portid, struct sock *sk)
+{
+	struct dibs_uowner *o, *fresh;
+
+	lockdep_assert_held(&dibs_devs_lock);
+	spin_lock(&dibs_uowners_lock);
+	o = dibs_uowner_find(net, portid);
+	if (o && o->sk != sk) {
+		spin_unlock(&dibs_uowners_lock);
+		dibs_uowner_release_grants(net, portid);
+		spin_lock(&dibs_uowners_lock);
+		o = dibs_uowner_find(net, portid);	/* gone with them */
+	}
+	if (o) {
+		o->grants++;
+		spin_unlock(&dibs_uowners_lock);
+		return 0;
+	}
+	spin_unlock(&dibs_uowners_lock);
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return -ENOMEM;
+	write_pnet(&fresh->net, net);
+	fresh->portid = portid;
+	fresh->sk = sk;
+	sock_hold(sk);
+	fresh->grants = 1;
+	spin_lock(&dibs_uowners_lock);
+	hash_add(dibs_uowners, &fresh->node, dibs_uowner_hash(net, portid));
+	spin_unlock(&dibs_uowners_lock);
+	return 0;
 }
 
 /* Nothing to set up: its DMBs on @dibs are in the core's tables. */
@@ -158,14 +279,16 @@ bool dibs_uclient_owned(struct dibs_dmb_rec *rec)
 }
 
 int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
-		       u32 owner_portid, struct net *owner_net,
-		       struct dibs_dmb_rec **recp)
+		       struct sock *owner_sk, u32 owner_portid,
+		       struct net *owner_net, struct dibs_dmb_rec **recp)
 {
 	struct dibs_dmb_rec *rec;
 	struct dibs_dmb dmb = {};
 	int ret;
 
 	lockdep_assert_held(&dibs_devs_lock);
+	if (owner_sk && !owner_portid)
+		return -EINVAL;
 	uuid_copy(&dmb.rgid, rgid);
 	dmb.dmb_len = len;
 	ret = dibs->ops->register_dmb(dibs, &dmb, &dibs_uclient);
@@ -176,7 +299,14 @@ int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 		dibs->ops->unregister_dmb(dibs, &dmb);
 		return -EIO;
 	}
-	rec->u.owner_portid = owner_portid;
+	if (owner_sk) {
+		ret = dibs_uowner_get(owner_net, owner_portid, owner_sk);
+		if (ret) {
+			dibs->ops->unregister_dmb(dibs, &dmb);
+			return ret;
+		}
+		rec->u.owner_portid = owner_portid;
+	}
 	write_pnet(&rec->uref.owner_net, owner_net);
 	dibs_nl_notify_dmb(rec, DIBS_CMD_DMB_ADD_NTF);
 	*recp = rec;
@@ -207,25 +337,36 @@ int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 	return 0;
 }
 
-/* An "owned" grant lives as long as the socket that made it. */
+/* Whether (@net, @portid) has an entry whose socket is closed. */
+static bool dibs_uowner_closed(const struct net *net, u32 portid)
+{
+	struct dibs_uowner *o;
+	bool closed;
+
+	spin_lock(&dibs_uowners_lock);
+	o = dibs_uowner_find(net, portid);
+	closed = o && sock_flag(o->sk, SOCK_DEAD);
+	spin_unlock(&dibs_uowners_lock);
+	return closed;
+}
+
+/*
+ * An "owned" grant lives as long as the socket that made it. A socket
+ * without grants costs a lookup; one whose portid a live socket has taken
+ * over meanwhile is not ours to release (dibs_uowner_get() did).
+ */
 static int dibs_uclient_netlink_event(struct notifier_block *nb,
 				      unsigned long event, void *ptr)
 {
 	struct netlink_notify *n = ptr;
-	struct dibs_dmb_rec *rec;
-	struct dibs_dev *dibs;
-	unsigned long index = 0, idx;
 
 	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
-	    !n->portid)
+	    !n->portid || !dibs_uowner_closed(n->net, n->portid))
 		return NOTIFY_DONE;
 
 	mutex_lock(&dibs_devs_lock);
-	for (; (dibs = dibs_dev_next(&index)); index++)
-		for (idx = 0; (rec = dibs_urec_next(dibs, &idx)); idx++)
-			if (rec->u.owner_portid == n->portid &&
-			    net_eq(read_pnet(&rec->uref.owner_net), n->net))
-				dibs_urec_release(rec);
+	if (dibs_uowner_closed(n->net, n->portid))
+		dibs_uowner_release_grants(n->net, n->portid);
 	mutex_unlock(&dibs_devs_lock);
 	return NOTIFY_DONE;
 }
@@ -252,6 +393,7 @@ void dibs_uclient_exit(void)
 	netlink_unregister_notifier(&dibs_uclient_netlink_nb);
 	/* No device is left (drivers are gone), so neither is a DMB. */
 	dibs_unregister_client(&dibs_uclient);
+	WARN_ON(!hash_empty(dibs_uowners));
 	flush_work(&dibs_uclient_signal_work);
 	rcu_barrier();
 }
