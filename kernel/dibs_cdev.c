@@ -69,26 +69,17 @@ static int dibs_cdev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* One piece from f->buf, with the device looked up as netlink does. */
+/*
+ * One piece from f->buf. The device is looked up for every piece, as a
+ * netlink write does, without the registry lock: writers on different
+ * devices (or files) do not wait for each other or for the control plane.
+ */
 static int dibs_cdev_move(struct dibs_cdev_file *f,
 			  const struct dibs_dmb_write *req, bool signal,
 			  u32 offset, u32 len)
 {
-	struct dibs_dev *dibs;
-	int ret;
-
-	mutex_lock(&dibs_devs_lock);
-	if (req->dev_index)
-		dibs = dibs_dev_find_index(req->dev_index);
-	else
-		dibs = dibs_dev_find_name(req->dev_name);
-	if (!dibs || !net_eq(dibs_dev_net(dibs), f->net))
-		ret = -ENODEV;
-	else
-		ret = dibs->ops->move_data(dibs, req->token, req->signal_idx,
-					   signal, offset, f->buf, len);
-	mutex_unlock(&dibs_devs_lock);
-	return ret;
+	return dibs_dev_move(f->net, req->dev_index, req->dev_name, req->token,
+			     req->signal_idx, signal, offset, f->buf, len);
 }
 
 static int dibs_cdev_write(struct dibs_cdev_file *f,

@@ -15,6 +15,8 @@
  * Tokens are unique per fabric, except on the loopback fabric where every
  * device hands out its own: the scope says which token space a token is in.
  */
+struct sock;
+
 struct dibs_dmb_key {
 	u64 token;
 	u32 scope;
@@ -96,12 +98,14 @@ struct dibs_client *dibs_client_by_id(u8 id);
 struct dibs_dev *dibs_dev_find_name(const char *name);
 struct dibs_dev *dibs_dev_find_index(u32 index);
 struct dibs_dev *dibs_dev_next(unsigned long *index);
-int dibs_dev_set_state(struct dibs_dev *dibs, bool up,
-		       struct netlink_ext_ack *extack);
-int dibs_dev_set_net(struct dibs_dev *dibs, struct net *net,
-		     struct netlink_ext_ack *extack);
+int dibs_dev_set(struct dibs_dev *dibs, int state, struct net *net);
+int dibs_dev_move(struct net *net, u32 index, const char *name, u64 token,
+		  unsigned int sig_idx, bool signal, unsigned int offset,
+		  void *data, unsigned int size);
 
 /* dibs_soft.c: soft device types */
+void dibs_soft_mutex_lock(void);
+void dibs_soft_mutex_unlock(void);
 void dibs_soft_exit(void);
 
 /* dibs_uclient.c: the client that owns DMBs granted from userspace */
@@ -109,8 +113,8 @@ extern struct dibs_client dibs_uclient;
 int dibs_uclient_init(void);
 void dibs_uclient_exit(void);
 int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
-		       u32 owner_portid, struct net *owner_net,
-		       struct dibs_dmb_rec **rec);
+		       struct sock *owner_sk, u32 owner_portid,
+		       struct net *owner_net, struct dibs_dmb_rec **rec);
 int dibs_uclient_revoke(struct dibs_dev *dibs, u64 token);
 int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 		      void *buf);

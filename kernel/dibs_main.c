@@ -4,9 +4,17 @@
  * sysfs and the uevents that udev matches on.
  *
  * Lock order: dibs_soft_lock (dibs_soft.c), then dibs_devs_lock, then
- * dibs_clients_lock. Client callbacks add_dev()/del_dev() run with
- * dibs_devs_lock and dibs_clients_lock held, as upstream does, so a client
- * sees every device exactly once between its registration and removal.
+ * dibs_clients_lock, then a device's lock. Client callbacks
+ * add_dev()/del_dev() run with dibs_devs_lock and dibs_clients_lock held,
+ * as upstream does, so a client sees every device exactly once between its
+ * registration and removal. handle_irq()/handle_event() reach a client
+ * only through dibs->subs[] under dibs->lock, which is set after its
+ * add_dev() and cleared before its del_dev(), as upstream does: SMC-D's
+ * handlers use their per-device data without checking it.
+ *
+ * Lockless users (the data path, notifications from driver context) find
+ * devices under RCU and use one only while dibs->registered: dibs_dev_del()
+ * clears it and waits for a grace period before it returns.
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
@@ -21,11 +29,19 @@
 MODULE_DESCRIPTION("Direct Internal Buffer Sharing core");
 MODULE_LICENSE("GPL");
 
-/* Protects dibs_devs, dibs_dev_xa, and each device's name, state, net. */
+/*
+ * Protects dibs_devs, dibs_dev_xa, and each device's name, state, net and
+ * registered flag. Both containers are also read under RCU.
+ */
 DEFINE_MUTEX(dibs_devs_lock);
 static LIST_HEAD(dibs_devs);
-/* Registered devices by index; indexes start at 1 like ifindex. */
+/*
+ * Registered devices by index. Indexes start at 1 and are handed out
+ * cyclically, as ifindex is: an index names one device for a long time, so
+ * a listener never confuses a new device with a deleted one.
+ */
 static DEFINE_XARRAY_ALLOC1(dibs_dev_xa);
+static u32 dibs_dev_next_index;
 
 /*
  * Protects writes of dibs_clients[]. Readers in atomic context (events)
@@ -41,10 +57,10 @@ static struct dibs_client *dibs_client_slot(int i)
 }
 
 /*
- * dibs->subs[id]: the client in slot @id, for drivers that find a DMB's
- * client by its id (upstream ISM does). Drivers read it under RCU: a slot
- * is cleared before the core's synchronize_rcu() in
- * dibs_unregister_client().
+ * dibs->subs[id]: the client in slot @id, which handle_irq() and
+ * handle_event() go to; drivers find a DMB's client by
+ * dmb_clientid_arr[] and read the slot under dibs->lock, as upstream
+ * ISM and loopback do.
  */
 static void dibs_dev_set_sub(struct dibs_dev *dibs, u8 id,
 			     struct dibs_client *client)
@@ -84,8 +100,8 @@ int dibs_register_client(struct dibs_client *client)
 
 	list_for_each_entry(dibs, &dibs_devs, list) {
 		dibs->priv[i] = NULL;
-		dibs_dev_set_sub(dibs, i, client);
 		client->ops->add_dev(dibs);
+		dibs_dev_set_sub(dibs, i, client);
 	}
 	mutex_unlock(&dibs_clients_lock);
 	mutex_unlock(&dibs_devs_lock);
@@ -121,9 +137,9 @@ int dibs_unregister_client(struct dibs_client *client)
 	}
 
 	list_for_each_entry(dibs, &dibs_devs, list) {
+		dibs_dev_set_sub(dibs, id, NULL);
 		client->ops->del_dev(dibs);
 		dibs->priv[id] = NULL;
-		dibs_dev_set_sub(dibs, id, NULL);
 	}
 	RCU_INIT_POINTER(dibs_clients[id], NULL);
 	mutex_unlock(&dibs_clients_lock);
@@ -147,15 +163,16 @@ EXPORT_SYMBOL_GPL(dibs_dev_type_name);
 void dibs_dev_event(struct dibs_dev *dibs, const struct dibs_event *event)
 {
 	struct dibs_client *client;
+	unsigned long flags;
 	int i;
 
-	rcu_read_lock();
+	spin_lock_irqsave(&dibs->lock, flags);
 	for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
-		client = rcu_dereference(dibs_clients[i]);
+		client = dibs->subs[i];
 		if (client && client->ops->handle_event)
 			client->ops->handle_event(dibs, event);
 	}
-	rcu_read_unlock();
+	spin_unlock_irqrestore(&dibs->lock, flags);
 	dibs_nl_notify_event(dibs, event);
 }
 EXPORT_SYMBOL_GPL(dibs_dev_event);
@@ -215,7 +232,14 @@ static int dibs_dev_uevent(DIBS_UEVENT_CONST struct device *dev,
 
 static void dibs_dev_release(struct device *dev)
 {
-	kfree(to_dibs_dev(dev));
+	struct dibs_dev *dibs = to_dibs_dev(dev);
+
+	/*
+	 * Freed with the device, not in dibs_dev_del(): a driver's signal
+	 * work may still look a DMB's client up until it is flushed.
+	 */
+	kvfree(dibs->dmb_clientid_arr);
+	kfree(dibs);
 }
 
 static const struct device_type dibs_dev_type = {
@@ -261,21 +285,48 @@ static bool dibs_dev_ops_valid(const struct dibs_dev_ops *ops)
 	return mapped == 0 || mapped == 3;
 }
 
+/* Under dibs_devs_lock or rcu_read_lock(). */
 struct dibs_dev *dibs_dev_find_name(const char *name)
 {
 	struct dibs_dev *dibs;
 
-	lockdep_assert_held(&dibs_devs_lock);
-	list_for_each_entry(dibs, &dibs_devs, list)
+	list_for_each_entry_rcu(dibs, &dibs_devs, list,
+				lockdep_is_held(&dibs_devs_lock))
 		if (!strcmp(dev_name(&dibs->dev), name))
 			return dibs;
 	return NULL;
 }
 
+/* Under dibs_devs_lock or rcu_read_lock(). */
 struct dibs_dev *dibs_dev_find_index(u32 index)
 {
-	lockdep_assert_held(&dibs_devs_lock);
 	return xa_load(&dibs_dev_xa, index);
+}
+
+/*
+ * The data path: one move_data() from the device named by @index (or, if
+ * 0, @name) in @net, without the registry lock. Whatever the device's
+ * driver needs stays alive until rcu_read_unlock(): dibs_dev_del() waits
+ * for a grace period after the device left the registry. move_data() does
+ * not sleep (SMC-D calls it under spinlocks).
+ */
+int dibs_dev_move(struct net *net, u32 index, const char *name, u64 token,
+		  unsigned int sig_idx, bool signal, unsigned int offset,
+		  void *data, unsigned int size)
+{
+	struct dibs_dev *dibs;
+	int ret;
+
+	rcu_read_lock();
+	dibs = index ? dibs_dev_find_index(index) : dibs_dev_find_name(name);
+	if (!dibs || !READ_ONCE(dibs->registered) ||
+	    !net_eq(dibs_dev_net(dibs), net))
+		ret = -ENODEV;
+	else
+		ret = dibs->ops->move_data(dibs, token, sig_idx, signal, offset,
+					   data, size);
+	rcu_read_unlock();
+	return ret;
 }
 
 /* The device with the lowest index >= *index, for resumable dumps. */
@@ -285,6 +336,22 @@ struct dibs_dev *dibs_dev_next(unsigned long *index)
 	return xa_find(&dibs_dev_xa, index, ULONG_MAX, XA_PRESENT);
 }
 
+/* The client id array drivers keep per sba index, as upstream has it. */
+static int dibs_dev_alloc_clientid_arr(struct dibs_dev *dibs)
+{
+	int max = dibs->ops->max_dmbs();
+
+	if (dibs->dmb_clientid_arr)
+		return 0;
+	if (max <= 0)
+		return -EINVAL;
+	dibs->dmb_clientid_arr = kvmalloc(max, GFP_KERNEL);
+	if (!dibs->dmb_clientid_arr)
+		return -ENOMEM;
+	memset(dibs->dmb_clientid_arr, NO_DIBS_CLIENT, max);
+	return 0;
+}
+
 int dibs_dev_add(struct dibs_dev *dibs)
 {
 	struct dibs_client *client;
@@ -292,6 +359,9 @@ int dibs_dev_add(struct dibs_dev *dibs)
 
 	if (!dev_name(&dibs->dev) || !dibs_dev_ops_valid(dibs->ops))
 		return -EINVAL;
+	ret = dibs_dev_alloc_clientid_arr(dibs);
+	if (ret)
+		return ret;
 
 	dibs_ops_install(dibs);
 	dibs->up = true;
@@ -302,15 +372,16 @@ int dibs_dev_add(struct dibs_dev *dibs)
 		ret = -EEXIST;
 		goto err_unlock;
 	}
-	ret = xa_alloc(&dibs_dev_xa, &dibs->index, NULL, xa_limit_31b,
-		       GFP_KERNEL);
-	if (ret)
+	ret = xa_alloc_cyclic(&dibs_dev_xa, &dibs->index, NULL, xa_limit_31b,
+			      &dibs_dev_next_index, GFP_KERNEL);
+	if (ret < 0)
 		goto err_unlock;
 	ret = device_add(&dibs->dev);
 	if (ret)
 		goto err_free_index;
 	xa_store(&dibs_dev_xa, dibs->index, dibs, GFP_KERNEL);
-	list_add_tail(&dibs->list, &dibs_devs);
+	list_add_tail_rcu(&dibs->list, &dibs_devs);
+	WRITE_ONCE(dibs->registered, true);
 
 	mutex_lock(&dibs_clients_lock);
 	for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
@@ -318,8 +389,8 @@ int dibs_dev_add(struct dibs_dev *dibs)
 		if (!client)
 			continue;
 		dibs->priv[i] = NULL;
-		dibs_dev_set_sub(dibs, i, client);
 		client->ops->add_dev(dibs);
+		dibs_dev_set_sub(dibs, i, client);
 	}
 	mutex_unlock(&dibs_clients_lock);
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_ADD_NTF);
@@ -338,9 +409,16 @@ EXPORT_SYMBOL_GPL(dibs_dev_add);
 void dibs_dev_del(struct dibs_dev *dibs)
 {
 	struct dibs_client *client;
+	unsigned long flags;
 	int i;
 
 	mutex_lock(&dibs_devs_lock);
+	/* No callback reaches a client from here on, as upstream. */
+	spin_lock_irqsave(&dibs->lock, flags);
+	for (i = 0; i < MAX_DIBS_CLIENTS; i++)
+		dibs->subs[i] = NULL;
+	spin_unlock_irqrestore(&dibs->lock, flags);
+
 	mutex_lock(&dibs_clients_lock);
 	for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
 		client = dibs_client_slot(i);
@@ -348,42 +426,43 @@ void dibs_dev_del(struct dibs_dev *dibs)
 			client->ops->del_dev(dibs);
 	}
 	mutex_unlock(&dibs_clients_lock);
-	list_del_init(&dibs->list);
+	dibs_ops_release_leftovers(dibs);
+
+	/*
+	 * Still under the lock, in the device's namespace: after the DMBs'
+	 * dmb-del, and before a new device can be announced.
+	 */
+	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_DEL_NTF);
+	WRITE_ONCE(dibs->registered, false);
+	list_del_rcu(&dibs->list);
 	xa_erase(&dibs_dev_xa, dibs->index);
 	mutex_unlock(&dibs_devs_lock);
 
-	dibs_ops_release_leftovers(dibs);
-	/* Sent after the DMBs' dmb-del, so listeners see a tidy order. */
-	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_DEL_NTF);
+	/* Lockless users that found it are done before the driver frees. */
+	synchronize_rcu();
 	device_del(&dibs->dev);
 }
 EXPORT_SYMBOL_GPL(dibs_dev_del);
 
-int dibs_dev_set_state(struct dibs_dev *dibs, bool up,
-		       struct netlink_ext_ack *extack)
+/* Set the state; dibs_devs_lock held. Return: whether it changed. */
+static bool dibs_dev_set_state(struct dibs_dev *dibs, bool up)
 {
 	struct dibs_event event = {
 		.type = DIBS_DEV_EVENT,
 		.subtype = DIBS_DEV_DISABLED,
 	};
 
-	mutex_lock(&dibs_devs_lock);
-	if (dibs->up == up || list_empty(&dibs->list)) {
-		mutex_unlock(&dibs_devs_lock);
-		return 0;
-	}
+	lockdep_assert_held(&dibs_devs_lock);
+	if (dibs->up == up)
+		return false;
 	WRITE_ONCE(dibs->up, up);
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_CHANGE_NTF);
-	mutex_unlock(&dibs_devs_lock);
-
 	if (!up) {
 		uuid_copy(&event.gid, &dibs->gid);
 		event.time = ktime_get_real_ns();
 		dibs_dev_event(dibs, &event);
 	}
-	if (dibs->soft_type && dibs->soft_type->state_changed)
-		dibs->soft_type->state_changed(dibs);
-	return 0;
+	return true;
 }
 
 /* Move @dibs to @net; listeners of the old one see it go. */
@@ -395,22 +474,47 @@ static void dibs_dev_move_net(struct dibs_dev *dibs, struct net *net)
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_ADD_NTF);
 }
 
-int dibs_dev_set_net(struct dibs_dev *dibs, struct net *net,
-		     struct netlink_ext_ack *extack)
+/*
+ * dev-set: the new state (@state < 0: unchanged) and namespace (@net NULL:
+ * unchanged), both or neither: the caller has checked everything that
+ * can fail. Serialised with soft device deletion and type removal by
+ * dibs_soft_lock, so the driver's state_changed() runs on a live device;
+ * a hardware device cannot leave the registry while dibs_devs_lock is
+ * held. Return: 0, or -ENODEV for a device deleted meanwhile.
+ */
+int dibs_dev_set(struct dibs_dev *dibs, int state, struct net *net)
 {
+	bool changed = false;
+
+	dibs_soft_mutex_lock();
 	mutex_lock(&dibs_devs_lock);
-	if (!list_empty(&dibs->list) && !net_eq(dibs_dev_net(dibs), net))
+	if (!dibs->registered) {
+		mutex_unlock(&dibs_devs_lock);
+		dibs_soft_mutex_unlock();
+		return -ENODEV;
+	}
+	/* The state first: the new namespace is told of the device as it is. */
+	if (state >= 0)
+		changed = dibs_dev_set_state(dibs, state);
+	if (net && !net_eq(dibs_dev_net(dibs), net))
 		dibs_dev_move_net(dibs, net);
 	mutex_unlock(&dibs_devs_lock);
+
+	if (changed && dibs->soft_type && dibs->soft_type->state_changed)
+		dibs->soft_type->state_changed(dibs);
+	dibs_soft_mutex_unlock();
 	return 0;
 }
 
 /*
  * A namespace that goes away gives its devices back to init_net, as
  * physical network devices do: the device is the fabric's, not the
- * namespace's. Clients keep their DMBs across the move.
+ * namespace's. Clients keep their DMBs across the move. In pre_exit: the
+ * namespace core waits for an RCU grace period after it, so a lockless
+ * reader that found the old namespace in dibs->net is done with it
+ * before it is freed.
  */
-static void __net_exit dibs_net_exit(struct net *net)
+static void __net_exit dibs_net_pre_exit(struct net *net)
 {
 	struct dibs_dev *dibs;
 
@@ -422,7 +526,7 @@ static void __net_exit dibs_net_exit(struct net *net)
 }
 
 static struct pernet_operations dibs_net_ops = {
-	.exit = dibs_net_exit,
+	.pre_exit = dibs_net_pre_exit,
 };
 
 static int __init dibs_init(void)

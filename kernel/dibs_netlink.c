@@ -254,11 +254,30 @@ static bool dibs_nl_wanted(struct net *net, enum dibs_nl_mcgrp group)
 	       genl_has_listeners(&dibs_nl_family, net, group);
 }
 
+/*
+ * The namespace of @dibs with a reference, for a notification sent outside
+ * dibs_devs_lock; NULL once the device left the registry or its namespace
+ * is going away. dibs->registered, seen under RCU, keeps the namespace's
+ * memory (dibs_net_pre_exit, dibs_dev_del).
+ */
+static struct net *dibs_nl_dev_get_net(struct dibs_dev *dibs)
+{
+	struct net *net = NULL;
+
+	rcu_read_lock();
+	if (READ_ONCE(dibs->registered))
+		net = maybe_get_net(dibs_dev_net(dibs));
+	rcu_read_unlock();
+	return net;
+}
+
 /* Called with dibs_devs_lock held, in process context. */
 void dibs_nl_notify_dev(struct dibs_dev *dibs, u8 cmd)
 {
 	struct net *net = dibs_dev_net(dibs);
 	struct sk_buff *skb;
+
+	lockdep_assert_held(&dibs_devs_lock);
 
 	if (!dibs_nl_wanted(net, DIBS_NLGRP_MGMT))
 		return;
@@ -272,22 +291,31 @@ void dibs_nl_notify_dev(struct dibs_dev *dibs, u8 cmd)
 	dibs_nl_multicast(skb, net, DIBS_NLGRP_MGMT, GFP_KERNEL);
 }
 
-/* Any context: DMBs may be unregistered from a client's bottom half. */
+/*
+ * Any context: DMBs may be unregistered from a client's bottom half. All
+ * under RCU, where a registered device's namespace stays valid.
+ */
 void dibs_nl_notify_dmb(struct dibs_dmb_rec *rec, u8 cmd)
 {
-	struct net *net = dibs_dev_net(rec->dibs);
 	struct sk_buff *skb;
+	struct net *net;
 
+	rcu_read_lock();
+	if (!READ_ONCE(rec->dibs->registered))
+		goto out;
+	net = dibs_dev_net(rec->dibs);
 	if (!dibs_nl_wanted(net, DIBS_NLGRP_MGMT))
-		return;
+		goto out;
 	skb = dibs_nl_dmb_msg_new(rec, GFP_ATOMIC);
 	if (!skb)
-		return;
+		goto out;
 	if (dibs_nl_dmb_fill(skb, rec, 0, 0, 0, cmd) < 0) {
 		nlmsg_free(skb);
-		return;
+		goto out;
 	}
 	dibs_nl_multicast(skb, net, DIBS_NLGRP_MGMT, GFP_ATOMIC);
+out:
+	rcu_read_unlock();
 }
 
 /* Clients are global: their notifications go to the initial namespace. */
@@ -384,17 +412,21 @@ void dibs_nl_notify_event(struct dibs_dev *dibs,
 			  const struct dibs_event *event)
 {
 	struct dibs_nl_deferred *d;
+	struct net *net;
 
-	if (!dibs_nl_wanted(dibs_dev_net(dibs), DIBS_NLGRP_MGMT))
+	net = dibs_nl_dev_get_net(dibs);
+	if (!net)
 		return;
-	d = kzalloc(sizeof(*d), GFP_ATOMIC);
-	if (!d)
-		return;
-	d->net = maybe_get_net(dibs_dev_net(dibs));
-	if (!d->net) {
-		kfree(d);
+	if (!dibs_nl_wanted(net, DIBS_NLGRP_MGMT)) {
+		put_net(net);
 		return;
 	}
+	d = kzalloc(sizeof(*d), GFP_ATOMIC);
+	if (!d) {
+		put_net(net);
+		return;
+	}
+	d->net = net;
 	d->dev_index = dibs->index;
 	d->event = *event;
 	llist_add(&d->node, &dibs_nl_deferred_list);
@@ -405,17 +437,21 @@ void dibs_nl_notify_event(struct dibs_dev *dibs,
 void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
 			   u16 mask)
 {
-	struct net *net = dibs_dev_net(dibs);
 	struct sk_buff *skb;
+	struct net *net;
 	void *hdr;
 
-	if (!dibs_nl_wanted(net, DIBS_NLGRP_SIGNAL))
+	/* The device may have been deleted since the signal was queued. */
+	net = dibs_nl_dev_get_net(dibs);
+	if (!net)
 		return;
+	if (!dibs_nl_wanted(net, DIBS_NLGRP_SIGNAL))
+		goto out;
 	/* DEV_INDEX, TOKEN, SBA_IDX, MASK: sized to fit, see dibs_nl_dmb_size */
 	skb = genlmsg_new(3 * nla_total_size(sizeof(u32)) +
 			  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
 	if (!skb)
-		return;
+		goto out;
 	hdr = genlmsg_put(skb, 0, 0, &dibs_nl_family, 0, DIBS_CMD_SIGNAL_NTF);
 	if (!hdr)
 		goto err_free;
@@ -427,10 +463,12 @@ void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
 		goto err_free;
 	genlmsg_end(skb, hdr);
 	dibs_nl_multicast(skb, net, DIBS_NLGRP_SIGNAL, GFP_KERNEL);
-	return;
+	goto out;
 
 err_free:
 	nlmsg_free(skb);
+out:
+	put_net(net);
 }
 
 int dibs_nl_init(void)

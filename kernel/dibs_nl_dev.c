@@ -206,20 +206,19 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret == -EOPNOTSUPP)
 			NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DEV_TYPE],
 					    "unknown device type (is its module loaded?)");
-		else if (ret == -EEXIST)
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DEV_NAME],
-					    "a dibs device of that name exists");
 		return ret;
 	}
 
+	/* Our reference keeps the memory; the lock keeps it registered. */
 	mutex_lock(&dibs_devs_lock);
-	if (list_empty(&dibs->list)) {
+	if (!dibs->registered) {
 		nlmsg_free(msg);
 		ret = -ENODEV;	/* deleted meanwhile */
 	} else {
 		ret = dibs_nl_dev_reply(info, msg, dibs, DIBS_CMD_DEV_NEW);
 	}
 	mutex_unlock(&dibs_devs_lock);
+	put_device(&dibs->dev);
 	return ret;
 }
 
@@ -245,16 +244,21 @@ int dibs_nl_dev_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int dibs_nl_dev_set_netns(struct sk_buff *skb, struct genl_info *info,
-				 struct dibs_dev *dibs)
+/*
+ * The namespace a dev-set moves the device to, with a reference, checked
+ * before anything changes; NULL when the request names none.
+ */
+static struct net *dibs_nl_dev_set_target(struct sk_buff *skb,
+					  struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct net *net;
-	int ret;
 
+	if (!tb[DIBS_A_DEV_NETNS_PID] && !tb[DIBS_A_DEV_NETNS_FD])
+		return NULL;
 	if (tb[DIBS_A_DEV_NETNS_PID] && tb[DIBS_A_DEV_NETNS_FD]) {
 		NL_SET_ERR_MSG(info->extack, "give a netns pid or fd, not both");
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	}
 	if (tb[DIBS_A_DEV_NETNS_PID])
 		net = get_net_ns_by_pid(nla_get_u32(tb[DIBS_A_DEV_NETNS_PID]));
@@ -262,29 +266,33 @@ static int dibs_nl_dev_set_netns(struct sk_buff *skb, struct genl_info *info,
 		net = get_net_ns_by_fd(nla_get_u32(tb[DIBS_A_DEV_NETNS_FD]));
 	if (IS_ERR(net)) {
 		NL_SET_ERR_MSG(info->extack, "no such network namespace");
-		return PTR_ERR(net);
+		return net;
 	}
 	/* Like "ip link set netns": admin rights in the target as well. */
 	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "CAP_NET_ADMIN is needed in the target namespace");
-		ret = -EPERM;
-	} else {
-		ret = dibs_dev_set_net(dibs, net, info->extack);
+		put_net(net);
+		return ERR_PTR(-EPERM);
 	}
-	put_net(net);
-	return ret;
+	return net;
 }
 
+/* All or nothing: what can be refused is checked before any change. */
 int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct dibs_dev *dibs;
-	bool netns;
-	int ret = 0;
+	struct net *net;
+	int state = -1;
+	int ret;
 
-	netns = tb[DIBS_A_DEV_NETNS_PID] || tb[DIBS_A_DEV_NETNS_FD];
-	if (!tb[DIBS_A_DEV_STATE] && !netns) {
+	if (tb[DIBS_A_DEV_STATE])
+		state = nla_get_u32(tb[DIBS_A_DEV_STATE]) == DIBS_DEV_STATE_UP;
+	net = dibs_nl_dev_set_target(skb, info);
+	if (IS_ERR(net))
+		return PTR_ERR(net);
+	if (state < 0 && !net) {
 		NL_SET_ERR_MSG(info->extack, "nothing to set: give a state or a netns");
 		return -EINVAL;
 	}
@@ -293,17 +301,19 @@ int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
 	if (IS_ERR(dibs)) {
 		mutex_unlock(&dibs_devs_lock);
-		return PTR_ERR(dibs);
+		ret = PTR_ERR(dibs);
+		goto out_net;
 	}
 	get_device(&dibs->dev);
 	mutex_unlock(&dibs_devs_lock);
 
-	if (tb[DIBS_A_DEV_STATE])
-		ret = dibs_dev_set_state(dibs, nla_get_u32(tb[DIBS_A_DEV_STATE]) ==
-					 DIBS_DEV_STATE_UP, info->extack);
-	if (!ret && netns)
-		ret = dibs_nl_dev_set_netns(skb, info, dibs);
+	ret = dibs_dev_set(dibs, state, net);
+	if (ret == -ENODEV)
+		NL_SET_ERR_MSG(info->extack, "the device was deleted meanwhile");
 	put_device(&dibs->dev);
+out_net:
+	if (net)
+		put_net(net);
 	return ret;
 }
 

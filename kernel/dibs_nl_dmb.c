@@ -263,9 +263,10 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&dibs_devs_lock);
 		return -ENOMEM;
 	}
+	/* An owned grant is tied to the socket that sent the request. */
 	ret = dibs_uclient_grant(dibs, &rgid, nla_get_u32(tb[DIBS_A_DMB_LEN]),
-				 tb[DIBS_A_DMB_OWNED] ? info->snd_portid : 0,
-				 genl_info_net(info), &rec);
+				 tb[DIBS_A_DMB_OWNED] ? NETLINK_CB(skb).sk : NULL,
+				 info->snd_portid, genl_info_net(info), &rec);
 	switch (ret) {
 	case 0:
 		ret = dibs_nl_dmb_fill(msg, rec, info->snd_portid,
@@ -339,10 +340,10 @@ out:
  */
 int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *attr, *empty = NULL, *last = NULL;
+	struct nlattr *attr, *empty = NULL, *last = NULL, *dev_attr;
+	u32 offset = 0, idx = 0, total = 0, end, dev_index = 0;
 	struct nlattr **tb = info->attrs;
-	u32 offset = 0, idx = 0, total = 0, end;
-	struct dibs_dev *dibs;
+	const char *dev_name = NULL;
 	bool signal = false;
 	int rem, ret = 0;
 	u64 token;
@@ -380,24 +381,33 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs)) {
-		ret = PTR_ERR(dibs);
-		goto out;
+	if (tb[DIBS_A_DMB_DEV_INDEX]) {
+		dev_attr = tb[DIBS_A_DMB_DEV_INDEX];
+		dev_index = nla_get_u32(dev_attr);
+	} else if (tb[DIBS_A_DMB_DEV_NAME]) {
+		dev_attr = tb[DIBS_A_DMB_DEV_NAME];
+		dev_name = nla_data(dev_attr);
+	} else {
+		NL_SET_ERR_MSG(info->extack, "a device index or name is required");
+		return -EINVAL;
 	}
+
+	/* Each piece as /dev/dibs moves it: no registry lock held. */
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
 		if (nla_type(attr) != DIBS_A_DMB_DATA)
 			continue;
-		ret = dibs->ops->move_data(dibs, token, idx,
-					   signal && attr == last, offset,
-					   nla_data(attr), nla_len(attr));
+		ret = dibs_dev_move(genl_info_net(info), dev_index, dev_name,
+				    token, idx, signal && attr == last, offset,
+				    nla_data(attr), nla_len(attr));
 		if (ret)
 			break;
 		offset += nla_len(attr);
 	}
 	switch (ret) {
+	case -ENODEV:
+		NL_SET_ERR_MSG_ATTR(info->extack, dev_attr, "no such dibs device");
+		break;
 	case -ENOENT:
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_TOKEN],
 				    "no DMB with this token on the writer's fabric");
@@ -414,8 +424,6 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "the writing device is down");
 		break;
 	}
-out:
-	mutex_unlock(&dibs_devs_lock);
 	return ret;
 }
 

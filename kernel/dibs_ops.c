@@ -111,35 +111,50 @@ static struct dibs_dmb_rec *dibs_dmb_rec_new(struct dibs_dev *dibs,
 }
 
 /*
- * Make the record findable, by key and by sba index. On failure it may
- * have been seen by RCU readers: free it with dibs_dmb_rec_put().
+ * Make the record findable, by key and by sba index, unless the device is
+ * being deleted (dibs_ops_release_leftovers() closed its table: a record
+ * linked after that would outlive the device). On failure it may have been
+ * seen by RCU readers: free it with dibs_dmb_rec_put().
  */
 static int dibs_dmb_rec_link(struct dibs_dev *dibs, struct dibs_dmb_rec *rec)
 {
-	void *old;
 	int ret;
 
+	/* The slot's memory first, so the store below cannot fail. */
+	ret = xa_reserve_bh(&dibs->dmbs, rec->idx, GFP_KERNEL);
+	if (ret)
+		return ret;
+	xa_lock_bh(&dibs->dmbs);
+	if (dibs->dmbs_closed) {
+		ret = -ENODEV;
+		goto err_release;
+	}
 	ret = rhashtable_lookup_insert_fast(&dibs_dmb_table, &rec->node,
 					    dibs_dmb_params);
 	/* A driver that hands out a token twice is broken. */
-	if (ret)
-		return ret == -EEXIST ? -EIO : ret;
+	if (ret) {
+		ret = ret == -EEXIST ? -EIO : ret;
+		goto err_release;
+	}
 	/*
 	 * The driver has just handed out this index, so a record still in
 	 * its slot is one whose DMB the driver has already unregistered, on
 	 * its way out: replace it. dibs_dmb_rec_unlink() then leaves the
 	 * slot alone.
 	 */
-	old = xa_store_bh(&dibs->dmbs, rec->idx, rec, GFP_KERNEL);
-	if (xa_is_err(old)) {
-		rhashtable_remove_fast(&dibs_dmb_table, &rec->node,
-				       dibs_dmb_params);
-		return xa_err(old);
-	}
+	__xa_store(&dibs->dmbs, rec->idx, rec, GFP_ATOMIC);
+	xa_unlock_bh(&dibs->dmbs);
+
 	atomic_inc(&dibs_client_dmbs[rec->client_id]);
 	atomic_inc(&dibs->dmb_count);
 	atomic64_inc(&dibs->stats.dmbs_registered);
 	return 0;
+
+err_release:
+	/* Only a reservation of ours: a live record stays. */
+	__xa_cmpxchg(&dibs->dmbs, rec->idx, NULL, NULL, GFP_ATOMIC);
+	xa_unlock_bh(&dibs->dmbs);
+	return ret;
 }
 
 /*
@@ -203,6 +218,8 @@ static int dibs_core_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 
 	if (!dibs_client_is_registered(client))
 		return -EINVAL;
+	if (READ_ONCE(dibs->dmbs_closed))
+		return -ENODEV;
 	if (!READ_ONCE(dibs->up))
 		return -ENETDOWN;
 
@@ -316,7 +333,10 @@ void dibs_ops_uninstall(struct dibs_dev *dibs)
 
 /*
  * After every client got del_dev(), unregister whatever DMBs a client left
- * behind, so the driver can free its device without leaking buffers.
+ * behind, so the driver can free its device without leaking buffers. The
+ * table is closed first: a register_dmb() that races with this (a client
+ * that registers after its del_dev()) fails instead of linking a record
+ * nobody would release.
  */
 void dibs_ops_release_leftovers(struct dibs_dev *dibs)
 {
@@ -325,10 +345,18 @@ void dibs_ops_release_leftovers(struct dibs_dev *dibs)
 	unsigned long id;
 	bool mine;
 
-	xa_for_each(&dibs->dmbs, id, rec) {
+	xa_lock_bh(&dibs->dmbs);
+	WRITE_ONCE(dibs->dmbs_closed, true);
+	xa_unlock_bh(&dibs->dmbs);
+
+	for (id = 0; ; id++) {
+		/* Found and unlinked in one RCU section: the record is ours. */
 		rcu_read_lock();
-		mine = dibs_dmb_rec_unlink(rec);
+		rec = xa_find(&dibs->dmbs, &id, ULONG_MAX, XA_PRESENT);
+		mine = rec && dibs_dmb_rec_unlink(rec);
 		rcu_read_unlock();
+		if (!rec)
+			break;
 		if (!mine)
 			continue;
 

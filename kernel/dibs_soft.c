@@ -28,6 +28,17 @@ static struct dibs_soft_type *dibs_soft_type_find(const char *kind)
 	return NULL;
 }
 
+/* For dev-set: no soft device is created or destroyed meanwhile. */
+void dibs_soft_mutex_lock(void)
+{
+	mutex_lock(&dibs_soft_lock);
+}
+
+void dibs_soft_mutex_unlock(void)
+{
+	mutex_unlock(&dibs_soft_lock);
+}
+
 int dibs_soft_type_register(struct dibs_soft_type *type)
 {
 	int ret = 0;
@@ -120,6 +131,9 @@ struct dibs_dev *dibs_soft_dev_new(const char *kind,
 		type->destroy(dibs);
 		dibs = ERR_PTR(-EINVAL);
 	}
+	/* The caller's: a dev-del may destroy it as soon as we unlock. */
+	if (!IS_ERR(dibs))
+		get_device(&dibs->dev);
 	module_put(type->owner);
 out:
 	mutex_unlock(&dibs_soft_lock);
@@ -136,7 +150,7 @@ int dibs_soft_dev_del(struct dibs_dev *dibs)
 	type = dibs->soft_type;
 	if (!type)
 		ret = -EOPNOTSUPP;
-	else if (list_empty(&dibs->list))
+	else if (!READ_ONCE(dibs->registered))
 		ret = -ENODEV;		/* destroyed meanwhile */
 	else
 		type->destroy(dibs);

@@ -178,8 +178,20 @@ struct dibs_dev {
 
 	void *priv[MAX_DIBS_CLIENTS];	/* per client; clients only */
 
-	spinlock_t lock;		/* protects the two fields below */
-	u8 *dmb_clientid_arr;		/* for hardware drivers */
+	/*
+	 * Protects the two fields below. Drivers deliver handle_irq() and
+	 * the core handle_event() under it, to the client in subs[], so a
+	 * client that unregisters (its slot cleared under the lock before
+	 * its del_dev()) gets no callback after that.
+	 */
+	spinlock_t lock;
+	/*
+	 * Client id (or NO_DIBS_CLIENT) per sba index, max_dmbs() entries,
+	 * allocated by dibs_dev_add(); drivers set it in register_dmb() and
+	 * reset it in unregister_dmb().
+	 */
+	u8 *dmb_clientid_arr;
+	/* A client's slot is set after its add_dev(), cleared before del_dev(). */
 	struct dibs_client *subs[MAX_DIBS_CLIENTS];
 
 	/* dibs extension, owned by the core */
@@ -188,6 +200,14 @@ struct dibs_dev {
 	const struct dibs_soft_type *soft_type;	/* NULL for hardware */
 	u32 index;				/* like ifindex, from 1 */
 	bool up;				/* state; down refuses I/O */
+	/*
+	 * In the registry, from dibs_dev_add() to dibs_dev_del(); written
+	 * under the registry lock. A lockless reader that saw it set under
+	 * rcu_read_lock() may use the device, its driver state and its
+	 * namespace until rcu_read_unlock(): dibs_dev_del() waits for it.
+	 */
+	bool registered;
+	bool dmbs_closed;			/* dibs_dev_del() began */
 	possible_net_t net;			/* the namespace it is in */
 	struct dibs_dev_stats stats;
 	struct xarray dmbs;			/* core's DMB records by idx */
@@ -282,7 +302,8 @@ int dibs_soft_dev_init(struct dibs_dev *dibs, struct dibs_soft_type *type,
 
 /*
  * dibs extension: create a soft device of a registered kind.
- * Return: the device (still owned by its driver) or ERR_PTR.
+ * Return: the device (owned by its driver) with a reference for the
+ * caller, who drops it with put_device(); or ERR_PTR.
  */
 struct dibs_dev *dibs_soft_dev_new(const char *kind,
 				   const struct dibs_soft_params *params,
