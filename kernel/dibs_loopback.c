@@ -21,11 +21,14 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "dibs_dmb_buf.h"
+
 MODULE_DESCRIPTION("dibs loopback device");
 MODULE_LICENSE("GPL");
 
 #define DIBS_LO_MAX_DMBS	5000
-#define DIBS_LO_MAX_DMB_LEN	SZ_8M
+/* 4 MiB with 4 KiB pages: one contiguous block (dibs_dmb_buf.h) */
+#define DIBS_LO_MAX_DMB_LEN	DIBS_DMB_BUF_MAX
 #define DIBS_LO_HASH_BITS	12	/* ~1 DMB per bucket when full */
 #define DIBS_LO_SIGNAL_BITS	16	/* width of the dmbemask */
 
@@ -36,7 +39,6 @@ struct dibs_lo_dmb {
 	u32 len;
 	u32 sba_idx;
 	uuid_t rgid;
-	struct dibs_client *client;	/* owner, for handle_irq() */
 	/*
 	 * The buffer lives while its owner holds it (!unregistered) or a
 	 * mapping exists (attached > 0); the last of them frees it.
@@ -84,7 +86,7 @@ static bool dibs_lo_dmb_unused(struct dibs_lo_dev *ldev,
 
 static void dibs_lo_dmb_free(struct dibs_lo_dmb *node)
 {
-	kvfree(node->cpu_addr);
+	dibs_dmb_buf_free(node->cpu_addr);
 	kmem_cache_free(dibs_lo_dmb_cache, node);
 }
 
@@ -102,6 +104,37 @@ static int dibs_lo_query_remote_gid(struct dibs_dev *dibs, const uuid_t *rgid,
 static int dibs_lo_max_dmbs(void)
 {
 	return DIBS_LO_MAX_DMBS;
+}
+
+/* Who owns sba index @idx, for the signal path (upstream's layout). */
+static void dibs_lo_set_clientid(struct dibs_dev *dibs, u32 idx, u8 id)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dibs->lock, flags);
+	dibs->dmb_clientid_arr[idx] = id;
+	spin_unlock_irqrestore(&dibs->lock, flags);
+}
+
+/*
+ * Raise signal bit @bit of DMB @idx at its owner, the client in subs[]:
+ * none once the client's slot is cleared (it is going away) or the DMB is
+ * unregistered. Bottom halves are off, the closest a soft device gets to
+ * the IRQ context clients must expect.
+ */
+static void dibs_lo_signal(struct dibs_dev *dibs, u32 idx, unsigned int bit)
+{
+	struct dibs_client *client = NULL;
+	unsigned long flags;
+	u8 id;
+
+	spin_lock_irqsave(&dibs->lock, flags);
+	id = dibs->dmb_clientid_arr[idx];
+	if (id < MAX_DIBS_CLIENTS)
+		client = dibs->subs[id];
+	if (client && client->ops->handle_irq)
+		client->ops->handle_irq(dibs, idx, BIT(bit));
+	spin_unlock_irqrestore(&dibs->lock, flags);
 }
 
 /* Pick the DMB's index: the one asked for, or the first free one. */
@@ -137,13 +170,12 @@ static int dibs_lo_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 	node = kmem_cache_zalloc(dibs_lo_dmb_cache, GFP_KERNEL | __GFP_NOWARN);
 	if (!node)
 		return -ENOMEM;
-	node->cpu_addr = kvzalloc(dmb->dmb_len, GFP_KERNEL | __GFP_NOWARN);
+	node->cpu_addr = dibs_dmb_buf_alloc(dmb->dmb_len);
 	if (!node->cpu_addr) {
 		kmem_cache_free(dibs_lo_dmb_cache, node);
 		return -ENOMEM;
 	}
 	node->len = dmb->dmb_len;
-	node->client = client;
 	uuid_copy(&node->rgid, &dmb->rgid);
 
 	write_lock_bh(&ldev->dmb_ht_lock);
@@ -161,6 +193,7 @@ static int dibs_lo_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 	node->sba_idx = idx;
 	hash_add(ldev->dmb_ht, &node->node, token);
 	write_unlock_bh(&ldev->dmb_ht_lock);
+	dibs_lo_set_clientid(dibs, idx, client->id);
 
 	dmb->dmb_tok = token;
 	dmb->idx = idx;
@@ -182,6 +215,8 @@ static int dibs_lo_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
 		return -ENOENT;
 	}
 	node->unregistered = true;
+	/* Under the table lock: a signal in flight holds it for reading. */
+	dibs_lo_set_clientid(dibs, node->sba_idx, NO_DIBS_CLIENT);
 	unused = dibs_lo_dmb_unused(ldev, node);
 	write_unlock_bh(&ldev->dmb_ht_lock);
 
@@ -195,9 +230,8 @@ static int dibs_lo_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 			     void *data, unsigned int size)
 {
 	struct dibs_lo_dev *ldev = to_lo(dibs);
-	struct dibs_client *client;
 	struct dibs_lo_dmb *node;
-	unsigned int end, sba_idx;
+	unsigned int end;
 
 	if (sf && idx >= DIBS_LO_SIGNAL_BITS)
 		return -EINVAL;
@@ -218,20 +252,13 @@ static int dibs_lo_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 		return -EINVAL;
 	}
 	memcpy(node->cpu_addr + offset, data, size);
-	client = node->client;
-	sba_idx = node->sba_idx;
-	read_unlock_bh(&ldev->dmb_ht_lock);
-
 	/*
-	 * A client cannot unregister while it owns DMBs, so @client is
-	 * alive. Signals are delivered with bottom halves off, the closest
-	 * a soft device gets to the IRQ context clients must expect.
+	 * Still under the table lock: the DMB cannot be unregistered and
+	 * its index handed to another DMB before its signal is delivered.
 	 */
-	if (sf && client->ops->handle_irq) {
-		local_bh_disable();
-		client->ops->handle_irq(dibs, sba_idx, BIT(idx));
-		local_bh_enable();
-	}
+	if (sf)
+		dibs_lo_signal(dibs, node->sba_idx, idx);
+	read_unlock_bh(&ldev->dmb_ht_lock);
 	return 0;
 }
 
@@ -387,6 +414,7 @@ static int __init dibs_lo_init(void)
 		ret = PTR_ERR(dibs);
 		goto err_type;
 	}
+	put_device(&dibs->dev);
 	return 0;
 
 err_type:

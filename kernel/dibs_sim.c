@@ -32,11 +32,15 @@
 #include <linux/xarray.h>
 #include <uapi/linux/dibs.h>
 
+#include "dibs_dmb_buf.h"
+
 MODULE_DESCRIPTION("dibs simulated fabric devices");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("dibs-type-sim");
 
-#define DIBS_SIM_MAX_DMBS	BIT(17)
+/* dibs->dmb_clientid_arr takes a byte per index: 16 KiB per device */
+#define DIBS_SIM_MAX_DMBS	BIT(14)
+#define DIBS_SIM_MAX_DMB_LEN	min_t(u32, DIBS_DMB_LEN_MAX, DIBS_DMB_BUF_MAX)
 #define DIBS_SIM_SIGNAL_BITS	16
 
 struct dibs_sim_dev;
@@ -58,7 +62,6 @@ struct dibs_sim_dmb {
 	uuid_t rgid;
 	/* Set under fabric->lock; NULL once unregistered. */
 	struct dibs_sim_dev *owner;
-	u8 client_id;			/* the owner's, in dibs->subs[] */
 	u32 attached;			/* mappings, under fabric->lock */
 	refcount_t refs;
 	atomic_t pending_mask;		/* signals not yet delivered */
@@ -110,7 +113,7 @@ static void dibs_sim_dmb_free_rcu(struct rcu_head *head)
 {
 	struct dibs_sim_dmb *dmb = container_of(head, struct dibs_sim_dmb, rcu);
 
-	kvfree(dmb->cpu_addr);
+	dibs_dmb_buf_free(dmb->cpu_addr);
 	kmem_cache_free(dibs_sim_dmb_cache, dmb);
 }
 
@@ -168,6 +171,16 @@ static int dibs_sim_max_dmbs(void)
 	return DIBS_SIM_MAX_DMBS;
 }
 
+/* Who owns sba index @idx, for the signal path (upstream's layout). */
+static void dibs_sim_set_clientid(struct dibs_dev *dibs, u32 idx, u8 id)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dibs->lock, flags);
+	dibs->dmb_clientid_arr[idx] = id;
+	spin_unlock_irqrestore(&dibs->lock, flags);
+}
+
 static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 				 struct dibs_client *client)
 {
@@ -177,7 +190,7 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 	struct xa_limit limit;
 	int ret;
 
-	if (!req->dmb_len || req->dmb_len > DIBS_DMB_LEN_MAX)
+	if (!req->dmb_len || req->dmb_len > DIBS_SIM_MAX_DMB_LEN)
 		return -EINVAL;
 	/* The device has only so many indexes. */
 	if (req->idx >= DIBS_SIM_MAX_DMBS)
@@ -186,14 +199,13 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 	dmb = kmem_cache_zalloc(dibs_sim_dmb_cache, GFP_KERNEL | __GFP_NOWARN);
 	if (!dmb)
 		return -ENOMEM;
-	dmb->cpu_addr = kvzalloc(req->dmb_len, GFP_KERNEL | __GFP_NOWARN);
+	dmb->cpu_addr = dibs_dmb_buf_alloc(req->dmb_len);
 	if (!dmb->cpu_addr) {
 		kmem_cache_free(dibs_sim_dmb_cache, dmb);
 		return -ENOMEM;
 	}
 	dmb->len = req->dmb_len;
 	dmb->owner = sdev;
-	dmb->client_id = client->id;
 	uuid_copy(&dmb->rgid, &req->rgid);
 	refcount_set(&dmb->refs, 1);
 
@@ -206,7 +218,7 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 	if (ret) {
 		if (ret == -EBUSY)
 			ret = req->idx ? -EINVAL : -ENOSPC;
-		kvfree(dmb->cpu_addr);
+		dibs_dmb_buf_free(dmb->cpu_addr);
 		kmem_cache_free(dibs_sim_dmb_cache, dmb);
 		return ret;
 	}
@@ -226,6 +238,7 @@ static int dibs_sim_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *req,
 		return ret;
 	}
 
+	dibs_sim_set_clientid(dibs, dmb->sba_idx, client->id);
 	req->dmb_tok = dmb->token;
 	req->idx = dmb->sba_idx;
 	req->cpu_addr = dmb->cpu_addr;
@@ -249,53 +262,50 @@ static int dibs_sim_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *req)
 	WRITE_ONCE(dmb->owner, NULL);
 	spin_unlock_bh(&fabric->lock);
 
+	/* Before the index is free again: see dibs_sim_signal(). */
+	dibs_sim_set_clientid(dibs, dmb->sba_idx, NO_DIBS_CLIENT);
 	xa_erase_bh(&sdev->dmbs, dmb->sba_idx);
 	dibs_sim_dmb_put(fabric, dmb);
 	return 0;
 }
 
 /*
- * The client that registered @dmb on @sdev while the DMB is registered,
- * else NULL; rcu_read_lock() held. A client that unregisters the DMB and
- * then itself is waited for by the core's synchronize_rcu() before it is
- * gone.
+ * Deliver @mask to the owner of @dmb, the client in subs[] under
+ * dibs->lock, as upstream drivers do. Only while @dmb still holds its sba
+ * index and is registered: unregistering resets the index's client id
+ * under the same lock before the index is freed, so a DMB that took the
+ * index over gets no signal meant for the old one.
  */
-static struct dibs_client *dibs_sim_dmb_client(struct dibs_sim_dev *sdev,
-					       struct dibs_sim_dmb *dmb)
+static void dibs_sim_signal(struct dibs_sim_dev *sdev, struct dibs_sim_dmb *dmb,
+			    u16 mask)
 {
-	struct dibs_client *client;
+	struct dibs_dev *dibs = sdev->dibs;
+	struct dibs_client *client = NULL;
+	unsigned long flags;
+	u8 id;
 
-	/*
-	 * The slot first, with acquire, then the DMB's state: a slot that
-	 * was cleared or given to another client means the DMB had been
-	 * unregistered before, and the owner check below then sees it.
-	 */
-	client = smp_load_acquire(&sdev->dibs->subs[dmb->client_id]);
-	return READ_ONCE(dmb->owner) ? client : NULL;
+	spin_lock_irqsave(&dibs->lock, flags);
+	id = dibs->dmb_clientid_arr[dmb->sba_idx];
+	if (id < MAX_DIBS_CLIENTS && READ_ONCE(dmb->owner) &&
+	    xa_load(&sdev->dmbs, dmb->sba_idx) == dmb)
+		client = dibs->subs[id];
+	if (client && client->ops->handle_irq)
+		client->ops->handle_irq(dibs, dmb->sba_idx, mask);
+	spin_unlock_irqrestore(&dibs->lock, flags);
 }
 
-/* Deliver coalesced signals: the owner's handle_irq() with BHs off. */
+/* Deliver coalesced signals, in IRQ-like context (dibs->lock, IRQs off). */
 static void dibs_sim_signal_work_fn(struct work_struct *work)
 {
 	struct dibs_sim_dev *sdev = container_of(work, struct dibs_sim_dev,
 						 signal_work);
 	struct dibs_sim_dmb *dmb, *tmp;
-	struct dibs_client *client;
 	struct llist_node *list;
-	u16 mask;
 
 	list = llist_reverse_order(llist_del_all(&sdev->signals));
 	/* _safe: the last put reuses the signal node for its rcu_head. */
 	llist_for_each_entry_safe(dmb, tmp, list, signal_node) {
-		mask = atomic_xchg(&dmb->pending_mask, 0);
-		rcu_read_lock();
-		client = dibs_sim_dmb_client(sdev, dmb);
-		if (client && client->ops->handle_irq) {
-			local_bh_disable();
-			client->ops->handle_irq(sdev->dibs, dmb->sba_idx, mask);
-			local_bh_enable();
-		}
-		rcu_read_unlock();
+		dibs_sim_signal(sdev, dmb, atomic_xchg(&dmb->pending_mask, 0));
 		dibs_sim_dmb_put(sdev->fabric, dmb);
 	}
 }
@@ -477,7 +487,7 @@ static void dibs_sim_dmb_free_orphan(void *ptr, void *arg)
 {
 	struct dibs_sim_dmb *dmb = ptr;
 
-	kvfree(dmb->cpu_addr);
+	dibs_dmb_buf_free(dmb->cpu_addr);
 	kmem_cache_free(dibs_sim_dmb_cache, dmb);
 }
 
@@ -502,6 +512,35 @@ static bool dibs_sim_gid_taken(struct dibs_sim_fabric *fabric,
 		if (uuid_equal(&sdev->dibs->gid, gid))
 			return true;
 	return false;
+}
+
+/*
+ * Whether a DMB on the fabric is still granted to @gid: a device that
+ * left keeps its grants until their owners revoke them, and a new device
+ * with its gid would write into them. Such a gid is refused until then.
+ * dibs_sim_lock held, so the membership is stable.
+ */
+static bool dibs_sim_gid_granted(struct dibs_sim_fabric *fabric,
+				 const uuid_t *gid)
+{
+	struct dibs_sim_dev *sdev;
+	struct dibs_sim_dmb *dmb;
+	unsigned long idx;
+	bool granted = false;
+
+	lockdep_assert_held(&dibs_sim_lock);
+	rcu_read_lock();
+	list_for_each_entry(sdev, &fabric->devs, fabric_list) {
+		xa_for_each(&sdev->dmbs, idx, dmb) {
+			if (READ_ONCE(dmb->owner) && uuid_equal(&dmb->rgid, gid)) {
+				granted = true;
+				goto out;
+			}
+		}
+	}
+out:
+	rcu_read_unlock();
+	return granted;
 }
 
 static int dibs_sim_fail_errno_get(void *data, u64 *val)
@@ -579,6 +618,12 @@ static struct dibs_dev *dibs_sim_create(const struct dibs_soft_params *params,
 	if (dibs_sim_gid_taken(fabric, &dibs->gid)) {
 		NL_SET_ERR_MSG(extack, "a device with this gid is on the fabric");
 		ret = -EEXIST;
+		goto err_fabric;
+	}
+	if (dibs_sim_gid_granted(fabric, &dibs->gid)) {
+		NL_SET_ERR_MSG(extack,
+			       "DMBs on the fabric are still granted to this gid: revoke them first");
+		ret = -EADDRINUSE;
 		goto err_fabric;
 	}
 	sdev->fabric = fabric;
