@@ -389,21 +389,19 @@ static int dev_set(struct cmdline *c)
 	rc = devarg_resolve(d, &da);
 	if (rc)
 		return rc;
-	if (has_state) {
-		err = dibsnl_dev_set_state(d->h, da.ref, state);
-		if (err)
-			return nl_dev_err(d, err, &da);
-	}
+	pid = 0;
+	fd = -1;
 	if (netns) {
 		rc = netns_target(netns, &pid, &fd);
 		if (rc)
 			return rc;
-		err = dibsnl_dev_set_netns(d->h, da.ref, pid, fd);
-		if (fd >= 0)
-			close(fd);
-		if (err)
-			return nl_dev_err(d, err, &da);
 	}
+	/* One request: a refused netns move leaves the state as it was. */
+	err = dibsnl_dev_set(d->h, da.ref, has_state, state, pid, fd);
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		return nl_dev_err(d, err, &da);
 	return EXIT_OK;
 }
 

@@ -164,6 +164,14 @@ int dibsnl_dev_set_state(struct dibsnl *h, struct dibsnl_dev_ref dev,
 /* Move the device to the network namespace of @pid, or of @fd (pid 0). */
 int dibsnl_dev_set_netns(struct dibsnl *h, struct dibsnl_dev_ref dev,
 			 uint32_t pid, int fd);
+/*
+ * Both in one request: the state @state when @set_state, and the network
+ * namespace of @pid, or of @fd (pid 0), unless pid is 0 and fd < 0. The
+ * kernel checks everything first: either both change or neither does.
+ */
+int dibsnl_dev_set(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		   bool set_state, enum dibsnl_dev_state state,
+		   uint32_t pid, int fd);
 
 /* *reachable is set when the call succeeds */
 int dibsnl_remote_query(struct dibsnl *h, struct dibsnl_dev_ref dev,

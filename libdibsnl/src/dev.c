@@ -204,48 +204,52 @@ DIBSNL_EXPORT int dibsnl_dev_del(struct dibsnl *h, struct dibsnl_dev_ref dev)
 	return dibsnl_do(h, &r, NULL, NULL);
 }
 
-DIBSNL_EXPORT int dibsnl_dev_set_state(struct dibsnl *h,
-				       struct dibsnl_dev_ref dev,
-				       enum dibsnl_dev_state state)
+DIBSNL_EXPORT int dibsnl_dev_set(struct dibsnl *h, struct dibsnl_dev_ref dev,
+				 bool set_state, enum dibsnl_dev_state state,
+				 uint32_t pid, int fd)
 {
+	bool netns = pid || fd >= 0;
 	struct dibsnl_req r;
 	int err;
 
 	if (!h)
 		return -EINVAL;
 	dibsnl_clear_err(h);
-	dibsnl_req_start(h, &r, DIBS_CMD_DEV_SET, 0);
-	err = dibsnl_req_dev(h, &r, dev, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
-	if (err)
-		return err;
-	dibsnl_req_u32(&r, DIBS_A_DEV_STATE, state == DIBSNL_DEV_UP ?
-		       DIBS_DEV_STATE_UP : DIBS_DEV_STATE_DOWN);
-	return dibsnl_do(h, &r, NULL, NULL);
-}
-
-DIBSNL_EXPORT int dibsnl_dev_set_netns(struct dibsnl *h,
-				       struct dibsnl_dev_ref dev,
-				       uint32_t pid, int fd)
-{
-	struct dibsnl_req r;
-	int err;
-
-	if (!h)
-		return -EINVAL;
-	dibsnl_clear_err(h);
-	if (!pid && fd < 0) {
-		dibsnl_set_err(h, "no network namespace given (pid or fd)");
+	if (!set_state && !netns) {
+		dibsnl_set_err(h, "nothing to set: a state or a network namespace (pid or fd)");
 		return -EINVAL;
 	}
 	dibsnl_req_start(h, &r, DIBS_CMD_DEV_SET, 0);
 	err = dibsnl_req_dev(h, &r, dev, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
 	if (err)
 		return err;
+	if (set_state)
+		dibsnl_req_u32(&r, DIBS_A_DEV_STATE, state == DIBSNL_DEV_UP ?
+			       DIBS_DEV_STATE_UP : DIBS_DEV_STATE_DOWN);
 	if (pid)
 		dibsnl_req_u32(&r, DIBS_A_DEV_NETNS_PID, pid);
-	else
+	else if (fd >= 0)
 		dibsnl_req_u32(&r, DIBS_A_DEV_NETNS_FD, fd);
 	return dibsnl_do(h, &r, NULL, NULL);
+}
+
+DIBSNL_EXPORT int dibsnl_dev_set_state(struct dibsnl *h,
+				       struct dibsnl_dev_ref dev,
+				       enum dibsnl_dev_state state)
+{
+	return dibsnl_dev_set(h, dev, true, state, 0, -1);
+}
+
+DIBSNL_EXPORT int dibsnl_dev_set_netns(struct dibsnl *h,
+				       struct dibsnl_dev_ref dev,
+				       uint32_t pid, int fd)
+{
+	if (h && !pid && fd < 0) {
+		dibsnl_clear_err(h);
+		dibsnl_set_err(h, "no network namespace given (pid or fd)");
+		return -EINVAL;
+	}
+	return dibsnl_dev_set(h, dev, false, DIBSNL_DEV_DOWN, pid, fd);
 }
 
 static int remote_query_reply(const struct nlmsghdr *nlh, void *arg)

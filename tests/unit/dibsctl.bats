@@ -459,11 +459,14 @@ EOF
 	[[ $stderr == *"dev_get name=sim0"* ]]
 	run --separate-stderr "$FAKE" dev set 1 state down
 	[ "$status" -eq 0 ]
-	[[ $stderr == *"dev_set_state index=1 state=0"* ]]
+	[[ $stderr == *"dev_set index=1 state=0 pid=0 fd=none"* ]]
 	run --separate-stderr "$FAKE" dev set sim0 state u
-	[[ $stderr == *"dev_set_state name=sim0 state=1"* ]]
+	[[ $stderr == *"dev_set name=sim0 state=1 pid=0 fd=none"* ]]
 	run --separate-stderr "$FAKE" dev set sim0 netns $$
-	[[ $stderr == *"dev_set_netns name=sim0 pid=$$ fd=none"* ]]
+	[[ $stderr == *"dev_set name=sim0 state=-1 pid=$$ fd=none"* ]]
+	# state and netns together: one request, all or nothing
+	run --separate-stderr "$FAKE" dev set sim0 state down netns $$
+	[[ $stderr == *"dev_set name=sim0 state=0 pid=$$ fd=none"* ]]
 	run --separate-stderr "$FAKE" dev add x type l fabric 0x10
 	[[ $stderr == *"dev_new name=x type=loopback fabric=0x0010 gid=default"* ]]
 	run --separate-stderr "$FAKE" dev add x type sim gid $LO_GID

@@ -316,6 +316,26 @@ int dibsnl_dev_set_state(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	return 0;
 }
 
+int dibsnl_dev_set(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		   bool set_state, enum dibsnl_dev_state state,
+		   uint32_t pid, int fd)
+{
+	struct dibsnl_dev *d;
+	char b[40];
+
+	h->errmsg[0] = '\0';
+	trace("dev_set %s state=%d pid=%u fd=%s", ref_str(dev, b, sizeof(b)),
+	      set_state ? (int)state : -1, pid, fd >= 0 ? "open" : "none");
+	if (unpriv(h))
+		return -EPERM;
+	d = find_dev(h, dev);
+	if (!d)
+		return -ENODEV;
+	if (set_state)
+		d->state = state;
+	return 0;
+}
+
 int dibsnl_dev_set_netns(struct dibsnl *h, struct dibsnl_dev_ref dev,
 			 uint32_t pid, int fd)
 {
