@@ -60,9 +60,10 @@ struct dibs_uowner {
 static DEFINE_SPINLOCK(dibs_uowners_lock);
 static DEFINE_HASHTABLE(dibs_uowners, DIBS_UOWNER_HASH_BITS);
 
-static u32 dibs_uowner_hash(const struct net *net, u32 portid)
+/* The hash key; the hashtable helpers hash it into a bucket. */
+static u32 dibs_uowner_key(const struct net *net, u32 portid)
 {
-	return hash_32(portid ^ net_hash_mix(net), DIBS_UOWNER_HASH_BITS);
+	return portid ^ net_hash_mix(net);
 }
 
 /* dibs_uowners_lock held */
@@ -70,8 +71,8 @@ static struct dibs_uowner *dibs_uowner_find(const struct net *net, u32 portid)
 {
 	struct dibs_uowner *o;
 
-	hlist_for_each_entry(o, &dibs_uowners[dibs_uowner_hash(net, portid)],
-			     node)
+	hash_for_each_possible(dibs_uowners, o, node,
+			       dibs_uowner_key(net, portid))
 		if (o->portid == portid && net_eq(read_pnet(&o->net), net))
 			return o;
 	return NULL;
@@ -185,7 +186,7 @@ static int dibs_uowner_get(struct net *net, u32 portid, struct sock *sk)
 	sock_hold(sk);
 	fresh->grants = 1;
 	spin_lock(&dibs_uowners_lock);
-	hash_add(dibs_uowners, &fresh->node, dibs_uowner_hash(net, portid));
+	hash_add(dibs_uowners, &fresh->node, dibs_uowner_key(net, portid));
 	spin_unlock(&dibs_uowners_lock);
 	return 0;
 }
