@@ -57,9 +57,10 @@ def slab_per_dmb(out, tag, label, device, n, buf):
     figure's name), from slabTAG.R.before/after (and meminfoTAG.R.*) of
     driver.sh's slab_snapshot.
 
-    The buffers are kvzalloc(BUF), a kmalloc cache of their own size that
-    nothing else per DMB uses: that cache's growth is reported apart and
-    left out.
+    The buffers are whole pages (one folio each, not slab), so they are
+    not in this figure; a kmalloc cache of the buffer's size, which nothing
+    else per DMB uses, is still reported apart and left out, so the figure
+    means the same as when the buffers were kvzalloc(BUF).
     """
     bufcache = "kmalloc-%s" % (
         "%dk" % (buf // 1024) if buf % 1024 == 0 else str(buf))

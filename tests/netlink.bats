@@ -724,7 +724,12 @@ check_dump_() {
 	pf ERANGE grant lo "$gl" 0
 	errmsg_has "out of range"
 	pf ERANGE grant lo "$gl" $((DMB_LEN_MAX + 1))
-	grant lo "$gl" $DMB_LEN_MAX
+	# Within them, a soft device backs a DMB with one physically
+	# contiguous block (clients take virt_to_page() of it): 8 MiB is more
+	# than the page allocator hands out in one piece, 4 MiB is its most.
+	pf EINVAL grant lo "$gl" $DMB_LEN_MAX
+	errmsg_has "the device refused this DMB length"
+	grant lo "$gl" $((4 << 20))
 	p revoke lo "$TOK"
 	pf ENODEV grant nosuch "$gl" 4096
 

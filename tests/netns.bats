@@ -357,6 +357,20 @@ teardown() {
 
 # ---- a namespace goes away -------------------------------------------------
 
+@test "netns: dev set with a state and a namespace it cannot move to changes nothing" {
+	local out
+	batch_in "" "dev add s6 type sim fabric $FABRIC"
+	# No process 999999: no such namespace; the state stays as it was.
+	fails_with 1 "no such network namespace" D dev set s6 state down netns 999999
+	expect_eq "state after a refused move" "$(D -j dev show s6 | jq -r '.[0].state')" up
+	# Both at once, when both are allowed.
+	D dev set s6 state down netns "$N1"
+	expect_eq "names" "$(names "")" "lo"
+	read -r out < <(in_ns "$N1" -j dev show s6 | jq -r '.[0] | .name + " " + .state')
+	expect_eq "s6 in $N1" "$out" "s6 down"
+	in_ns "$N1" dev del s6
+}
+
 @test "netns: deleting a namespace returns its devices to init_net" {
 	local g1 g3 tok m0 out
 	in_ns "$N1" dev add s1 type sim fabric $FABRIC

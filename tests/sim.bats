@@ -348,7 +348,7 @@ teardown() {
 	expect_eq "dump" "$out" "$n true ${G[B]} $n $n"
 	has_line "$(dev_stats)" "A $n 0 0 0 0 $n 0"
 	out=$(D dev show A)
-	[[ $out =~ ^[0-9]+:\ A:\ .*\ dmbs\ $n/131072\ state\ up$ ]]
+	[[ $out =~ ^[0-9]+:\ A:\ .*\ dmbs\ $n/16384\ state\ up$ ]]
 	read -r out < <(D -j client show | jq -c '.[] | select(.name == "userspace") | [.dmb_count, [.devs[] | [.name, .dmb_count]]]')
 	expect_eq "client show" "$out" "[$n,[[\"A\",$n]]]"
 	# One of them, from the middle, works.
@@ -362,7 +362,7 @@ teardown() {
 	lap "$n revokes in one batch"
 
 	out=$(batch "dmb show" "dev show A" "client show")
-	[[ $out =~ ^[0-9]+:\ A:\ .*\ dmbs\ 0/131072\ state\ up$'\n'[0-9]+:\ userspace:\ dmbs\ 0(\ devs\ A:0)?$ ]] ||
+	[[ $out =~ ^[0-9]+:\ A:\ .*\ dmbs\ 0/16384\ state\ up$'\n'[0-9]+:\ userspace:\ dmbs\ 0(\ devs\ A:0)?$ ]] ||
 		{ echo "after revoke: $out" >&2; return 1; }
 	expect_eq "dump after revoke" "$(D -j dmb show)" "[]"
 	out=$(dev_stats)
@@ -483,17 +483,11 @@ teardown() {
 	local gid=01234567-89ab-cdef-0123-456789abcdef out idx g rc
 	sim_add 0x0101 A
 	# The same gid on the same fabric: EEXIST, and no device is left; in
-	# upper case it is the same gid. dibs_sim says "a device with this gid
-	# is on the fabric", but the core's dev-new replaces the message of
-	# every EEXIST with its own about the name (reported): accept both for
-	# now; A2 is created below, so the name was free.
+	# upper case it is the same gid. The driver says which name or gid is
+	# taken (the core's dev-new leaves its message alone).
 	for g in "${G[A]}" "${G[A]^^}"; do
-		rc=0
-		out=$(D dev add A2 type sim fabric 257 gid "$g" 2>&1) || rc=$?
-		expect_eq "exit status of a duplicate gid" "$rc" 1
-		[[ $out == "Error: a device with this gid is on the fabric" ||
-			$out == "Error: a dibs device of that name exists" ]] ||
-			{ echo "duplicate gid: $out" >&2; return 1; }
+		fails_with 1 "a device with this gid is on the fabric" \
+			D dev add A2 type sim fabric 257 gid "$g"
 		[ ! -e /sys/class/dibs/A2 ]
 	done
 	# On another fabric the gid is free; a gid of our choosing works.
@@ -541,6 +535,29 @@ dev A remote-gid ${G[A]} reachable yes"
 	[ -e /sys/class/dibs/lo ]
 }
 
+@test "sim: a deleted device's gid stays refused while DMBs are granted to it" {
+	local gone tok idx out
+	sim_add 0x0101 A B
+	gone=${G[B]}
+	idx=$(D -j dev show B | jq '.[0].index')
+	grant A "$gone" 4K
+	tok=$TOK
+	D dev del B
+	# A's DMB is still granted to B's gid: a new device with that gid
+	# would write into it. Refused until the owner revokes it.
+	fails_with 1 "DMBs on the fabric are still granted to this gid: revoke them first" \
+		D dev add B2 type sim fabric 0x0101 gid "$gone"
+	[ ! -e /sys/class/dibs/B2 ]
+	# On another fabric the gid has no grants.
+	batch "dev add X type sim fabric 0x0202 gid $gone" "dev del X"
+	D dmb revoke dev A token "$tok"
+	D dev add B2 type sim fabric 0x0101 gid "$gone"
+	fails_with 1 "" D dmb write dev B2 token "$tok" data x
+	# Indexes are not reused soon, as ifindex: B2 is not B again.
+	out=$(D -j dev show B2 | jq '.[0].index')
+	((out > idx)) || { echo "B2 has index $out, B had $idx" >&2; return 1; }
+}
+
 @test "sim: rmmod dibs_sim with devices, DMBs and pending faults is clean" {
 	local out
 	sim_add 0x0101 A B
@@ -548,9 +565,9 @@ dev A remote-gid ${G[A]} reachable yes"
 	grant A "${G[B]}" 64K
 	D dmb write dev B token "$TOK" data pending signal 3
 	# The last grant is owned: it goes with dibsctl's socket, so three
-	# DMBs stay, one of them 8 MiB.
+	# DMBs stay, one of them 4 MiB.
 	out=$(batch "dmb grant dev B remote-gid ${G[A]} size 1" \
-		"dmb grant dev C remote-gid ${G[D]} size 8M" \
+		"dmb grant dev C remote-gid ${G[D]} size 4M" \
 		"dmb grant dev D remote-gid ${G[C]} size 4K owned" \
 		"dev set D state down")
 	echo 5 >"$SIM_DEBUGFS/A/fail_count"

@@ -30,6 +30,7 @@
 #include <linux/bits.h>
 #include <linux/dibs.h>
 #include <linux/err.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -39,6 +40,7 @@
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
+#include "dibs_dmb_buf.h"
 #include "dibs_nl.h"
 
 MODULE_DESCRIPTION("KUnit tests of the dibs core");
@@ -73,6 +75,13 @@ struct dk_probe {
 	int dels;
 	int unknown_dels;	/* del_dev() of a device never added */
 	int bad_priv;		/* del_dev() found another priv than set */
+	/*
+	 * add_dev() found its subs[] slot already set, or del_dev() still
+	 * set: upstream fills it only after add_dev() and clears it before
+	 * del_dev(), so handle_irq() never runs without the client's priv.
+	 */
+	int subs_early;
+	int subs_late;
 	struct dibs_dev *held[DK_HELD_MAX];
 	int irqs;
 	struct dibs_dev *irq_dev;
@@ -108,6 +117,8 @@ static void dk_probe_add_dev(struct dibs_dev *dev)
 	int i;
 
 	p->adds++;
+	if (READ_ONCE(dev->subs[p->c->client.id]))
+		p->subs_early++;
 	i = dk_held_find(p, NULL);
 	if (i >= 0)
 		p->held[i] = dev;
@@ -121,6 +132,8 @@ static void dk_probe_del_dev(struct dibs_dev *dev)
 	int i;
 
 	p->dels++;
+	if (READ_ONCE(dev->subs[p->c->client.id]))
+		p->subs_late++;
 	i = dk_held_find(p, dev);
 	if (i < 0)
 		p->unknown_dels++;
@@ -993,6 +1006,10 @@ static void client_add_dev_del_dev_per_device(struct kunit *test)
 	KUNIT_EXPECT_GE(test, p->adds, 1);
 	KUNIT_EXPECT_GE(test, dk_held_find(p, a), 0);
 	KUNIT_EXPECT_PTR_EQ(test, dibs_get_priv(a, &c->client), (void *)a);
+	KUNIT_EXPECT_PTR_EQ(test, a->subs[c->client.id], &c->client);
+	/* The client id per sba index, as upstream allocates it. */
+	KUNIT_ASSERT_NOT_NULL(test, a->dmb_clientid_arr);
+	KUNIT_EXPECT_EQ(test, a->dmb_clientid_arr[0], NO_DIBS_CLIENT);
 	adds = p->adds;
 
 	b = dk_sim_new(test, "dk_b", DK_FABRIC);
@@ -1007,6 +1024,9 @@ static void client_add_dev_del_dev_per_device(struct kunit *test)
 	KUNIT_EXPECT_LT(test, dk_held_find(p, a), 0);
 	KUNIT_EXPECT_EQ(test, p->unknown_dels, 0);
 	KUNIT_EXPECT_EQ(test, p->bad_priv, 0);
+	KUNIT_EXPECT_EQ(test, p->subs_early, 0);
+	KUNIT_EXPECT_EQ(test, p->subs_late, 0);
+	KUNIT_EXPECT_NULL(test, a->subs[c->client.id]);
 	/* The core forgets the client's per-device data. */
 	KUNIT_EXPECT_NULL(test, a->priv[c->client.id]);
 }
@@ -1448,23 +1468,37 @@ static void sba_lo_max_dmbs_then_enospc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dibs_client_dmb_count(c->client.id), 0);
 }
 
-/* Lengths: 1 to DIBS_DMB_LEN_MAX; a refusal takes no index. */
+/*
+ * Lengths: 1 to the largest physically contiguous block (DIBS_DMB_BUF_MAX,
+ * below the uapi's DIBS_DMB_LEN_MAX); a refusal takes no index. The buffer
+ * is linear-map memory whose pages follow each other, as SMC-D's
+ * virt_to_page() of any byte of it needs.
+ */
 static void dk_len_bounds(struct kunit *test, struct dibs_dev *dev)
 {
 	struct dk_client *c = dk_client(test, 0, false);
+	unsigned int len = DIBS_DMB_BUF_MAX;
 	struct dk_dmb *d;
+	u8 *buf;
 
 	KUNIT_EXPECT_EQ(test, dk_reg(test, dev, c, &dev->gid, 0, 0, NULL),
 			-EINVAL);
+	KUNIT_EXPECT_EQ(test, dk_reg(test, dev, c, &dev->gid, len + 1, 0,
+				     NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, dk_reg(test, dev, c, &dev->gid,
 				     DIBS_DMB_LEN_MAX + 1, 0, NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, dk_reg(test, dev, c, &dev->gid, U32_MAX, 0,
 				     NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->dmb_count), 0);
-	d = dk_reg_ok(test, dev, c, &dev->gid, DIBS_DMB_LEN_MAX, 0);
+	d = dk_reg_ok(test, dev, c, &dev->gid, len, 0);
 	KUNIT_EXPECT_EQ(test, d->dmb.idx, 0);
-	KUNIT_EXPECT_EQ(test, dk_write(dev, d->dmb.dmb_tok,
-				       DIBS_DMB_LEN_MAX - 3, "end", 3), 0);
+	buf = d->dmb.cpu_addr;
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(buf));
+	KUNIT_EXPECT_TRUE(test, virt_addr_valid(buf + len - 1));
+	KUNIT_EXPECT_PTR_EQ(test, virt_to_page(buf + len - 1),
+			    virt_to_page(buf) + len / PAGE_SIZE - 1);
+	KUNIT_EXPECT_EQ(test, dk_write(dev, d->dmb.dmb_tok, len - 3, "end", 3),
+			0);
 	KUNIT_EXPECT_EQ(test, dk_idx(test, dev, c, 0), 1);
 }
 
