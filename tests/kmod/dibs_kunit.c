@@ -210,6 +210,7 @@ static void dk_exit(struct kunit *test)
 			continue;
 		ret = dibs_soft_dev_del(ctx->devs[i]);
 		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "cleanup: device %u", i);
+		put_device(&ctx->devs[i]->dev);	/* dk_dev_new()'s */
 	}
 	dk_cur = NULL;
 }
@@ -230,6 +231,7 @@ static struct dibs_dev *dk_dev_new(struct kunit *test, const char *kind,
 	for (i = 0; i < DK_MAX_DEVS && ctx->devs[i]; i++)
 		;
 	KUNIT_ASSERT_LT(test, i, DK_MAX_DEVS);
+	/* The case holds the reference it returns until dk_dev_del(). */
 	dev = dibs_soft_dev_new(kind, &params, NULL);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(dev),
 			       "%s device %s: %ld (dibs_loopback, dibs_sim loaded?)",
@@ -264,6 +266,7 @@ static void dk_dev_del(struct kunit *test, struct dibs_dev *dev)
 	for (i = 0; i < ctx->n_dmbs; i++)
 		if (ctx->dmbs[i].dev == dev)
 			ctx->dmbs[i].live = false;
+	put_device(&dev->dev);	/* dk_dev_new()'s */
 }
 
 /* Register clients[@i]; the probe's callbacks are recorded. */
