@@ -434,12 +434,16 @@ teardown() {
 	fd_load dibs dibs_loopback dibs_test_client
 	tc_fails EINVAL reg lo 0
 	tc_fails EINVAL reg lo 0x800001
+	# A DMB is one physically contiguous block: 4 MiB at most, not the
+	# 8 MiB the netlink API allows.
+	tc_fails EINVAL reg lo 0x800000
+	tc_fails EINVAL reg lo 0x400001
 	tc_reg lo 1
 	tc write lo "$TOK" 0 x
 	tc_fails EINVAL write lo "$TOK" 0 xy
-	tc_reg lo 0x800000
-	tc write lo "$TOK" 0x7ffffc last
-	tc_expect_read "$TOK" 0x7ffffc last
+	tc_reg lo 0x400000
+	tc write lo "$TOK" 0x3ffffc last
+	tc_expect_read "$TOK" 0x3ffffc last
 	fd_lines_are "$TC/dmbs" 2
 }
 
