@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dibs_smcd_client - a DIBS client that uses the in-kernel API the way
+ * SMC-D (net/smc/smc_ism.c upstream) does, to test the core's contract.
+ *
+ * Like SMC-D it registers itself at load and unregisters at unload; it
+ * allocates its state for a device in add_dev() and hands it to the core
+ * with dibs_set_priv(); handle_irq() and handle_event(), which may run in
+ * IRQ or BH context, fetch it with dibs_get_priv() and use it without a NULL
+ * check; del_dev() releases the DMBs it holds on the device, sets the priv
+ * to NULL and frees the state. DMB buffers are turned into pages with
+ * virt_to_page(), as SMC-D's splice does, which needs linear-map memory.
+ *
+ * What SMC-D takes for granted is checked and counted (see "stats"):
+ *   bad_magic  a callback found state that is not a live device's: freed,
+ *              poisoned or foreign (under KASAN a use after free reports)
+ *   null_priv  a callback found no state at all. SMC-D would oops here;
+ *              this module counts it and returns, so that a test survives
+ *              to report it, unless loaded with oops_on_null=1
+ *   nonlinear  a DMB whose buffer virt_to_page() cannot map: vmalloc
+ *              memory, outside the linear map, or not physically contiguous
+ *   mismatch   bytes written (move_data() or an attached mapping) and read
+ *              back through virt_to_page() differ
+ *
+ * /sys/kernel/debug/dibs_smcd_client/
+ *   ctl      write one command; the write fails with the command's errno
+ *   result   output of the last successful command
+ *   stats    "NAME VALUE" per counter
+ *   devices  "NAME IRQS EVENTS DMBS" per device held
+ *
+ * Commands:
+ *   reg DEV COUNT LEN [RGID]  register COUNT DMBs of LEN bytes on DEV for
+ *                             RGID (default: DEV's own gid), check each;
+ *                             result "REGISTERED FIRST_ERRNO"
+ *   write WRITER ROUNDS       ROUNDS times, for every DMB held for WRITER's
+ *                             gid: move_data() with a signal, read back;
+ *                             attach, store, read back, detach where the
+ *                             device maps remote DMBs; signal_event() where
+ *                             it exists. Result "MOVES ERRORS"
+ *   unreg [DEV]               unregister the DMBs held (on DEV);
+ *                             result "UNREGISTERED FIRST_ERRNO"
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/dibs.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/uuid.h>
+
+#define SC_MAGIC	0x534d4344u	/* "SMCD": a live sc_dev */
+#define SC_POISON	0xdead5cdcu	/* written just before the free */
+#define SC_CMD_MAX	256
+#define SC_ARGS_MAX	6
+#define SC_RESULT_SIZE	256
+#define SC_NAME_MAX	32
+#define SC_SIGNAL_BITS	16		/* what every soft device takes */
+#define SC_COUNT_MAX	1024		/* DMBs one reg command asks */
+#define SC_ROUNDS_MAX	100000
+
+static bool oops_on_null;
+module_param(oops_on_null, bool, 0444);
+MODULE_PARM_DESC(oops_on_null,
+		 "dereference a NULL priv in handle_irq/handle_event as SMC-D does");
+
+/* What SMC-D keeps per device (its smcd_dev), in short. */
+struct sc_dev {
+	u32 magic;			/* SC_MAGIC while alive */
+	spinlock_t lock;		/* the IRQ-side fields, like smcd->lock */
+	u64 irqs;
+	u64 events;
+	unsigned int last_idx;
+	bool going_away;		/* del_dev() has begun */
+	struct list_head list;		/* in sc_devs, under sc_lock */
+	struct dibs_dev *dibs;
+	char name[SC_NAME_MAX];
+};
+
+/* A DMB this client registered (SMC-D's smc_buf_desc). */
+struct sc_dmb {
+	struct list_head list;		/* in sc_dmbs, under sc_lock */
+	struct sc_dev *sdev;
+	struct dibs_dmb dmb;
+	bool linear;			/* virt_to_page() works on every byte */
+	u32 seq;			/* writes so far */
+};
+
+struct sc_out {
+	char *buf;
+	size_t len;
+	size_t size;
+};
+
+/*
+ * Lock order: sc_cmd_lock, then the core's locks (add_dev/del_dev run under
+ * them), then sc_lock, then the device ops, then sc_dev.lock (IRQ side).
+ */
+static DEFINE_MUTEX(sc_cmd_lock);	/* commands and the result */
+static DEFINE_MUTEX(sc_lock);		/* sc_devs, sc_dmbs */
+static LIST_HEAD(sc_devs);
+static LIST_HEAD(sc_dmbs);
+static char sc_result[SC_RESULT_SIZE];
+static size_t sc_result_len;
+static struct dentry *sc_dir;
+
+static atomic64_t sc_irqs = ATOMIC64_INIT(0);
+static atomic64_t sc_events = ATOMIC64_INIT(0);
+static atomic64_t sc_bad_magic = ATOMIC64_INIT(0);
+static atomic64_t sc_null_priv = ATOMIC64_INIT(0);
+static atomic64_t sc_nonlinear = ATOMIC64_INIT(0);
+static atomic64_t sc_mismatch = ATOMIC64_INIT(0);
+static atomic64_t sc_adds = ATOMIC64_INIT(0);
+static atomic64_t sc_dels = ATOMIC64_INIT(0);
+static atomic64_t sc_add_nomem = ATOMIC64_INIT(0);
+static atomic64_t sc_registered = ATOMIC64_INIT(0);
+static atomic64_t sc_reg_errors = ATOMIC64_INIT(0);
+static atomic64_t sc_unregistered = ATOMIC64_INIT(0);
+static atomic64_t sc_unreg_errors = ATOMIC64_INIT(0);
+static atomic64_t sc_moves = ATOMIC64_INIT(0);
+static atomic64_t sc_move_errors = ATOMIC64_INIT(0);
+static atomic64_t sc_attaches = ATOMIC64_INIT(0);
+static atomic64_t sc_attach_errors = ATOMIC64_INIT(0);
+
+static void sc_add_dev(struct dibs_dev *dibs);
+static void sc_del_dev(struct dibs_dev *dibs);
+static void sc_handle_irq(struct dibs_dev *dibs, unsigned int idx,
+			  u16 dmbemask);
+static void sc_handle_event(struct dibs_dev *dibs,
+			    const struct dibs_event *event);
+
+static const struct dibs_client_ops sc_client_ops = {
+	.add_dev = sc_add_dev,
+	.del_dev = sc_del_dev,
+	.handle_irq = sc_handle_irq,
+	.handle_event = sc_handle_event,
+};
+
+static struct dibs_client sc_client = {
+	.name = "dibs_smcd",
+	.ops = &sc_client_ops,
+};
+
+/* Devices */
+
+static void sc_add_dev(struct dibs_dev *dibs)
+{
+	struct sc_dev *sdev;
+
+	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
+	if (!sdev) {
+		/* SMC-D leaves such a device alone */
+		atomic64_inc(&sc_add_nomem);
+		return;
+	}
+	spin_lock_init(&sdev->lock);
+	sdev->dibs = dibs;
+	strscpy(sdev->name, dev_name(&dibs->dev), sizeof(sdev->name));
+	sdev->magic = SC_MAGIC;
+	dibs_set_priv(dibs, &sc_client, sdev);
+	mutex_lock(&sc_lock);
+	list_add_tail(&sdev->list, &sc_devs);
+	mutex_unlock(&sc_lock);
+	atomic64_inc(&sc_adds);
+}
+
+/* Unregister one DMB and forget it either way, as SMC-D does. */
+static int sc_dmb_release(struct sc_dmb *sdmb)
+{
+	struct dibs_dev *dibs = sdmb->sdev->dibs;
+	int rc;
+
+	lockdep_assert_held(&sc_lock);
+	rc = dibs->ops->unregister_dmb(dibs, &sdmb->dmb);
+	if (rc) {
+		pr_err("unregister_dmb 0x%016llx on %s: %d\n",
+		       sdmb->dmb.dmb_tok, sdmb->sdev->name, rc);
+		atomic64_inc(&sc_unreg_errors);
+	} else {
+		atomic64_inc(&sc_unregistered);
+	}
+	list_del(&sdmb->list);
+	kfree(sdmb);
+	return rc;
+}
+
+/* Release the DMBs held on @sdev, or all if NULL; count and first error. */
+static unsigned int sc_release(struct sc_dev *sdev, int *first)
+{
+	struct sc_dmb *sdmb, *next;
+	unsigned int done = 0;
+	int rc;
+
+	lockdep_assert_held(&sc_lock);
+	*first = 0;
+	list_for_each_entry_safe(sdmb, next, &sc_dmbs, list) {
+		if (sdev && sdmb->sdev != sdev)
+			continue;
+		rc = sc_dmb_release(sdmb);
+		if (rc && !*first)
+			*first = rc;
+		if (!rc)
+			done++;
+	}
+	return done;
+}
+
+static void sc_del_dev(struct dibs_dev *dibs)
+{
+	struct sc_dev *sdev = dibs_get_priv(dibs, &sc_client);
+	int first;
+
+	if (!sdev) {
+		/* add_dev() found no memory, or was never called */
+		atomic64_inc(&sc_null_priv);
+		return;
+	}
+	if (sdev->magic != SC_MAGIC) {
+		atomic64_inc(&sc_bad_magic);
+		return;
+	}
+	WRITE_ONCE(sdev->going_away, true);
+	mutex_lock(&sc_lock);
+	sc_release(sdev, &first);
+	list_del(&sdev->list);
+	mutex_unlock(&sc_lock);
+	dibs_set_priv(dibs, &sc_client, NULL);
+	WRITE_ONCE(sdev->magic, SC_POISON);
+	kfree(sdev);
+	atomic64_inc(&sc_dels);
+}
+
+/* IRQ side: no sleeping, spinlocks and atomics only */
+
+/*
+ * The device's state as SMC-D fetches it. A NULL priv is counted and, unless
+ * oops_on_null, not dereferenced; a bad magic is counted and the state not
+ * touched any further.
+ */
+static struct sc_dev *sc_irq_priv(struct dibs_dev *dibs)
+{
+	struct sc_dev *sdev = dibs_get_priv(dibs, &sc_client);
+
+	if (unlikely(!sdev)) {
+		atomic64_inc(&sc_null_priv);
+		if (!oops_on_null)
+			return NULL;
+	}
+	if (unlikely(READ_ONCE(sdev->magic) != SC_MAGIC)) {
+		atomic64_inc(&sc_bad_magic);
+		return NULL;
+	}
+	return sdev;
+}
+
+static void sc_handle_irq(struct dibs_dev *dibs, unsigned int idx,
+			  u16 dmbemask)
+{
+	struct sc_dev *sdev = sc_irq_priv(dibs);
+	unsigned long flags;
+
+	if (!sdev)
+		return;
+	spin_lock_irqsave(&sdev->lock, flags);
+	sdev->irqs++;
+	sdev->last_idx = idx;
+	spin_unlock_irqrestore(&sdev->lock, flags);
+	atomic64_inc(&sc_irqs);
+}
+
+static void sc_handle_event(struct dibs_dev *dibs,
+			    const struct dibs_event *event)
+{
+	struct sc_dev *sdev = sc_irq_priv(dibs);
+	unsigned long flags;
+
+	if (!sdev || READ_ONCE(sdev->going_away))
+		return;
+	spin_lock_irqsave(&sdev->lock, flags);
+	sdev->events++;
+	spin_unlock_irqrestore(&sdev->lock, flags);
+	atomic64_inc(&sc_events);
+}
+
+/* DMB buffers as SMC-D uses them */
+
+/*
+ * Can virt_to_page() map every byte of @buf: linear-map memory, physically
+ * contiguous, each page's address the byte's own rounded down?
+ */
+static bool sc_buf_linear(void *buf, u32 len)
+{
+	unsigned long base = (unsigned long)buf & PAGE_MASK;
+	unsigned long first_pfn, addr;
+
+	if (!len || is_vmalloc_addr(buf) || !virt_addr_valid(buf))
+		return false;
+	first_pfn = page_to_pfn(virt_to_page(buf));
+	for (addr = base; addr < (unsigned long)buf + len; addr += PAGE_SIZE) {
+		void *p = (void *)addr;
+
+		if (is_vmalloc_addr(p) || !virt_addr_valid(p) ||
+		    page_address(virt_to_page(p)) != p ||
+		    page_to_pfn(virt_to_page(p)) !=
+		    first_pfn + ((addr - base) >> PAGE_SHIFT))
+			return false;
+	}
+	return true;
+}
+
+/* Read @n bytes at @off of a linear DMB through its page, as splice does. */
+static void sc_page_read(const struct sc_dmb *sdmb, u32 off, void *out,
+			 size_t n)
+{
+	void *addr = sdmb->dmb.cpu_addr + off;
+
+	memcpy(out, page_address(virt_to_page(addr)) + offset_in_page(addr),
+	       n);
+}
+
+static u64 sc_pattern(const struct sc_dmb *sdmb, u32 salt)
+{
+	return sdmb->dmb.dmb_tok ^ ((u64)sdmb->seq << 32) ^ salt;
+}
+
+/* An 8-byte aligned offset that moves over the pages of the DMB. */
+static u32 sc_offset(const struct sc_dmb *sdmb, u32 shift)
+{
+	u32 len8 = sdmb->dmb.dmb_len & ~7u;
+
+	return (u32)(((u64)sdmb->seq * PAGE_SIZE + 8 * (sdmb->seq & 7) +
+		      shift) % len8) & ~7u;
+}
+
+static void sc_check_back(const struct sc_dmb *sdmb, u32 off, u64 want)
+{
+	u64 got;
+
+	if (!sdmb->linear)
+		return;
+	sc_page_read(sdmb, off, &got, sizeof(got));
+	if (got != want)
+		atomic64_inc(&sc_mismatch);
+}
+
+static struct sc_dev *sc_dev_find(const char *name)
+{
+	struct sc_dev *sdev;
+
+	lockdep_assert_held(&sc_lock);
+	list_for_each_entry(sdev, &sc_devs, list)
+		if (!strcmp(sdev->name, name))
+			return sdev;
+	return NULL;
+}
+
+static bool sc_can_map(struct dibs_dev *dibs)
+{
+	const struct dibs_dev_ops *ops = dibs->ops;
+
+	return ops->support_mmapped_rdmb && ops->attach_dmb &&
+	       ops->detach_dmb && ops->support_mmapped_rdmb(dibs);
+}
+
+static int sc_register_one(struct sc_dev *sdev, u32 len, const uuid_t *rgid)
+{
+	struct dibs_dev *dibs = sdev->dibs;
+	struct sc_dmb *sdmb;
+	int rc;
+
+	sdmb = kzalloc(sizeof(*sdmb), GFP_KERNEL);
+	if (!sdmb)
+		return -ENOMEM;
+	sdmb->sdev = sdev;
+	sdmb->dmb.dmb_len = len;
+	uuid_copy(&sdmb->dmb.rgid, rgid);
+	rc = dibs->ops->register_dmb(dibs, &sdmb->dmb, &sc_client);
+	if (rc) {
+		atomic64_inc(&sc_reg_errors);
+		kfree(sdmb);
+		return rc;
+	}
+	atomic64_inc(&sc_registered);
+	sdmb->linear = sc_buf_linear(sdmb->dmb.cpu_addr, sdmb->dmb.dmb_len);
+	if (!sdmb->linear) {
+		atomic64_inc(&sc_nonlinear);
+		pr_info_ratelimited("DMB 0x%016llx on %s (%u bytes) is not in the linear map (%s)\n",
+				    sdmb->dmb.dmb_tok, sdev->name,
+				    sdmb->dmb.dmb_len,
+				    is_vmalloc_addr(sdmb->dmb.cpu_addr) ?
+				    "vmalloc" : "not contiguous");
+	}
+	list_add_tail(&sdmb->list, &sc_dmbs);
+	return 0;
+}
+
+/* Commands, run under sc_cmd_lock; argv[0] is the command's name */
+
+static __printf(2, 3) void sc_printf(struct sc_out *out, const char *fmt, ...)
+{
+	va_list args;
+	int n;
+
+	if (out->len >= out->size)
+		return;
+	va_start(args, fmt);
+	n = vsnprintf(out->buf + out->len, out->size - out->len, fmt, args);
+	va_end(args);
+	out->len = min_t(size_t, out->len + n, out->size - 1);
+}
+
+static int sc_cmd_reg(char **argv, unsigned int argc, struct sc_out *out)
+{
+	struct sc_dev *sdev;
+	u32 count, len, done;
+	uuid_t rgid;
+	int rc = 0;
+
+	if (kstrtou32(argv[2], 0, &count) || kstrtou32(argv[3], 0, &len) ||
+	    !count || count > SC_COUNT_MAX || len < 16)
+		return -EINVAL;
+	if (argc > 4 && (strlen(argv[4]) != UUID_STRING_LEN ||
+			 uuid_parse(argv[4], &rgid)))
+		return -EINVAL;
+
+	mutex_lock(&sc_lock);
+	sdev = sc_dev_find(argv[1]);
+	if (!sdev) {
+		mutex_unlock(&sc_lock);
+		return -ENODEV;
+	}
+	if (argc <= 4)
+		uuid_copy(&rgid, &sdev->dibs->gid);
+	for (done = 0; done < count; done++) {
+		rc = sc_register_one(sdev, len, &rgid);
+		if (rc)
+			break;
+	}
+	mutex_unlock(&sc_lock);
+	sc_printf(out, "%u %d\n", done, rc);
+	return 0;
+}
+
+/* One write of @sdmb from @writer: move_data() with a signal, read back. */
+static int sc_write_one(struct dibs_dev *writer, struct sc_dmb *sdmb)
+{
+	u32 off = sc_offset(sdmb, 0);
+	u64 val = sc_pattern(sdmb, 0);
+	int rc;
+
+	rc = writer->ops->move_data(writer, sdmb->dmb.dmb_tok,
+				    sdmb->seq % SC_SIGNAL_BITS, true, off,
+				    &val, sizeof(val));
+	if (rc) {
+		atomic64_inc(&sc_move_errors);
+		return rc;
+	}
+	atomic64_inc(&sc_moves);
+	sc_check_back(sdmb, off, val);
+	return 0;
+}
+
+/* Where the writer maps remote DMBs: store directly, as SMC-D does then. */
+static void sc_store_one(struct dibs_dev *writer, struct sc_dmb *sdmb)
+{
+	u32 off = sc_offset(sdmb, sdmb->dmb.dmb_len / 2);
+	u64 val = sc_pattern(sdmb, 0x5a5a5a5a);
+	struct dibs_dmb att = { .dmb_tok = sdmb->dmb.dmb_tok };
+
+	if (writer->ops->attach_dmb(writer, &att)) {
+		atomic64_inc(&sc_attach_errors);
+		return;
+	}
+	atomic64_inc(&sc_attaches);
+	if (att.cpu_addr != sdmb->dmb.cpu_addr ||
+	    att.dmb_len != sdmb->dmb.dmb_len) {
+		atomic64_inc(&sc_mismatch);
+	} else {
+		memcpy(att.cpu_addr + off, &val, sizeof(val));
+		sc_check_back(sdmb, off, val);
+	}
+	if (writer->ops->detach_dmb(writer, att.dmb_tok))
+		atomic64_inc(&sc_attach_errors);
+}
+
+static int sc_cmd_write(char **argv, unsigned int argc, struct sc_out *out)
+{
+	u64 moves = 0, errors = 0;
+	struct dibs_dev *writer;
+	struct sc_dev *wdev;
+	struct sc_dmb *sdmb;
+	u32 rounds, i;
+
+	if (kstrtou32(argv[2], 0, &rounds) || !rounds ||
+	    rounds > SC_ROUNDS_MAX)
+		return -EINVAL;
+	for (i = 0; i < rounds; i++) {
+		/* the lock per round: del_dev() waits for it */
+		mutex_lock(&sc_lock);
+		wdev = sc_dev_find(argv[1]);
+		if (!wdev) {
+			mutex_unlock(&sc_lock);
+			return -ENODEV;
+		}
+		writer = wdev->dibs;
+		list_for_each_entry(sdmb, &sc_dmbs, list) {
+			if (!uuid_equal(&sdmb->dmb.rgid, &writer->gid))
+				continue;
+			sdmb->seq++;
+			if (sc_write_one(writer, sdmb))
+				errors++;
+			else
+				moves++;
+			if (sc_can_map(writer))
+				sc_store_one(writer, sdmb);
+			/* SMC-D's shutdown signal, where the device has one */
+			if (writer->ops->signal_event && !(sdmb->seq & 63))
+				writer->ops->signal_event(writer,
+							  &sdmb->sdev->dibs->gid,
+							  0, 0, 0);
+		}
+		mutex_unlock(&sc_lock);
+		cond_resched();
+	}
+	sc_printf(out, "%llu %llu\n", moves, errors);
+	return 0;
+}
+
+static int sc_cmd_unreg(char **argv, unsigned int argc, struct sc_out *out)
+{
+	struct sc_dev *sdev = NULL;
+	unsigned int done;
+	int first;
+
+	mutex_lock(&sc_lock);
+	if (argc > 1) {
+		sdev = sc_dev_find(argv[1]);
+		if (!sdev) {
+			mutex_unlock(&sc_lock);
+			return -ENODEV;
+		}
+	}
+	done = sc_release(sdev, &first);
+	mutex_unlock(&sc_lock);
+	sc_printf(out, "%u %d\n", done, first);
+	return 0;
+}
+
+struct sc_cmd {
+	const char *name;
+	unsigned int min_argc;	/* including the command's name */
+	unsigned int max_argc;
+	int (*fn)(char **argv, unsigned int argc, struct sc_out *out);
+};
+
+static const struct sc_cmd sc_cmds[] = {
+	{ "reg", 4, 5, sc_cmd_reg },
+	{ "write", 3, 3, sc_cmd_write },
+	{ "unreg", 1, 2, sc_cmd_unreg },
+};
+
+static int sc_run(char *line)
+{
+	char scratch[SC_RESULT_SIZE];
+	struct sc_out out = { .buf = scratch, .size = sizeof(scratch) };
+	char *argv[SC_ARGS_MAX], *word;
+	unsigned int argc = 0, i;
+	int rc;
+
+	while ((word = strsep(&line, " \t\n")) != NULL) {
+		if (!*word)
+			continue;
+		if (argc == SC_ARGS_MAX)
+			return -EINVAL;
+		argv[argc++] = word;
+	}
+	if (!argc)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(sc_cmds); i++)
+		if (!strcmp(argv[0], sc_cmds[i].name))
+			break;
+	if (i == ARRAY_SIZE(sc_cmds) || argc < sc_cmds[i].min_argc ||
+	    argc > sc_cmds[i].max_argc)
+		return -EINVAL;
+	rc = sc_cmds[i].fn(argv, argc, &out);
+	if (rc)
+		return rc;
+	memcpy(sc_result, scratch, out.len);
+	sc_result_len = out.len;
+	return 0;
+}
+
+static ssize_t sc_ctl_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char *line;
+	int rc;
+
+	if (!count || count >= SC_CMD_MAX)
+		return -EINVAL;
+	line = memdup_user_nul(ubuf, count);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+	mutex_lock(&sc_cmd_lock);
+	rc = sc_run(line);
+	mutex_unlock(&sc_cmd_lock);
+	kfree(line);
+	return rc ? rc : count;
+}
+
+static const struct file_operations sc_ctl_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = sc_ctl_write,
+	.llseek = noop_llseek,
+};
+
+static ssize_t sc_result_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	ssize_t rc;
+
+	mutex_lock(&sc_cmd_lock);
+	rc = simple_read_from_buffer(ubuf, count, ppos, sc_result,
+				     sc_result_len);
+	mutex_unlock(&sc_cmd_lock);
+	return rc;
+}
+
+static const struct file_operations sc_result_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = sc_result_read,
+	.llseek = default_llseek,
+};
+
+static int sc_stats_show(struct seq_file *m, void *unused)
+{
+	static const struct {
+		const char *name;
+		atomic64_t *val;
+	} stats[] = {
+		{ "irqs", &sc_irqs },
+		{ "events", &sc_events },
+		{ "bad_magic", &sc_bad_magic },
+		{ "null_priv", &sc_null_priv },
+		{ "nonlinear", &sc_nonlinear },
+		{ "mismatch", &sc_mismatch },
+		{ "adds", &sc_adds },
+		{ "dels", &sc_dels },
+		{ "add_nomem", &sc_add_nomem },
+		{ "registered", &sc_registered },
+		{ "reg_errors", &sc_reg_errors },
+		{ "unregistered", &sc_unregistered },
+		{ "unreg_errors", &sc_unreg_errors },
+		{ "moves", &sc_moves },
+		{ "move_errors", &sc_move_errors },
+		{ "attaches", &sc_attaches },
+		{ "attach_errors", &sc_attach_errors },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(stats); i++)
+		seq_printf(m, "%s %lld\n", stats[i].name,
+			   atomic64_read(stats[i].val));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sc_stats);
+
+static int sc_devices_show(struct seq_file *m, void *unused)
+{
+	struct sc_dev *sdev;
+	struct sc_dmb *sdmb;
+	unsigned long flags;
+	unsigned int dmbs;
+	u64 irqs, events;
+
+	mutex_lock(&sc_lock);
+	list_for_each_entry(sdev, &sc_devs, list) {
+		dmbs = 0;
+		list_for_each_entry(sdmb, &sc_dmbs, list)
+			dmbs += sdmb->sdev == sdev;
+		spin_lock_irqsave(&sdev->lock, flags);
+		irqs = sdev->irqs;
+		events = sdev->events;
+		spin_unlock_irqrestore(&sdev->lock, flags);
+		seq_printf(m, "%s %llu %llu %u\n", sdev->name, irqs, events,
+			   dmbs);
+	}
+	mutex_unlock(&sc_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sc_devices);
+
+/* Load and unload: the client's registration brackets everything. */
+
+static int __init sc_init(void)
+{
+	int rc;
+
+	rc = dibs_register_client(&sc_client);
+	if (rc) {
+		pr_err("dibs_register_client: %d\n", rc);
+		return rc;
+	}
+	sc_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("ctl", 0200, sc_dir, NULL, &sc_ctl_fops);
+	debugfs_create_file("result", 0400, sc_dir, NULL, &sc_result_fops);
+	debugfs_create_file("stats", 0400, sc_dir, NULL, &sc_stats_fops);
+	debugfs_create_file("devices", 0400, sc_dir, NULL, &sc_devices_fops);
+	return 0;
+}
+
+static void __exit sc_exit(void)
+{
+	int first, rc;
+
+	/* waits for commands in progress; none can start afterwards */
+	debugfs_remove_recursive(sc_dir);
+	/* SMC-D's link groups are gone before it unregisters: so are DMBs */
+	mutex_lock(&sc_lock);
+	sc_release(NULL, &first);
+	mutex_unlock(&sc_lock);
+	rc = dibs_unregister_client(&sc_client);
+	WARN(rc, "dibs_unregister_client: %d\n", rc);
+	WARN_ON(!list_empty(&sc_devs));
+}
+
+module_init(sc_init);
+module_exit(sc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("DIBS client that uses the API as SMC-D does, for tests");
