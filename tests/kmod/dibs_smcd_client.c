@@ -7,9 +7,16 @@
  * allocates its state for a device in add_dev() and hands it to the core
  * with dibs_set_priv(); handle_irq() and handle_event(), which may run in
  * IRQ or BH context, fetch it with dibs_get_priv() and use it without a NULL
- * check; del_dev() releases the DMBs it holds on the device, sets the priv
- * to NULL and frees the state. DMB buffers are turned into pages with
- * virt_to_page(), as SMC-D's splice does, which needs linear-map memory.
+ * check; handle_event() hands the event to the device's ordered workqueue
+ * unless the device is going away; del_dev() releases the DMBs it holds on
+ * the device, sets the priv to NULL, destroys the workqueue and frees the
+ * state. DMB buffers are turned into pages with virt_to_page(), as SMC-D's
+ * splice does, which needs linear-map memory.
+ *
+ * dev_delay_ms=N sleeps N ms in add_dev() before the priv is set and in
+ * del_dev() after it is cleared, standing in for the rest of SMC-D's work
+ * there: it widens the windows in which a core that calls handle_irq() or
+ * handle_event() outside add_dev()..del_dev() is caught.
  *
  * What SMC-D takes for granted is checked and counted (see "stats"):
  *   bad_magic  a callback found state that is not a live device's: freed,
@@ -45,6 +52,7 @@
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/dibs.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
@@ -58,6 +66,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/uuid.h>
+#include <linux/workqueue.h>
 
 #define SC_MAGIC	0x534d4344u	/* "SMCD": a live sc_dev */
 #define SC_POISON	0xdead5cdcu	/* written just before the free */
@@ -74,6 +83,10 @@ module_param(oops_on_null, bool, 0444);
 MODULE_PARM_DESC(oops_on_null,
 		 "dereference a NULL priv in handle_irq/handle_event as SMC-D does");
 
+static unsigned int dev_delay_ms;
+module_param(dev_delay_ms, uint, 0444);
+MODULE_PARM_DESC(dev_delay_ms, "sleep in add_dev() and del_dev() (ms, <= 1000)");
+
 /* What SMC-D keeps per device (its smcd_dev), in short. */
 struct sc_dev {
 	u32 magic;			/* SC_MAGIC while alive */
@@ -82,6 +95,7 @@ struct sc_dev {
 	u64 events;
 	unsigned int last_idx;
 	bool going_away;		/* del_dev() has begun */
+	struct workqueue_struct *event_wq;	/* like smcd->event_wq */
 	struct list_head list;		/* in sc_devs, under sc_lock */
 	struct dibs_dev *dibs;
 	char name[SC_NAME_MAX];
@@ -94,6 +108,13 @@ struct sc_dmb {
 	struct dibs_dmb dmb;
 	bool linear;			/* virt_to_page() works on every byte */
 	u32 seq;			/* writes so far */
+};
+
+/* An event on its way to the device's workqueue. */
+struct sc_event_work {
+	struct work_struct work;
+	struct sc_dev *sdev;
+	struct dibs_event event;
 };
 
 struct sc_out {
@@ -116,6 +137,8 @@ static struct dentry *sc_dir;
 
 static atomic64_t sc_irqs = ATOMIC64_INIT(0);
 static atomic64_t sc_events = ATOMIC64_INIT(0);
+static atomic64_t sc_event_works = ATOMIC64_INIT(0);
+static atomic64_t sc_event_nomem = ATOMIC64_INIT(0);
 static atomic64_t sc_bad_magic = ATOMIC64_INIT(0);
 static atomic64_t sc_null_priv = ATOMIC64_INIT(0);
 static atomic64_t sc_nonlinear = ATOMIC64_INIT(0);
@@ -163,10 +186,19 @@ static void sc_add_dev(struct dibs_dev *dibs)
 		atomic64_inc(&sc_add_nomem);
 		return;
 	}
+	sdev->event_wq = alloc_ordered_workqueue("sc_evt_%s", WQ_MEM_RECLAIM,
+						 dev_name(&dibs->dev));
+	if (!sdev->event_wq) {
+		kfree(sdev);
+		atomic64_inc(&sc_add_nomem);
+		return;
+	}
 	spin_lock_init(&sdev->lock);
 	sdev->dibs = dibs;
 	strscpy(sdev->name, dev_name(&dibs->dev), sizeof(sdev->name));
 	sdev->magic = SC_MAGIC;
+	if (dev_delay_ms)
+		msleep(min(dev_delay_ms, 1000u));
 	dibs_set_priv(dibs, &sc_client, sdev);
 	mutex_lock(&sc_lock);
 	list_add_tail(&sdev->list, &sc_devs);
@@ -235,9 +267,13 @@ static void sc_del_dev(struct dibs_dev *dibs)
 	list_del(&sdev->list);
 	mutex_unlock(&sc_lock);
 	dibs_set_priv(dibs, &sc_client, NULL);
+	/* runs what handle_event() queued, as SMC-D's del_dev() does */
+	destroy_workqueue(sdev->event_wq);
 	WRITE_ONCE(sdev->magic, SC_POISON);
 	kfree(sdev);
 	atomic64_inc(&sc_dels);
+	if (dev_delay_ms)
+		msleep(min(dev_delay_ms, 1000u));
 }
 
 /* IRQ side: no sleeping, spinlocks and atomics only */
@@ -278,18 +314,45 @@ static void sc_handle_irq(struct dibs_dev *dibs, unsigned int idx,
 	atomic64_inc(&sc_irqs);
 }
 
+static void sc_event_work_fn(struct work_struct *work)
+{
+	struct sc_event_work *wrk = container_of(work, struct sc_event_work,
+						 work);
+	struct sc_dev *sdev = wrk->sdev;
+	unsigned long flags;
+
+	/* del_dev() destroys the workqueue before it frees the state */
+	if (READ_ONCE(sdev->magic) != SC_MAGIC) {
+		atomic64_inc(&sc_bad_magic);
+	} else {
+		spin_lock_irqsave(&sdev->lock, flags);
+		sdev->events++;
+		spin_unlock_irqrestore(&sdev->lock, flags);
+		atomic64_inc(&sc_event_works);
+	}
+	kfree(wrk);
+}
+
 static void sc_handle_event(struct dibs_dev *dibs,
 			    const struct dibs_event *event)
 {
 	struct sc_dev *sdev = sc_irq_priv(dibs);
-	unsigned long flags;
+	struct sc_event_work *wrk;
 
-	if (!sdev || READ_ONCE(sdev->going_away))
+	if (!sdev)
 		return;
-	spin_lock_irqsave(&sdev->lock, flags);
-	sdev->events++;
-	spin_unlock_irqrestore(&sdev->lock, flags);
 	atomic64_inc(&sc_events);
+	if (READ_ONCE(sdev->going_away))
+		return;
+	wrk = kmalloc(sizeof(*wrk), GFP_ATOMIC);
+	if (!wrk) {
+		atomic64_inc(&sc_event_nomem);
+		return;
+	}
+	INIT_WORK(&wrk->work, sc_event_work_fn);
+	wrk->sdev = sdev;
+	wrk->event = *event;
+	queue_work(sdev->event_wq, &wrk->work);
 }
 
 /* DMB buffers as SMC-D uses them */
@@ -644,35 +707,38 @@ static const struct file_operations sc_result_fops = {
 	.llseek = default_llseek,
 };
 
+static const struct {
+	const char *name;
+	atomic64_t *val;
+} sc_stats[] = {
+	{ "irqs", &sc_irqs },
+	{ "events", &sc_events },
+	{ "event_works", &sc_event_works },
+	{ "event_nomem", &sc_event_nomem },
+	{ "bad_magic", &sc_bad_magic },
+	{ "null_priv", &sc_null_priv },
+	{ "nonlinear", &sc_nonlinear },
+	{ "mismatch", &sc_mismatch },
+	{ "adds", &sc_adds },
+	{ "dels", &sc_dels },
+	{ "add_nomem", &sc_add_nomem },
+	{ "registered", &sc_registered },
+	{ "reg_errors", &sc_reg_errors },
+	{ "unregistered", &sc_unregistered },
+	{ "unreg_errors", &sc_unreg_errors },
+	{ "moves", &sc_moves },
+	{ "move_errors", &sc_move_errors },
+	{ "attaches", &sc_attaches },
+	{ "attach_errors", &sc_attach_errors },
+};
+
 static int sc_stats_show(struct seq_file *m, void *unused)
 {
-	static const struct {
-		const char *name;
-		atomic64_t *val;
-	} stats[] = {
-		{ "irqs", &sc_irqs },
-		{ "events", &sc_events },
-		{ "bad_magic", &sc_bad_magic },
-		{ "null_priv", &sc_null_priv },
-		{ "nonlinear", &sc_nonlinear },
-		{ "mismatch", &sc_mismatch },
-		{ "adds", &sc_adds },
-		{ "dels", &sc_dels },
-		{ "add_nomem", &sc_add_nomem },
-		{ "registered", &sc_registered },
-		{ "reg_errors", &sc_reg_errors },
-		{ "unregistered", &sc_unregistered },
-		{ "unreg_errors", &sc_unreg_errors },
-		{ "moves", &sc_moves },
-		{ "move_errors", &sc_move_errors },
-		{ "attaches", &sc_attaches },
-		{ "attach_errors", &sc_attach_errors },
-	};
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(stats); i++)
-		seq_printf(m, "%s %lld\n", stats[i].name,
-			   atomic64_read(stats[i].val));
+	for (i = 0; i < ARRAY_SIZE(sc_stats); i++)
+		seq_printf(m, "%s %lld\n", sc_stats[i].name,
+			   atomic64_read(sc_stats[i].val));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sc_stats);
@@ -701,6 +767,23 @@ static int sc_devices_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sc_devices);
+
+/*
+ * The counters of this load, one line in the kernel log at unload: a test
+ * that reloads the module adds them up (del_dev() runs inside the unload).
+ */
+static void sc_log_stats(void)
+{
+	char line[512];
+	size_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sc_stats) && len < sizeof(line); i++)
+		len += scnprintf(line + len, sizeof(line) - len, " %s=%lld",
+				 sc_stats[i].name,
+				 atomic64_read(sc_stats[i].val));
+	pr_info("stats:%s\n", line);
+}
 
 /* Load and unload: the client's registration brackets everything. */
 
@@ -734,6 +817,7 @@ static void __exit sc_exit(void)
 	rc = dibs_unregister_client(&sc_client);
 	WARN(rc, "dibs_unregister_client: %d\n", rc);
 	WARN_ON(!list_empty(&sc_devs));
+	sc_log_stats();
 }
 
 module_init(sc_init);
