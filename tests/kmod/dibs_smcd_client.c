@@ -46,6 +46,10 @@
  *                             it exists. Result "MOVES ERRORS"
  *   unreg [DEV]               unregister the DMBs held (on DEV);
  *                             result "UNREGISTERED FIRST_ERRNO"
+ *   client_unregister         release every DMB and unregister the client,
+ *                             as the unload does
+ *   client_register           register it again, as the load does; a test
+ *                             times these two better than an insmod/rmmod
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -131,6 +135,7 @@ static DEFINE_MUTEX(sc_cmd_lock);	/* commands and the result */
 static DEFINE_MUTEX(sc_lock);		/* sc_devs, sc_dmbs */
 static LIST_HEAD(sc_devs);
 static LIST_HEAD(sc_dmbs);
+static bool sc_client_on;		/* registered; under sc_cmd_lock */
 static char sc_result[SC_RESULT_SIZE];
 static size_t sc_result_len;
 static struct dentry *sc_dir;
@@ -619,6 +624,44 @@ static int sc_cmd_unreg(char **argv, unsigned int argc, struct sc_out *out)
 	return 0;
 }
 
+/* SMC-D's exit: its DMBs are gone before it unregisters. */
+static int sc_client_unregister(void)
+{
+	int first;
+
+	lockdep_assert_held(&sc_cmd_lock);
+	if (!sc_client_on)
+		return -EALREADY;
+	mutex_lock(&sc_lock);
+	sc_release(NULL, &first);
+	mutex_unlock(&sc_lock);
+	first = dibs_unregister_client(&sc_client);
+	if (first)
+		return first;
+	sc_client_on = false;
+	return 0;
+}
+
+static int sc_cmd_client_unregister(char **argv, unsigned int argc,
+				    struct sc_out *out)
+{
+	return sc_client_unregister();
+}
+
+static int sc_cmd_client_register(char **argv, unsigned int argc,
+				  struct sc_out *out)
+{
+	int rc;
+
+	if (sc_client_on)
+		return -EALREADY;
+	rc = dibs_register_client(&sc_client);
+	if (rc)
+		return rc;
+	sc_client_on = true;
+	return 0;
+}
+
 struct sc_cmd {
 	const char *name;
 	unsigned int min_argc;	/* including the command's name */
@@ -630,6 +673,8 @@ static const struct sc_cmd sc_cmds[] = {
 	{ "reg", 4, 5, sc_cmd_reg },
 	{ "write", 3, 3, sc_cmd_write },
 	{ "unreg", 1, 2, sc_cmd_unreg },
+	{ "client_unregister", 1, 1, sc_cmd_client_unregister },
+	{ "client_register", 1, 1, sc_cmd_client_register },
 };
 
 static int sc_run(char *line)
@@ -796,6 +841,7 @@ static int __init sc_init(void)
 		pr_err("dibs_register_client: %d\n", rc);
 		return rc;
 	}
+	sc_client_on = true;
 	sc_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("ctl", 0200, sc_dir, NULL, &sc_ctl_fops);
 	debugfs_create_file("result", 0400, sc_dir, NULL, &sc_result_fops);
@@ -806,15 +852,14 @@ static int __init sc_init(void)
 
 static void __exit sc_exit(void)
 {
-	int first, rc;
+	int rc = 0;
 
 	/* waits for commands in progress; none can start afterwards */
 	debugfs_remove_recursive(sc_dir);
-	/* SMC-D's link groups are gone before it unregisters: so are DMBs */
-	mutex_lock(&sc_lock);
-	sc_release(NULL, &first);
-	mutex_unlock(&sc_lock);
-	rc = dibs_unregister_client(&sc_client);
+	mutex_lock(&sc_cmd_lock);
+	if (sc_client_on)
+		rc = sc_client_unregister();
+	mutex_unlock(&sc_cmd_lock);
 	WARN(rc, "dibs_unregister_client: %d\n", rc);
 	WARN_ON(!list_empty(&sc_devs));
 	sc_log_stats();
