@@ -50,6 +50,17 @@
  *                             as the unload does
  *   client_register           register it again, as the load does; a test
  *                             times these two better than an insmod/rmmod
+ *
+ * blocker=1 also registers a second client, "dibs_smcd_blocker", that does
+ * nothing but, while "hold" (a debugfs file) is 1, wait in its del_dev()
+ * until it is 0 again (30 s at most). The core calls del_dev() with its
+ * device lock held, so a test can stop a device's removal there, queue
+ * client_register or client_unregister behind it and let both go: they
+ * then run while the removal goes on (and raises its events). "hold" bit 1
+ * (value 2) makes the blocker's handle_event() spin (500 ms at most) until
+ * the main client's add_dev() has begun, bit 2 (value 4) until two of its
+ * del_dev()s are done: the removal's later events then come while the
+ * (un)registration is in its add_dev()/del_dev() loop.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -70,6 +81,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/uuid.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #define SC_MAGIC	0x534d4344u	/* "SMCD": a live sc_dev */
@@ -86,6 +98,10 @@ static bool oops_on_null;
 module_param(oops_on_null, bool, 0444);
 MODULE_PARM_DESC(oops_on_null,
 		 "dereference a NULL priv in handle_irq/handle_event as SMC-D does");
+
+static bool blocker;
+module_param(blocker, bool, 0444);
+MODULE_PARM_DESC(blocker, "register the dibs_smcd_blocker client too");
 
 static unsigned int dev_delay_ms;
 module_param(dev_delay_ms, uint, 0444);
@@ -149,6 +165,7 @@ static atomic64_t sc_null_priv = ATOMIC64_INIT(0);
 static atomic64_t sc_nonlinear = ATOMIC64_INIT(0);
 static atomic64_t sc_mismatch = ATOMIC64_INIT(0);
 static atomic64_t sc_adds = ATOMIC64_INIT(0);
+static atomic64_t sc_add_starts = ATOMIC64_INIT(0);
 static atomic64_t sc_dels = ATOMIC64_INIT(0);
 static atomic64_t sc_add_nomem = ATOMIC64_INIT(0);
 static atomic64_t sc_registered = ATOMIC64_INIT(0);
@@ -179,12 +196,83 @@ static struct dibs_client sc_client = {
 	.ops = &sc_client_ops,
 };
 
+/* The blocker: a client whose del_dev() waits while sc_hold is set */
+
+#define SC_HOLD_DEL	BIT(0)
+#define SC_SPIN_ADD	BIT(1)
+#define SC_SPIN_DELS	BIT(2)
+static unsigned long sc_hold;		/* SC_* bits */
+static s64 sc_arm_adds, sc_arm_dels;
+static DECLARE_WAIT_QUEUE_HEAD(sc_hold_wq);
+static bool sc_blocker_on;
+
+static void sc_blocker_add_dev(struct dibs_dev *dibs)
+{
+}
+
+static void sc_blocker_del_dev(struct dibs_dev *dibs)
+{
+	wait_event_timeout(sc_hold_wq,
+			   !(READ_ONCE(sc_hold) & SC_HOLD_DEL), 30 * HZ);
+}
+
+static void sc_blocker_handle_event(struct dibs_dev *dibs,
+				    const struct dibs_event *event)
+{
+	unsigned int i;
+
+	for (i = 0; i < 500; i++) {
+		if (test_bit(1, &sc_hold) &&
+		    atomic64_read(&sc_add_starts) <= READ_ONCE(sc_arm_adds)) {
+			mdelay(1);
+			continue;
+		}
+		if (test_bit(2, &sc_hold) &&
+		    atomic64_read(&sc_dels) < READ_ONCE(sc_arm_dels) + 2) {
+			mdelay(1);
+			continue;
+		}
+		break;
+	}
+	clear_bit(1, &sc_hold);
+	clear_bit(2, &sc_hold);
+}
+
+static const struct dibs_client_ops sc_blocker_ops = {
+	.add_dev = sc_blocker_add_dev,
+	.del_dev = sc_blocker_del_dev,
+	.handle_event = sc_blocker_handle_event,
+};
+
+static struct dibs_client sc_blocker = {
+	.name = "dibs_smcd_blocker",
+	.ops = &sc_blocker_ops,
+};
+
+static int sc_hold_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(sc_hold);
+	return 0;
+}
+
+static int sc_hold_set(void *data, u64 val)
+{
+	WRITE_ONCE(sc_arm_adds, atomic64_read(&sc_add_starts));
+	WRITE_ONCE(sc_arm_dels, atomic64_read(&sc_dels));
+	WRITE_ONCE(sc_hold, val & (SC_HOLD_DEL | SC_SPIN_ADD | SC_SPIN_DELS));
+	wake_up_all(&sc_hold_wq);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(sc_hold_fops, sc_hold_get, sc_hold_set, "%llu\n");
+
 /* Devices */
 
 static void sc_add_dev(struct dibs_dev *dibs)
 {
 	struct sc_dev *sdev;
 
+	atomic64_inc(&sc_add_starts);
 	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
 	if (!sdev) {
 		/* SMC-D leaves such a device alone */
@@ -842,7 +930,18 @@ static int __init sc_init(void)
 		return rc;
 	}
 	sc_client_on = true;
+	if (blocker) {
+		rc = dibs_register_client(&sc_blocker);
+		if (rc) {
+			dibs_unregister_client(&sc_client);
+			return rc;
+		}
+		sc_blocker_on = true;
+	}
 	sc_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	if (blocker)
+		debugfs_create_file_unsafe("hold", 0600, sc_dir, NULL,
+					   &sc_hold_fops);
 	debugfs_create_file("ctl", 0200, sc_dir, NULL, &sc_ctl_fops);
 	debugfs_create_file("result", 0400, sc_dir, NULL, &sc_result_fops);
 	debugfs_create_file("stats", 0400, sc_dir, NULL, &sc_stats_fops);
@@ -856,12 +955,15 @@ static void __exit sc_exit(void)
 
 	/* waits for commands in progress; none can start afterwards */
 	debugfs_remove_recursive(sc_dir);
+	sc_hold_set(NULL, 0);		/* a removal held there goes on */
 	mutex_lock(&sc_cmd_lock);
 	if (sc_client_on)
 		rc = sc_client_unregister();
 	mutex_unlock(&sc_cmd_lock);
 	WARN(rc, "dibs_unregister_client: %d\n", rc);
 	WARN_ON(!list_empty(&sc_devs));
+	if (sc_blocker_on)
+		dibs_unregister_client(&sc_blocker);
 	sc_log_stats();
 }
 
