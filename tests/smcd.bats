@@ -19,7 +19,7 @@
 # add_dev()/del_dev() work and widens the windows a core that calls clients
 # outside add_dev()..del_dev() leaves open.
 #
-# Knobs: DIBS_SMCD_SECONDS (stress time per test; 10, 20 on the debug
+# Knobs: DIBS_SMCD_SECONDS (stress time per test; 8, 6 on the debug
 # kernel, recognised by /sys/kernel/debug/kmemleak).
 
 load lib/dibs
@@ -29,7 +29,7 @@ TC=/sys/kernel/debug/dibs_test_client
 DELAY_MS=2
 
 if [ -e /sys/kernel/debug/kmemleak ]; then
-	RUN_SECONDS=${DIBS_SMCD_SECONDS:-20}
+	RUN_SECONDS=${DIBS_SMCD_SECONDS:-6}
 else
 	RUN_SECONDS=${DIBS_SMCD_SECONDS:-8}
 fi
