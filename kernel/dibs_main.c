@@ -311,6 +311,7 @@ int dibs_dev_add(struct dibs_dev *dibs)
 		goto err_free_index;
 	xa_store(&dibs_dev_xa, dibs->index, dibs, GFP_KERNEL);
 	list_add_tail(&dibs->list, &dibs_devs);
+	dibs_nl_gen_bump_devs();
 
 	mutex_lock(&dibs_clients_lock);
 	for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
@@ -350,6 +351,7 @@ void dibs_dev_del(struct dibs_dev *dibs)
 	mutex_unlock(&dibs_clients_lock);
 	list_del_init(&dibs->list);
 	xa_erase(&dibs_dev_xa, dibs->index);
+	dibs_nl_gen_bump_devs();
 	mutex_unlock(&dibs_devs_lock);
 
 	dibs_ops_release_leftovers(dibs);
@@ -392,6 +394,7 @@ static void dibs_dev_move_net(struct dibs_dev *dibs, struct net *net)
 	lockdep_assert_held(&dibs_devs_lock);
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_DEL_NTF);
 	write_pnet(&dibs->net, net);
+	dibs_nl_gen_bump_devs();
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_ADD_NTF);
 }
 
