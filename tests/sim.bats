@@ -406,10 +406,10 @@ teardown() {
 @test "sim: a dmb dump while DMBs come and go is complete or flagged interrupted" {
 	local t=$BATS_TEST_TMPDIR i rc out churn intr=0 whole=0
 	sim_add 0x0101 A B C
-	# 1200 DMBs that stay, on A and C: the dump passes B in between.
+	# 600 DMBs that stay, on A and C: the dump passes B in between.
 	{
-		yes "dmb grant dev A remote-gid ${G[B]} size 1K" | head -n 600
-		yes "dmb grant dev C remote-gid ${G[B]} size 1K" | head -n 600
+		yes "dmb grant dev A remote-gid ${G[B]} size 1K" | head -n 300
+		yes "dmb grant dev C remote-gid ${G[B]} size 1K" | head -n 300
 	} >"$t/stable"
 	D -b "$t/stable" | sed 's/^token //' >"$t/toks"
 	# B's DMBs come (granted owned) and go (their socket closes), without end.
@@ -424,7 +424,7 @@ teardown() {
 	# Each dump is whole (status 0, every stable DMB once) or says it was
 	# interrupted (status 1); never short without a word. Go on until one
 	# was interrupted: the churn overlapped and the flag came through.
-	for ((i = 1; i <= 30 && (intr == 0 || i <= 3); i++)); do
+	for ((i = 1; i <= 30 && (intr == 0 || i <= 2); i++)); do
 		rc=0
 		D -j dmb show >"$t/dump" 2>"$t/err" || rc=$?
 		if [ $rc -eq 1 ] &&
