@@ -6,25 +6,29 @@
 
 #include "dibsctl.h"
 
-void client_print_plain(struct dctl *d, const struct dibsnl_client *cl)
+/* @devs: all @n_devs devices of the client (cl->devs has the first) */
+void client_print_plain(struct dctl *d, const struct dibsnl_client *cl,
+			const struct dibsnl_client_dev *devs,
+			unsigned int n_devs)
 {
 	const char *name;
 	unsigned int i;
 
 	printf("%u: %s: dmbs %u", cl->id, cl->name, cl->dmb_count);
-	for (i = 0; i < cl->n_devs && i < DIBSNL_CLIENT_DEVS_MAX; i++) {
-		name = dev_name_lookup(d, cl->devs[i].dev_index);
+	for (i = 0; i < n_devs; i++) {
+		name = dev_name_lookup(d, devs[i].dev_index);
 		printf("%s", i ? "," : " devs ");
 		if (name)
-			printf("%s:%u", name, cl->devs[i].dmb_count);
+			printf("%s:%u", name, devs[i].dmb_count);
 		else
-			printf("%u:%u", cl->devs[i].dev_index,
-			       cl->devs[i].dmb_count);
+			printf("%u:%u", devs[i].dev_index, devs[i].dmb_count);
 	}
 	putchar('\n');
 }
 
-void client_json_fields(struct dctl *d, const struct dibsnl_client *cl)
+void client_json_fields(struct dctl *d, const struct dibsnl_client *cl,
+			const struct dibsnl_client_dev *devs,
+			unsigned int n_devs)
 {
 	struct jw *w = &d->jw;
 	unsigned int i;
@@ -33,26 +37,28 @@ void client_json_fields(struct dctl *d, const struct dibsnl_client *cl)
 	jw_str(w, "name", cl->name);
 	jw_u64(w, "dmb_count", cl->dmb_count);
 	jw_arr_open(w, "devs");
-	for (i = 0; i < cl->n_devs && i < DIBSNL_CLIENT_DEVS_MAX; i++) {
+	for (i = 0; i < n_devs; i++) {
 		jw_obj_open(w, NULL);
-		jw_u64(w, "index", cl->devs[i].dev_index);
-		jw_str(w, "name", dev_name_lookup(d, cl->devs[i].dev_index));
-		jw_u64(w, "dmb_count", cl->devs[i].dmb_count);
+		jw_u64(w, "index", devs[i].dev_index);
+		jw_str(w, "name", dev_name_lookup(d, devs[i].dev_index));
+		jw_u64(w, "dmb_count", devs[i].dmb_count);
 		jw_obj_close(w);
 	}
 	jw_arr_close(w);
 }
 
-static int client_show_cb(const struct dibsnl_client *cl, void *arg)
+static int client_show_cb(const struct dibsnl_client *cl,
+			  const struct dibsnl_client_dev *devs,
+			  unsigned int n_devs, void *arg)
 {
 	struct dctl *d = arg;
 
 	if (!d->json) {
-		client_print_plain(d, cl);
+		client_print_plain(d, cl, devs, n_devs);
 		return 0;
 	}
 	jw_obj_open(&d->jw, NULL);
-	client_json_fields(d, cl);
+	client_json_fields(d, cl, devs, n_devs);
 	jw_obj_close(&d->jw);
 	return 0;
 }
@@ -73,7 +79,7 @@ static int client_show(struct cmdline *c)
 	dev_names_load(d);
 	if (d->json)
 		jw_arr_open(&d->jw, NULL);
-	err = dibsnl_client_dump(d->h, client_show_cb, d);
+	err = dibsnl_client_dump_devs(d->h, client_show_cb, d);
 	if (d->json) {
 		jw_arr_close(&d->jw);
 		jw_end_line(&d->jw);

@@ -155,8 +155,12 @@ void dev_print_plain(struct dctl *d, const struct dibsnl_dev *dev);
 void dev_json_fields(struct dctl *d, const struct dibsnl_dev *dev);
 void dmb_print_plain(struct dctl *d, const struct dibsnl_dmb *dmb);
 void dmb_json_fields(struct dctl *d, const struct dibsnl_dmb *dmb);
-void client_print_plain(struct dctl *d, const struct dibsnl_client *cl);
-void client_json_fields(struct dctl *d, const struct dibsnl_client *cl);
+void client_print_plain(struct dctl *d, const struct dibsnl_client *cl,
+			const struct dibsnl_client_dev *devs,
+			unsigned int n_devs);
+void client_json_fields(struct dctl *d, const struct dibsnl_client *cl,
+			const struct dibsnl_client_dev *devs,
+			unsigned int n_devs);
 
 const char *token_str(uint64_t token, char buf[19]);
 

@@ -207,9 +207,11 @@ static int mon_cb(const struct dibsnl_ntf *n, void *arg)
 		break;
 	case M_CLIENT:
 		if (d->json)
-			client_json_fields(d, &n->client);
+			client_json_fields(d, &n->client, n->client.devs,
+					   n->client.n_devs);
 		else
-			client_print_plain(d, &n->client);
+			client_print_plain(d, &n->client, n->client.devs,
+					   n->client.n_devs);
 		break;
 	case M_EVENT:
 		event_print(d, &n->event);

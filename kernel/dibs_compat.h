@@ -26,6 +26,14 @@ static inline struct nlattr **dibs_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/* A dump's context struct fits cb->ctx: the kernel's check where it has it. */
+#ifdef DIBS_HAVE_NL_ASSERT_DUMP_CTX_FITS
+#define DIBS_ASSERT_DUMP_CTX_FITS(type) NL_ASSERT_DUMP_CTX_FITS(type)
+#else
+#define DIBS_ASSERT_DUMP_CTX_FITS(type) \
+	BUILD_BUG_ON(sizeof(type) > sizeof_field(struct netlink_callback, ctx))
+#endif
+
 /* Formatted extack messages exist since 6.2; before, the plain text. */
 #ifdef NL_SET_ERR_MSG_FMT
 #define DIBS_SET_ERR_MSG_FMT(extack, plain, fmt, args...) do {	\

@@ -134,5 +134,8 @@ void dibs_nl_notify_event(struct dibs_dev *dibs,
 			  const struct dibs_event *event);
 void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
 			   u16 mask);
+/* The device set (add, delete, netns move) or the DMB set changed. */
+void dibs_nl_gen_bump_devs(void);
+void dibs_nl_gen_bump_dmbs(void);
 
 #endif /* _DIBS_CORE_H */

@@ -382,6 +382,7 @@ int dibs_dev_add(struct dibs_dev *dibs)
 	xa_store(&dibs_dev_xa, dibs->index, dibs, GFP_KERNEL);
 	list_add_tail_rcu(&dibs->list, &dibs_devs);
 	WRITE_ONCE(dibs->registered, true);
+	dibs_nl_gen_bump_devs();
 
 	mutex_lock(&dibs_clients_lock);
 	for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
@@ -436,6 +437,7 @@ void dibs_dev_del(struct dibs_dev *dibs)
 	WRITE_ONCE(dibs->registered, false);
 	list_del_rcu(&dibs->list);
 	xa_erase(&dibs_dev_xa, dibs->index);
+	dibs_nl_gen_bump_devs();
 	mutex_unlock(&dibs_devs_lock);
 
 	/* Lockless users that found it are done before the driver frees. */
@@ -471,6 +473,7 @@ static void dibs_dev_move_net(struct dibs_dev *dibs, struct net *net)
 	lockdep_assert_held(&dibs_devs_lock);
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_DEL_NTF);
 	write_pnet(&dibs->net, net);
+	dibs_nl_gen_bump_devs();
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_ADD_NTF);
 }
 

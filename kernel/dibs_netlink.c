@@ -131,6 +131,7 @@ static const struct genl_ops dibs_nl_ops[] = {
 	{
 		DIBS_OP(DIBS_CMD_DMB_GET, dibs_dmb_get_policy, DIBS_A_DMB_MAX),
 		.doit = dibs_nl_dmb_get_doit,
+		.start = dibs_nl_dmb_get_start,
 		.dumpit = dibs_nl_dmb_get_dumpit,
 	},
 	{
@@ -196,6 +197,40 @@ struct genl_family dibs_nl_family __ro_after_init = {
 
 /* Notifications before the family exists (module init) are dropped. */
 static bool dibs_nl_registered;
+
+/*
+ * Generations of the device set (add, delete, namespace move) and of the
+ * DMB set (a record linked or unlinked): a dump that spans several
+ * messages compares them (dibs_nl_dump_seq()) and flags NLM_F_DUMP_INTR
+ * when they moved under it.
+ */
+static atomic_t dibs_nl_gen_devs = ATOMIC_INIT(1);
+static atomic_t dibs_nl_gen_dmbs = ATOMIC_INIT(1);
+
+void dibs_nl_gen_bump_devs(void)
+{
+	atomic_inc(&dibs_nl_gen_devs);
+}
+
+void dibs_nl_gen_bump_dmbs(void)
+{
+	atomic_inc(&dibs_nl_gen_dmbs);
+}
+
+/*
+ * The value for cb->seq of a dump that depends on the device set and, with
+ * @dmbs, on the DMB set too. Never 0: nl_dump_check_consistent() takes a
+ * previous value of 0 for "none yet" (the generations start at 1, so only
+ * a wrap gives 0).
+ */
+unsigned int dibs_nl_dump_seq(bool dmbs)
+{
+	unsigned int seq = atomic_read(&dibs_nl_gen_devs);
+
+	if (dmbs)
+		seq += atomic_read(&dibs_nl_gen_dmbs);
+	return seq ?: 1;
+}
 
 int dibs_nl_put_counters(struct sk_buff *skb, int nest_attr, int pad,
 			 const struct dibs_nl_counter *c, int n)

@@ -33,6 +33,19 @@ int dibs_nl_put_counters(struct sk_buff *skb, int nest_attr, int pad,
 struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info, int index_attr,
 				    int name_attr);
 
+/* cb->seq for a dump over the device set (and with @dmbs, the DMB set). */
+unsigned int dibs_nl_dump_seq(bool dmbs);
+
+/*
+ * What a dump callback returns when @ret stopped its walk: a full skb ends
+ * this part (the next resumes), but an object that does not fit an empty
+ * skb is an error, not the dump's silent end.
+ */
+static inline int dibs_nl_dump_ret(struct sk_buff *skb, int ret)
+{
+	return ret == -EMSGSIZE && skb->len ? skb->len : ret;
+}
+
 int dibs_nl_dev_fill(struct sk_buff *skb, struct dibs_dev *dibs,
 		     struct net *viewer, u32 portid, u32 seq, int flags,
 		     u8 cmd);
@@ -53,6 +66,7 @@ int dibs_nl_remote_query_doit(struct sk_buff *skb, struct genl_info *info);
 int dibs_nl_client_get_dumpit(struct sk_buff *skb,
 			      struct netlink_callback *cb);
 int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_dmb_get_start(struct netlink_callback *cb);
 int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info);
 int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info);

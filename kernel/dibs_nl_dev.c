@@ -122,29 +122,38 @@ int dibs_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-/* cb->args[0]: the index to resume at. */
+/* The dev-get dump's state in cb->ctx. */
+struct dibs_nl_dev_dump_ctx {
+	unsigned long index;		/* resume: the device index */
+};
+
 int dibs_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct dibs_nl_dev_dump_ctx *ctx = (void *)cb->ctx;
 	struct net *net = sock_net(skb->sk);
-	unsigned long index = cb->args[0];
+	struct nlmsghdr *nlh;
 	struct dibs_dev *dibs;
 	int ret = 0;
 
+	DIBS_ASSERT_DUMP_CTX_FITS(struct dibs_nl_dev_dump_ctx);
 	mutex_lock(&dibs_devs_lock);
-	for (; (dibs = dibs_dev_next(&index)); index++) {
+	cb->seq = dibs_nl_dump_seq(false);
+	for (; (dibs = dibs_dev_next(&ctx->index)); ctx->index++) {
 		if (!net_eq(dibs_dev_net(dibs), net))
 			continue;
+		nlh = (struct nlmsghdr *)skb_tail_pointer(skb);
 		ret = dibs_nl_dev_fill(skb, dibs, net,
 				       NETLINK_CB(cb->skb).portid,
 				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				       DIBS_CMD_DEV_GET);
 		if (ret)
 			break;
+		nl_dump_check_consistent(cb, nlh);
 	}
+	/* Changes during this part show at the next message, or at DONE. */
+	cb->seq = dibs_nl_dump_seq(false);
 	mutex_unlock(&dibs_devs_lock);
-	cb->args[0] = index;
-	/* A full skb ends this part of the dump; the next one resumes. */
-	return ret == -EMSGSIZE ? skb->len : ret;
+	return dibs_nl_dump_ret(skb, ret);
 }
 
 /* Names become sysfs entries and shell words: keep them plain. */
@@ -359,14 +368,21 @@ err_unlock:
 	return ret;
 }
 
-/* dibs_devs_lock held: the per-device counts walk the device list. */
-int dibs_nl_client_fill(struct sk_buff *skb, struct dibs_client *client,
-			struct net *viewer, u32 portid, u32 seq, int flags,
-			u8 cmd)
+/*
+ * The client object; dibs_devs_lock held (the per-device counts walk the
+ * device list). For client-get, with @dev_index, it has a nest per device
+ * from *@dev_index on where the client holds DMBs, as many as fit: 0 when
+ * all did, 1 when the message ends early and the next one is to resume at
+ * *@dev_index (a message holds at least one nest), -EMSGSIZE when nothing
+ * was put.
+ */
+static int dibs_nl_client_put(struct sk_buff *skb, struct dibs_client *client,
+			      struct net *viewer, u32 portid, u32 seq,
+			      int flags, u8 cmd, unsigned long *dev_index)
 {
-	unsigned long index = 0;
 	struct dibs_dev *dibs;
 	struct nlattr *nest;
+	bool some = false;
 	void *hdr;
 	int n;
 
@@ -378,52 +394,88 @@ int dibs_nl_client_fill(struct sk_buff *skb, struct dibs_client *client,
 	    nla_put_u32(skb, DIBS_A_CLIENT_DMB_COUNT,
 			dibs_client_dmb_count(client->id)))
 		goto err_cancel;
-	for (; cmd == DIBS_CMD_CLIENT_GET && (dibs = dibs_dev_next(&index));
-	     index++) {
+	for (; dev_index && (dibs = dibs_dev_next(dev_index)); (*dev_index)++) {
 		if (!net_eq(dibs_dev_net(dibs), viewer))
 			continue;
 		n = dibs_client_dev_dmb_count(client->id, dibs);
 		if (!n)
 			continue;
 		nest = nla_nest_start(skb, DIBS_A_CLIENT_DEV);
-		if (!nest ||
-		    nla_put_u32(skb, DIBS_A_CLIENT_DEV_INDEX, dibs->index) ||
-		    nla_put_u32(skb, DIBS_A_CLIENT_DEV_DMB_COUNT, n))
-			goto err_cancel;
+		if (!nest)
+			goto partial;
+		if (nla_put_u32(skb, DIBS_A_CLIENT_DEV_INDEX, dibs->index) ||
+		    nla_put_u32(skb, DIBS_A_CLIENT_DEV_DMB_COUNT, n)) {
+			nla_nest_cancel(skb, nest);
+			goto partial;
+		}
 		nla_nest_end(skb, nest);
+		some = true;
 	}
 	genlmsg_end(skb, hdr);
 	return 0;
 
+partial:
+	if (some) {
+		genlmsg_end(skb, hdr);
+		return 1;
+	}
 err_cancel:
 	genlmsg_cancel(skb, hdr);
 	return -EMSGSIZE;
 }
 
-/* cb->args[0]: the client slot to resume at. */
+/* The client object of notifications: no devices. */
+int dibs_nl_client_fill(struct sk_buff *skb, struct dibs_client *client,
+			struct net *viewer, u32 portid, u32 seq, int flags,
+			u8 cmd)
+{
+	return dibs_nl_client_put(skb, client, viewer, portid, seq, flags, cmd,
+				  NULL);
+}
+
+/*
+ * The client-get dump's state in cb->ctx. A client on more devices than
+ * one message holds takes several in a row, each with the client's id,
+ * name and DMB count and the next devices (uapi/README.md).
+ */
+struct dibs_nl_client_dump_ctx {
+	unsigned long slot;		/* resume: the client slot */
+	unsigned long dev_index;	/* resume: the device in that client */
+};
+
 int dibs_nl_client_get_dumpit(struct sk_buff *skb,
 			      struct netlink_callback *cb)
 {
+	struct dibs_nl_client_dump_ctx *ctx = (void *)cb->ctx;
 	struct net *net = sock_net(skb->sk);
 	struct dibs_client *client;
-	long slot = cb->args[0];
+	struct nlmsghdr *nlh;
 	int ret = 0;
 
+	DIBS_ASSERT_DUMP_CTX_FITS(struct dibs_nl_client_dump_ctx);
 	mutex_lock(&dibs_devs_lock);
 	mutex_lock(&dibs_clients_lock);
-	for (; slot < MAX_DIBS_CLIENTS; slot++) {
-		client = dibs_client_by_id(slot);
+	cb->seq = dibs_nl_dump_seq(true);
+	for (; ctx->slot < MAX_DIBS_CLIENTS; ctx->slot++, ctx->dev_index = 0) {
+		client = dibs_client_by_id(ctx->slot);
 		if (!client)
 			continue;
-		ret = dibs_nl_client_fill(skb, client, net,
-					  NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					  DIBS_CMD_CLIENT_GET);
-		if (ret)
+		nlh = (struct nlmsghdr *)skb_tail_pointer(skb);
+		ret = dibs_nl_client_put(skb, client, net,
+					 NETLINK_CB(cb->skb).portid,
+					 cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					 DIBS_CMD_CLIENT_GET, &ctx->dev_index);
+		if (ret < 0)
 			break;
+		nl_dump_check_consistent(cb, nlh);
+		if (ret) {
+			/* the skb is full: the client goes on in the next */
+			ret = -EMSGSIZE;
+			break;
+		}
 	}
+	cb->seq = dibs_nl_dump_seq(true);
 	mutex_unlock(&dibs_clients_lock);
 	mutex_unlock(&dibs_devs_lock);
-	cb->args[0] = slot;
-	return ret == -EMSGSIZE ? skb->len : ret;
+	return dibs_nl_dump_ret(skb, ret);
 }

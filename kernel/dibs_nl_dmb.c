@@ -137,26 +137,35 @@ out:
 	return ret;
 }
 
-/* Dump filters, parsed once from the request into cb->args. */
+/* The dmb-get dump's state in cb->ctx: its filters and where it is. */
 struct dibs_nl_dmb_dump_ctx {
 	unsigned long dev_index;	/* resume: device */
 	unsigned long idx;		/* resume: sba index on it */
-	u32 only_dev;			/* 0: all devices */
+	u32 only_dev;			/* with filtered_dev */
 	bool filtered_dev;
 	int only_client;		/* -1: all clients */
 };
 
-static int dibs_nl_dmb_dump_filter(struct netlink_callback *cb,
-				   struct dibs_nl_dmb_dump_ctx *ctx)
+static struct dibs_nl_dmb_dump_ctx *dibs_nl_dmb_dump_ctx(struct netlink_callback *cb)
 {
+	DIBS_ASSERT_DUMP_CTX_FITS(struct dibs_nl_dmb_dump_ctx);
+	return (void *)cb->ctx;
+}
+
+/* The dump's filters, parsed once, before its first part. */
+int dibs_nl_dmb_get_start(struct netlink_callback *cb)
+{
+	struct dibs_nl_dmb_dump_ctx *ctx = dibs_nl_dmb_dump_ctx(cb);
 	struct nlattr **tb = dibs_dump_attrs(cb);
 	struct dibs_client *client;
 	struct dibs_dev *dibs;
-	int i;
+	int i, ret = 0;
 
 	ctx->only_client = -1;
 	if (!tb)
 		return 0;
+	mutex_lock(&dibs_devs_lock);
+	mutex_lock(&dibs_clients_lock);
 	if (tb[DIBS_A_DMB_DEV_INDEX]) {
 		ctx->filtered_dev = true;
 		ctx->only_dev = nla_get_u32(tb[DIBS_A_DMB_DEV_INDEX]);
@@ -165,10 +174,13 @@ static int dibs_nl_dmb_dump_filter(struct netlink_callback *cb,
 		dibs = dibs_dev_find_name(nla_data(tb[DIBS_A_DMB_DEV_NAME]));
 		if (!dibs) {
 			NL_SET_ERR_MSG(cb->extack, "no such dibs device");
-			return -ENODEV;
+			ret = -ENODEV;
+			goto out;
 		}
 		ctx->only_dev = dibs->index;
 	}
+	if (ctx->filtered_dev)
+		ctx->dev_index = ctx->only_dev;
 	if (tb[DIBS_A_DMB_CLIENT_NAME]) {
 		for (i = 0; i < MAX_DIBS_CLIENTS; i++) {
 			client = dibs_client_by_id(i);
@@ -178,11 +190,15 @@ static int dibs_nl_dmb_dump_filter(struct netlink_callback *cb,
 		}
 		if (i == MAX_DIBS_CLIENTS) {
 			NL_SET_ERR_MSG(cb->extack, "no dibs client of that name");
-			return -ENOENT;
+			ret = -ENOENT;
+			goto out;
 		}
 		ctx->only_client = i;
 	}
-	return 0;
+out:
+	mutex_unlock(&dibs_clients_lock);
+	mutex_unlock(&dibs_devs_lock);
+	return ret;
 }
 
 /*
@@ -191,23 +207,16 @@ static int dibs_nl_dmb_dump_filter(struct netlink_callback *cb,
  */
 int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct dibs_nl_dmb_dump_ctx *ctx = (void *)cb->ctx;
+	struct dibs_nl_dmb_dump_ctx *ctx = dibs_nl_dmb_dump_ctx(cb);
 	struct net *net = sock_net(skb->sk);
 	struct dibs_dmb_rec *rec;
+	struct nlmsghdr *nlh;
 	struct dibs_dev *dibs;
 	int ret = 0;
 
-	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	mutex_lock(&dibs_devs_lock);
 	mutex_lock(&dibs_clients_lock);
-	if (!cb->args[5]) {
-		ret = dibs_nl_dmb_dump_filter(cb, ctx);
-		if (ret)
-			goto out;
-		cb->args[5] = 1;
-		if (ctx->filtered_dev)
-			ctx->dev_index = ctx->only_dev;
-	}
+	cb->seq = dibs_nl_dump_seq(true);
 	for (; (dibs = dibs_dev_next(&ctx->dev_index));
 	     ctx->dev_index++, ctx->idx = 0) {
 		if (ctx->filtered_dev && dibs->index != ctx->only_dev)
@@ -220,21 +229,23 @@ int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			if (ctx->only_client >= 0 &&
 			    rec->client_id != ctx->only_client)
 				continue;
+			nlh = (struct nlmsghdr *)skb_tail_pointer(skb);
 			ret = dibs_nl_dmb_fill(skb, rec,
 					       NETLINK_CB(cb->skb).portid,
 					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
 					       DIBS_CMD_DMB_GET);
 			if (ret)
 				break;
+			nl_dump_check_consistent(cb, nlh);
 		}
 		rcu_read_unlock();
 		if (ret)
 			break;
 	}
-out:
+	cb->seq = dibs_nl_dump_seq(true);
 	mutex_unlock(&dibs_clients_lock);
 	mutex_unlock(&dibs_devs_lock);
-	return ret == -EMSGSIZE ? skb->len : ret;
+	return dibs_nl_dump_ret(skb, ret);
 }
 
 int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)

@@ -148,6 +148,7 @@ static int dibs_dmb_rec_link(struct dibs_dev *dibs, struct dibs_dmb_rec *rec)
 	atomic_inc(&dibs_client_dmbs[rec->client_id]);
 	atomic_inc(&dibs->dmb_count);
 	atomic64_inc(&dibs->stats.dmbs_registered);
+	dibs_nl_gen_bump_dmbs();
 	return 0;
 
 err_release:
@@ -169,6 +170,7 @@ static bool dibs_dmb_rec_unlink(struct dibs_dmb_rec *rec)
 				   dibs_dmb_params))
 		return false;
 	xa_cmpxchg_bh(&rec->dibs->dmbs, rec->idx, rec, NULL, 0);
+	dibs_nl_gen_bump_dmbs();
 	return true;
 }
 

@@ -374,6 +374,78 @@ teardown() {
 	lap "checking it is all gone"
 }
 
+# ---- dumps -----------------------------------------------------------------
+
+@test "sim: client show lists 1000 devices, each holding one DMB" {
+	local n=1000 out
+	local t=$BATS_TEST_TMPDIR
+	sim_add 0x0101 P
+	seq -f "dev add s%.0f type sim fabric 0x0101" 1 $n >"$t/devs"
+	seq -f "dmb grant dev s%.0f remote-gid ${G[P]} size 4K" 1 $n >"$t/grants"
+	D -b "$t/devs"
+	D -b "$t/grants" >/dev/null
+	# 1000 device nests do not fit one message: the kernel continues the
+	# client in the next ones, the library merges them into one client.
+	D -j client show >"$t/clients"
+	out=$(jq -r '[.[] | select(.name == "userspace")] | [length, .[0].dmb_count,
+		(.[0].devs | length),
+		([.[0].devs[] | select(.dmb_count == 1 and (.name | test("^s[0-9]+$")))] | length),
+		([.[0].devs[].name] | unique | length)] | join(" ")' "$t/clients")
+	expect_eq "client show -j: clients, dmbs, devs, devs with 1 DMB, distinct" \
+		"$out" "1 $n $n $n $n"
+	out=$(D client show | awk -F' devs ' '/^[0-9]+: userspace: / {
+		n++; print n, $1, split($2, d, ","), d[1] }')
+	[[ $out =~ ^1\ [0-9]+:\ userspace:\ dmbs\ $n\ $n\ s1:1$ ]] ||
+		{ echo "client show: '$out'" >&2; return 1; }
+	# A socket of its own: the first part of the dump is a small skb.
+	out=$("$DIBS_REPO/tests/tools/dibsnl-probe" clients |
+		awk '$2 == "userspace" { n++; c = $3; d = NF - 3 } END { print n, c, d }')
+	expect_eq "probe clients: lines, dmbs, devs" "$out" "1 $n $n"
+}
+
+@test "sim: a dmb dump while DMBs come and go is complete or flagged interrupted" {
+	local t=$BATS_TEST_TMPDIR i rc out churn intr=0 whole=0
+	sim_add 0x0101 A B C
+	# 600 DMBs that stay, on A and C: the dump passes B in between.
+	{
+		yes "dmb grant dev A remote-gid ${G[B]} size 1K" | head -n 300
+		yes "dmb grant dev C remote-gid ${G[B]} size 1K" | head -n 300
+	} >"$t/stable"
+	D -b "$t/stable" | sed 's/^token //' >"$t/toks"
+	# B's DMBs come (granted owned) and go (their socket closes), without end.
+	yes "dmb grant dev B remote-gid ${G[A]} size 1K owned" | head -n 200 >"$t/churn"
+	# churn_stop: the loop ends after its current batch.
+	churn_stop() {
+		touch "$t/stop"
+		wait $churn || true
+	}
+	(while [ ! -e "$t/stop" ]; do "$DIBSCTL" -b "$t/churn" >/dev/null 2>&1; done) 3>&- &
+	churn=$!
+	# Each dump is whole (status 0, every stable DMB once) or says it was
+	# interrupted (status 1); never short without a word. Go on until one
+	# was interrupted: the churn overlapped and the flag came through.
+	for ((i = 1; i <= 30 && (intr == 0 || i <= 2); i++)); do
+		rc=0
+		D -j dmb show >"$t/dump" 2>"$t/err" || rc=$?
+		if [ $rc -eq 1 ] &&
+		   grep -qx 'Error: dump interrupted: .*' "$t/err"; then
+			intr=$((intr + 1))
+			continue
+		fi
+		[ $rc -eq 0 ] && [ ! -s "$t/err" ] ||
+			{ echo "dump $i: status $rc:" >&2; cat "$t/err" >&2; churn_stop; return 1; }
+		out=$(jq -r --rawfile t "$t/toks" '[.[].token] as $d |
+			(($t | split("\n") | map(select(. != ""))) - $d | length),
+			($d | length) - ($d | unique | length)' "$t/dump" | paste -sd' ')
+		[ "$out" = "0 0" ] ||
+			{ echo "dump $i: whole but stable DMBs missing, duplicates: $out" >&2; churn_stop; return 1; }
+		whole=$((whole + 1))
+	done
+	churn_stop
+	echo "# dumps: $whole whole, $intr interrupted" >&3
+	[ $intr -gt 0 ] || { echo "no dump of $((i - 1)) was flagged interrupted" >&2; return 1; }
+}
+
 # ---- a device goes away ----------------------------------------------------
 
 @test "sim: deleting a device raises the fabric event at peers holding DMBs for it" {

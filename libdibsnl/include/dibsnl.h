@@ -102,6 +102,12 @@ struct dibsnl_client_dev {
 	uint32_t dmb_count;
 };
 
+/*
+ * A client and its DMB count per device. devs[] holds the first
+ * DIBSNL_CLIENT_DEVS_MAX devices (by index) only, n_devs never exceeds it:
+ * a client on more devices has the rest only through
+ * dibsnl_client_dump_devs(). (Notifications carry no devices.)
+ */
 #define DIBSNL_CLIENT_DEVS_MAX	64
 
 struct dibsnl_client {
@@ -134,6 +140,14 @@ struct dibsnl_signal {
  * A device is named by index (non-zero) or, when index is 0, by name.
  * Callbacks of dumps return 0 to go on or a negative errno to stop; that
  * value is then what the dump call returns.
+ *
+ * A dump spans several messages; when devices or DMBs came or went while
+ * it ran, the kernel marks it interrupted (NLM_F_DUMP_INTR). The dump then
+ * still runs to its end, every object reaching the callback, but the call
+ * returns -EINTR, with dibsnl_errmsg() "dump interrupted: ...": what the
+ * callback saw may be inconsistent (an object missing or seen twice). The
+ * library does not retry (the callback has seen the objects already):
+ * callers that need a consistent view drop what they got and dump again.
  */
 struct dibsnl_dev_ref {
 	uint32_t index;
@@ -219,9 +233,25 @@ int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 int dibsnl_dmb_read(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		    uint64_t token, uint32_t offset, void *buf, size_t len);
 
+/*
+ * One callback per client. The kernel sends a client on many devices in
+ * several messages in a row; they come here as one client. @c->devs has
+ * the first DIBSNL_CLIENT_DEVS_MAX devices only (see struct dibsnl_client).
+ */
 int dibsnl_client_dump(struct dibsnl *h,
 		       int (*cb)(const struct dibsnl_client *c, void *arg),
 		       void *arg);
+
+/*
+ * Like dibsnl_client_dump(), with every device of the client: @devs has
+ * @n_devs entries (@c->devs the first of them), valid during the callback.
+ * -ENOMEM when they do not fit in memory.
+ */
+typedef int (*dibsnl_client_devs_cb)(const struct dibsnl_client *c,
+				     const struct dibsnl_client_dev *devs,
+				     unsigned int n_devs, void *arg);
+int dibsnl_client_dump_devs(struct dibsnl *h, dibsnl_client_devs_cb cb,
+			    void *arg);
 
 /* Notifications */
 

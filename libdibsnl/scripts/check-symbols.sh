@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The shared library exports exactly the functions include/dibsnl.h
-# declares, each at version DIBSNL_1, and libdibsnl.map lists the same.
+# declares, each at the version node libdibsnl.map lists it in (DIBSNL_1,
+# later additions in later nodes), and the map lists the same.
 # Usage: check-symbols.sh LIBRARY  (run from libdibsnl/)
 set -eu
 
@@ -14,7 +15,7 @@ sed -n 's/^[a-z].*[ *]\(dibsnl_[a-z_]*\)(.*/\1/p' include/dibsnl.h |
 	sort -u > "$tmp/header"
 sed -n 's/^[[:space:]]*\(dibsnl_[a-z_]*\);.*/\1/p' libdibsnl.map |
 	sort -u > "$tmp/map"
-nm -D --defined-only "$lib" | awk '{ print $3 }' | grep -v '^DIBSNL_1$' |
+nm -D --defined-only "$lib" | awk '{ print $3 }' | grep -v '^DIBSNL_[0-9.]*$' |
 	sort -u > "$tmp/exported"
 
 status=0
@@ -22,7 +23,10 @@ if ! diff -u "$tmp/header" "$tmp/map"; then
 	echo "check-symbols: libdibsnl.map and dibsnl.h differ" >&2
 	status=1
 fi
-sed 's/$/@@DIBSNL_1/' "$tmp/header" > "$tmp/want"
+# name@@NODE for each function of the map, by the node it is listed in
+awk '/^DIBSNL_[0-9.]+ *[{]/ { node = $1 }
+	/^[[:space:]]*dibsnl_[a-z_]*;/ { sub(/^[[:space:]]*/, ""); sub(/;.*/, "");
+		print $0 "@@" node }' libdibsnl.map | sort -u > "$tmp/want"
 if ! diff -u "$tmp/want" "$tmp/exported"; then
 	echo "check-symbols: $lib exports other symbols" >&2
 	status=1
@@ -32,5 +36,5 @@ if [ "$soname" != libdibsnl.so.1 ]; then
 	echo "check-symbols: SONAME is '$soname'" >&2
 	status=1
 fi
-[ $status -eq 0 ] && echo "check-symbols: $(wc -l < "$tmp/header") functions, all at DIBSNL_1, SONAME $soname"
+[ $status -eq 0 ] && echo "check-symbols: $(wc -l < "$tmp/header") functions, at $(sed 's/.*@@//' "$tmp/want" | sort -u | paste -sd, -), SONAME $soname"
 exit $status

@@ -33,6 +33,9 @@ static int xact_msg(struct dibsnl *h, struct xact *x,
 	 */
 	if (nlh->nlmsg_pid != h->portid || nlh->nlmsg_seq != x->seq)
 		return 0;
+	/* on an object, or on NLMSG_DONE for a change in the last part */
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		x->interrupted = true;
 
 	switch (nlh->nlmsg_type) {
 	case NLMSG_ERROR:
@@ -49,8 +52,6 @@ static int xact_msg(struct dibsnl *h, struct xact *x,
 	}
 	if (nlh->nlmsg_type != x->type)
 		return 0;
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		x->interrupted = true;
 	if (x->reply_ends) {
 		/* what an ack would have done; cb may set its own text */
 		dibsnl_clear_err(h);
@@ -163,7 +164,11 @@ static int xact_run(struct dibsnl *h, struct dibsnl_req *r,
 		return x.cb_ret;
 	if (err < 0)
 		return err;
-	return x.interrupted ? -EINTR : 0;
+	if (x.interrupted) {
+		dibsnl_set_err(h, "dump interrupted: devices or DMBs changed while it ran, the result may be inconsistent");
+		return -EINTR;
+	}
+	return 0;
 }
 
 int dibsnl_transact(struct dibsnl *h, struct dibsnl_req *r,

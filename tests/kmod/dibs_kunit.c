@@ -554,6 +554,7 @@ struct dk_op_want {
 	bool admin;
 	bool doit;
 	bool dumpit;
+	bool start;	/* a dump whose filters .start parses */
 };
 
 /* DESIGN.md §4: every op, its attribute set and its permission. */
@@ -563,7 +564,7 @@ static const struct dk_op_want dk_ops_want[] = {
 	{ DIBS_CMD_DEV_DEL, DIBS_A_DEV_MAX, true, true, false },
 	{ DIBS_CMD_DEV_SET, DIBS_A_DEV_MAX, true, true, false },
 	{ DIBS_CMD_REMOTE_QUERY, DIBS_A_DEV_MAX, false, true, false },
-	{ DIBS_CMD_DMB_GET, DIBS_A_DMB_MAX, false, true, true },
+	{ DIBS_CMD_DMB_GET, DIBS_A_DMB_MAX, false, true, true, true },
 	{ DIBS_CMD_DMB_GRANT, DIBS_A_DMB_MAX, true, true, false },
 	{ DIBS_CMD_DMB_REVOKE, DIBS_A_DMB_MAX, true, true, false },
 	{ DIBS_CMD_DMB_WRITE, DIBS_A_DMB_MAX, true, true, false },
@@ -595,6 +596,8 @@ static void policy_op_table_matches_design(struct kunit *test)
 				    "command %u doit", w->cmd);
 		KUNIT_EXPECT_EQ_MSG(test, !!ops->dumpit, w->dumpit,
 				    "command %u dumpit", w->cmd);
+		KUNIT_EXPECT_EQ_MSG(test, !!ops->start, w->start,
+				    "command %u start", w->cmd);
 	}
 	/* Notifications are sent, never requested; 0 is no command. */
 	KUNIT_EXPECT_NULL(test, dibs_nl_cmd_ops(0));

@@ -196,10 +196,18 @@ static int dmb_cb(const struct dibsnl_dmb *dmb, void *arg)
 	return 0;
 }
 
-static int client_cb(const struct dibsnl_client *c, void *arg)
+/* Every device of the client, not only the struct's first ones. */
+static int client_cb(const struct dibsnl_client *c,
+		     const struct dibsnl_client_dev *devs, unsigned int n_devs,
+		     void *arg)
 {
+	unsigned int i;
+
 	(void)arg;
-	print_client("", c, true);
+	printf("%u %s %u", c->id, c->name, c->dmb_count);
+	for (i = 0; i < n_devs; i++)
+		printf(" %u:%u", devs[i].dev_index, devs[i].dmb_count);
+	printf("\n");
 	return 0;
 }
 
@@ -610,7 +618,7 @@ static int cmd_clients(struct dibsnl *h, int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return usage("clients takes no arguments");
-	err = dibsnl_client_dump(h, client_cb, NULL);
+	err = dibsnl_client_dump_devs(h, client_cb, NULL);
 	return err ? failed(h, err) : 0;
 }
 

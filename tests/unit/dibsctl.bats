@@ -548,6 +548,18 @@ EOF
 	[ "$output" = '[{"id":0,"name":"smc-d","dmb_count":1,"devs":[{"index":0,"name":"lo","dmb_count":1}]},{"id":1,"name":"userspace","dmb_count":0,"devs":[]}]' ]
 }
 
+@test "an interrupted dump: all printed, then the library's error, status 1" {
+	run --separate-stderr env DIBSNL_FAKE_DUMP_INTR=1 "$FAKE" client show
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "0: smc-d: dmbs 1 devs lo:1" ]
+	[ "${lines[1]}" = "1: userspace: dmbs 0" ]
+	[ "$stderr" = 'Error: dump interrupted: devices or DMBs changed while it ran, the result may be inconsistent' ]
+	run --separate-stderr env DIBSNL_FAKE_DUMP_INTR=1 "$FAKE" -j dmb show
+	[ "$status" -eq 1 ]
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert len(d) == 1, d' "$output"
+	[[ $stderr == 'Error: dump interrupted: '* ]]
+}
+
 @test "dmb grant prints the token; -j the DMB; owned reaches the library" {
 	run "$FAKE" dmb grant dev lo remote-gid $LO_GID size 4K
 	[ "$status" -eq 0 ]

@@ -14,6 +14,7 @@
  *   DIBSNL_FAKE_NOFAMILY=1  dibsnl_open() fails with -ENOENT
  *   DIBSNL_FAKE_UNPRIV=1    admin operations fail with -EPERM
  *   DIBSNL_FAKE_TRACE=1     every call is logged on stderr ("fakenl: ...")
+ *   DIBSNL_FAKE_DUMP_INTR=1 dumps end as interrupted (-EINTR, after all)
  *   DIBSNL_FAKE_NTF="..."   words queued as notifications on subscribe:
  *                           dev-add dev-del dev-change dmb-add dmb-del
  *                           client-add client-del event signal, and
@@ -231,6 +232,20 @@ int dibsnl_dev_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	return 0;
 }
 
+/*
+ * The end of a dump: with DIBSNL_FAKE_DUMP_INTR=1 set, an interrupted one,
+ * as the library reports it.
+ */
+static int dump_end(struct dibsnl *h)
+{
+	const char *e = getenv("DIBSNL_FAKE_DUMP_INTR");
+
+	if (!e || strcmp(e, "1"))
+		return 0;
+	set_err(h, "dump interrupted: devices or DMBs changed while it ran, the result may be inconsistent");
+	return -EINTR;
+}
+
 int dibsnl_dev_dump(struct dibsnl *h,
 		    int (*cb)(const struct dibsnl_dev *dev, void *arg),
 		    void *arg)
@@ -436,7 +451,7 @@ int dibsnl_dmb_dump(struct dibsnl *h, const struct dibsnl_dmb_filter *f,
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return dump_end(h);
 }
 
 int dibsnl_dmb_grant(struct dibsnl *h, struct dibsnl_dev_ref dev,
@@ -588,9 +603,33 @@ int dibsnl_dmb_read(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	return 0;
 }
 
+struct client_devs_adapter {
+	int (*cb)(const struct dibsnl_client *c, void *arg);
+	void *arg;
+};
+
+static int client_capped(const struct dibsnl_client *c,
+			 const struct dibsnl_client_dev *devs,
+			 unsigned int n_devs, void *arg)
+{
+	struct client_devs_adapter *a = arg;
+
+	(void)devs;
+	(void)n_devs;
+	return a->cb(c, a->arg);
+}
+
 int dibsnl_client_dump(struct dibsnl *h,
 		       int (*cb)(const struct dibsnl_client *c, void *arg),
 		       void *arg)
+{
+	struct client_devs_adapter a = { cb, arg };
+
+	return dibsnl_client_dump_devs(h, client_capped, &a);
+}
+
+int dibsnl_client_dump_devs(struct dibsnl *h, dibsnl_client_devs_cb cb,
+			    void *arg)
 {
 	unsigned int i, j, n;
 	int ret;
@@ -617,11 +656,11 @@ int dibsnl_client_dump(struct dibsnl *h,
 			c->n_devs++;
 			c->dmb_count += n;
 		}
-		ret = cb(c, arg);
+		ret = cb(c, c->devs, c->n_devs, arg);
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return dump_end(h);
 }
 
 /* A child writes the wake-ups, one every @ms, then exits. */

@@ -428,6 +428,41 @@ static void ops_dump_interrupted(void)
 	fake_close(h, &f);
 }
 
+/* The change only in the last part: NLM_F_DUMP_INTR on NLMSG_DONE. */
+static void respond_intr_done(struct fake *f, const struct nlmsghdr *req)
+{
+	struct dibsnl_req r;
+	struct msgbuf b;
+	struct nlmsghdr *nlh;
+	int *e;
+
+	fake_reply(&r, &b, req, DIBS_CMD_DMB_GET);
+	msg_dmb(&r, 1, 1);
+	fake_queue_msg(f, r.nlh);
+	memset(&b, 0, sizeof(b));
+	nlh = mnl_nlmsg_put_header(&b);
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI | NLM_F_DUMP_INTR;
+	nlh->nlmsg_seq = req->nlmsg_seq;
+	nlh->nlmsg_pid = FAKE_PORTID;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	*e = 0;
+	fake_queue_msg(f, nlh);
+}
+
+static void ops_dump_interrupted_at_done(void)
+{
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	int n = 0;
+
+	f.respond = respond_intr_done;
+	CHECK_EQ(dibsnl_dmb_dump(h, NULL, dmb_count, &n), -EINTR);
+	CHECK_EQ(n, 1);
+	CHECK(strstr(dibsnl_errmsg(h), "dump interrupted") != NULL);
+	fake_close(h, &f);
+}
+
 static void ops_request_too_big(void)
 {
 	struct dibsnl_dev_new req = { .type = "sim" };
@@ -824,6 +859,93 @@ static void ops_client_dump(void)
 	fake_close(h, &f);
 }
 
+/*
+ * Client 1 on 150 devices in three messages of 50, then client 2 on one:
+ * two clients, the first with all 150 devices in order (the capped struct
+ * with the first DIBSNL_CLIENT_DEVS_MAX).
+ */
+static void respond_clients_split(struct fake *f, const struct nlmsghdr *req)
+{
+	struct dibsnl_req r;
+	struct msgbuf b;
+	struct nlattr *n;
+	uint32_t i, d;
+
+	for (i = 0; i < 4; i++) {
+		fake_reply(&r, &b, req, DIBS_CMD_CLIENT_GET);
+		dibsnl_req_u32(&r, DIBS_A_CLIENT_ID, i < 3 ? 1 : 2);
+		dibsnl_req_str(&r, DIBS_A_CLIENT_NAME, i < 3 ? "one" : "two");
+		dibsnl_req_u32(&r, DIBS_A_CLIENT_DMB_COUNT, i < 3 ? 300 : 1);
+		for (d = 0; d < (i < 3 ? 50 : 1); d++) {
+			n = msg_nest_start(&r, DIBS_A_CLIENT_DEV);
+			dibsnl_req_u32(&r, DIBS_A_CLIENT_DEV_INDEX, i * 50 + d + 1);
+			dibsnl_req_u32(&r, DIBS_A_CLIENT_DEV_DMB_COUNT, 2);
+			msg_nest_end(&r, n);
+		}
+		fake_queue_msg(f, r.nlh);
+	}
+	fake_done(f, req, 0);
+}
+
+struct split_seen {
+	int clients;
+	unsigned int n_devs[2], capped[2];
+	bool in_order;
+};
+
+static int client_devs_seen(const struct dibsnl_client *c,
+			    const struct dibsnl_client_dev *devs,
+			    unsigned int n_devs, void *arg)
+{
+	struct split_seen *s = arg;
+	unsigned int i;
+
+	if (s->clients < 2) {
+		s->n_devs[s->clients] = n_devs;
+		s->capped[s->clients] = c->n_devs;
+	}
+	for (i = 0; i < n_devs; i++)
+		if (devs[i].dev_index != devs[0].dev_index + i ||
+		    devs[i].dmb_count != 2 ||
+		    (i < c->n_devs && c->devs[i].dev_index != devs[i].dev_index))
+			s->in_order = false;
+	s->clients++;
+	return 0;
+}
+
+static int client_capped_seen(const struct dibsnl_client *c, void *arg)
+{
+	struct split_seen *s = arg;
+
+	if (s->clients < 2)
+		s->capped[s->clients] = c->n_devs;
+	s->clients++;
+	return 0;
+}
+
+static void ops_client_dump_split(void)
+{
+	struct split_seen s = { .in_order = true };
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+
+	f.respond = respond_clients_split;
+	CHECK_EQ(dibsnl_client_dump_devs(h, client_devs_seen, &s), 0);
+	CHECK_EQ(s.clients, 2);
+	CHECK_EQ(s.n_devs[0], 150);
+	CHECK_EQ(s.capped[0], DIBSNL_CLIENT_DEVS_MAX);
+	CHECK_EQ(s.n_devs[1], 1);
+	CHECK_EQ(s.capped[1], 1);
+	CHECK(s.in_order);
+
+	memset(&s, 0, sizeof(s));
+	CHECK_EQ(dibsnl_client_dump(h, client_capped_seen, &s), 0);
+	CHECK_EQ(s.clients, 2);
+	CHECK_EQ(s.capped[0], DIBSNL_CLIENT_DEVS_MAX);
+	CHECK_EQ(s.capped[1], 1);
+	fake_close(h, &f);
+}
+
 static void ops_bad_args(void)
 {
 	struct fake f;
@@ -860,12 +982,14 @@ const struct tcase ops_tests[] = {
 	TCASE(ops_reply_without_ack),
 	TCASE(ops_transport_errors),
 	TCASE(ops_dump_interrupted),
+	TCASE(ops_dump_interrupted_at_done),
 	TCASE(ops_request_too_big),
 	TCASE(ops_dmb_write_pieces),
 	TCASE(ops_req_refs),
 	TCASE(ops_dmb_read_chunks),
 	TCASE(ops_dmb_get),
 	TCASE(ops_client_dump),
+	TCASE(ops_client_dump_split),
 	TCASE(ops_bad_args),
 	TCASE_END
 };
