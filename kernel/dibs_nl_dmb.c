@@ -144,6 +144,15 @@ struct dibs_nl_dmb_dump_ctx {
 	u32 only_dev;			/* with filtered_dev */
 	bool filtered_dev;
 	int only_client;		/* -1: all clients */
+	/*
+	 * A filter .start refused, answered by the first part: 6.1 gives
+	 * .start no extack, the dump's parts have one (in NLMSG_DONE).
+	 */
+	enum {
+		DIBS_NL_DMB_DUMP_OK,
+		DIBS_NL_DMB_DUMP_NO_DEV,
+		DIBS_NL_DMB_DUMP_NO_CLIENT,
+	} refused;
 };
 
 static struct dibs_nl_dmb_dump_ctx *dibs_nl_dmb_dump_ctx(struct netlink_callback *cb)
@@ -159,7 +168,7 @@ int dibs_nl_dmb_get_start(struct netlink_callback *cb)
 	struct nlattr **tb = dibs_dump_attrs(cb);
 	struct dibs_client *client;
 	struct dibs_dev *dibs;
-	int i, ret = 0;
+	int i;
 
 	ctx->only_client = -1;
 	if (!tb)
@@ -173,8 +182,7 @@ int dibs_nl_dmb_get_start(struct netlink_callback *cb)
 		ctx->filtered_dev = true;
 		dibs = dibs_dev_find_name(nla_data(tb[DIBS_A_DMB_DEV_NAME]));
 		if (!dibs) {
-			NL_SET_ERR_MSG(cb->extack, "no such dibs device");
-			ret = -ENODEV;
+			ctx->refused = DIBS_NL_DMB_DUMP_NO_DEV;
 			goto out;
 		}
 		ctx->only_dev = dibs->index;
@@ -189,8 +197,7 @@ int dibs_nl_dmb_get_start(struct netlink_callback *cb)
 				break;
 		}
 		if (i == MAX_DIBS_CLIENTS) {
-			NL_SET_ERR_MSG(cb->extack, "no dibs client of that name");
-			ret = -ENOENT;
+			ctx->refused = DIBS_NL_DMB_DUMP_NO_CLIENT;
 			goto out;
 		}
 		ctx->only_client = i;
@@ -198,7 +205,7 @@ int dibs_nl_dmb_get_start(struct netlink_callback *cb)
 out:
 	mutex_unlock(&dibs_clients_lock);
 	mutex_unlock(&dibs_devs_lock);
-	return ret;
+	return 0;
 }
 
 /*
@@ -214,6 +221,16 @@ int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct dibs_dev *dibs;
 	int ret = 0;
 
+	switch (ctx->refused) {
+	case DIBS_NL_DMB_DUMP_OK:
+		break;
+	case DIBS_NL_DMB_DUMP_NO_DEV:
+		NL_SET_ERR_MSG(cb->extack, "no such dibs device");
+		return -ENODEV;
+	case DIBS_NL_DMB_DUMP_NO_CLIENT:
+		NL_SET_ERR_MSG(cb->extack, "no dibs client of that name");
+		return -ENOENT;
+	}
 	mutex_lock(&dibs_devs_lock);
 	mutex_lock(&dibs_clients_lock);
 	cb->seq = dibs_nl_dump_seq(true);
