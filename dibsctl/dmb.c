@@ -298,6 +298,11 @@ static int dmb_show(struct cmdline *c)
 		jw_arr_close(&d->jw);
 		jw_end_line(&d->jw);
 	}
+	if (err == -EPERM && !*dibsnl_errmsg(d->h)) {
+		/* dmb-get: tokens are secrets, shown to admins only */
+		pr_err("showing DMBs needs CAP_NET_ADMIN");
+		return EXIT_FAIL;
+	}
 	if (err)
 		return a.has_dev ? nl_dev_err(d, err, &a.dev) : nl_err(d, err);
 	if (a.has_token && !sc.shown) {

@@ -306,6 +306,14 @@ static int monitor(struct cmdline *c)
 	if (err)
 		return nl_err(d, err);
 	err = dibsnl_subscribe(mh, groups);
+	if (err == -EPERM && !*dibsnl_errmsg(mh)) {
+		/* the groups carry DMB tokens: admins only, where the
+		 * kernel can tell (GENL_MCAST_CAP_NET_ADMIN)
+		 */
+		pr_err("monitoring needs CAP_NET_ADMIN");
+		dibsnl_close(mh);
+		return EXIT_FAIL;
+	}
 	if (err) {
 		pr_err("subscribing: %s", dibsnl_errmsg(mh)[0] ?
 		       dibsnl_errmsg(mh) : strerror(-err));

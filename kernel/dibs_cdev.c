@@ -9,6 +9,12 @@
  * keeps one buffer: the caller's bytes are copied into it once and
  * move_data() takes them from there, one piece of DIBS_CDEV_PIECE at a time.
  * What a write may do and how it fails is the netlink op's.
+ *
+ * Who may write is the netlink op's too (GENL_ADMIN_PERM), asked of every
+ * ioctl and not only at open: a netlink request is checked against both
+ * the socket's opener and the sender, so is an ioctl against the file's
+ * opener and the caller. An fd passed over SCM_RIGHTS to a process
+ * without CAP_NET_ADMIN, or kept across a drop of it, writes no more.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -41,7 +47,7 @@ static int dibs_cdev_open(struct inode *inode, struct file *file)
 {
 	struct dibs_cdev_file *f;
 
-	/* dmb-write is GENL_ADMIN_PERM: the same capability, checked once */
+	/* dmb-write is GENL_ADMIN_PERM: the same capability */
 	if (!capable(CAP_NET_ADMIN))
 		return -EPERM;
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
@@ -106,6 +112,13 @@ static int dibs_cdev_write(struct dibs_cdev_file *f,
 	return 0;
 }
 
+/* As __netlink_ns_capable() for GENL_ADMIN_PERM: opener and caller. */
+static bool dibs_cdev_may_write(struct file *file)
+{
+	return file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN) &&
+	       capable(CAP_NET_ADMIN);
+}
+
 static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -116,6 +129,8 @@ static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 
 	if (cmd != DIBS_IOC_DMB_WRITE)
 		return -ENOTTY;
+	if (!dibs_cdev_may_write(file))
+		return -EPERM;
 	if (copy_from_user(&req, (void __user *)arg, sizeof(req)))
 		return -EFAULT;
 	if (req.flags & ~DIBS_DMB_WRITE_SIGNAL || req.pad)

@@ -34,6 +34,19 @@ static inline struct nlattr **dibs_dump_attrs(struct netlink_callback *cb)
 	BUILD_BUG_ON(sizeof(type) > sizeof_field(struct netlink_callback, ctx))
 #endif
 
+/*
+ * Multicast groups only CAP_NET_ADMIN (in the user namespace owning the
+ * network namespace) may join: GENL_MCAST_CAP_NET_ADMIN, upstream for
+ * 6.7 and in Debian's 6.1 (a stable backport). Where the kernel lacks it
+ * the groups stay open to anyone: struct genl_multicast_group may still
+ * have a flags field there, but nothing reads it.
+ */
+#ifdef DIBS_HAVE_MCAST_CAP
+#define DIBS_MCGRP_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#else
+#define DIBS_MCGRP_FLAGS	0
+#endif
+
 /* Formatted extack messages exist since 6.2; before, the plain text. */
 #ifdef NL_SET_ERR_MSG_FMT
 #define DIBS_SET_ERR_MSG_FMT(extack, plain, fmt, args...) do {	\

@@ -133,6 +133,8 @@ static const struct genl_ops dibs_nl_ops[] = {
 		.doit = dibs_nl_dmb_get_doit,
 		.start = dibs_nl_dmb_get_start,
 		.dumpit = dibs_nl_dmb_get_dumpit,
+		/* tokens are secrets: CAP_NET_ADMIN over the namespace */
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		DIBS_OP(DIBS_CMD_DMB_GRANT, dibs_dmb_grant_policy,
@@ -177,9 +179,16 @@ const struct genl_ops *dibs_nl_cmd_ops(u8 cmd)
 EXPORT_SYMBOL_IF_KUNIT(dibs_nl_cmd_ops);
 #endif
 
+/* Both carry tokens: joined with CAP_NET_ADMIN only (dibs_compat.h). */
 static const struct genl_multicast_group dibs_nl_mcgrps[] = {
-	[DIBS_NLGRP_MGMT] = { .name = DIBS_MCGRP_MGMT },
-	[DIBS_NLGRP_SIGNAL] = { .name = DIBS_MCGRP_SIGNAL },
+	[DIBS_NLGRP_MGMT] = {
+		.name = DIBS_MCGRP_MGMT,
+		.flags = DIBS_MCGRP_FLAGS,
+	},
+	[DIBS_NLGRP_SIGNAL] = {
+		.name = DIBS_MCGRP_SIGNAL,
+		.flags = DIBS_MCGRP_FLAGS,
+	},
 };
 
 struct genl_family dibs_nl_family __ro_after_init = {

@@ -350,6 +350,10 @@ IOC=$DIBS_REPO/tests/tools/dibs-ioctl
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 4K |
 	      awk '{ print $2 }')
 	[ "$(setpriv --bounding-set=-net_admin "$IOC" simB "$tok" 0 x)" = EPERM ]
+	# Opened with CAP_NET_ADMIN, written without: asked at every write.
+	[ "$("$IOC" simB "$tok" 0 y drop net-admin)" = EPERM ]
+	[ "$("$IOC" simB "$tok" 0 y drop nobody)" = EPERM ]
+	[ "$(dc dmb read dev simA token "$tok" length 1 | od -An -tx1)" = " 00" ]
 	NETNS=dibs-cdev-$$
 	ip netns add "$NETNS"
 	[ "$(ip netns exec "$NETNS" "$IOC" simB "$tok" 0 x)" = ENODEV ]
@@ -571,15 +575,27 @@ EOF
 	[ ! -e /sys/class/dibs/simX ]
 }
 
-@test "dibsctl: an unprivileged user can show but not grant" {
+@test "dibsctl: an unprivileged user can show devices but not DMBs, nor grant" {
+	local tok
 	command -v setpriv >/dev/null || skip "no setpriv"
 	nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		--inh-caps=-all)
+	tok=$(dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K |
+	      awk '{ print $2 }')
 	run "${nobody[@]}" "$DIBSCTL" dev show
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(dc dev show)" ]
 	run "${nobody[@]}" "$DIBSCTL" -j client show
 	[ "$status" -eq 0 ]
+	# DMB tokens are secrets: neither the dump nor one DMB by its token
+	run --separate-stderr "${nobody[@]}" "$DIBSCTL" dmb show
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "Error: showing DMBs needs CAP_NET_ADMIN" ]
+	run --separate-stderr "${nobody[@]}" "$DIBSCTL" dmb show dev lo token "$tok"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "Error: showing DMBs needs CAP_NET_ADMIN" ]
 	run --separate-stderr "${nobody[@]}" "$DIBSCTL" dmb grant dev lo \
 		remote-gid "$(gid_of lo)" size 4K
 	[ "$status" -eq 1 ]
@@ -588,6 +604,22 @@ EOF
 	run --separate-stderr "${nobody[@]}" "$DIBSCTL" dev add x type loopback
 	[ "$status" -eq 1 ]
 	[[ $stderr == "Error: Operation not permitted"* ]]
+}
+
+@test "dibsctl: an unprivileged monitor is refused (GENL_MCAST_CAP_NET_ADMIN)" {
+	local g
+	command -v setpriv >/dev/null || skip "no setpriv"
+	dibs_kernel_has_mcast_cap ||
+		skip "$(uname -r) has no GENL_MCAST_CAP_NET_ADMIN: anyone may listen"
+	dibs_built_with DIBS_HAVE_MCAST_CAP	# kernel/Kbuild found it too
+	for g in dev signal; do
+		run --separate-stderr timeout 5 setpriv --reuid=nobody \
+			--regid=nogroup --clear-groups --inh-caps=-all \
+			"$DIBSCTL" monitor "$g"
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ "$stderr" = "Error: monitoring needs CAP_NET_ADMIN" ]
+	done
 }
 
 @test "dibsctl: -n NETNS and dev set netns" {

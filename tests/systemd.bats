@@ -416,7 +416,7 @@ check_props() {
 
 # ---- the units' privileges -------------------------------------------------
 
-@test "privileges: dibs-setup needs CAP_NET_ADMIN only (netns moves included), dibsctl monitor none" {
+@test "privileges: dibs-setup and dibsctl monitor need CAP_NET_ADMIN only (netns moves included)" {
 	command -v setpriv >/dev/null || skip "no setpriv"
 	load_dibs
 	dibs_insmod dibs_sim
@@ -450,9 +450,11 @@ check_props() {
 	[ "$status" -eq 1 ]
 	[ "${stderr_lines[0]}" = "dibs-setup: s1: $CONF_DIR/s1.conf:1: Operation not permitted (CAP_NET_ADMIN is needed)" ]
 
-	# dibs-monitor.service: DynamicUser=yes, CapabilityBoundingSet= (empty)
-	setpriv --reuid=65534 --regid=65534 --clear-groups --bounding-set=-all \
-		--inh-caps=-all --no-new-privs "$DIBSCTL" -t monitor \
+	# dibs-monitor.service: DynamicUser=yes, AmbientCapabilities= and
+	# CapabilityBoundingSet=CAP_NET_ADMIN
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--bounding-set=-all,+net_admin --inh-caps=-all,+net_admin \
+		--ambient-caps=-all,+net_admin --no-new-privs "$DIBSCTL" -t monitor \
 		>"$TMP/mon.out" 2>"$TMP/mon.err" &
 	MON_PID=$!
 	local i

@@ -551,26 +551,32 @@ static char *dk_str(struct kunit *test, int len)
 struct dk_op_want {
 	u8 cmd;
 	unsigned int maxattr;	/* 0: no attributes, no policy */
-	bool admin;
+	u32 perm;		/* GENL_ADMIN_PERM, GENL_UNS_ADMIN_PERM or 0 */
 	bool doit;
 	bool dumpit;
 	bool start;	/* a dump whose filters .start parses */
 };
 
+#define ADMIN	GENL_ADMIN_PERM
+#define UNS	GENL_UNS_ADMIN_PERM	/* CAP_NET_ADMIN over the netns */
+
 /* DESIGN.md §4: every op, its attribute set and its permission. */
 static const struct dk_op_want dk_ops_want[] = {
-	{ DIBS_CMD_DEV_GET, DIBS_A_DEV_MAX, false, true, true },
-	{ DIBS_CMD_DEV_NEW, DIBS_A_DEV_MAX, true, true, false },
-	{ DIBS_CMD_DEV_DEL, DIBS_A_DEV_MAX, true, true, false },
-	{ DIBS_CMD_DEV_SET, DIBS_A_DEV_MAX, true, true, false },
-	{ DIBS_CMD_REMOTE_QUERY, DIBS_A_DEV_MAX, false, true, false },
-	{ DIBS_CMD_DMB_GET, DIBS_A_DMB_MAX, false, true, true, true },
-	{ DIBS_CMD_DMB_GRANT, DIBS_A_DMB_MAX, true, true, false },
-	{ DIBS_CMD_DMB_REVOKE, DIBS_A_DMB_MAX, true, true, false },
-	{ DIBS_CMD_DMB_WRITE, DIBS_A_DMB_MAX, true, true, false },
-	{ DIBS_CMD_DMB_READ, DIBS_A_DMB_MAX, true, true, false },
-	{ DIBS_CMD_CLIENT_GET, 0, false, false, true },
+	{ DIBS_CMD_DEV_GET, DIBS_A_DEV_MAX, 0, true, true },
+	{ DIBS_CMD_DEV_NEW, DIBS_A_DEV_MAX, ADMIN, true, false },
+	{ DIBS_CMD_DEV_DEL, DIBS_A_DEV_MAX, ADMIN, true, false },
+	{ DIBS_CMD_DEV_SET, DIBS_A_DEV_MAX, ADMIN, true, false },
+	{ DIBS_CMD_REMOTE_QUERY, DIBS_A_DEV_MAX, 0, true, false },
+	{ DIBS_CMD_DMB_GET, DIBS_A_DMB_MAX, UNS, true, true, true },
+	{ DIBS_CMD_DMB_GRANT, DIBS_A_DMB_MAX, ADMIN, true, false },
+	{ DIBS_CMD_DMB_REVOKE, DIBS_A_DMB_MAX, ADMIN, true, false },
+	{ DIBS_CMD_DMB_WRITE, DIBS_A_DMB_MAX, ADMIN, true, false },
+	{ DIBS_CMD_DMB_READ, DIBS_A_DMB_MAX, ADMIN, true, false },
+	{ DIBS_CMD_CLIENT_GET, 0, 0, false, true },
 };
+
+#undef ADMIN
+#undef UNS
 
 static void policy_op_table_matches_design(struct kunit *test)
 {
@@ -587,8 +593,9 @@ static void policy_op_table_matches_design(struct kunit *test)
 				    "command %u", w->cmd);
 		KUNIT_EXPECT_EQ_MSG(test, !!ops->policy, !!w->maxattr,
 				    "command %u policy", w->cmd);
-		KUNIT_EXPECT_EQ_MSG(test, !!(ops->flags & GENL_ADMIN_PERM),
-				    w->admin, "command %u admin", w->cmd);
+		KUNIT_EXPECT_EQ_MSG(test, ops->flags &
+				    (GENL_ADMIN_PERM | GENL_UNS_ADMIN_PERM),
+				    w->perm, "command %u permission", w->cmd);
 		/* No GENL_DONT_VALIDATE_*: parsed and dumped strictly. */
 		KUNIT_EXPECT_EQ_MSG(test, ops->validate, 0,
 				    "command %u validation", w->cmd);

@@ -30,6 +30,23 @@ dibs_ko() {
 	return 1
 }
 
+# dibs_built_with FLAG: the core was built with -DFLAG, a feature
+# kernel/Kbuild found in the kernel's headers (kernel/dibs_compat.h).
+dibs_built_with() {
+	grep -qs -- "-D$1\b" "$DIBS_BUILD/kernel/.dibs_netlink.o.cmd"
+}
+
+# dibs_kernel_has_mcast_cap: the running kernel can refuse to let a
+# listener join a genetlink group (GENL_MCAST_CAP_NET_ADMIN), as its own
+# headers say: asked apart from the build, so that a Kbuild feature test
+# that misses the flag fails a test. Without headers: what the build found.
+dibs_kernel_has_mcast_cap() {
+	local h
+	h=/lib/modules/$(uname -r)/source/include/net/genetlink.h
+	[ -r "$h" ] || { dibs_built_with DIBS_HAVE_MCAST_CAP; return; }
+	grep -q 'define GENL_MCAST_CAP_NET_ADMIN' "$h"
+}
+
 # dibs_loaded NAME: the module is in the kernel.
 dibs_loaded() {
 	[ -d "/sys/module/$1" ]

@@ -799,6 +799,26 @@ EOF
 	grep -Eq '^\[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{15}[+-][0-9]{4}\] \[dev,add\] 9: new0:' "$TMP/mon.out"
 }
 
+@test "dmb show and monitor refused: the error names CAP_NET_ADMIN" {
+	local args
+	for args in "dmb show" "dmb show dev lo" "dmb show dev lo token 0x1000" \
+		    "-j dmb show"; do
+		run --separate-stderr env DIBSNL_FAKE_UNPRIV=1 "$FAKE" $args
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ "$stderr" = 'Error: showing DMBs needs CAP_NET_ADMIN' ]
+	done
+	for args in "" "dev" "signal"; do
+		run --separate-stderr env DIBSNL_FAKE_UNPRIV=1 "$FAKE" monitor $args
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ "$stderr" = 'Error: monitoring needs CAP_NET_ADMIN' ]
+	done
+	# devices and clients stay open to anyone
+	DIBSNL_FAKE_UNPRIV=1 "$FAKE" dev show lo
+	DIBSNL_FAKE_UNPRIV=1 "$FAKE" client show
+}
+
 @test "monitor: lost events warn and go on" {
 	export DIBSNL_FAKE_NTF="dev-add enobufs dev-del"
 	mon_run INT monitor

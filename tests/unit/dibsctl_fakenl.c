@@ -12,7 +12,8 @@
  *
  * Environment:
  *   DIBSNL_FAKE_NOFAMILY=1  dibsnl_open() fails with -ENOENT
- *   DIBSNL_FAKE_UNPRIV=1    admin operations fail with -EPERM
+ *   DIBSNL_FAKE_UNPRIV=1    admin operations fail with -EPERM (so do
+ *                           dmb-get and joining the groups)
  *   DIBSNL_FAKE_TRACE=1     every call is logged on stderr ("fakenl: ...")
  *   DIBSNL_FAKE_DUMP_INTR=1 dumps end as interrupted (-EINTR, after all)
  *   DIBSNL_FAKE_NTF="..."   words queued as notifications on subscribe:
@@ -409,6 +410,8 @@ int dibsnl_dmb_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	h->errmsg[0] = '\0';
 	trace("dmb_get %s token=0x%llx", ref_str(dev, b, sizeof(b)),
 	      (unsigned long long)token);
+	if (unpriv(h))
+		return -EPERM;
 	d = find_dev(h, dev);
 	if (!d)
 		return -ENODEV;
@@ -434,6 +437,8 @@ int dibsnl_dmb_dump(struct dibsnl *h, const struct dibsnl_dmb_filter *f,
 	trace("dmb_dump %s client=%s",
 	      f->dev.index || f->dev.name ? ref_str(f->dev, b, sizeof(b)) :
 	      "all", f->client_name ? f->client_name : "all");
+	if (unpriv(h))
+		return -EPERM;
 	if (f->dev.index || f->dev.name) {
 		d = find_dev(h, f->dev);
 		if (!d)
@@ -695,6 +700,8 @@ int dibsnl_subscribe(struct dibsnl *h, unsigned int groups)
 
 	h->errmsg[0] = '\0';
 	trace("subscribe groups=0x%x", groups);
+	if (unpriv(h))
+		return -EPERM;
 	if (h->pipe[0] < 0 && pipe(h->pipe))
 		return -errno;
 	snprintf(h->ntf, sizeof(h->ntf), "%s", s ? s : "");

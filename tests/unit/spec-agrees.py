@@ -522,9 +522,12 @@ def readme_checks(spec, readme):
         modes = {m.strip() for m in kind.split(',')}
         if modes != {m for m in ('do', 'dump') if m in op}:
             diag.append(f'kind: README "{kind}", spec {sorted(m for m in ("do", "dump") if m in op)}')
-        admin = 'admin-perm' in op.get('flags', [])
-        if (perm == 'admin') != admin or perm not in ('admin', 'any'):
-            diag.append(f'perm: README "{perm}", spec {"admin-perm" if admin else "none"}')
+        # admin: admin-perm; netns-admin: uns-admin-perm; any: neither
+        flags = [f for f in op.get('flags', []) if f.endswith('admin-perm')]
+        spec_perm = {(): 'any', ('admin-perm',): 'admin',
+                     ('uns-admin-perm',): 'netns-admin'}.get(tuple(flags))
+        if perm != spec_perm:
+            diag.append(f'perm: README "{perm}", spec {" ".join(flags) or "none"}')
         for mode in ('do', 'dump'):
             if mode not in op:
                 continue
