@@ -21,7 +21,7 @@ KU_MODULES=(dibs dibs_loopback dibs_sim dibs_kunit)
 declare -gA KU_CASES=(
 	[dibs_policy]=12
 	[dibs_client_slots]=7
-	[dibs_token_table]=6
+	[dibs_token_table]=7
 	[dibs_sba_index]=7
 	[dibs_mapped_dmb]=4
 )
@@ -154,7 +154,7 @@ ku_check() {
 	ku_check dibs_client_slots
 }
 
-@test "kunit: dibs_token_table (unique tokens, lookup, scopes, leftovers)" {
+@test "kunit: dibs_token_table (unique tokens, lookup, scopes, leftovers, late registers)" {
 	ku_check dibs_token_table
 }
 

@@ -1343,6 +1343,61 @@ static void token_leftovers_released_with_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dk_client_unreg(c), 0);
 }
 
+/*
+ * A client that registers a DMB from its own del_dev(), before the core
+ * closes the device's table: the core must release it with the leftovers.
+ */
+static struct dibs_dev *dk_late_dev;
+static int dk_late_ret = -EINVAL;
+
+static void dk_late_del_dev(struct dibs_dev *dev)
+{
+	struct dk_client *c = &dk_cur->clients[0];
+	struct dibs_dmb dmb = { .dmb_len = 64 };
+
+	/* Unregistering the client calls this for every other device too. */
+	if (dev != dk_late_dev)
+		return;
+	uuid_copy(&dmb.rgid, &dev->gid);
+	dk_late_ret = dev->ops->register_dmb(dev, &dmb, &c->client);
+}
+
+static const struct dibs_client_ops dk_late_ops = {
+	.add_dev = dk_quiet_dev,
+	.del_dev = dk_late_del_dev,
+};
+
+static void token_late_register_is_released_or_refused(struct kunit *test)
+{
+	struct dk_ctx *ctx = test->priv;
+	struct dibs_dev *a = dk_lo_new(test, "dk_a");
+	struct dk_client *c = &ctx->clients[0];
+
+	snprintf(c->name, sizeof(c->name), "dk_late");
+	c->client.name = c->name;
+	c->client.ops = &dk_late_ops;
+	KUNIT_ASSERT_EQ(test, dibs_register_client(&c->client), 0);
+	c->registered = true;
+
+	/* A caller that still holds the device after it was deleted. */
+	get_device(&a->dev);
+	dk_late_dev = a;
+	dk_late_ret = -EINVAL;
+	dk_dev_del(test, a);
+	/* Registered in del_dev(), released by the core with the rest. */
+	KUNIT_EXPECT_EQ(test, dk_late_ret, 0);
+	KUNIT_EXPECT_EQ(test, dibs_client_dmb_count(c->client.id), 0);
+	/* After dibs_dev_del(): refused, nothing reaches the driver. */
+	KUNIT_EXPECT_EQ(test, dk_reg(test, a, c, &a->gid, 64, 0, NULL),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, dibs_client_dmb_count(c->client.id), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->dmb_count), 0);
+	put_device(&a->dev);
+	dk_late_dev = NULL;
+	/* Nothing left behind that would keep the client busy. */
+	KUNIT_EXPECT_EQ(test, dk_client_unreg(c), 0);
+}
+
 static struct kunit_case dk_token_cases[] = {
 	KUNIT_CASE(token_unique_and_found),
 	KUNIT_CASE(token_unknown_is_enoent),
@@ -1350,6 +1405,7 @@ static struct kunit_case dk_token_cases[] = {
 	KUNIT_CASE(token_loopback_scope_is_the_device),
 	KUNIT_CASE(token_sim_scope_is_the_fabric),
 	KUNIT_CASE(token_leftovers_released_with_device),
+	KUNIT_CASE(token_late_register_is_released_or_refused),
 	{}
 };
 
