@@ -80,6 +80,18 @@ static int parse_uint(const char *arg, unsigned long long max,
 	return 0;
 }
 
+/* A number in @min..@max into @val, or the refusal saying @why. */
+static int parse_range(const char *name, const char *arg, unsigned int min,
+		       unsigned int max, const char *why, unsigned int *val)
+{
+	unsigned long long v;
+
+	if (parse_uint(arg, max, &v) || v < min)
+		return bad(name, arg, why);
+	*val = v;
+	return OPTS_RUN;
+}
+
 /* Bytes, or with a binary suffix K, M or G; a power of two. */
 static int parse_size(const char *arg, uint64_t *size, const char **why)
 {
@@ -130,7 +142,6 @@ static const char *opt_name(int c)
 
 static int parse_one(int c, const char *arg, struct options *o)
 {
-	unsigned long long v;
 	const char *why;
 	char name[32];
 
@@ -144,31 +155,25 @@ static int parse_one(int c, const char *arg, struct options *o)
 		o->socket_path = arg;
 		break;
 	case 'F':
-		if (parse_uint(arg, 0xFFFF, &v) ||
-		    v < DIBS_IVSHMEM_FABRIC_MIN || v > DIBS_IVSHMEM_FABRIC_MAX)
-			return bad(name, arg, "must be 0xff00..0xfffe, the fabric ids SMC reserves for virtual ISM");
-		o->fabric_id = v;
-		break;
+		return parse_range(name, arg, DIBS_IVSHMEM_FABRIC_MIN,
+				   DIBS_IVSHMEM_FABRIC_MAX,
+				   "must be 0xff00..0xfffe, the fabric ids SMC reserves for virtual ISM",
+				   &o->fabric_id);
 	case 's':
 		if (parse_size(arg, &o->size, &why))
 			return bad(name, arg, why);
 		break;
 	case 'p':
-		if (parse_uint(arg, DIBS_IVSHMEM_PEERS_MAX, &v) || v < 2)
-			return bad(name, arg, "must be 2..4096");
-		o->max_peers = v;
-		break;
+		return parse_range(name, arg, 2, DIBS_IVSHMEM_PEERS_MAX,
+				   "must be 2..4096", &o->max_peers);
 	case 'n':
-		if (parse_uint(arg, DIBS_IVSHMEM_VECTORS_MAX, &v) ||
-		    v < DIBS_IVSHMEM_VECTORS_MIN)
-			return bad(name, arg, "must be 2..64 (vector 0 signals DMBs, 1 peer changes)");
-		o->vectors = v;
-		break;
+		return parse_range(name, arg, DIBS_IVSHMEM_VECTORS_MIN,
+				   DIBS_IVSHMEM_VECTORS_MAX,
+				   "must be 2..64 (vector 0 signals DMBs, 1 peer changes)",
+				   &o->vectors);
 	case 'd':
-		if (parse_uint(arg, DIBS_IVSHMEM_DMBS_MAX, &v) || v < 1)
-			return bad(name, arg, "must be 1..65535");
-		o->dmbs_per_peer = v;
-		break;
+		return parse_range(name, arg, 1, DIBS_IVSHMEM_DMBS_MAX,
+				   "must be 1..65535", &o->dmbs_per_peer);
 	case 'g':
 		if (!*arg)
 			return bad(name, arg, "must not be empty");
