@@ -259,6 +259,28 @@ field() {
 	kill -0 "$SPID"
 }
 
+@test "ivshmem-server: departures and refusals leak no file descriptor" {
+	local before n
+	start_server --fabric-id 0xff00 --size 1M --max-peers 3 --vectors 4
+	before=$(ls "/proc/$SPID/fd" | wc -l)
+	start_peer a
+	start_peer b
+	start_peer c
+	# 1 connection + 4 eventfds each
+	[ "$(ls "/proc/$SPID/fd" | wc -l)" -eq $((before + 15)) ]
+	"$PEER" "$SOCK" < <(sleep 5) >"$BATS_TEST_TMPDIR/full.out" 3>&- &
+	n=$!
+	wait_line "$BATS_TEST_TMPDIR/full.out" '^eof$'
+	wait "$n"
+	to b send
+	wait_line "$BATS_TEST_TMPDIR/b.out" '^eof$'
+	quit a
+	quit c
+	wait_line "$SLOG" 'peer 2 left'
+	wait_line "$SLOG" 'peer 0 left'
+	[ "$(ls "/proc/$SPID/fd" | wc -l)" -eq "$before" ]
+}
+
 @test "ivshmem-server: a client cannot resize the region" {
 	start_server --fabric-id 0xff00 --size 1M
 	start_peer a
