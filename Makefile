@@ -32,7 +32,7 @@ VM := tests/vm
 
 # Userspace parts, in build order (dibsctl links against libdibsnl). Each is
 # built only once it has a Makefile.
-USERSPACE_DIRS := libdibsnl dibsctl tests/tools bench
+USERSPACE_DIRS := libdibsnl dibsctl ivshmem-server tests/tools bench
 
 export KERNELS SUITES SELFTEST DEBUG_KERNEL
 
@@ -90,10 +90,12 @@ help:
 #
 #   make install [DESTDIR=...] [PREFIX=/usr/local]
 #                        dibsctl (+ man page, bash completion), libdibsnl
-#                        (library, header, pkg-config file), and systemd/:
+#                        (library, header, pkg-config file),
+#                        dibs-ivshmem-server (+ man page), and systemd/:
 #                        udev rules, units, the setup script, modules-load.d,
-#                        an example /etc/dibs/lo.conf.example (udev and
-#                        systemd directories from their pkg-config files)
+#                        examples /etc/dibs/lo.conf.example and
+#                        ivshmem.conf.example (udev and systemd directories
+#                        from their pkg-config files)
 #   make uninstall [DESTDIR=...] [PREFIX=...]
 #                        removes those (not /etc/dibs/*.conf)
 #   make dkms [DESTDIR=...]
@@ -105,7 +107,7 @@ help:
 #   make dkms-uninstall  dkms remove for every kernel, and the sources
 
 PREFIX		?= /usr/local
-INSTALL_DIRS	:= libdibsnl dibsctl systemd
+INSTALL_DIRS	:= libdibsnl dibsctl ivshmem-server systemd
 DKMS_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\([^"]*\)"$$/\1/p' kernel/dkms.conf)
 DKMS_SRC	= $(DESTDIR)/usr/src/dibs-$(DKMS_VERSION)
 DKMS_KERNEL	?= $(shell uname -r)

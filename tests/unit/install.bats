@@ -52,11 +52,14 @@ project_version() {
 	modload=$(pc_dir systemd modulesloaddir)
 	sort >"$BATS_TEST_TMPDIR/expected" <<-EOF
 	f 644 etc/dibs/lo.conf.example
+	f 644 etc/dibs/ivshmem.conf.example
 	f 644 $udev/rules.d/70-dibs.rules
 	f 644 $unit/dibs-setup@.service
 	f 644 $unit/dibs-monitor.service
+	f 644 $unit/dibs-ivshmem-server@.service
 	f 644 $modload/dibs.conf
 	f 755 usr/sbin/dibsctl
+	f 755 usr/sbin/dibs-ivshmem-server
 	f 755 usr/libexec/dibs/dibs-setup
 	f 755 usr/lib/libdibsnl.so.1.0.0
 	l usr/lib/libdibsnl.so.1 -> libdibsnl.so.1.0.0
@@ -65,6 +68,7 @@ project_version() {
 	f 644 usr/lib/pkgconfig/libdibsnl.pc
 	f 644 usr/include/dibsnl.h
 	f 644 usr/share/man/man8/dibsctl.8
+	f 644 usr/share/man/man8/dibs-ivshmem-server.8
 	f 644 usr/share/bash-completion/completions/dibsctl
 	EOF
 	files "$ROOT" >"$BATS_TEST_TMPDIR/got"
@@ -75,14 +79,18 @@ project_version() {
 	local udev unit
 	udev=$(pc_dir udev udevdir)
 	unit=$(pc_dir systemd systemdsystemunitdir)
-	# nothing left to fill in
-	run grep -rlE '@[A-Z]+@' "$ROOT"
+	# nothing left to fill in (in text files: a program's machine code
+	# can hold such bytes)
+	run grep -rlIE '@[A-Z]+@' "$ROOT"
 	[ "$status" -eq 1 ]
 	grep -qx 'ACTION=="add", TEST!="/run/systemd/system", RUN+="/usr/libexec/dibs/dibs-setup --udev -- $kernel"' \
 		"$ROOT/$udev/rules.d/70-dibs.rules"
 	grep -qx 'ExecStart=/usr/libexec/dibs/dibs-setup -- %i' "$ROOT/$unit/dibs-setup@.service"
 	grep -qx 'ConditionPathExists=/etc/dibs/%i.conf' "$ROOT/$unit/dibs-setup@.service"
 	grep -qx 'ExecStart=/usr/sbin/dibsctl -t monitor' "$ROOT/$unit/dibs-monitor.service"
+	grep -qx 'ExecStart=/usr/sbin/dibs-ivshmem-server --socket /run/dibs-ivshmem/%i/socket $DIBS_IVSHMEM_ARGS' \
+		"$ROOT/$unit/dibs-ivshmem-server@.service"
+	grep -qx 'EnvironmentFile=/etc/dibs/ivshmem-%i.conf' "$ROOT/$unit/dibs-ivshmem-server@.service"
 	grep -qx 'conf_dir=${DIBS_CONF_DIR:-/etc/dibs}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	grep -qx 'dibsctl=${DIBSCTL:-/usr/sbin/dibsctl}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	sh -n "$ROOT/usr/libexec/dibs/dibs-setup"
@@ -109,7 +117,7 @@ project_version() {
 	grep -qx "ExecStart=$p/usr/libexec/dibs/dibs-setup -- %i" "$p/units/dibs-setup@.service"
 	run env MANPATH="$p/usr/share/man" systemd-analyze verify \
 		"$p/units/dibs-setup@lo.service" "$p/units/dibs-setup@s-1.service" \
-		"$p/units/dibs-monitor.service"
+		"$p/units/dibs-monitor.service" "$p/units/dibs-ivshmem-server@fab0.service"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -181,7 +189,8 @@ project_version() {
 	exp=$(cd "$REPO/kernel" &&
 		printf "f 644 usr/src/dibs-$v/%s\\n" Kbuild Makefile dkms.conf *.c *.h \
 			include/linux/dibs.h include/uapi/linux/dibs.h \
-			include/uapi/linux/dibs_ioctl.h | sort)
+			include/uapi/linux/dibs_ioctl.h \
+			include/uapi/linux/dibs_ivshmem.h | sort)
 	[ "$(files "$r")" = "$exp" ]
 	cmp "$REPO/uapi/linux/dibs.h" "$r/usr/src/dibs-$v/include/uapi/linux/dibs.h"
 	cmp "$REPO/uapi/linux/dibs_ioctl.h" \
