@@ -235,16 +235,28 @@ done
 
 # ---- dump scaling: dibsctl -j dmb show at growing DMB counts --------------
 log "dump scaling ($DUMP_COUNTS DMBs x $REPS)"
-$DC dev add bd type sim fabric 13
+# A sim device holds max_dmbs DMBs (16384): the larger counts take
+# several devices of one fabric, filled in turn (bd0, bd1, ...).
+$DC dev add bd0 type sim fabric 13
+per_dev=$($DC -j dev show bd0 | jq 'if type == "array" then .[0] else . end | .max_dmbs')
 for r in $(seq "$REPS"); do
 	s=$("$NLB" exec 1 "$DC" -j dmb show)
 	rec "dump.0.ns $r $(val exec_ns <<<"$s")"
 done
-have=0
+have=0 ndev=1
 for n in $DUMP_COUNTS; do
-	res=$(tclient fill bd $((n - have)) 64)
-	[ "${res% *}" = $((n - have)) ] || { echo "bench: fill $n: $res" >&2; exit 1; }
-	have=$n
+	while [ "$have" -lt "$n" ]; do
+		dev=$(( have / per_dev ))
+		if [ "$dev" -ge "$ndev" ]; then
+			$DC dev add "bd$dev" type sim fabric 13
+			ndev=$((dev + 1))
+		fi
+		k=$(( (dev + 1) * per_dev - have ))
+		[ "$k" -le $((n - have)) ] || k=$((n - have))
+		res=$(tclient fill "bd$dev" "$k" 64)
+		[ "${res% *}" = "$k" ] || { echo "bench: fill $n on bd$dev: $res" >&2; exit 1; }
+		have=$((have + k))
+	done
 	got=$($DC -j dmb show | jq length)
 	[ "$got" = "$n" ] || { echo "bench: dump shows $got DMBs, not $n" >&2; exit 1; }
 	for r in $(seq "$REPS"); do
@@ -254,7 +266,9 @@ for n in $DUMP_COUNTS; do
 	done
 done
 tclient unreg_all >/dev/null
-$DC dev del bd
+for dev in $(seq 0 $((ndev - 1))); do
+	$DC dev del "bd$dev"
+done
 
 log "report"
 "$PY" "$here/report.py" "$out"
