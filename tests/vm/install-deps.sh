@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need, from Debian's archive only.
-# Idempotent: when every package is already installed it returns in well under
-# a second without touching apt.
+# Idempotent: when every package is already installed (and the s390x sysroot
+# made) it returns in well under a second without touching apt.
 set -euo pipefail
 
 # Build and test tools for the host side; the last line builds the debug
@@ -11,7 +11,8 @@ host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
 	   python3 python3-yaml libnl-utils groff man-db
 	   linux-source-6.12 python3-jsonschema
 	   systemd udev dkms gnuplot-nox
-	   bc bison flex libelf-dev libssl-dev dwarves)
+	   bc bison flex libelf-dev libssl-dev dwarves
+	   gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static file)
 
 # Two kernels are supported: Debian 12's default (6.1) and its 6.12 backport.
 # The metapackages pull the current ABI; the harness discovers it from
@@ -24,14 +25,19 @@ for p in "${host_pkgs[@]}" "${kernel_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
-	exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# INITRD=No: the VM harness builds its own initramfs; the distro hook
+	# only costs time.
+	INITRD=No apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# INITRD=No: the VM harness builds its own initramfs; the distro hook only costs time.
-INITRD=No apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# The s390x libraries tests/unit/s390x-unit builds against, unpacked under
+# build/s390x/sysroot, not installed: a no-op once they are there.
+"$(dirname "$0")/s390x-sysroot.sh"

@@ -56,6 +56,26 @@ static void e_attr(struct expect *e, uint16_t type, const void *p,
 	e_bytes(e, zero, (4 - len % 4) % 4);
 }
 
+/*
+ * Integer attributes are in host byte order (the spec has no big-endian
+ * one): the expected payload is the value's own bytes, so the same test
+ * holds on little- and big-endian hosts.
+ */
+static void e_attr_u16(struct expect *e, uint16_t type, uint16_t v)
+{
+	e_attr(e, type, &v, sizeof(v));
+}
+
+static void e_attr_u32(struct expect *e, uint16_t type, uint32_t v)
+{
+	e_attr(e, type, &v, sizeof(v));
+}
+
+static void e_attr_u64(struct expect *e, uint16_t type, uint64_t v)
+{
+	e_attr(e, type, &v, sizeof(v));
+}
+
 static void e_end(struct expect *e)
 {
 	uint32_t len = e->n;
@@ -157,9 +177,9 @@ static void build_dmb_grant(void)
 	CHECK_EQ(out.token, 0xabcdef);
 
 	e_start(&e, REPLY_FLAGS, 1, DIBS_CMD_DMB_GRANT);
-	e_attr(&e, DIBS_A_DMB_DEV_INDEX, "\x03\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DMB_DEV_INDEX, 3);
 	e_attr(&e, DIBS_A_DMB_RGID, gid1, 16);
-	e_attr(&e, DIBS_A_DMB_LEN, "\0\x10\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DMB_LEN, 0x1000);
 	e_attr(&e, DIBS_A_DMB_OWNED, NULL, 0);
 	e_end(&e);
 	CHECK_EQ(e.n, 60);
@@ -171,7 +191,7 @@ static void build_dmb_grant(void)
 	e_start(&e, DO_FLAGS, 2, DIBS_CMD_DMB_GRANT);
 	e_attr(&e, DIBS_A_DMB_DEV_NAME, "lo", 3);
 	e_attr(&e, DIBS_A_DMB_RGID, gid1, 16);
-	e_attr(&e, DIBS_A_DMB_LEN, "\x01\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DMB_LEN, 1);
 	e_end(&e);
 	check_sent(&f, 1, &e, "dmb-grant by name");
 	fake_close(h, &f);
@@ -197,7 +217,7 @@ static void build_dev_ops(void)
 	e_start(&e, REPLY_FLAGS, 1, DIBS_CMD_DEV_NEW);
 	e_attr(&e, DIBS_A_DEV_NAME, "sim3", 5);
 	e_attr(&e, DIBS_A_DEV_TYPE, "sim", 4);
-	e_attr(&e, DIBS_A_DEV_FABRIC_ID, "\x02\x01", 2);
+	e_attr_u16(&e, DIBS_A_DEV_FABRIC_ID, 0x102);
 	e_attr(&e, DIBS_A_DEV_GID, gid1, 16);
 	e_end(&e);
 	check_sent(&f, 0, &e, "dev-new");
@@ -206,30 +226,30 @@ static void build_dev_ops(void)
 				      DIBSNL_DEV_DOWN), 0);
 	e_start(&e, DO_FLAGS, 2, DIBS_CMD_DEV_SET);
 	e_attr(&e, DIBS_A_DEV_NAME, "sim3", 5);
-	e_attr(&e, DIBS_A_DEV_STATE, "\0\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DEV_STATE, 0);
 	e_end(&e);
 	check_sent(&f, 1, &e, "dev-set state");
 
 	CHECK_EQ(dibsnl_dev_set_netns(h, (struct dibsnl_dev_ref){ 8, NULL },
 				      0, 5), 0);
 	e_start(&e, DO_FLAGS, 3, DIBS_CMD_DEV_SET);
-	e_attr(&e, DIBS_A_DEV_INDEX, "\x08\0\0\0", 4);
-	e_attr(&e, DIBS_A_DEV_NETNS_FD, "\x05\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DEV_INDEX, 8);
+	e_attr_u32(&e, DIBS_A_DEV_NETNS_FD, 5);
 	e_end(&e);
 	check_sent(&f, 2, &e, "dev-set netns fd");
 
 	CHECK_EQ(dibsnl_dev_set_netns(h, (struct dibsnl_dev_ref){ 8, NULL },
 				      0x101, 7), 0);
 	e_start(&e, DO_FLAGS, 4, DIBS_CMD_DEV_SET);
-	e_attr(&e, DIBS_A_DEV_INDEX, "\x08\0\0\0", 4);
-	e_attr(&e, DIBS_A_DEV_NETNS_PID, "\x01\x01\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DEV_INDEX, 8);
+	e_attr_u32(&e, DIBS_A_DEV_NETNS_PID, 0x101);
 	e_end(&e);
 	check_sent(&f, 3, &e, "dev-set netns pid");
 
 	CHECK_EQ(dibsnl_dev_del(h, (struct dibsnl_dev_ref){ 8, "ignored" }),
 		 0);
 	e_start(&e, DO_FLAGS, 5, DIBS_CMD_DEV_DEL);
-	e_attr(&e, DIBS_A_DEV_INDEX, "\x08\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DEV_INDEX, 8);
 	e_end(&e);
 	check_sent(&f, 4, &e, "dev-del");
 
@@ -237,7 +257,7 @@ static void build_dev_ops(void)
 				     gid1, &reach), 0);
 	CHECK(reach);
 	e_start(&e, REPLY_FLAGS, 6, DIBS_CMD_REMOTE_QUERY);
-	e_attr(&e, DIBS_A_DEV_INDEX, "\x03\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DEV_INDEX, 3);
 	e_attr(&e, DIBS_A_DEV_REMOTE_GID, gid1, 16);
 	e_end(&e);
 	check_sent(&f, 5, &e, "remote-query");
@@ -265,19 +285,19 @@ static void build_dmb_ops(void)
 	CHECK_EQ(dibsnl_dmb_revoke(h, (struct dibsnl_dev_ref){ 2, NULL },
 				   0x0102030405060708ULL), 0);
 	e_start(&e, DO_FLAGS, 1, DIBS_CMD_DMB_REVOKE);
-	e_attr(&e, DIBS_A_DMB_DEV_INDEX, "\x02\0\0\0", 4);
-	e_attr(&e, DIBS_A_DMB_TOKEN, "\x08\x07\x06\x05\x04\x03\x02\x01", 8);
+	e_attr_u32(&e, DIBS_A_DMB_DEV_INDEX, 2);
+	e_attr_u64(&e, DIBS_A_DMB_TOKEN, 0x0102030405060708ULL);
 	e_end(&e);
 	check_sent(&f, 0, &e, "dmb-revoke");
 
 	CHECK_EQ(dibsnl_dmb_write(h, (struct dibsnl_dev_ref){ 2, NULL }, 9,
 				  6, data, sizeof(data), 3), 0);
 	e_start(&e, DO_FLAGS, 2, DIBS_CMD_DMB_WRITE);
-	e_attr(&e, DIBS_A_DMB_DEV_INDEX, "\x02\0\0\0", 4);
-	e_attr(&e, DIBS_A_DMB_TOKEN, "\x09\0\0\0\0\0\0\0", 8);
-	e_attr(&e, DIBS_A_DMB_OFFSET, "\x06\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DMB_DEV_INDEX, 2);
+	e_attr_u64(&e, DIBS_A_DMB_TOKEN, 9);
+	e_attr_u32(&e, DIBS_A_DMB_OFFSET, 6);
 	e_attr(&e, DIBS_A_DMB_DATA, "hello", 5);
-	e_attr(&e, DIBS_A_DMB_SIGNAL_IDX, "\x03\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DMB_SIGNAL_IDX, 3);
 	e_end(&e);
 	check_sent(&f, 1, &e, "dmb-write");
 
@@ -285,9 +305,9 @@ static void build_dmb_ops(void)
 	CHECK_EQ(dibsnl_dmb_write(h, (struct dibsnl_dev_ref){ 2, NULL }, 9,
 				  0, NULL, 0, -1), 0);
 	e_start(&e, DO_FLAGS, 3, DIBS_CMD_DMB_WRITE);
-	e_attr(&e, DIBS_A_DMB_DEV_INDEX, "\x02\0\0\0", 4);
-	e_attr(&e, DIBS_A_DMB_TOKEN, "\x09\0\0\0\0\0\0\0", 8);
-	e_attr(&e, DIBS_A_DMB_OFFSET, "\0\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DMB_DEV_INDEX, 2);
+	e_attr_u64(&e, DIBS_A_DMB_TOKEN, 9);
+	e_attr_u32(&e, DIBS_A_DMB_OFFSET, 0);
 	e_attr(&e, DIBS_A_DMB_DATA, NULL, 0);
 	e_end(&e);
 	check_sent(&f, 2, &e, "dmb-write empty");
@@ -304,7 +324,7 @@ static void build_dmb_ops(void)
 	filter.client_name = NULL;
 	CHECK_EQ(dibsnl_dmb_dump(h, &filter, dmb_none, NULL), 0);
 	e_start(&e, DUMP_FLAGS, 5, DIBS_CMD_DMB_GET);
-	e_attr(&e, DIBS_A_DMB_DEV_INDEX, "\x04\0\0\0", 4);
+	e_attr_u32(&e, DIBS_A_DMB_DEV_INDEX, 4);
 	e_end(&e);
 	check_sent(&f, 4, &e, "dmb dump by index");
 
