@@ -18,8 +18,10 @@ static void level_name(const struct cmdline *c, char *buf, size_t len)
 		snprintf(buf, len, "%s", c->obj->name);
 }
 
+/* "Error: ...", then where the grammar is: the level's help command. */
 int usage_err(const struct cmdline *c, const char *fmt, ...)
 {
+	char level[64];
 	va_list ap;
 
 	fflush(stdout);
@@ -28,7 +30,8 @@ int usage_err(const struct cmdline *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	usage_print(stderr, c->obj, c->cmd);
+	level_name(c, level, sizeof(level));
+	fprintf(stderr, "try \"dibsctl %s help\"\n", level);
 	return EXIT_USAGE;
 }
 

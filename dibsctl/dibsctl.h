@@ -86,7 +86,11 @@ extern const struct dctl_obj monitor_obj;
 /* Grammar of a level (object NULL: the top level; cmd NULL: the object). */
 void usage_print(FILE *f, const struct dctl_obj *obj,
 		 const struct dctl_cmd *cmd);
-/* Print "Error: ..." and the grammar of @c's level; returns EXIT_USAGE. */
+/*
+ * Print "Error: ..." and "try \"dibsctl LEVEL help\"", where LEVEL is @c's
+ * object and command: the grammar is one command away, not repeated after
+ * every error (a batch run with -force would flood stderr). EXIT_USAGE.
+ */
 int usage_err(const struct cmdline *c, const char *fmt, ...) __printf(2, 3);
 /* Print the grammar of @c's level to stdout; returns EXIT_OK. */
 int usage_help(const struct cmdline *c);

@@ -45,17 +45,18 @@ json_check() {
 }
 
 # usage_case STATUS MESSAGE ARG...: the real binary exits STATUS with
-# "Error: MESSAGE" as its first line on stderr, the grammar after it, and
-# nothing on stdout.
+# "Error: MESSAGE" on stderr and one line after it, the hint
+# 'try "dibsctl ... help"' (not the grammar), and nothing on stdout.
 usage_case() {
 	local want=$1 msg=$2
 	shift 2
 	run --separate-stderr "$REAL" "$@"
 	if [ "$status" -ne "$want" ] || [ -n "$output" ] ||
 	   [ "${stderr_lines[0]}" != "Error: $msg" ] ||
-	   [[ $stderr != *"Usage: dibsctl"* ]]; then
+	   [ "${#stderr_lines[@]}" -ne 2 ] ||
+	   [[ ${stderr_lines[1]} != 'try "dibsctl '*'help"' ]]; then
 		echo "dibsctl $*"
-		echo "  want status $want, \"Error: $msg\""
+		echo "  want status $want, \"Error: $msg\" and a try line"
 		echo "  got status $status, stdout \"$output\""
 		echo "  stderr: $stderr"
 		return 1
@@ -255,6 +256,38 @@ print(" ".join(sorted(keys)))')
 }
 
 # ---- usage errors ---------------------------------------------------------
+
+@test "usage: an error names the help of its level, in one line" {
+	run --separate-stderr "$REAL" dev del
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'Error: a DEV is needed
+try "dibsctl dev del help"' ]
+	run --separate-stderr "$REAL" dev bogus
+	[ "$stderr" = 'Error: unknown command "bogus" for "dev"
+try "dibsctl dev help"' ]
+	run --separate-stderr "$REAL" monitor bogus
+	[ "$stderr" = 'Error: unknown keyword "bogus" for "monitor"
+try "dibsctl monitor help"' ]
+	run --separate-stderr "$REAL" bogus
+	[ "$stderr" = 'Error: unknown object "bogus"
+try "dibsctl help"' ]
+	run --separate-stderr "$REAL" -x
+	[ "$stderr" = 'Error: unknown option "-x"
+try "dibsctl help"' ]
+	# the hint works: it prints that level's grammar
+	run --separate-stderr "$REAL" dev del help
+	[ "$status" -eq 0 ]
+	[ "$output" = "Usage: dibsctl dev del DEV
+$(sed -n '/^where  DEV /,$p' <<<"$("$REAL" dev help)")" ]
+	# a -force batch of bad lines: three lines of stderr per bad line
+	printf 'dev del\ndmb grant dev lo\nbogus\n' >"$TMP/batch"
+	run --separate-stderr "$FAKE" -force -b "$TMP/batch"
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 9 ]
+	[[ $stderr != *Usage* ]]
+	[ "${stderr_lines[4]}" = 'try "dibsctl dmb grant help"' ]
+}
+
 
 @test "usage: missing values, keywords and arguments" {
 	usage_case 2 'an OBJECT is needed'
