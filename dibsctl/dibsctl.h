@@ -139,8 +139,19 @@ const char *devarg_str(const struct devarg *da);
 struct dibsnl *dctl_nl(struct dctl *d);
 /* Print a library/kernel error (extack when there is one); EXIT_FAIL. */
 int nl_err(struct dctl *d, int err);
-/* The same, but ENODEV without an extack names the device. */
+/* The same, but ENODEV names the device: no such dibs device "DEV". */
 int nl_dev_err(struct dctl *d, int err, const struct devarg *da);
+
+/* Where a DMB of a token was looked for, for nl_dmb_err(). */
+enum dmb_miss {
+	DMB_MISS_DEV,		/* among the DMBs of the device */
+	DMB_MISS_UCLIENT,	/* among those granted from userspace there */
+	DMB_MISS_FABRIC,	/* on the fabric of the writing device */
+};
+
+/* nl_dev_err(), and ENOENT names the token and the device. */
+int nl_dmb_err(struct dctl *d, int err, const struct devarg *da,
+	       uint64_t token, enum dmb_miss miss);
 
 /* Device names by index, from a dev dump; NULL when not known. */
 const char *dev_name_lookup(struct dctl *d, uint32_t index);

@@ -303,10 +303,24 @@ static int dmb_show(struct cmdline *c)
 		pr_err("showing DMBs needs CAP_NET_ADMIN");
 		return EXIT_FAIL;
 	}
+	if (err == -ENOENT && a.client && !(a.has_dev && a.has_token)) {
+		pr_err("no dibs client \"%s\"", a.client);
+		return EXIT_FAIL;
+	}
 	if (err)
-		return a.has_dev ? nl_dev_err(d, err, &a.dev) : nl_err(d, err);
+		return a.has_dev ? nl_dmb_err(d, err, &a.dev, a.token,
+					      DMB_MISS_DEV) : nl_err(d, err);
 	if (a.has_token && !sc.shown) {
-		pr_err("no DMB with token %s", token_str(a.token, tok));
+		/* dev and token without a client were answered above */
+		if (a.has_dev)
+			pr_err("no DMB with token %s of client \"%s\" on dibs device \"%s\"",
+			       token_str(a.token, tok), a.client,
+			       devarg_str(&a.dev));
+		else if (a.client)
+			pr_err("no DMB with token %s of client \"%s\"",
+			       token_str(a.token, tok), a.client);
+		else
+			pr_err("no DMB with token %s", token_str(a.token, tok));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -384,7 +398,8 @@ static int dmb_revoke(struct cmdline *c)
 	if (rc)
 		return rc;
 	err = dibsnl_dmb_revoke(d->h, a.dev.ref, a.token);
-	return err ? nl_dev_err(d, err, &a.dev) : EXIT_OK;
+	return err ? nl_dmb_err(d, err, &a.dev, a.token, DMB_MISS_DEV) :
+		     EXIT_OK;
 }
 
 /* Read all of @path ("-": stdin), refusing more than @max bytes. */
@@ -498,7 +513,8 @@ static int dmb_write(struct cmdline *c)
 			       buf ? (const void *)buf : (const void *)a.data,
 			       len, a.has_signal ? (int)a.signal : -1);
 	free(buf);
-	return err ? nl_dev_err(d, err, &a.dev) : EXIT_OK;
+	return err ? nl_dmb_err(d, err, &a.dev, a.token, DMB_MISS_FABRIC) :
+		     EXIT_OK;
 }
 
 static const struct kw read_kws[] = {
@@ -565,7 +581,8 @@ static int dmb_read(struct cmdline *c)
 		/* up to the end of the DMB */
 		err = dibsnl_dmb_get(d->h, a.dev.ref, a.token, &dmb);
 		if (err)
-			return nl_dev_err(d, err, &a.dev);
+			return nl_dmb_err(d, err, &a.dev, a.token,
+					  DMB_MISS_DEV);
 		if (a.offset >= dmb.len) {
 			pr_err("offset %u is past the end of the DMB (%u bytes)",
 			       a.offset, dmb.len);
@@ -582,7 +599,7 @@ static int dmb_read(struct cmdline *c)
 	err = dibsnl_dmb_read(d->h, a.dev.ref, a.token, a.offset, buf, len);
 	if (err) {
 		free(buf);
-		return nl_dev_err(d, err, &a.dev);
+		return nl_dmb_err(d, err, &a.dev, a.token, DMB_MISS_UCLIENT);
 	}
 	if (d->json)
 		read_json(d, &a, buf, len);

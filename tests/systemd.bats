@@ -282,7 +282,7 @@ check_props() {
 
 	local f=$CONF_DIR/s-3.conf g3
 	g3=$(gid_of s-3)
-	udev_ran "dibs-setup: s-3: $f:2: no such dibs device"
+	udev_ran "dibs-setup: s-3: $f:2: no such dibs device \"nosuch\""
 	udev_ran "dibs-setup: s-3: $f:2: the line was: dev set nosuch state up"
 	udev_ran "dibs-setup: s-3 (sim, fabric 0x0101, gid $g3, from udev): setup failed at line 2; 1 command(s) before it applied, the rest not run"
 	[[ $(dmbs s-3) =~ ^$TOK_RE\ $G1\ 4096$ ]]

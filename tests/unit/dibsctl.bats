@@ -507,12 +507,24 @@ EOF
 }
 
 @test "dev: errors from the library and the kernel" {
+	# ENODEV: the kernel says "no such dibs device", dibsctl which one
 	run --separate-stderr "$FAKE" dev show nope
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'Error: no device "nope"' ]
+	[ "$stderr" = 'Error: no such dibs device "nope"' ]
 	run --separate-stderr "$FAKE" dev show 7
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'Error: no device "7"' ]
+	[ "$stderr" = 'Error: no such dibs device "7"' ]
+	for args in "dev del nope" "dev set nope state up" \
+		    "dev query nope remote-gid $LO_GID" "dmb show dev nope" \
+		    "dmb show dev nope token 1" "dmb revoke dev nope token 1" \
+		    "dmb grant dev nope remote-gid $LO_GID size 4K" \
+		    "dmb write dev nope token 1 data x" \
+		    "dmb read dev nope token 1" "dmb read dev nope token 1 length 1"; do
+		run --separate-stderr "$FAKE" $args
+		[ "$status" -eq 1 ] &&
+			[ "$stderr" = 'Error: no such dibs device "nope"' ] ||
+			{ echo "dibsctl $args: $status $stderr"; false; }
+	done
 	run --separate-stderr "$FAKE" dev add lo type loopback
 	[ "$status" -eq 1 ]
 	[ "$stderr" = 'Error: device name "lo" is taken' ]
@@ -558,7 +570,23 @@ EOF
 	[ "$stderr" = "Error: no DMB with token 0x0000000000002000" ]
 	run --separate-stderr "$FAKE" dmb show dev sim0 token 4096
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "Error: no DMB with token 0x1000 on sim0" ]
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 on dibs device "sim0"' ]
+	run --separate-stderr "$FAKE" dmb show dev lo token 4096 client userspace
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 of client "userspace" on dibs device "lo"' ]
+	run --separate-stderr "$FAKE" dmb show client nosuch
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'Error: no dibs client "nosuch"' ]
+	# ENOENT: the token and where it was looked for
+	run --separate-stderr "$FAKE" dmb revoke dev sim0 token 0x1000
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 on dibs device "sim0"' ]
+	run --separate-stderr "$FAKE" dmb read dev sim0 token 0x1000
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 on dibs device "sim0"' ]
+	run --separate-stderr "$FAKE" dmb read dev sim0 token 0x1000 length 1
+	[ "$stderr" = 'Error: no DMB granted from userspace with token 0x0000000000001000 on dibs device "sim0"' ]
+	run --separate-stderr "$FAKE" dmb write dev sim0 token 0x1000 data x
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 on the fabric of dibs device "sim0"' ]
 	run "$FAKE" -s -j dmb show dev lo token 4096
 	python3 - "$output" <<'EOF'
 import json, sys
@@ -726,7 +754,7 @@ EOF
 	run --separate-stderr "$FAKE" -b "$TMP/batch"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[ "${stderr_lines[0]}" = 'Error: no device "nope"' ]
+	[ "${stderr_lines[0]}" = 'Error: no such dibs device "nope"' ]
 	[ "${stderr_lines[1]}" = "Command failed $TMP/batch:2" ]
 	[ "${#stderr_lines[@]}" -eq 2 ]
 	run --separate-stderr "$FAKE" -force -b "$TMP/batch"

@@ -161,6 +161,7 @@ static bool unpriv(struct dibsnl *h)
 	return getenv("DIBSNL_FAKE_UNPRIV") != NULL;
 }
 
+/* NULL, with the kernel's extack, when there is no such device */
 static struct dibsnl_dev *find_dev(struct dibsnl *h, struct dibsnl_dev_ref r)
 {
 	int i;
@@ -173,7 +174,7 @@ static struct dibsnl_dev *find_dev(struct dibsnl *h, struct dibsnl_dev_ref r)
 		if (!r.index && r.name && !strcmp(devs[i].name, r.name))
 			return &devs[i];
 	}
-	(void)h;
+	set_err(h, "no such dibs device");
 	return NULL;
 }
 
@@ -417,8 +418,7 @@ int dibsnl_dmb_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		return -ENODEV;
 	m = find_dmb(d, token);
 	if (!m || m->d.dev_index != d->index) {
-		set_err(h, "no DMB with token 0x%llx on %s",
-			(unsigned long long)token, d->name);
+		set_err(h, "no DMB with this token on the device");
 		return -ENOENT;
 	}
 	*out = m->d;
@@ -443,6 +443,11 @@ int dibsnl_dmb_dump(struct dibsnl *h, const struct dibsnl_dmb_filter *f,
 		d = find_dev(h, f->dev);
 		if (!d)
 			return -ENODEV;
+	}
+	if (f->client_name && strcmp(f->client_name, clients[0].name) &&
+	    strcmp(f->client_name, clients[1].name)) {
+		set_err(h, "no dibs client of that name");
+		return -ENOENT;
 	}
 	for (i = 0; i < FAKE_DMBS; i++) {
 		if (!dmbs[i].used)
@@ -524,8 +529,7 @@ int dibsnl_dmb_revoke(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		return -ENODEV;
 	m = find_dmb(d, token);
 	if (!m || m->d.dev_index != d->index) {
-		set_err(h, "no DMB with token 0x%llx on %s",
-			(unsigned long long)token, d->name);
+		set_err(h, "no DMB with this token on the device");
 		return -ENOENT;
 	}
 	if (strcmp(m->d.client_name, "userspace")) {
@@ -557,8 +561,7 @@ int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		return -ENODEV;
 	m = find_dmb(d, token);
 	if (!m) {
-		set_err(h, "no DMB with token 0x%llx on fabric 0x%04x",
-			(unsigned long long)token, d->fabric_id);
+		set_err(h, "no DMB with this token on the writer's fabric");
 		return -ENOENT;
 	}
 	if (memcmp(m->d.rgid, d->gid, DIBSNL_GID_LEN))
@@ -593,8 +596,10 @@ int dibsnl_dmb_read(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	if (!d)
 		return -ENODEV;
 	m = find_dmb(d, token);
-	if (!m || m->d.dev_index != d->index)
+	if (!m || m->d.dev_index != d->index) {
+		set_err(h, "no DMB granted from userspace with this token on the device");
 		return -ENOENT;
+	}
 	if (strcmp(m->d.client_name, "userspace")) {
 		set_err(h, "the DMB belongs to client %s", m->d.client_name);
 		return -EACCES;
