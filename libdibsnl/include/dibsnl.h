@@ -71,7 +71,12 @@ struct dibsnl_dev {
 	bool mapped_dmb;
 	char parent_bus[32];		/* "" when there is none */
 	char parent_name[64];
-	int32_t netns_id;		/* -1 when the kernel sent none */
+	/*
+	 * The peer id of the device's namespace, when that is not the
+	 * reader's: -1 when the kernel sent none, or sent -1
+	 * (NETNSA_NSID_NOT_ASSIGNED); other negative values as sent.
+	 */
+	int32_t netns_id;
 	bool has_stats;
 	struct dibsnl_dev_stats stats;
 };
