@@ -95,9 +95,9 @@ int dup_err(const struct cmdline *c, const char *key)
 }
 
 int arg_gid(const struct cmdline *c, const char *key, const char *s,
-	    uint8_t gid[GID_LEN])
+	    uint8_t gid[DIBSNL_GID_LEN])
 {
-	if (parse_gid(s, gid))
+	if (dibsnl_gid_parse(s, gid))
 		return usage_err(c, "invalid %s \"%s\": expected a uuid like 01234567-89ab-cdef-0123-456789abcdef",
 				 key, s);
 	return EXIT_OK;

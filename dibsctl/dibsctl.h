@@ -115,7 +115,7 @@ int dup_err(const struct cmdline *c, const char *key);
 
 /* Parse a value and print a specific usage error when it is bad. */
 int arg_gid(const struct cmdline *c, const char *key, const char *s,
-	    uint8_t gid[GID_LEN]);
+	    uint8_t gid[DIBSNL_GID_LEN]);
 int arg_token(const struct cmdline *c, const char *s, uint64_t *token);
 int arg_u32(const struct cmdline *c, const char *key, const char *s,
 	    uint32_t max, uint32_t *out);

@@ -14,9 +14,9 @@
 void dmb_print_plain(struct dctl *d, const struct dibsnl_dmb *dmb)
 {
 	const struct dibsnl_dmb_stats *s = &dmb->stats;
-	char gid[GID_STR_LEN], tok[19];
+	char gid[DIBSNL_GID_STR_LEN], tok[19];
 
-	format_gid(dmb->rgid, gid);
+	dibsnl_gid_format(dmb->rgid, gid);
 	printf("token %s dev %s client %s rgid %s len %u sba %u%s\n",
 	       token_str(dmb->token, tok), dmb->dev_name, dmb->client_name,
 	       gid, dmb->len, dmb->sba_idx, dmb->owned ? " owned" : "");
@@ -35,9 +35,9 @@ void dmb_json_fields(struct dctl *d, const struct dibsnl_dmb *dmb)
 {
 	const struct dibsnl_dmb_stats *s = &dmb->stats;
 	struct jw *w = &d->jw;
-	char gid[GID_STR_LEN], tok[19];
+	char gid[DIBSNL_GID_STR_LEN], tok[19];
 
-	format_gid(dmb->rgid, gid);
+	dibsnl_gid_format(dmb->rgid, gid);
 	jw_str(w, "token", token_str(dmb->token, tok));
 	jw_str(w, "dev", dmb->dev_name);
 	jw_u64(w, "dev_index", dmb->dev_index);
@@ -84,7 +84,7 @@ struct dmb_args {
 	bool has_length, has_signal;
 	uint64_t token;
 	const char *client;
-	uint8_t rgid[GID_LEN];
+	uint8_t rgid[DIBSNL_GID_LEN];
 	uint32_t size, offset, length, signal;
 	const char *data, *file;
 };

@@ -81,6 +81,18 @@ usage_case() {
 	env -u LD_LIBRARY_PATH "$REAL" -V
 }
 
+@test "build: gids are parsed and formatted by libdibsnl, not by dibsctl" {
+	run nm -D --undefined-only "$REAL"
+	[[ $output == *" dibsnl_gid_parse"* && $output == *" dibsnl_gid_format"* ]]
+	# no parser or formatter of its own beside them
+	run nm --defined-only "$DIR"/obj/*.o
+	[ "$status" -eq 0 ]
+	! grep -Ei ' [a-z_]*(parse_gid|format_gid|gid_parse|gid_format)' <<<"$output"
+	# and the library's rules are dibsctl's: upper case in, lower case out
+	run "$FAKE" dev query sim0 remote-gid "${SIM1_GID^^}"
+	[ "$output" = "dev sim0 remote-gid $SIM1_GID reachable yes" ]
+}
+
 @test "man page renders with groff -ww and man -l without warnings" {
 	run groff -man -ww -z "$DIR/dibsctl.8"
 	[ "$status" -eq 0 ]

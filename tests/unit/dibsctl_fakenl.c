@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * An in-memory stand-in for libdibsnl, linked into dibsctl-fake so that
+ * An in-memory stand-in for libdibsnl's netlink side, linked into
+ * dibsctl-fake (with the real library's gid text functions) so that
  * the host tests can check dibsctl's output and what it asks the library
  * for, without the kernel family. It implements the API of dibsnl.h with
  * a small fabric that lives as long as the process (batch mode keeps it
@@ -813,18 +814,4 @@ int dibsnl_ntf_dispatch(struct dibsnl *h,
 			return ret;
 	}
 	return 0;
-}
-
-int dibsnl_gid_parse(const char *text, uint8_t gid[DIBSNL_GID_LEN])
-{
-	(void)text;
-	memset(gid, 0, DIBSNL_GID_LEN);
-	return -EINVAL;
-}
-
-void dibsnl_gid_format(const uint8_t gid[DIBSNL_GID_LEN],
-		       char text[DIBSNL_GID_STR_LEN])
-{
-	(void)gid;
-	snprintf(text, DIBSNL_GID_STR_LEN, "unused");
 }
