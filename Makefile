@@ -106,7 +106,10 @@ help:
 
 PREFIX		?= /usr/local
 INSTALL_DIRS	:= libdibsnl dibsctl systemd
-DKMS_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\([^"]*\)"$$/\1/p' kernel/dkms.conf)
+# The project's version, for everything: dibsctl -V, libdibsnl (its .pc
+# file and dibsnl_version()), and DKMS (make dkms writes it into dkms.conf).
+VERSION		:= $(shell cat VERSION 2>/dev/null)
+DKMS_VERSION	:= $(VERSION)
 DKMS_SRC	= $(DESTDIR)/usr/src/dibs-$(DKMS_VERSION)
 DKMS_KERNEL	?= $(shell uname -r)
 
@@ -128,11 +131,14 @@ uninstall:
 # kernel/include/uapi is a symlink out of kernel/: find -L copies what it
 # points to. Only sources are copied, never build outputs.
 dkms:
-	@[ -n "$(DKMS_VERSION)" ] || { echo "no PACKAGE_VERSION in kernel/dkms.conf" >&2; exit 1; }
+	@[ -n "$(DKMS_VERSION)" ] || { echo "VERSION is missing or empty" >&2; exit 1; }
 	rm -rf "$(DKMS_SRC)"
 	install -d "$(DKMS_SRC)"
-	install -m 0644 kernel/dkms.conf kernel/Kbuild kernel/Makefile \
+	install -m 0644 kernel/Kbuild kernel/Makefile \
 		kernel/*.c kernel/*.h "$(DKMS_SRC)/"
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(DKMS_VERSION)"/' \
+		kernel/dkms.conf >"$(DKMS_SRC)/dkms.conf"
+	chmod 0644 "$(DKMS_SRC)/dkms.conf"
 	cd kernel && find -L include -name '*.h' | while read -r f; do \
 		install -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit 1; done
 	@if [ -z "$(DESTDIR)" ]; then \

@@ -308,7 +308,9 @@ int main(int argc, char **argv)
 		}
 		switch (hit->id) {
 		case OPT_VERSION:
-			printf("dibsctl %s\n", DIBSCTL_VERSION);
+			/* the library that runs may be another build's */
+			printf("dibsctl %s (libdibsnl %s)\n", DIBSCTL_VERSION,
+			       dibsnl_version());
 			return EXIT_OK;
 		case OPT_HELP:
 			usage_print(stdout, NULL, NULL);

@@ -40,6 +40,9 @@ void dibsnl_close(struct dibsnl *h);
 /* The kernel's extack message for the last failed call, or "". */
 const char *dibsnl_errmsg(const struct dibsnl *h);
 
+/* The version of the library that runs, e.g. "0.1.0" (the project's). */
+const char *dibsnl_version(void);
+
 /* gids: 16 raw bytes; text is the usual uuid form */
 int dibsnl_gid_parse(const char *text, uint8_t gid[DIBSNL_GID_LEN]);
 void dibsnl_gid_format(const uint8_t gid[DIBSNL_GID_LEN],

@@ -65,14 +65,16 @@ usage_case() {
 
 # ---- build artefacts, version, man page, completion ----------------------
 
-@test "version: -V prints the version from one place" {
-	want=$(cat "$REPO/VERSION" 2>/dev/null ||
-	       sed -n 's/^VERSION.*echo \([0-9.]*\))$/\1/p' "$DIR/Makefile")
+@test "version: -V prints dibsctl's and libdibsnl's version, both from VERSION" {
+	want=$(cat "$REPO/VERSION")
+	[[ $want =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]
 	run "$REAL" -V
 	[ "$status" -eq 0 ]
-	[ "$output" = "dibsctl $want" ]
+	[ "$output" = "dibsctl $want (libdibsnl $want)" ]
 	run "$REAL" -Version
-	[ "$output" = "dibsctl $want" ]
+	[ "$output" = "dibsctl $want (libdibsnl $want)" ]
+	# no version of their own in the Makefiles
+	! grep -nE '^VERSION.*[0-9]+\.[0-9]+' "$DIR/Makefile" "$REPO/libdibsnl/Makefile"
 }
 
 @test "build: the in-tree binary finds libdibsnl through \$ORIGIN" {

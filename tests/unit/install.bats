@@ -45,6 +45,18 @@ project_version() {
 
 # ---- make install / uninstall ----------------------------------------------
 
+@test "version: VERSION is the one version: dibsctl -V, libdibsnl, DKMS" {
+	local v r=$BATS_TEST_TMPDIR/root
+	v=$(cat "$REPO/VERSION")
+	[[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[ "$(env LD_LIBRARY_PATH="$ROOT/usr/lib" "$ROOT/usr/sbin/dibsctl" -V)" = "dibsctl $v (libdibsnl $v)" ]
+	grep -qx "Version: $v" "$ROOT/usr/lib/pkgconfig/libdibsnl.pc"
+	# the repository's dkms.conf agrees, and make dkms writes VERSION
+	grep -qx "PACKAGE_VERSION=\"$v\"" "$REPO/kernel/dkms.conf"
+	make -s -C "$REPO" dkms DESTDIR="$r" >/dev/null
+	grep -qx "PACKAGE_VERSION=\"$v\"" "$r/usr/src/dibs-$v/dkms.conf"
+}
+
 @test "install: DESTDIR=... PREFIX=/usr installs exactly these files" {
 	local udev unit modload
 	udev=$(pc_dir udev udevdir)
@@ -93,7 +105,7 @@ project_version() {
 	run readelf -d "$ROOT/usr/sbin/dibsctl"
 	[[ $output == *"Shared library: [libdibsnl.so.1]"* ]]
 	[[ $output != *RPATH* && $output != *RUNPATH* ]]
-	[[ $(env LD_LIBRARY_PATH="$ROOT/usr/lib" "$ROOT/usr/sbin/dibsctl" -V) =~ ^dibsctl\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[[ $(env LD_LIBRARY_PATH="$ROOT/usr/lib" "$ROOT/usr/sbin/dibsctl" -V) =~ ^dibsctl\ [0-9]+\.[0-9]+\.[0-9]+\ \(libdibsnl\ [0-9]+\.[0-9]+\.[0-9]+\)$ ]]
 }
 
 @test "install: the units pass systemd-analyze verify" {
