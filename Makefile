@@ -23,6 +23,8 @@
 #                                 SELFTEST=1
 #   SELFTEST=0|1                  run the harness self-test in make check
 #   DEBUG_KERNEL=0                leave the debug kernel out of make check
+#   WERROR=1                      warnings are errors in the userspace build
+#                                 (make check and check-debug set it)
 #
 # Kernel modules are built out of tree per kernel under build/<abi>/ (see
 # tests/vm/build-modules.sh); nothing is built inside kernel/ or tests/kmod/.
@@ -59,7 +61,11 @@ deps:
 	@$(VM)/install-deps.sh
 
 # check.sh builds and tests, counting a failed build as a failure, so that
-# the run always ends with its verdict line.
+# the run always ends with its verdict line. The project's own checks build
+# with -Werror (WERROR=1, passed on to every userspace Makefile); a plain
+# `make` does not.
+check check-debug: export WERROR = 1
+
 check: deps
 	@$(VM)/check.sh
 
@@ -88,7 +94,7 @@ help:
 
 # ---- install, uninstall, dkms -------------------------------------------
 #
-#   make install [DESTDIR=...] [PREFIX=/usr/local]
+#   make install [DESTDIR=...] [PREFIX=/usr/local] [MULTIARCH=1 | LIBDIR=...]
 #                        dibsctl (+ man page, bash completion), libdibsnl
 #                        (library, header, pkg-config file), and systemd/:
 #                        udev rules, units, the setup script, modules-load.d,

@@ -178,6 +178,67 @@ project_version() {
 	[ ! -e "$r/usr/libexec/dibs" ]
 }
 
+# ---- what packagers expect ---------------------------------------------------
+
+@test "packaging: -Werror only with WERROR=1, which make check sets" {
+	local d
+	for d in libdibsnl dibsctl tests/tools bench; do
+		run make -s -n -B -C "$REPO/$d"
+		[ "$status" -eq 0 ]
+		[[ $output == *"-Wall -Wextra"* ]] || { echo "$d: no -Wall -Wextra"; false; }
+		[[ $output != *-Werror* ]] || { echo "$d: -Werror without WERROR=1"; false; }
+		run make -s -n -B -C "$REPO/$d" WERROR=1
+		[[ $output == *-Werror* ]] || { echo "$d: no -Werror with WERROR=1"; false; }
+	done
+	# make check passes WERROR=1 on to what it runs (stubs here)
+	mkdir -p "$BATS_TEST_TMPDIR/vm"
+	printf '#!/bin/sh\necho "WERROR=$WERROR"\n' >"$BATS_TEST_TMPDIR/vm/check.sh"
+	printf '#!/bin/sh\n:\n' >"$BATS_TEST_TMPDIR/vm/install-deps.sh"
+	chmod +x "$BATS_TEST_TMPDIR/vm/"*.sh
+	run env -u WERROR make -s -C "$REPO" check VM="$BATS_TEST_TMPDIR/vm"
+	[ "$output" = "WERROR=1" ]
+}
+
+@test "packaging: MULTIARCH=1 installs the library in the multiarch directory" {
+	local r=$BATS_TEST_TMPDIR/root triplet
+	triplet=$(cc -print-multiarch)
+	[ -n "$triplet" ]
+	run make -s -C "$REPO" install DESTDIR="$r" PREFIX=/usr MULTIARCH=1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cd "$r" && find usr/lib -name 'libdibsnl*' | sort)" = \
+"usr/lib/$triplet/libdibsnl.a
+usr/lib/$triplet/libdibsnl.so
+usr/lib/$triplet/libdibsnl.so.1
+usr/lib/$triplet/libdibsnl.so.1.0.0
+usr/lib/$triplet/pkgconfig/libdibsnl.pc" ]
+	grep -qx "libdir=/usr/lib/$triplet" "$r/usr/lib/$triplet/pkgconfig/libdibsnl.pc"
+	# LIBDIR= still names any directory
+	make -s -C "$REPO/libdibsnl" install DESTDIR="$r" PREFIX=/usr LIBDIR=/usr/lib64
+	[ -f "$r/usr/lib64/libdibsnl.so.1.0.0" ]
+	grep -qx "libdir=/usr/lib64" "$r/usr/lib64/pkgconfig/libdibsnl.pc"
+	make -s -C "$REPO" uninstall DESTDIR="$r" PREFIX=/usr MULTIARCH=1
+	[ -z "$(find "$r/usr/lib/$triplet" -name 'libdibsnl*')" ]
+}
+
+@test "packaging: pkg-config --cflags adds no stray -I; --static adds libmnl, libuuid" {
+	export PKG_CONFIG_PATH=$ROOT/usr/lib/pkgconfig
+	# dibsnl.h includes neither libmnl's nor libuuid's headers: their
+	# flags (-I/usr/include/uuid) are not the library's users' business
+	run pkg-config --cflags libdibsnl
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run pkg-config --libs libdibsnl
+	[ "$(echo $output)" = "-ldibsnl" ]
+	run pkg-config --static --libs libdibsnl
+	[ "$(echo $output)" = "-ldibsnl -lmnl -luuid" ]
+	# a prefix outside the compiler's search path gets its -I
+	make -s -C "$REPO/libdibsnl" install DESTDIR="$BATS_TEST_TMPDIR/o" PREFIX=/opt/dibs
+	run env PKG_CONFIG_PATH="$BATS_TEST_TMPDIR/o/opt/dibs/lib/pkgconfig" \
+		pkg-config --cflags libdibsnl
+	[ "$(echo $output)" = "-I/opt/dibs/include" ]
+}
+
 # ---- DKMS ------------------------------------------------------------------
 
 @test "dkms: make dkms DESTDIR=... installs a source tree of real files" {
