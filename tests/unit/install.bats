@@ -58,16 +58,17 @@ project_version() {
 }
 
 @test "install: DESTDIR=... PREFIX=/usr installs exactly these files" {
-	local udev unit modload
+	local udev unit
 	udev=$(pc_dir udev udevdir)
 	unit=$(pc_dir systemd systemdsystemunitdir)
-	modload=$(pc_dir systemd modulesloaddir)
+	# modules-load.d only as an example: nothing is loaded at every boot
+	# unless the administrator copies it
 	sort >"$BATS_TEST_TMPDIR/expected" <<-EOF
 	f 644 etc/dibs/lo.conf.example
 	f 644 $udev/rules.d/70-dibs.rules
 	f 644 $unit/dibs-setup@.service
 	f 644 $unit/dibs-monitor.service
-	f 644 $modload/dibs.conf
+	f 644 usr/share/doc/dibs/examples/modules-load.d/dibs.conf
 	f 755 usr/sbin/dibsctl
 	f 755 usr/libexec/dibs/dibs-setup
 	f 755 usr/lib/libdibsnl.so.1.0.0
@@ -94,11 +95,11 @@ project_version() {
 		"$ROOT/$udev/rules.d/70-dibs.rules"
 	grep -qx 'ExecStart=/usr/libexec/dibs/dibs-setup -- %i' "$ROOT/$unit/dibs-setup@.service"
 	grep -qx 'ConditionPathExists=/etc/dibs/%i.conf' "$ROOT/$unit/dibs-setup@.service"
-	grep -qx 'ExecStart=/usr/sbin/dibsctl -t monitor' "$ROOT/$unit/dibs-monitor.service"
+	grep -qx 'ExecStart=/usr/sbin/dibsctl monitor' "$ROOT/$unit/dibs-monitor.service"
 	grep -qx 'conf_dir=${DIBS_CONF_DIR:-/etc/dibs}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	grep -qx 'dibsctl=${DIBSCTL:-/usr/sbin/dibsctl}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	sh -n "$ROOT/usr/libexec/dibs/dibs-setup"
-	[ "$(cat "$ROOT/$(pc_dir systemd modulesloaddir)/dibs.conf" | grep -v '^#')" = $'dibs\ndibs_loopback' ]
+	[ "$(grep -v '^#' "$ROOT/usr/share/doc/dibs/examples/modules-load.d/dibs.conf")" = $'dibs\ndibs_loopback' ]
 	grep -qx 'prefix=/usr' "$ROOT/usr/lib/pkgconfig/libdibsnl.pc"
 	# the installed dibsctl finds the library in the system's path, not
 	# through the build tree's rpath
@@ -114,8 +115,7 @@ project_version() {
 	# into a prefix, the units too, and let man(1) find the man page.
 	local p=$BATS_TEST_TMPDIR/p
 	run make -s -C "$REPO" install PREFIX="$p/usr" SYSCONFDIR="$p/etc" \
-		UDEVDIR="$p/udev" SYSTEMDUNITDIR="$p/units" \
-		MODULESLOADDIR="$p/modules-load.d"
+		UDEVDIR="$p/udev" SYSTEMDUNITDIR="$p/units"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep -qx "ExecStart=$p/usr/libexec/dibs/dibs-setup -- %i" "$p/units/dibs-setup@.service"
@@ -131,6 +131,67 @@ project_version() {
 	run systemd-analyze verify --man=no "$p/units/dibs-broken.service"
 	[ "$status" -ne 0 ]
 	[[ $output == *"$p/none/dibsctl"* ]]
+}
+
+# unit_value UNIT KEY: the values of KEY= in UNIT, one a line.
+unit_value() {
+	sed -n "s/^$2=//p" "$1"
+}
+
+# seconds VALUE: a systemd time span of s, min or plain seconds.
+seconds() {
+	case $1 in
+	*min) echo $((${1%min} * 60)) ;;
+	*s) echo "${1%s}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+@test "units: dibs-monitor after modprobe@dibs, a start limit that trips, no -t; CAP_NET_ADMIN kept" {
+	local u=$ROOT/$(pc_dir systemd systemdsystemunitdir)/dibs-monitor.service
+	local restart interval burst
+	[ "$(unit_value "$u" Wants)" = modprobe@dibs.service ]
+	[[ " $(unit_value "$u" After) " == *" modprobe@dibs.service "* ]]
+	# the journal stamps every line: no timestamps of dibsctl's own
+	[ "$(unit_value "$u" ExecStart)" = "/usr/sbin/dibsctl monitor" ]
+	# joining the multicast groups needs CAP_NET_ADMIN
+	[ "$(unit_value "$u" AmbientCapabilities)" = CAP_NET_ADMIN ]
+	[ "$(unit_value "$u" CapabilityBoundingSet)" = CAP_NET_ADMIN ]
+	[ "$(unit_value "$u" DynamicUser)" = yes ]
+	# Restarted every RestartSec after a failure, but not for ever: the
+	# start limit (in [Unit], where systemd reads it) must trip, i.e.
+	# StartLimitBurst + 1 starts fit into StartLimitIntervalSec.
+	[ "$(unit_value "$u" Restart)" = on-failure ]
+	restart=$(seconds "$(unit_value "$u" RestartSec)")
+	interval=$(seconds "$(unit_value "$u" StartLimitIntervalSec)")
+	burst=$(unit_value "$u" StartLimitBurst)
+	[ "$restart" -gt 0 ] && [ "$burst" -gt 0 ]
+	[ $((burst * restart)) -lt "$interval" ]
+	sed -n '/^\[Unit\]/,/^\[/p' "$u" | grep -qx "StartLimitIntervalSec=.*"
+	sed -n '/^\[Unit\]/,/^\[/p' "$u" | grep -qx "StartLimitBurst=.*"
+}
+
+@test "units: systemd-analyze security finds no more exposure than the jobs need" {
+	command -v systemd-analyze >/dev/null || skip "no systemd-analyze (apt-get install systemd)"
+	local unit u
+	unit=$ROOT/$(pc_dir systemd systemdsystemunitdir)
+	# dibs-setup@: not root but a dynamic user with CAP_NET_ADMIN only;
+	# what is left (netlink, CAP_NET_ADMIN, the host's network and user
+	# namespace) is what the dibs admin operations need: 1.1 of 10
+	u=$unit/dibs-setup@.service
+	[ "$(unit_value "$u" DynamicUser)" = yes ]
+	[ "$(unit_value "$u" AmbientCapabilities)" = CAP_NET_ADMIN ]
+	[ "$(unit_value "$u" CapabilityBoundingSet)" = CAP_NET_ADMIN ]
+	for u in dibs-setup@.service dibs-monitor.service; do
+		run systemd-analyze security --offline=true --threshold=11 "$unit/$u"
+		[ "$status" -eq 0 ] || { echo "$u: ${lines[-1]}"; false; }
+	done
+	# and the threshold bites: the same unit as root is above it
+	sed '/^DynamicUser=/d; /^AmbientCapabilities=/d' "$unit/dibs-setup@.service" \
+		>"$BATS_TEST_TMPDIR/root@.service"
+	run systemd-analyze security --offline=true --threshold=11 \
+		"$BATS_TEST_TMPDIR/root@.service"
+	[ "$status" -ne 0 ]
 }
 
 @test "install: pkg-config builds a program against the installed library, and it runs" {
@@ -176,6 +237,7 @@ project_version() {
 	# the directories of our own are gone as well
 	[ ! -e "$r/etc/dibs" ]
 	[ ! -e "$r/usr/libexec/dibs" ]
+	[ ! -e "$r/usr/share/doc/dibs" ]
 }
 
 # ---- what packagers expect ---------------------------------------------------
