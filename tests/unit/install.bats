@@ -78,6 +78,7 @@ project_version() {
 	f 644 usr/lib/pkgconfig/libdibsnl.pc
 	f 644 usr/include/dibsnl.h
 	f 644 usr/share/man/man8/dibsctl.8
+	f 644 usr/share/man/man5/dibs.conf.5
 	f 644 usr/share/bash-completion/completions/dibsctl
 	EOF
 	files "$ROOT" >"$BATS_TEST_TMPDIR/got"
@@ -131,6 +132,41 @@ project_version() {
 	run systemd-analyze verify --man=no "$p/units/dibs-broken.service"
 	[ "$status" -ne 0 ]
 	[[ $output == *"$p/none/dibsctl"* ]]
+}
+
+@test "dibs.conf(5): renders cleanly, names the installed paths, the units and the udev properties" {
+	local man=$ROOT/usr/share/man/man5/dibs.conf.5 unit udev text
+	unit=$(pc_dir systemd systemdsystemunitdir)
+	udev=$(pc_dir udev udevdir)
+	run groff -man -ww -z "$man"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	if command -v man >/dev/null; then
+		run --separate-stderr env MANWIDTH=80 man --warnings=w -l "$man"
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+	fi
+	text=$(groff -man -Tutf8 "$man" 2>/dev/null | col -bx | tr -s ' \n' ' ')
+	for s in NAME SYNOPSIS DESCRIPTION "UDEV PROPERTIES" "SYSTEMD UNITS" FILES "SEE ALSO"; do
+		[[ $text == *" $s "* ]] || { echo "no section $s"; false; }
+	done
+	for w in /etc/dibs/DEV.conf /etc/dibs/lo.conf.example \
+		 "/$udev/rules.d/70-dibs.rules" "/$unit/dibs-setup@.service" \
+		 "/$unit/dibs-monitor.service" /usr/libexec/dibs/dibs-setup \
+		 /usr/share/doc/dibs/examples/modules-load.d/dibs.conf \
+		 DIBS_TYPE DIBS_FABRIC_ID DIBS_GID SYSTEMD_WANTS SYSTEMD_ALIAS \
+		 DIBS_CONF_DIR DIBSCTL modprobe@dibs.service CAP_NET_ADMIN \
+		 "smcd(8)" "dibsctl(8)"; do
+		[[ $text == *"$w"* ]] || { echo "dibs.conf(5) does not name $w"; false; }
+	done
+	# every property the rules set or describe is documented
+	for w in $(grep -oE '\b(DIBS_[A-Z_]+|SYSTEMD_[A-Z]+)\b' "$ROOT/$udev/rules.d/70-dibs.rules" | sort -u); do
+		[[ $text == *"$w"* ]] || { echo "dibs.conf(5) does not name $w"; false; }
+	done
+	# both units point at it, and dibsctl(8) does
+	grep -q '^Documentation=.*man:dibs.conf(5)' "$ROOT/$unit/dibs-setup@.service"
+	grep -q '^Documentation=.*man:dibs.conf(5)' "$ROOT/$unit/dibs-monitor.service"
+	groff -man -Tutf8 "$REPO/dibsctl/dibsctl.8" 2>/dev/null | col -bx | grep -q 'dibs.conf(5)'
 }
 
 # unit_value UNIT KEY: the values of KEY= in UNIT, one a line.
