@@ -23,6 +23,8 @@
 #                                 SELFTEST=1
 #   SELFTEST=0|1                  run the harness self-test in make check
 #   DEBUG_KERNEL=0                leave the debug kernel out of make check
+#   WERROR=1                      warnings are errors in the userspace build
+#                                 (make check and check-debug set it)
 #
 # Kernel modules are built out of tree per kernel under build/<abi>/ (see
 # tests/vm/build-modules.sh); nothing is built inside kernel/ or tests/kmod/.
@@ -59,7 +61,11 @@ deps:
 	@$(VM)/install-deps.sh
 
 # check.sh builds and tests, counting a failed build as a failure, so that
-# the run always ends with its verdict line.
+# the run always ends with its verdict line. The project's own checks build
+# with -Werror (WERROR=1, passed on to every userspace Makefile); a plain
+# `make` does not.
+check check-debug: export WERROR = 1
+
 check: deps
 	@$(VM)/check.sh
 
@@ -88,7 +94,7 @@ help:
 
 # ---- install, uninstall, dkms -------------------------------------------
 #
-#   make install [DESTDIR=...] [PREFIX=/usr/local]
+#   make install [DESTDIR=...] [PREFIX=/usr/local] [MULTIARCH=1 | LIBDIR=...]
 #                        dibsctl (+ man page, bash completion), libdibsnl
 #                        (library, header, pkg-config file),
 #                        dibs-ivshmem-server (+ man page), and systemd/:
@@ -108,7 +114,10 @@ help:
 
 PREFIX		?= /usr/local
 INSTALL_DIRS	:= libdibsnl dibsctl ivshmem-server systemd
-DKMS_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\([^"]*\)"$$/\1/p' kernel/dkms.conf)
+# The project's version, for everything: dibsctl -V, libdibsnl (its .pc
+# file and dibsnl_version()), and DKMS (make dkms writes it into dkms.conf).
+VERSION		:= $(shell cat VERSION 2>/dev/null)
+DKMS_VERSION	:= $(VERSION)
 DKMS_SRC	= $(DESTDIR)/usr/src/dibs-$(DKMS_VERSION)
 DKMS_KERNEL	?= $(shell uname -r)
 
@@ -130,11 +139,14 @@ uninstall:
 # kernel/include/uapi is a symlink out of kernel/: find -L copies what it
 # points to. Only sources are copied, never build outputs.
 dkms:
-	@[ -n "$(DKMS_VERSION)" ] || { echo "no PACKAGE_VERSION in kernel/dkms.conf" >&2; exit 1; }
+	@[ -n "$(DKMS_VERSION)" ] || { echo "VERSION is missing or empty" >&2; exit 1; }
 	rm -rf "$(DKMS_SRC)"
 	install -d "$(DKMS_SRC)"
-	install -m 0644 kernel/dkms.conf kernel/Kbuild kernel/Makefile \
+	install -m 0644 kernel/Kbuild kernel/Makefile \
 		kernel/*.c kernel/*.h "$(DKMS_SRC)/"
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(DKMS_VERSION)"/' \
+		kernel/dkms.conf >"$(DKMS_SRC)/dkms.conf"
+	chmod 0644 "$(DKMS_SRC)/dkms.conf"
 	cd kernel && find -L include -name '*.h' | while read -r f; do \
 		install -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit 1; done
 	@if [ -z "$(DESTDIR)" ]; then \

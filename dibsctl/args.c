@@ -18,8 +18,10 @@ static void level_name(const struct cmdline *c, char *buf, size_t len)
 		snprintf(buf, len, "%s", c->obj->name);
 }
 
+/* "Error: ...", then where the grammar is: the level's help command. */
 int usage_err(const struct cmdline *c, const char *fmt, ...)
 {
+	char level[64];
 	va_list ap;
 
 	fflush(stdout);
@@ -28,7 +30,8 @@ int usage_err(const struct cmdline *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	usage_print(stderr, c->obj, c->cmd);
+	level_name(c, level, sizeof(level));
+	fprintf(stderr, "try \"dibsctl %s help\"\n", level);
 	return EXIT_USAGE;
 }
 
@@ -92,9 +95,9 @@ int dup_err(const struct cmdline *c, const char *key)
 }
 
 int arg_gid(const struct cmdline *c, const char *key, const char *s,
-	    uint8_t gid[GID_LEN])
+	    uint8_t gid[DIBSNL_GID_LEN])
 {
-	if (parse_gid(s, gid))
+	if (dibsnl_gid_parse(s, gid))
 		return usage_err(c, "invalid %s \"%s\": expected a uuid like 01234567-89ab-cdef-0123-456789abcdef",
 				 key, s);
 	return EXIT_OK;
@@ -221,15 +224,49 @@ int nl_err(struct dctl *d, int err)
 	return EXIT_FAIL;
 }
 
-int nl_dev_err(struct dctl *d, int err, const struct devarg *da)
+/*
+ * For ENODEV and ENOENT the kernel's extack says what is missing ("no such
+ * dibs device"), not which one: the messages below name it. An extack that
+ * says something else (a device deleted meanwhile) is added after it.
+ */
+static const char *nl_extra(struct dctl *d)
 {
 	const char *msg = d->h ? dibsnl_errmsg(d->h) : NULL;
 
-	if (err == -ENODEV && (!msg || !*msg) && da) {
-		pr_err("no device \"%s\"", devarg_str(da));
-		return EXIT_FAIL;
-	}
-	return nl_err(d, err);
+	if (!msg || !*msg || strncmp(msg, "no ", 3) == 0)
+		return NULL;
+	return msg;
+}
+
+int nl_dev_err(struct dctl *d, int err, const struct devarg *da)
+{
+	const char *why;
+
+	if (err != -ENODEV || !da)
+		return nl_err(d, err);
+	why = nl_extra(d);
+	pr_err("no such dibs device \"%s\"%s%s", devarg_str(da),
+	       why ? ": " : "", why ? why : "");
+	return EXIT_FAIL;
+}
+
+int nl_dmb_err(struct dctl *d, int err, const struct devarg *da,
+	       uint64_t token, enum dmb_miss miss)
+{
+	static const char *const fmt[] = {
+		[DMB_MISS_DEV] = "no DMB with token %s on dibs device \"%s\"%s%s",
+		[DMB_MISS_UCLIENT] = "no DMB granted from userspace with token %s on dibs device \"%s\"%s%s",
+		[DMB_MISS_FABRIC] = "no DMB with token %s on the fabric of dibs device \"%s\"%s%s",
+	};
+	const char *why;
+	char tok[19];
+
+	if (err != -ENOENT || !da)
+		return nl_dev_err(d, err, da);
+	why = nl_extra(d);
+	pr_err(fmt[miss], token_str(token, tok), devarg_str(da),
+	       why ? ": " : "", why ? why : "");
+	return EXIT_FAIL;
 }
 
 static int names_cb(const struct dibsnl_dev *dev, void *arg)

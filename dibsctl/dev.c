@@ -24,9 +24,9 @@ static const char *state_str(enum dibsnl_dev_state state)
 void dev_print_plain(struct dctl *d, const struct dibsnl_dev *dev)
 {
 	const struct dibsnl_dev_stats *s = &dev->stats;
-	char gid[GID_STR_LEN];
+	char gid[DIBSNL_GID_STR_LEN];
 
-	format_gid(dev->gid, gid);
+	dibsnl_gid_format(dev->gid, gid);
 	printf("%u: %s: type %s fabric 0x%04x gid %s dmbs %u/%u state %s\n",
 	       dev->index, dev->name, dev->type, dev->fabric_id, gid,
 	       dev->dmb_count, dev->max_dmbs, state_str(dev->state));
@@ -56,9 +56,9 @@ void dev_json_fields(struct dctl *d, const struct dibsnl_dev *dev)
 {
 	const struct dibsnl_dev_stats *s = &dev->stats;
 	struct jw *w = &d->jw;
-	char gid[GID_STR_LEN];
+	char gid[DIBSNL_GID_STR_LEN];
 
-	format_gid(dev->gid, gid);
+	dibsnl_gid_format(dev->gid, gid);
 	jw_u64(w, "index", dev->index);
 	jw_str(w, "name", dev->name);
 	jw_str(w, "type", dev->type);
@@ -413,9 +413,9 @@ static const struct kw query_kws[] = {
 
 static int dev_query(struct cmdline *c)
 {
-	uint8_t rgid[GID_LEN];
+	uint8_t rgid[DIBSNL_GID_LEN];
 	struct dctl *d = c->d;
-	char gid[GID_STR_LEN];
+	char gid[DIBSNL_GID_STR_LEN];
 	bool has_rgid = false;
 	bool reachable = false;
 	struct devarg da;
@@ -454,7 +454,7 @@ static int dev_query(struct cmdline *c)
 	err = dibsnl_remote_query(d->h, da.ref, rgid, &reachable);
 	if (err)
 		return nl_dev_err(d, err, &da);
-	format_gid(rgid, gid);
+	dibsnl_gid_format(rgid, gid);
 	if (d->json) {
 		jw_obj_open(&d->jw, NULL);
 		jw_str(&d->jw, "dev", devarg_str(&da));

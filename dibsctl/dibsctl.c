@@ -66,6 +66,12 @@ void usage_print(FILE *f, const struct dctl_obj *obj,
 		fputs(obj->where, f);
 }
 
+/* After a usage error at the top level: where the grammar is. */
+static void top_hint(void)
+{
+	fputs("try \"dibsctl help\"\n", stderr);
+}
+
 static int run_object(struct dctl *d, const struct dctl_obj *obj,
 		      int argc, char **argv)
 {
@@ -111,7 +117,7 @@ int dctl_run(struct dctl *d, int argc, char **argv)
 	dev_names_forget(d);
 	if (argc < 1) {
 		pr_err("an OBJECT is needed");
-		usage_print(stderr, NULL, NULL);
+		top_hint();
 		return EXIT_USAGE;
 	}
 	switch (kw_lookup(objects, sizeof(*objects), argv[0], &hit)) {
@@ -121,11 +127,11 @@ int dctl_run(struct dctl *d, int argc, char **argv)
 		kw_candidates(objects, sizeof(*objects), argv[0], cand,
 			      sizeof(cand));
 		pr_err("ambiguous object \"%s\": %s", argv[0], cand);
-		usage_print(stderr, NULL, NULL);
+		top_hint();
 		return EXIT_USAGE;
 	default:
 		pr_err("unknown object \"%s\"", argv[0]);
-		usage_print(stderr, NULL, NULL);
+		top_hint();
 		return EXIT_USAGE;
 	}
 	if (hit->id == KW_HELP) {
@@ -277,7 +283,7 @@ int main(int argc, char **argv)
 			opt++;
 		if (!opt[1]) {
 			pr_err("unknown option \"%s\"", argv[0]);
-			usage_print(stderr, NULL, NULL);
+			top_hint();
 			return EXIT_USAGE;
 		}
 		switch (kw_lookup(options, sizeof(*options), opt, &hit)) {
@@ -287,22 +293,24 @@ int main(int argc, char **argv)
 			kw_candidates(options, sizeof(*options), opt, cand,
 				      sizeof(cand));
 			pr_err("ambiguous option \"%s\": %s", argv[0], cand);
-			usage_print(stderr, NULL, NULL);
+			top_hint();
 			return EXIT_USAGE;
 		default:
 			pr_err("unknown option \"%s\"", argv[0]);
-			usage_print(stderr, NULL, NULL);
+			top_hint();
 			return EXIT_USAGE;
 		}
 		if ((hit->id == OPT_BATCH || hit->id == OPT_NETNS) &&
 		    argc < 2) {
 			pr_err("option \"%s\" needs an argument", argv[0]);
-			usage_print(stderr, NULL, NULL);
+			top_hint();
 			return EXIT_USAGE;
 		}
 		switch (hit->id) {
 		case OPT_VERSION:
-			printf("dibsctl %s\n", DIBSCTL_VERSION);
+			/* the library that runs may be another build's */
+			printf("dibsctl %s (libdibsnl %s)\n", DIBSCTL_VERSION,
+			       dibsnl_version());
 			return EXIT_OK;
 		case OPT_HELP:
 			usage_print(stdout, NULL, NULL);
@@ -344,7 +352,7 @@ int main(int argc, char **argv)
 	if (batch_file && argc > 0) {
 		pr_err("-b FILE takes no OBJECT on the command line (\"%s\")",
 		       argv[0]);
-		usage_print(stderr, NULL, NULL);
+		top_hint();
 		return EXIT_USAGE;
 	}
 	if (netns) {

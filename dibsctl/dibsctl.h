@@ -86,7 +86,11 @@ extern const struct dctl_obj monitor_obj;
 /* Grammar of a level (object NULL: the top level; cmd NULL: the object). */
 void usage_print(FILE *f, const struct dctl_obj *obj,
 		 const struct dctl_cmd *cmd);
-/* Print "Error: ..." and the grammar of @c's level; returns EXIT_USAGE. */
+/*
+ * Print "Error: ..." and "try \"dibsctl LEVEL help\"", where LEVEL is @c's
+ * object and command: the grammar is one command away, not repeated after
+ * every error (a batch run with -force would flood stderr). EXIT_USAGE.
+ */
 int usage_err(const struct cmdline *c, const char *fmt, ...) __printf(2, 3);
 /* Print the grammar of @c's level to stdout; returns EXIT_OK. */
 int usage_help(const struct cmdline *c);
@@ -111,7 +115,7 @@ int dup_err(const struct cmdline *c, const char *key);
 
 /* Parse a value and print a specific usage error when it is bad. */
 int arg_gid(const struct cmdline *c, const char *key, const char *s,
-	    uint8_t gid[GID_LEN]);
+	    uint8_t gid[DIBSNL_GID_LEN]);
 int arg_token(const struct cmdline *c, const char *s, uint64_t *token);
 int arg_u32(const struct cmdline *c, const char *key, const char *s,
 	    uint32_t max, uint32_t *out);
@@ -135,8 +139,19 @@ const char *devarg_str(const struct devarg *da);
 struct dibsnl *dctl_nl(struct dctl *d);
 /* Print a library/kernel error (extack when there is one); EXIT_FAIL. */
 int nl_err(struct dctl *d, int err);
-/* The same, but ENODEV without an extack names the device. */
+/* The same, but ENODEV names the device: no such dibs device "DEV". */
 int nl_dev_err(struct dctl *d, int err, const struct devarg *da);
+
+/* Where a DMB of a token was looked for, for nl_dmb_err(). */
+enum dmb_miss {
+	DMB_MISS_DEV,		/* among the DMBs of the device */
+	DMB_MISS_UCLIENT,	/* among those granted from userspace there */
+	DMB_MISS_FABRIC,	/* on the fabric of the writing device */
+};
+
+/* nl_dev_err(), and ENOENT names the token and the device. */
+int nl_dmb_err(struct dctl *d, int err, const struct devarg *da,
+	       uint64_t token, enum dmb_miss miss);
 
 /* Device names by index, from a dev dump; NULL when not known. */
 const char *dev_name_lookup(struct dctl *d, uint32_t index);

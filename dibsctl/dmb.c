@@ -14,9 +14,9 @@
 void dmb_print_plain(struct dctl *d, const struct dibsnl_dmb *dmb)
 {
 	const struct dibsnl_dmb_stats *s = &dmb->stats;
-	char gid[GID_STR_LEN], tok[19];
+	char gid[DIBSNL_GID_STR_LEN], tok[19];
 
-	format_gid(dmb->rgid, gid);
+	dibsnl_gid_format(dmb->rgid, gid);
 	printf("token %s dev %s client %s rgid %s len %u sba %u%s\n",
 	       token_str(dmb->token, tok), dmb->dev_name, dmb->client_name,
 	       gid, dmb->len, dmb->sba_idx, dmb->owned ? " owned" : "");
@@ -35,9 +35,9 @@ void dmb_json_fields(struct dctl *d, const struct dibsnl_dmb *dmb)
 {
 	const struct dibsnl_dmb_stats *s = &dmb->stats;
 	struct jw *w = &d->jw;
-	char gid[GID_STR_LEN], tok[19];
+	char gid[DIBSNL_GID_STR_LEN], tok[19];
 
-	format_gid(dmb->rgid, gid);
+	dibsnl_gid_format(dmb->rgid, gid);
 	jw_str(w, "token", token_str(dmb->token, tok));
 	jw_str(w, "dev", dmb->dev_name);
 	jw_u64(w, "dev_index", dmb->dev_index);
@@ -84,7 +84,7 @@ struct dmb_args {
 	bool has_length, has_signal;
 	uint64_t token;
 	const char *client;
-	uint8_t rgid[GID_LEN];
+	uint8_t rgid[DIBSNL_GID_LEN];
 	uint32_t size, offset, length, signal;
 	const char *data, *file;
 };
@@ -303,10 +303,24 @@ static int dmb_show(struct cmdline *c)
 		pr_err("showing DMBs needs CAP_NET_ADMIN");
 		return EXIT_FAIL;
 	}
+	if (err == -ENOENT && a.client && !(a.has_dev && a.has_token)) {
+		pr_err("no dibs client \"%s\"", a.client);
+		return EXIT_FAIL;
+	}
 	if (err)
-		return a.has_dev ? nl_dev_err(d, err, &a.dev) : nl_err(d, err);
+		return a.has_dev ? nl_dmb_err(d, err, &a.dev, a.token,
+					      DMB_MISS_DEV) : nl_err(d, err);
 	if (a.has_token && !sc.shown) {
-		pr_err("no DMB with token %s", token_str(a.token, tok));
+		/* dev and token without a client were answered above */
+		if (a.has_dev)
+			pr_err("no DMB with token %s of client \"%s\" on dibs device \"%s\"",
+			       token_str(a.token, tok), a.client,
+			       devarg_str(&a.dev));
+		else if (a.client)
+			pr_err("no DMB with token %s of client \"%s\"",
+			       token_str(a.token, tok), a.client);
+		else
+			pr_err("no DMB with token %s", token_str(a.token, tok));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -384,7 +398,8 @@ static int dmb_revoke(struct cmdline *c)
 	if (rc)
 		return rc;
 	err = dibsnl_dmb_revoke(d->h, a.dev.ref, a.token);
-	return err ? nl_dev_err(d, err, &a.dev) : EXIT_OK;
+	return err ? nl_dmb_err(d, err, &a.dev, a.token, DMB_MISS_DEV) :
+		     EXIT_OK;
 }
 
 /* Read all of @path ("-": stdin), refusing more than @max bytes. */
@@ -498,7 +513,8 @@ static int dmb_write(struct cmdline *c)
 			       buf ? (const void *)buf : (const void *)a.data,
 			       len, a.has_signal ? (int)a.signal : -1);
 	free(buf);
-	return err ? nl_dev_err(d, err, &a.dev) : EXIT_OK;
+	return err ? nl_dmb_err(d, err, &a.dev, a.token, DMB_MISS_FABRIC) :
+		     EXIT_OK;
 }
 
 static const struct kw read_kws[] = {
@@ -565,7 +581,8 @@ static int dmb_read(struct cmdline *c)
 		/* up to the end of the DMB */
 		err = dibsnl_dmb_get(d->h, a.dev.ref, a.token, &dmb);
 		if (err)
-			return nl_dev_err(d, err, &a.dev);
+			return nl_dmb_err(d, err, &a.dev, a.token,
+					  DMB_MISS_DEV);
 		if (a.offset >= dmb.len) {
 			pr_err("offset %u is past the end of the DMB (%u bytes)",
 			       a.offset, dmb.len);
@@ -582,7 +599,7 @@ static int dmb_read(struct cmdline *c)
 	err = dibsnl_dmb_read(d->h, a.dev.ref, a.token, a.offset, buf, len);
 	if (err) {
 		free(buf);
-		return nl_dev_err(d, err, &a.dev);
+		return nl_dmb_err(d, err, &a.dev, a.token, DMB_MISS_UCLIENT);
 	}
 	if (d->json)
 		read_json(d, &a, buf, len);

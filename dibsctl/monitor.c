@@ -89,12 +89,12 @@ static const char *dev_str(struct dctl *d, uint32_t index, char *buf,
 
 static void event_print(struct dctl *d, const struct dibsnl_event *e)
 {
-	char gid[GID_STR_LEN], tok[19], t[16], s[16], dev[16];
+	char gid[DIBSNL_GID_STR_LEN], tok[19], t[16], s[16], dev[16];
 	const char *type = event_type_str(e->type, t, sizeof(t));
 	const char *sub = event_subtype_str(e->subtype, s, sizeof(s));
 	struct jw *w = &d->jw;
 
-	format_gid(e->gid, gid);
+	dibsnl_gid_format(e->gid, gid);
 	token_str(e->token, tok);
 	if (!d->json) {
 		printf("dev %s type %s subtype %s gid %s token %s time %llu data 0x%llx\n",

@@ -160,45 +160,6 @@ int parse_token(const char *s, uint64_t *out)
 	return parse_number(s, UINT64_MAX, false, out);
 }
 
-int parse_gid(const char *s, uint8_t gid[GID_LEN])
-{
-	unsigned int i, n = 0;
-	int hi, lo;
-
-	if (!s || strlen(s) != GID_STR_LEN - 1)
-		return -EINVAL;
-	for (i = 0; i < GID_STR_LEN - 1; ) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return -EINVAL;
-			i++;
-			continue;
-		}
-		hi = digit_value(s[i], 16);
-		lo = digit_value(s[i + 1], 16);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		gid[n++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-	}
-	return 0;
-}
-
-void format_gid(const uint8_t gid[GID_LEN], char out[GID_STR_LEN])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned int i;
-	char *p = out;
-
-	for (i = 0; i < GID_LEN; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*p++ = '-';
-		*p++ = hex[gid[i] >> 4];
-		*p++ = hex[gid[i] & 0xf];
-	}
-	*p = '\0';
-}
-
 bool all_digits(const char *s)
 {
 	if (!s || !*s)

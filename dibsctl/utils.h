@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dibsctl helpers that need neither the kernel nor libdibsnl: keyword
- * matching, number/size/token/gid parsing, batch line splitting, hexdump
+ * matching, number/size/token parsing, batch line splitting, hexdump
  * and error printing. The host unit tests link this file on its own.
  */
 #ifndef DIBSCTL_UTILS_H
@@ -11,9 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#define GID_LEN		16
-#define GID_STR_LEN	37	/* 36 characters and a NUL */
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -63,9 +60,7 @@ int parse_size(const char *s, uint64_t max, uint32_t *out);
 /* A token: "0x" and 1..16 hex digits, or a decimal u64. */
 int parse_token(const char *s, uint64_t *out);
 
-/* A gid: the uuid form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, any case. */
-int parse_gid(const char *s, uint8_t gid[GID_LEN]);
-void format_gid(const uint8_t gid[GID_LEN], char out[GID_STR_LEN]);
+/* gids: libdibsnl's dibsnl_gid_parse() and dibsnl_gid_format(). */
 
 /* True when @s is non-empty and all decimal digits. */
 bool all_digits(const char *s);

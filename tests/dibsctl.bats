@@ -259,7 +259,7 @@ assert d["name"] == "simC" and d["gid"] == sys.argv[2] and \
 	run dc -s dmb show dev lo token "$tok"
 	[[ ${lines[1]} =~ ^"    writes "[1-9][0-9]*" write-bytes 1048576 signals 0 refused 0"$ ]]
 	dc dmb revoke dev lo token "$tok"
-	error_case 1 "no DMB with this token on the device" \
+	error_case 1 "no DMB with token $tok on dibs device \"lo\"" \
 		dmb show dev lo token "$tok"
 	run dc dmb show client userspace
 	[ "$status" -eq 0 ]
@@ -361,7 +361,7 @@ IOC=$DIBS_REPO/tests/tools/dibs-ioctl
 	# the device is not there either way.
 	run ip netns exec "$NETNS" "$DIBSCTL" dmb write dev simB token "$tok" data x
 	[ "$status" -eq 1 ]
-	[ "$output" = "Error: no such dibs device" ]
+	[ "$output" = "Error: no such dibs device \"simB\"" ]
 
 	refs=$(cat /sys/module/dibs/refcnt)
 	exec 7<>/dev/dibs
@@ -381,10 +381,10 @@ IOC=$DIBS_REPO/tests/tools/dibs-ioctl
 		dmb write dev simA token "$tok" data x
 	error_case 1 "offset and length do not fit in the DMB" \
 		dmb write dev simB token "$tok" offset 65535 data xy
-	error_case 1 "no DMB with this token on the writer's fabric" \
+	error_case 1 "no DMB with token $tok on the fabric of dibs device \"simC\"" \
 		dmb write dev simC token "$tok" data x
 	# without a length the read asks the DMB's size first
-	error_case 1 "no DMB with this token on the device" \
+	error_case 1 "no DMB with token $tok on dibs device \"simB\"" \
 		dmb read dev simB token "$tok"
 	run dc -s -j dmb show dev simA
 	python3 - "$output" "$tok" "$(gid_of simB)" <<'EOF'
@@ -460,7 +460,7 @@ EOF
 	run --separate-stderr dc -b "$TMP/batch"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[ "$stderr" = "Error: no such dibs device
+	[ "$stderr" = "Error: no such dibs device \"nosuch\"
 Command failed $TMP/batch:2" ]
 	[ ! -e /sys/class/dibs/simZ ]
 	run --separate-stderr dc -force -b "$TMP/batch"
@@ -553,8 +553,9 @@ EOF
 	error_case 2 'invalid signal index "16": expected 0 .. 15' \
 		dmb write dev lo token 1 data x signal 16
 	# the kernel (1), with its extack
-	error_case 1 'no such dibs device' dev show nosuch
-	error_case 1 'no such dibs device' dmb grant dev nosuch remote-gid "$lg" size 4K
+	error_case 1 'no such dibs device "nosuch"' dev show nosuch
+	error_case 1 'no such dibs device "nosuch"' dmb grant dev nosuch remote-gid "$lg" size 4K
+	error_case 1 'no such dibs device "4294967295"' dev del 4294967295
 	error_case 1 'a dibs device of that name exists' dev add lo type loopback
 	error_case 1 'sim devices need a fabric id' dev add simX type sim
 	error_case 1 'fabric 0xffff is the loopback fabric' \
@@ -563,11 +564,11 @@ EOF
 		dev add 'a b' type loopback
 	error_case 1 'the gid must not be all zeros' \
 		dev add simX type sim fabric 3 gid 00000000-0000-0000-0000-000000000000
-	error_case 1 'no DMB with this token on the device' \
+	error_case 1 'no DMB with token 0x0000000000001234 on dibs device "lo"' \
 		dmb revoke dev lo token 0x1234
-	error_case 1 'no DMB granted from userspace with this token on the device' \
+	error_case 1 'no DMB granted from userspace with token 0x0000000000001234 on dibs device "lo"' \
 		dmb read dev lo token 0x1234 length 1
-	error_case 1 'no dibs client of that name' dmb show client nosuch
+	error_case 1 'no dibs client "nosuch"' dmb show client nosuch
 	error_case 1 "cannot open batch file \"$TMP/none\": No such file or directory" \
 		-b "$TMP/none"
 	error_case 1 'cannot open network namespace "dibs-no-such-ns": No such file or directory' \

@@ -276,10 +276,10 @@ teardown() {
 
 	# D is on another fabric: A's token does not exist there, not even for
 	# a DMB granted to D's gid.
-	fails_with 1 "no DMB with this token on the writer's fabric" \
+	fails_with 1 "no DMB with token $tok on the fabric of dibs device \"D\"" \
 		D dmb write dev D token "$tok" data far signal 1
 	grant A "${G[D]}" 64
-	fails_with 1 "no DMB with this token on the writer's fabric" \
+	fails_with 1 "no DMB with token $TOK on the fabric of dibs device \"D\"" \
 		D dmb write dev D token "$TOK" data far signal 1
 	expect_eq "cross-fabric DMB" "$(read_hex A "$TOK" 0 3)" "$(zeros 3)"
 	D dmb revoke dev A token "$TOK"
@@ -369,7 +369,7 @@ teardown() {
 	has_line "$out" "A 0 0 0 0 0 $n $n"
 	has_line "$out" "B 0 1 6 1 0 0 0"
 	# The tokens are gone for the fabric too.
-	fails_with 1 "no DMB with this token on the writer's fabric" \
+	fails_with 1 "no DMB with token $TOK on the fabric of dibs device \"B\"" \
 		D dmb write dev B token "$TOK" data late
 	lap "checking it is all gone"
 }

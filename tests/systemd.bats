@@ -43,8 +43,7 @@ setup_file() {
 	# the rules and the script point into it (dibsctl: the tree's own).
 	make -s -C "$DIBS_REPO/systemd" install PREFIX="$SD_ROOT/usr" \
 		SBINDIR="$DIBS_REPO/dibsctl" SYSCONFDIR="$SD_ROOT/etc" \
-		UDEVDIR="$SD_ROOT/udev" SYSTEMDUNITDIR="$SD_ROOT/units" \
-		MODULESLOADDIR="$SD_ROOT/modules-load.d"
+		UDEVDIR="$SD_ROOT/udev" SYSTEMDUNITDIR="$SD_ROOT/units"
 	[ -x "$SETUP" ]
 	grep -q "RUN+=\"$SETUP --udev -- \$kernel\"" "$SD_ROOT/udev/rules.d/70-dibs.rules"
 
@@ -282,7 +281,7 @@ check_props() {
 
 	local f=$CONF_DIR/s-3.conf g3
 	g3=$(gid_of s-3)
-	udev_ran "dibs-setup: s-3: $f:2: no such dibs device"
+	udev_ran "dibs-setup: s-3: $f:2: no such dibs device \"nosuch\""
 	udev_ran "dibs-setup: s-3: $f:2: the line was: dev set nosuch state up"
 	udev_ran "dibs-setup: s-3 (sim, fabric 0x0101, gid $g3, from udev): setup failed at line 2; 1 command(s) before it applied, the rest not run"
 	[[ $(dmbs s-3) =~ ^$TOK_RE\ $G1\ 4096$ ]]
@@ -430,10 +429,18 @@ check_props() {
 	dmb grant dev s1 remote-gid $G2 size 4K
 	dev set s1 netns $NETNS
 	EOF
-	# dibs-setup@.service: root, CapabilityBoundingSet=CAP_NET_ADMIN,
-	# NoNewPrivileges=yes
-	run --separate-stderr setpriv --bounding-set=-all,+net_admin --inh-caps=-all \
-		--no-new-privs "$SETUP" s1
+	# dibs-setup@.service: DynamicUser=yes (an unprivileged uid), with
+	# AmbientCapabilities= and CapabilityBoundingSet=CAP_NET_ADMIN,
+	# NoNewPrivileges=yes; it reads DEV.conf as any user does
+	chmod 0644 "$CONF_DIR/s1.conf"
+	local d=$CONF_DIR
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--bounding-set=-all,+net_admin --inh-caps=-all,+net_admin \
+		--ambient-caps=-all,+net_admin --no-new-privs "$SETUP" s1
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[[ ${stderr_lines[-1]} == "dibs-setup: s1 (sim, fabric 0x0009, gid "*"): applied 4 command(s) from $CONF_DIR/s1.conf" ]]
@@ -444,32 +451,32 @@ check_props() {
 	dc -n "$NETNS" dev set s1 netns $$
 
 	# without it, the first line already fails
-	run --separate-stderr setpriv --bounding-set=-all --inh-caps=-all \
-		--no-new-privs "$SETUP" s1
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--bounding-set=-all --inh-caps=-all --no-new-privs "$SETUP" s1
 	echo "$stderr"
 	[ "$status" -eq 1 ]
 	[ "${stderr_lines[0]}" = "dibs-setup: s1: $CONF_DIR/s1.conf:1: Operation not permitted (CAP_NET_ADMIN is needed)" ]
 
 	# dibs-monitor.service: DynamicUser=yes, AmbientCapabilities= and
-	# CapabilityBoundingSet=CAP_NET_ADMIN
+	# CapabilityBoundingSet=CAP_NET_ADMIN; no -t, the journal stamps lines
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--bounding-set=-all,+net_admin --inh-caps=-all,+net_admin \
-		--ambient-caps=-all,+net_admin --no-new-privs "$DIBSCTL" -t monitor \
+		--ambient-caps=-all,+net_admin --no-new-privs "$DIBSCTL" monitor \
 		>"$TMP/mon.out" 2>"$TMP/mon.err" &
 	MON_PID=$!
 	local i
 	for ((i = 0; i < 50; i++)); do
 		dc dev add "m$i" type loopback
-		grep -q "\] \[dev,add\] [0-9]*: m[0-9]*: " "$TMP/mon.out" && break
+		grep -q "^\[dev,add\] [0-9]*: m[0-9]*: " "$TMP/mon.out" && break
 		sleep 0.2
 	done
 	cat "$TMP/mon.out" "$TMP/mon.err"
-	grep -Eq "^\[[0-9T:.+-]+\] \[dev,add\] [0-9]+: m[0-9]+: type loopback fabric 0xffff gid $GID_RE " "$TMP/mon.out"
+	grep -Eq "^\[dev,add\] [0-9]+: m[0-9]+: type loopback fabric 0xffff gid $GID_RE " "$TMP/mon.out"
 	dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K
 	for ((i = 0; i < 50; i++)); do
-		grep -q '\] \[dmb,add\] token ' "$TMP/mon.out" && break
+		grep -q '^\[dmb,add\] token ' "$TMP/mon.out" && break
 		sleep 0.2
 	done
-	grep -Eq "^\[[0-9T:.+-]+\] \[dmb,add\] token $TOK_RE dev lo client userspace " "$TMP/mon.out"
+	grep -Eq "^\[dmb,add\] token $TOK_RE dev lo client userspace " "$TMP/mon.out"
 	[ ! -s "$TMP/mon.err" ]
 }

@@ -40,6 +40,9 @@ void dibsnl_close(struct dibsnl *h);
 /* The kernel's extack message for the last failed call, or "". */
 const char *dibsnl_errmsg(const struct dibsnl *h);
 
+/* The version of the library that runs, e.g. "0.1.0" (the project's). */
+const char *dibsnl_version(void);
+
 /* gids: 16 raw bytes; text is the usual uuid form */
 int dibsnl_gid_parse(const char *text, uint8_t gid[DIBSNL_GID_LEN]);
 void dibsnl_gid_format(const uint8_t gid[DIBSNL_GID_LEN],
@@ -71,7 +74,12 @@ struct dibsnl_dev {
 	bool mapped_dmb;
 	char parent_bus[32];		/* "" when there is none */
 	char parent_name[64];
-	int32_t netns_id;		/* -1 when the kernel sent none */
+	/*
+	 * The peer id of the device's namespace, when that is not the
+	 * reader's: -1 when the kernel sent none, or sent -1
+	 * (NETNSA_NSID_NOT_ASSIGNED); other negative values as sent.
+	 */
+	int32_t netns_id;
 	bool has_stats;
 	struct dibsnl_dev_stats stats;
 };

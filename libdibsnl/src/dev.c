@@ -22,7 +22,7 @@ static const struct dibsnl_policy dev_policy[DIBS_A_DEV_MAX + 1] = {
 	[DIBS_A_DEV_MAPPED_DMB]		= { .kind = DIBSNL_ATTR_U8 },
 	[DIBS_A_DEV_PARENT_BUS]		= { .kind = DIBSNL_ATTR_STRING },
 	[DIBS_A_DEV_PARENT_NAME]	= { .kind = DIBSNL_ATTR_STRING },
-	[DIBS_A_DEV_NETNS_ID]		= { .kind = DIBSNL_ATTR_U32 },
+	[DIBS_A_DEV_NETNS_ID]		= { .kind = DIBSNL_ATTR_S32 },
 	[DIBS_A_DEV_REMOTE_GID]		= DIBSNL_POLICY_GID,
 	[DIBS_A_DEV_REACHABLE]		= { .kind = DIBSNL_ATTR_U8 },
 	[DIBS_A_DEV_STATS]		= { .kind = DIBSNL_ATTR_NEST },
@@ -90,8 +90,7 @@ int dibsnl_parse_dev(const struct nlmsghdr *nlh, struct dibsnl_dev *out)
 			   tb[DIBS_A_DEV_PARENT_BUS]);
 	dibsnl_attr_strcpy(out->parent_name, sizeof(out->parent_name),
 			   tb[DIBS_A_DEV_PARENT_NAME]);
-	out->netns_id = (int32_t)dibsnl_attr_u32(tb[DIBS_A_DEV_NETNS_ID],
-						 (uint32_t)-1);
+	out->netns_id = dibsnl_attr_s32(tb[DIBS_A_DEV_NETNS_ID], -1);
 	if (tb[DIBS_A_DEV_STATS]) {
 		err = parse_dev_stats(tb[DIBS_A_DEV_STATS], &out->stats);
 		if (err)

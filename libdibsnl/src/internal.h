@@ -179,6 +179,7 @@ enum dibsnl_attr_kind {
 	DIBSNL_ATTR_U8,
 	DIBSNL_ATTR_U16,
 	DIBSNL_ATTR_U32,
+	DIBSNL_ATTR_S32,
 	DIBSNL_ATTR_U64,
 	DIBSNL_ATTR_STRING,		/* any length, NUL optional */
 	DIBSNL_ATTR_BINARY,		/* exactly .len bytes */
@@ -231,6 +232,7 @@ const void *dibsnl_genl_attrs(const struct nlmsghdr *nlh, size_t *len);
 uint8_t dibsnl_attr_u8(const struct nlattr *a, uint8_t def);
 uint16_t dibsnl_attr_u16(const struct nlattr *a, uint16_t def);
 uint32_t dibsnl_attr_u32(const struct nlattr *a, uint32_t def);
+int32_t dibsnl_attr_s32(const struct nlattr *a, int32_t def);
 uint64_t dibsnl_attr_u64(const struct nlattr *a, uint64_t def);
 /* Copy exactly @len bytes (the policy checked the attribute has them). */
 void dibsnl_attr_memcpy(void *dst, size_t len, const struct nlattr *a);

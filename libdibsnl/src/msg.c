@@ -188,6 +188,8 @@ static bool attr_len_ok(const struct dibsnl_policy *p, size_t len)
 		return len == sizeof(uint16_t);
 	case DIBSNL_ATTR_U32:
 		return len == sizeof(uint32_t);
+	case DIBSNL_ATTR_S32:
+		return len == sizeof(int32_t);
 	case DIBSNL_ATTR_U64:
 		return len == sizeof(uint64_t);
 	case DIBSNL_ATTR_BINARY:
@@ -286,6 +288,16 @@ uint16_t dibsnl_attr_u16(const struct nlattr *a, uint16_t def)
 uint32_t dibsnl_attr_u32(const struct nlattr *a, uint32_t def)
 {
 	return a ? mnl_attr_get_u32(a) : def;
+}
+
+int32_t dibsnl_attr_s32(const struct nlattr *a, int32_t def)
+{
+	int32_t v;
+
+	if (!a)
+		return def;
+	memcpy(&v, mnl_attr_get_payload(a), sizeof(v));
+	return v;
 }
 
 uint64_t dibsnl_attr_u64(const struct nlattr *a, uint64_t def)

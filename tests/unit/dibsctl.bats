@@ -67,17 +67,18 @@ json_check() {
 }
 
 # usage_case STATUS MESSAGE ARG...: the real binary exits STATUS with
-# "Error: MESSAGE" as its first line on stderr, the grammar after it, and
-# nothing on stdout.
+# "Error: MESSAGE" on stderr and one line after it, the hint
+# 'try "dibsctl ... help"' (not the grammar), and nothing on stdout.
 usage_case() {
 	local want=$1 msg=$2
 	shift 2
 	run --separate-stderr "$REAL" "$@"
 	if [ "$status" -ne "$want" ] || [ -n "$output" ] ||
 	   [ "${stderr_lines[0]}" != "Error: $msg" ] ||
-	   [[ $stderr != *"Usage: dibsctl"* ]]; then
+	   [ "${#stderr_lines[@]}" -ne 2 ] ||
+	   [[ ${stderr_lines[1]} != 'try "dibsctl '*'help"' ]]; then
 		echo "dibsctl $*"
-		echo "  want status $want, \"Error: $msg\""
+		echo "  want status $want, \"Error: $msg\" and a try line"
 		echo "  got status $status, stdout \"$output\""
 		echo "  stderr: $stderr"
 		return 1
@@ -86,14 +87,16 @@ usage_case() {
 
 # ---- build artefacts, version, man page, completion ----------------------
 
-@test "version: -V prints the version from one place" {
-	want=$(cat "$REPO/VERSION" 2>/dev/null ||
-	       sed -n 's/^VERSION.*echo \([0-9.]*\))$/\1/p' "$DIR/Makefile")
+@test "version: -V prints dibsctl's and libdibsnl's version, both from VERSION" {
+	want=$(cat "$REPO/VERSION")
+	[[ $want =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]
 	run "$REAL" -V
 	[ "$status" -eq 0 ]
-	[ "$output" = "dibsctl $want" ]
+	[ "$output" = "dibsctl $want (libdibsnl $want)" ]
 	run "$REAL" -Version
-	[ "$output" = "dibsctl $want" ]
+	[ "$output" = "dibsctl $want (libdibsnl $want)" ]
+	# no version of their own in the Makefiles
+	! grep -nE '^VERSION.*[0-9]+\.[0-9]+' "$DIR/Makefile" "$REPO/libdibsnl/Makefile"
 }
 
 @test "build: the in-tree binary finds libdibsnl through \$ORIGIN" {
@@ -101,6 +104,18 @@ usage_case() {
 	run readelf -d "$REAL"
 	[[ $output == *'$ORIGIN/../libdibsnl'* ]]
 	env -u LD_LIBRARY_PATH "$REAL" -V
+}
+
+@test "build: gids are parsed and formatted by libdibsnl, not by dibsctl" {
+	run nm -D --undefined-only "$REAL"
+	[[ $output == *" dibsnl_gid_parse"* && $output == *" dibsnl_gid_format"* ]]
+	# no parser or formatter of its own beside them
+	run nm --defined-only "$DIR"/obj/*.o
+	[ "$status" -eq 0 ]
+	! grep -Ei ' [a-z_]*(parse_gid|format_gid|gid_parse|gid_format)' <<<"$output"
+	# and the library's rules are dibsctl's: upper case in, lower case out
+	run "$FAKE" dev query sim0 remote-gid "${SIM1_GID^^}"
+	[ "$output" = "dev sim0 remote-gid $SIM1_GID reachable yes" ]
 }
 
 @test "man page renders with groff -ww and man -l without warnings" {
@@ -281,6 +296,38 @@ print(" ".join(sorted(keys)))')
 }
 
 # ---- usage errors ---------------------------------------------------------
+
+@test "usage: an error names the help of its level, in one line" {
+	run --separate-stderr "$REAL" dev del
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'Error: a DEV is needed
+try "dibsctl dev del help"' ]
+	run --separate-stderr "$REAL" dev bogus
+	[ "$stderr" = 'Error: unknown command "bogus" for "dev"
+try "dibsctl dev help"' ]
+	run --separate-stderr "$REAL" monitor bogus
+	[ "$stderr" = 'Error: unknown keyword "bogus" for "monitor"
+try "dibsctl monitor help"' ]
+	run --separate-stderr "$REAL" bogus
+	[ "$stderr" = 'Error: unknown object "bogus"
+try "dibsctl help"' ]
+	run --separate-stderr "$REAL" -x
+	[ "$stderr" = 'Error: unknown option "-x"
+try "dibsctl help"' ]
+	# the hint works: it prints that level's grammar
+	run --separate-stderr "$REAL" dev del help
+	[ "$status" -eq 0 ]
+	[ "$output" = "Usage: dibsctl dev del DEV
+$(sed -n '/^where  DEV /,$p' <<<"$("$REAL" dev help)")" ]
+	# a -force batch of bad lines: three lines of stderr per bad line
+	printf 'dev del\ndmb grant dev lo\nbogus\n' >"$TMP/batch"
+	run --separate-stderr "$FAKE" -force -b "$TMP/batch"
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 9 ]
+	[[ $stderr != *Usage* ]]
+	[ "${stderr_lines[4]}" = 'try "dibsctl dmb grant help"' ]
+}
+
 
 @test "usage: missing values, keywords and arguments" {
 	usage_case 2 'an OBJECT is needed'
@@ -501,12 +548,24 @@ EOF
 }
 
 @test "dev: errors from the library and the kernel" {
+	# ENODEV: the kernel says "no such dibs device", dibsctl which one
 	run --separate-stderr "$FAKE" dev show nope
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'Error: no device "nope"' ]
+	[ "$stderr" = 'Error: no such dibs device "nope"' ]
 	run --separate-stderr "$FAKE" dev show 7
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'Error: no device "7"' ]
+	[ "$stderr" = 'Error: no such dibs device "7"' ]
+	for args in "dev del nope" "dev set nope state up" \
+		    "dev query nope remote-gid $LO_GID" "dmb show dev nope" \
+		    "dmb show dev nope token 1" "dmb revoke dev nope token 1" \
+		    "dmb grant dev nope remote-gid $LO_GID size 4K" \
+		    "dmb write dev nope token 1 data x" \
+		    "dmb read dev nope token 1" "dmb read dev nope token 1 length 1"; do
+		run --separate-stderr "$FAKE" $args
+		[ "$status" -eq 1 ] &&
+			[ "$stderr" = 'Error: no such dibs device "nope"' ] ||
+			{ echo "dibsctl $args: $status $stderr"; false; }
+	done
 	run --separate-stderr "$FAKE" dev add lo type loopback
 	[ "$status" -eq 1 ]
 	[ "$stderr" = 'Error: device name "lo" is taken' ]
@@ -552,7 +611,23 @@ EOF
 	[ "$stderr" = "Error: no DMB with token 0x0000000000002000" ]
 	run --separate-stderr "$FAKE" dmb show dev sim0 token 4096
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "Error: no DMB with token 0x1000 on sim0" ]
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 on dibs device "sim0"' ]
+	run --separate-stderr "$FAKE" dmb show dev lo token 4096 client userspace
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 of client "userspace" on dibs device "lo"' ]
+	run --separate-stderr "$FAKE" dmb show client nosuch
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'Error: no dibs client "nosuch"' ]
+	# ENOENT: the token and where it was looked for
+	run --separate-stderr "$FAKE" dmb revoke dev sim0 token 0x1000
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 on dibs device "sim0"' ]
+	run --separate-stderr "$FAKE" dmb read dev sim0 token 0x1000
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 on dibs device "sim0"' ]
+	run --separate-stderr "$FAKE" dmb read dev sim0 token 0x1000 length 1
+	[ "$stderr" = 'Error: no DMB granted from userspace with token 0x0000000000001000 on dibs device "sim0"' ]
+	run --separate-stderr "$FAKE" dmb write dev sim0 token 0x1000 data x
+	[ "$stderr" = 'Error: no DMB with token 0x0000000000001000 on the fabric of dibs device "sim0"' ]
 	run "$FAKE" -s -j dmb show dev lo token 4096
 	python3 - "$output" <<'EOF'
 import json, sys
@@ -720,7 +795,7 @@ EOF
 	run --separate-stderr "$FAKE" -b "$TMP/batch"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[ "${stderr_lines[0]}" = 'Error: no device "nope"' ]
+	[ "${stderr_lines[0]}" = 'Error: no such dibs device "nope"' ]
 	[ "${stderr_lines[1]}" = "Command failed $TMP/batch:2" ]
 	[ "${#stderr_lines[@]}" -eq 2 ]
 	run --separate-stderr "$FAKE" -force -b "$TMP/batch"

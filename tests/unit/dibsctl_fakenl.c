@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * An in-memory stand-in for libdibsnl, linked into dibsctl-fake so that
+ * An in-memory stand-in for libdibsnl's netlink side, linked into
+ * dibsctl-fake (with the real library's gid text functions) so that
  * the host tests can check dibsctl's output and what it asks the library
  * for, without the kernel family. It implements the API of dibsnl.h with
  * a small fabric that lives as long as the process (batch mode keeps it
@@ -161,6 +162,7 @@ static bool unpriv(struct dibsnl *h)
 	return getenv("DIBSNL_FAKE_UNPRIV") != NULL;
 }
 
+/* NULL, with the kernel's extack, when there is no such device */
 static struct dibsnl_dev *find_dev(struct dibsnl *h, struct dibsnl_dev_ref r)
 {
 	int i;
@@ -173,7 +175,7 @@ static struct dibsnl_dev *find_dev(struct dibsnl *h, struct dibsnl_dev_ref r)
 		if (!r.index && r.name && !strcmp(devs[i].name, r.name))
 			return &devs[i];
 	}
-	(void)h;
+	set_err(h, "no such dibs device");
 	return NULL;
 }
 
@@ -417,8 +419,7 @@ int dibsnl_dmb_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		return -ENODEV;
 	m = find_dmb(d, token);
 	if (!m || m->d.dev_index != d->index) {
-		set_err(h, "no DMB with token 0x%llx on %s",
-			(unsigned long long)token, d->name);
+		set_err(h, "no DMB with this token on the device");
 		return -ENOENT;
 	}
 	*out = m->d;
@@ -443,6 +444,11 @@ int dibsnl_dmb_dump(struct dibsnl *h, const struct dibsnl_dmb_filter *f,
 		d = find_dev(h, f->dev);
 		if (!d)
 			return -ENODEV;
+	}
+	if (f->client_name && strcmp(f->client_name, clients[0].name) &&
+	    strcmp(f->client_name, clients[1].name)) {
+		set_err(h, "no dibs client of that name");
+		return -ENOENT;
 	}
 	for (i = 0; i < FAKE_DMBS; i++) {
 		if (!dmbs[i].used)
@@ -524,8 +530,7 @@ int dibsnl_dmb_revoke(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		return -ENODEV;
 	m = find_dmb(d, token);
 	if (!m || m->d.dev_index != d->index) {
-		set_err(h, "no DMB with token 0x%llx on %s",
-			(unsigned long long)token, d->name);
+		set_err(h, "no DMB with this token on the device");
 		return -ENOENT;
 	}
 	if (strcmp(m->d.client_name, "userspace")) {
@@ -557,8 +562,7 @@ int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		return -ENODEV;
 	m = find_dmb(d, token);
 	if (!m) {
-		set_err(h, "no DMB with token 0x%llx on fabric 0x%04x",
-			(unsigned long long)token, d->fabric_id);
+		set_err(h, "no DMB with this token on the writer's fabric");
 		return -ENOENT;
 	}
 	if (memcmp(m->d.rgid, d->gid, DIBSNL_GID_LEN))
@@ -593,8 +597,10 @@ int dibsnl_dmb_read(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	if (!d)
 		return -ENODEV;
 	m = find_dmb(d, token);
-	if (!m || m->d.dev_index != d->index)
+	if (!m || m->d.dev_index != d->index) {
+		set_err(h, "no DMB granted from userspace with this token on the device");
 		return -ENOENT;
+	}
 	if (strcmp(m->d.client_name, "userspace")) {
 		set_err(h, "the DMB belongs to client %s", m->d.client_name);
 		return -EACCES;
@@ -808,18 +814,4 @@ int dibsnl_ntf_dispatch(struct dibsnl *h,
 			return ret;
 	}
 	return 0;
-}
-
-int dibsnl_gid_parse(const char *text, uint8_t gid[DIBSNL_GID_LEN])
-{
-	(void)text;
-	memset(gid, 0, DIBSNL_GID_LEN);
-	return -EINVAL;
-}
-
-void dibsnl_gid_format(const uint8_t gid[DIBSNL_GID_LEN],
-		       char text[DIBSNL_GID_STR_LEN])
-{
-	(void)gid;
-	snprintf(text, DIBSNL_GID_STR_LEN, "unused");
 }

@@ -224,43 +224,6 @@ static void test_tokens(void)
 	ok(parse_token("4K", &v) == -EINVAL, "token: no suffixes");
 }
 
-static void test_gids(void)
-{
-	static const uint8_t want[GID_LEN] = {
-		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
-		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
-	};
-	char text[GID_STR_LEN];
-	uint8_t g[GID_LEN];
-
-	ok(parse_gid("01234567-89ab-cdef-0123-456789abcdef", g) == 0 &&
-	   !memcmp(g, want, GID_LEN), "gid: lower case");
-	ok(parse_gid("01234567-89AB-CDEF-0123-456789ABCDEF", g) == 0 &&
-	   !memcmp(g, want, GID_LEN), "gid: upper case");
-	format_gid(want, text);
-	ok(!strcmp(text, "01234567-89ab-cdef-0123-456789abcdef"),
-	   "gid: format (%s)", text);
-	memset(g, 0xff, sizeof(g));
-	format_gid(g, text);
-	ok(!strcmp(text, "ffffffff-ffff-ffff-ffff-ffffffffffff"),
-	   "gid: format all ones");
-	ok(parse_gid("0123456789abcdef0123456789abcdef", g) == -EINVAL,
-	   "gid: no dashes refused");
-	ok(parse_gid("01234567-89ab-cdef-0123-456789abcde", g) == -EINVAL,
-	   "gid: 35 characters");
-	ok(parse_gid("01234567-89ab-cdef-0123-456789abcdef0", g) == -EINVAL,
-	   "gid: 37 characters");
-	ok(parse_gid("0123456-789ab-cdef-0123-456789abcdef", g) == -EINVAL,
-	   "gid: dash misplaced");
-	ok(parse_gid("01234567-89ab-cdef-0123-456789abcdeg", g) == -EINVAL,
-	   "gid: non-hex digit");
-	ok(parse_gid("01234567-89ab-cdef-0123+456789abcdef", g) == -EINVAL,
-	   "gid: wrong separator");
-	ok(parse_gid("", g) == -EINVAL, "gid: empty");
-	ok(parse_gid(NULL, g) == -EINVAL, "gid: NULL");
-	ok(parse_gid("xyz", g) == -EINVAL, "gid: junk");
-}
-
 static void test_misc(void)
 {
 	ok(all_digits("0") && all_digits("123"), "digits: yes");
@@ -539,7 +502,6 @@ int main(int argc, char **argv)
 	test_numbers();
 	test_sizes();
 	test_tokens();
-	test_gids();
 	test_misc();
 	test_split();
 	test_hexdump();

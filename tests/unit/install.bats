@@ -45,11 +45,24 @@ project_version() {
 
 # ---- make install / uninstall ----------------------------------------------
 
+@test "version: VERSION is the one version: dibsctl -V, libdibsnl, DKMS" {
+	local v r=$BATS_TEST_TMPDIR/root
+	v=$(cat "$REPO/VERSION")
+	[[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[ "$(env LD_LIBRARY_PATH="$ROOT/usr/lib" "$ROOT/usr/sbin/dibsctl" -V)" = "dibsctl $v (libdibsnl $v)" ]
+	grep -qx "Version: $v" "$ROOT/usr/lib/pkgconfig/libdibsnl.pc"
+	# the repository's dkms.conf agrees, and make dkms writes VERSION
+	grep -qx "PACKAGE_VERSION=\"$v\"" "$REPO/kernel/dkms.conf"
+	make -s -C "$REPO" dkms DESTDIR="$r" >/dev/null
+	grep -qx "PACKAGE_VERSION=\"$v\"" "$r/usr/src/dibs-$v/dkms.conf"
+}
+
 @test "install: DESTDIR=... PREFIX=/usr installs exactly these files" {
-	local udev unit modload
+	local udev unit
 	udev=$(pc_dir udev udevdir)
 	unit=$(pc_dir systemd systemdsystemunitdir)
-	modload=$(pc_dir systemd modulesloaddir)
+	# modules-load.d only as an example: nothing is loaded at every boot
+	# unless the administrator copies it
 	sort >"$BATS_TEST_TMPDIR/expected" <<-EOF
 	f 644 etc/dibs/lo.conf.example
 	f 644 etc/dibs/ivshmem.conf.example
@@ -57,7 +70,7 @@ project_version() {
 	f 644 $unit/dibs-setup@.service
 	f 644 $unit/dibs-monitor.service
 	f 644 $unit/dibs-ivshmem-server@.service
-	f 644 $modload/dibs.conf
+	f 644 usr/share/doc/dibs/examples/modules-load.d/dibs.conf
 	f 755 usr/sbin/dibsctl
 	f 755 usr/sbin/dibs-ivshmem-server
 	f 755 usr/libexec/dibs/dibs-setup
@@ -69,6 +82,7 @@ project_version() {
 	f 644 usr/include/dibsnl.h
 	f 644 usr/share/man/man8/dibsctl.8
 	f 644 usr/share/man/man8/dibs-ivshmem-server.8
+	f 644 usr/share/man/man5/dibs.conf.5
 	f 644 usr/share/bash-completion/completions/dibsctl
 	EOF
 	files "$ROOT" >"$BATS_TEST_TMPDIR/got"
@@ -87,21 +101,21 @@ project_version() {
 		"$ROOT/$udev/rules.d/70-dibs.rules"
 	grep -qx 'ExecStart=/usr/libexec/dibs/dibs-setup -- %i' "$ROOT/$unit/dibs-setup@.service"
 	grep -qx 'ConditionPathExists=/etc/dibs/%i.conf' "$ROOT/$unit/dibs-setup@.service"
-	grep -qx 'ExecStart=/usr/sbin/dibsctl -t monitor' "$ROOT/$unit/dibs-monitor.service"
+	grep -qx 'ExecStart=/usr/sbin/dibsctl monitor' "$ROOT/$unit/dibs-monitor.service"
 	grep -qx 'ExecStart=/usr/sbin/dibs-ivshmem-server --socket /run/dibs-ivshmem/%i/socket $DIBS_IVSHMEM_ARGS' \
 		"$ROOT/$unit/dibs-ivshmem-server@.service"
 	grep -qx 'EnvironmentFile=/etc/dibs/ivshmem-%i.conf' "$ROOT/$unit/dibs-ivshmem-server@.service"
 	grep -qx 'conf_dir=${DIBS_CONF_DIR:-/etc/dibs}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	grep -qx 'dibsctl=${DIBSCTL:-/usr/sbin/dibsctl}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	sh -n "$ROOT/usr/libexec/dibs/dibs-setup"
-	[ "$(cat "$ROOT/$(pc_dir systemd modulesloaddir)/dibs.conf" | grep -v '^#')" = $'dibs\ndibs_loopback' ]
+	[ "$(grep -v '^#' "$ROOT/usr/share/doc/dibs/examples/modules-load.d/dibs.conf")" = $'dibs\ndibs_loopback' ]
 	grep -qx 'prefix=/usr' "$ROOT/usr/lib/pkgconfig/libdibsnl.pc"
 	# the installed dibsctl finds the library in the system's path, not
 	# through the build tree's rpath
 	run readelf -d "$ROOT/usr/sbin/dibsctl"
 	[[ $output == *"Shared library: [libdibsnl.so.1]"* ]]
 	[[ $output != *RPATH* && $output != *RUNPATH* ]]
-	[[ $(env LD_LIBRARY_PATH="$ROOT/usr/lib" "$ROOT/usr/sbin/dibsctl" -V) =~ ^dibsctl\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[[ $(env LD_LIBRARY_PATH="$ROOT/usr/lib" "$ROOT/usr/sbin/dibsctl" -V) =~ ^dibsctl\ [0-9]+\.[0-9]+\.[0-9]+\ \(libdibsnl\ [0-9]+\.[0-9]+\.[0-9]+\)$ ]]
 }
 
 @test "install: the units pass systemd-analyze verify" {
@@ -110,8 +124,7 @@ project_version() {
 	# into a prefix, the units too, and let man(1) find the man page.
 	local p=$BATS_TEST_TMPDIR/p
 	run make -s -C "$REPO" install PREFIX="$p/usr" SYSCONFDIR="$p/etc" \
-		UDEVDIR="$p/udev" SYSTEMDUNITDIR="$p/units" \
-		MODULESLOADDIR="$p/modules-load.d"
+		UDEVDIR="$p/udev" SYSTEMDUNITDIR="$p/units"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep -qx "ExecStart=$p/usr/libexec/dibs/dibs-setup -- %i" "$p/units/dibs-setup@.service"
@@ -127,6 +140,102 @@ project_version() {
 	run systemd-analyze verify --man=no "$p/units/dibs-broken.service"
 	[ "$status" -ne 0 ]
 	[[ $output == *"$p/none/dibsctl"* ]]
+}
+
+@test "dibs.conf(5): renders cleanly, names the installed paths, the units and the udev properties" {
+	local man=$ROOT/usr/share/man/man5/dibs.conf.5 unit udev text
+	unit=$(pc_dir systemd systemdsystemunitdir)
+	udev=$(pc_dir udev udevdir)
+	run groff -man -ww -z "$man"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	if command -v man >/dev/null; then
+		run --separate-stderr env MANWIDTH=80 man --warnings=w -l "$man"
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+	fi
+	text=$(groff -man -Tutf8 "$man" 2>/dev/null | col -bx | tr -s ' \n' ' ')
+	for s in NAME SYNOPSIS DESCRIPTION "UDEV PROPERTIES" "SYSTEMD UNITS" FILES "SEE ALSO"; do
+		[[ $text == *" $s "* ]] || { echo "no section $s"; false; }
+	done
+	for w in /etc/dibs/DEV.conf /etc/dibs/lo.conf.example \
+		 "/$udev/rules.d/70-dibs.rules" "/$unit/dibs-setup@.service" \
+		 "/$unit/dibs-monitor.service" /usr/libexec/dibs/dibs-setup \
+		 /usr/share/doc/dibs/examples/modules-load.d/dibs.conf \
+		 DIBS_TYPE DIBS_FABRIC_ID DIBS_GID SYSTEMD_WANTS SYSTEMD_ALIAS \
+		 DIBS_CONF_DIR DIBSCTL modprobe@dibs.service CAP_NET_ADMIN \
+		 "smcd(8)" "dibsctl(8)"; do
+		[[ $text == *"$w"* ]] || { echo "dibs.conf(5) does not name $w"; false; }
+	done
+	# every property the rules set or describe is documented
+	for w in $(grep -oE '\b(DIBS_[A-Z_]+|SYSTEMD_[A-Z]+)\b' "$ROOT/$udev/rules.d/70-dibs.rules" | sort -u); do
+		[[ $text == *"$w"* ]] || { echo "dibs.conf(5) does not name $w"; false; }
+	done
+	# both units point at it, and dibsctl(8) does
+	grep -q '^Documentation=.*man:dibs.conf(5)' "$ROOT/$unit/dibs-setup@.service"
+	grep -q '^Documentation=.*man:dibs.conf(5)' "$ROOT/$unit/dibs-monitor.service"
+	groff -man -Tutf8 "$REPO/dibsctl/dibsctl.8" 2>/dev/null | col -bx | grep -q 'dibs.conf(5)'
+}
+
+# unit_value UNIT KEY: the values of KEY= in UNIT, one a line.
+unit_value() {
+	sed -n "s/^$2=//p" "$1"
+}
+
+# seconds VALUE: a systemd time span of s, min or plain seconds.
+seconds() {
+	case $1 in
+	*min) echo $((${1%min} * 60)) ;;
+	*s) echo "${1%s}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+@test "units: dibs-monitor after modprobe@dibs, a start limit that trips, no -t; CAP_NET_ADMIN kept" {
+	local u=$ROOT/$(pc_dir systemd systemdsystemunitdir)/dibs-monitor.service
+	local restart interval burst
+	[ "$(unit_value "$u" Wants)" = modprobe@dibs.service ]
+	[[ " $(unit_value "$u" After) " == *" modprobe@dibs.service "* ]]
+	# the journal stamps every line: no timestamps of dibsctl's own
+	[ "$(unit_value "$u" ExecStart)" = "/usr/sbin/dibsctl monitor" ]
+	# joining the multicast groups needs CAP_NET_ADMIN
+	[ "$(unit_value "$u" AmbientCapabilities)" = CAP_NET_ADMIN ]
+	[ "$(unit_value "$u" CapabilityBoundingSet)" = CAP_NET_ADMIN ]
+	[ "$(unit_value "$u" DynamicUser)" = yes ]
+	# Restarted every RestartSec after a failure, but not for ever: the
+	# start limit (in [Unit], where systemd reads it) must trip, i.e.
+	# StartLimitBurst + 1 starts fit into StartLimitIntervalSec.
+	[ "$(unit_value "$u" Restart)" = on-failure ]
+	restart=$(seconds "$(unit_value "$u" RestartSec)")
+	interval=$(seconds "$(unit_value "$u" StartLimitIntervalSec)")
+	burst=$(unit_value "$u" StartLimitBurst)
+	[ "$restart" -gt 0 ] && [ "$burst" -gt 0 ]
+	[ $((burst * restart)) -lt "$interval" ]
+	sed -n '/^\[Unit\]/,/^\[/p' "$u" | grep -qx "StartLimitIntervalSec=.*"
+	sed -n '/^\[Unit\]/,/^\[/p' "$u" | grep -qx "StartLimitBurst=.*"
+}
+
+@test "units: systemd-analyze security finds no more exposure than the jobs need" {
+	command -v systemd-analyze >/dev/null || skip "no systemd-analyze (apt-get install systemd)"
+	local unit u
+	unit=$ROOT/$(pc_dir systemd systemdsystemunitdir)
+	# dibs-setup@: not root but a dynamic user with CAP_NET_ADMIN only;
+	# what is left (netlink, CAP_NET_ADMIN, the host's network and user
+	# namespace) is what the dibs admin operations need: 1.1 of 10
+	u=$unit/dibs-setup@.service
+	[ "$(unit_value "$u" DynamicUser)" = yes ]
+	[ "$(unit_value "$u" AmbientCapabilities)" = CAP_NET_ADMIN ]
+	[ "$(unit_value "$u" CapabilityBoundingSet)" = CAP_NET_ADMIN ]
+	for u in dibs-setup@.service dibs-monitor.service; do
+		run systemd-analyze security --offline=true --threshold=11 "$unit/$u"
+		[ "$status" -eq 0 ] || { echo "$u: ${lines[-1]}"; false; }
+	done
+	# and the threshold bites: the same unit as root is above it
+	sed '/^DynamicUser=/d; /^AmbientCapabilities=/d' "$unit/dibs-setup@.service" \
+		>"$BATS_TEST_TMPDIR/root@.service"
+	run systemd-analyze security --offline=true --threshold=11 \
+		"$BATS_TEST_TMPDIR/root@.service"
+	[ "$status" -ne 0 ]
 }
 
 @test "install: pkg-config builds a program against the installed library, and it runs" {
@@ -172,6 +281,69 @@ project_version() {
 	# the directories of our own are gone as well
 	[ ! -e "$r/etc/dibs" ]
 	[ ! -e "$r/usr/libexec/dibs" ]
+	[ ! -e "$r/usr/share/doc/dibs" ]
+}
+
+# ---- what packagers expect ---------------------------------------------------
+
+@test "packaging: -Werror only with WERROR=1, which make check sets" {
+	local d
+	# (make check exports WERROR=1 to the tests as well: not here)
+	for d in libdibsnl dibsctl ivshmem-server tests/tools bench; do
+		run env -u WERROR make -s -n -B -C "$REPO/$d"
+		[ "$status" -eq 0 ]
+		[[ $output == *"-Wall -Wextra"* ]] || { echo "$d: no -Wall -Wextra"; false; }
+		[[ $output != *-Werror* ]] || { echo "$d: -Werror without WERROR=1"; false; }
+		run make -s -n -B -C "$REPO/$d" WERROR=1
+		[[ $output == *-Werror* ]] || { echo "$d: no -Werror with WERROR=1"; false; }
+	done
+	# make check passes WERROR=1 on to what it runs (stubs here)
+	mkdir -p "$BATS_TEST_TMPDIR/vm"
+	printf '#!/bin/sh\necho "WERROR=$WERROR"\n' >"$BATS_TEST_TMPDIR/vm/check.sh"
+	printf '#!/bin/sh\n:\n' >"$BATS_TEST_TMPDIR/vm/install-deps.sh"
+	chmod +x "$BATS_TEST_TMPDIR/vm/"*.sh
+	run env -u WERROR make -s -C "$REPO" check VM="$BATS_TEST_TMPDIR/vm"
+	[ "$output" = "WERROR=1" ]
+}
+
+@test "packaging: MULTIARCH=1 installs the library in the multiarch directory" {
+	local r=$BATS_TEST_TMPDIR/root triplet
+	triplet=$(cc -print-multiarch)
+	[ -n "$triplet" ]
+	run make -s -C "$REPO" install DESTDIR="$r" PREFIX=/usr MULTIARCH=1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cd "$r" && find usr/lib -name 'libdibsnl*' | sort)" = \
+"usr/lib/$triplet/libdibsnl.a
+usr/lib/$triplet/libdibsnl.so
+usr/lib/$triplet/libdibsnl.so.1
+usr/lib/$triplet/libdibsnl.so.1.0.0
+usr/lib/$triplet/pkgconfig/libdibsnl.pc" ]
+	grep -qx "libdir=/usr/lib/$triplet" "$r/usr/lib/$triplet/pkgconfig/libdibsnl.pc"
+	# LIBDIR= still names any directory
+	make -s -C "$REPO/libdibsnl" install DESTDIR="$r" PREFIX=/usr LIBDIR=/usr/lib64
+	[ -f "$r/usr/lib64/libdibsnl.so.1.0.0" ]
+	grep -qx "libdir=/usr/lib64" "$r/usr/lib64/pkgconfig/libdibsnl.pc"
+	make -s -C "$REPO" uninstall DESTDIR="$r" PREFIX=/usr MULTIARCH=1
+	[ -z "$(find "$r/usr/lib/$triplet" -name 'libdibsnl*')" ]
+}
+
+@test "packaging: pkg-config --cflags adds no stray -I; --static adds libmnl, libuuid" {
+	export PKG_CONFIG_PATH=$ROOT/usr/lib/pkgconfig
+	# dibsnl.h includes neither libmnl's nor libuuid's headers: their
+	# flags (-I/usr/include/uuid) are not the library's users' business
+	run pkg-config --cflags libdibsnl
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run pkg-config --libs libdibsnl
+	[ "$(echo $output)" = "-ldibsnl" ]
+	run pkg-config --static --libs libdibsnl
+	[ "$(echo $output)" = "-ldibsnl -lmnl -luuid" ]
+	# a prefix outside the compiler's search path gets its -I
+	make -s -C "$REPO/libdibsnl" install DESTDIR="$BATS_TEST_TMPDIR/o" PREFIX=/opt/dibs
+	run env PKG_CONFIG_PATH="$BATS_TEST_TMPDIR/o/opt/dibs/lib/pkgconfig" \
+		pkg-config --cflags libdibsnl
+	[ "$(echo $output)" = "-I/opt/dibs/include" ]
 }
 
 # ---- DKMS ------------------------------------------------------------------

@@ -13,10 +13,14 @@ the family name and version, the multicast groups, the constants, every
 enum (named ones by tag, attribute sets and the command enum by their
 __..._MAX member) with every member's name and value, and the MAX values.
 
+It also checks that libdibsnl's parsing policies (libdibsnl/src/*.c) read
+every attribute as the type the spec gives it (an s32 as S32, not U32).
+
 The drift checks at the end mutate temporary copies of the header and of
 the spec and require the comparison to fail, naming the mutated constant.
 
-  spec-agrees.py [--header H] [--spec S] [--readme R] [--no-drift]
+  spec-agrees.py [--header H] [--spec S] [--readme R] [--libdibsnl-src D]
+                 [--no-drift]
 
 The YNL tools come from Debian's linux-source package through
 tests/spec/ynl-tools.sh (DIBS_YNL_DIR overrides where they are kept).
@@ -573,6 +577,43 @@ def readme_checks(spec, readme):
 
 # ---- drift: mutated copies must fail --------------------------------------
 
+# What libdibsnl's parsing policies (libdibsnl/src/*.c) may read an
+# attribute of each spec type as.
+LIB_KINDS = {
+    'u8': {'U8'}, 'u16': {'U16'}, 'u32': {'U32'}, 's32': {'S32'},
+    'u64': {'U64'}, 'string': {'STRING'}, 'binary': {'BINARY', 'BYTES'},
+    'flag': {'FLAG'}, 'nest': {'NEST'}, 'pad': {'IGNORE'},
+}
+LIB_POLICY_RE = re.compile(
+    r'\[(DIBS_A_[A-Z0-9_]+)\]\s*=\s*(?:\{\s*\.kind\s*=\s*DIBSNL_ATTR_([A-Z0-9]+)|(DIBSNL_POLICY_GID))')
+
+
+def library_kinds(spec, src_dir):
+    """libdibsnl reads every attribute it parses as the type the spec gives it."""
+    types = {}
+    for aset in spec['attribute-sets']:
+        prefix = aset.get('name-prefix', f"dibs-a-{aset['name']}-")
+        for a in aset['attributes']:
+            types[c_upper(prefix + a['name'])] = a['type']
+    seen, bad = 0, []
+    for name in sorted(os.listdir(src_dir)):
+        if not name.endswith('.c'):
+            continue
+        with open(os.path.join(src_dir, name)) as f:
+            text = f.read()
+        for m in LIB_POLICY_RE.finditer(text):
+            const, kind = m.group(1), m.group(2) or 'BINARY'
+            seen += 1
+            if const not in types:
+                bad.append(f'{name}: {const} is not in the spec')
+            elif kind not in LIB_KINDS.get(types[const], set()):
+                bad.append(f'{name}: {const} read as {kind}, the spec says {types[const]}')
+    if not seen:
+        bad.append(f'no DIBS_A_* policy entries found in {src_dir}')
+    return (not bad, "libdibsnl's policies read each attribute as the spec types it "
+            f'({seen} entries)', bad)
+
+
 def mutate_text(path, out, old, new):
     with open(path) as f:
         text = f.read()
@@ -735,6 +776,7 @@ def main():
     ap.add_argument('--header', default=os.path.join(REPO, 'uapi', 'linux', 'dibs.h'))
     ap.add_argument('--spec', default=os.path.join(REPO, 'uapi', 'dibs.yaml'))
     ap.add_argument('--readme', default=os.path.join(REPO, 'uapi', 'README.md'))
+    ap.add_argument('--libdibsnl-src', default=os.path.join(REPO, 'libdibsnl', 'src'))
     ap.add_argument('--no-drift', action='store_true',
                     help='skip the drift checks (mutated copies)')
     ap.add_argument('--keep', action='store_true',
@@ -775,6 +817,7 @@ def main():
         _, spec = load_spec(args.spec)
         for ok, desc, diag in readme_checks(spec, args.readme):
             tap.result(ok, desc, diag)
+        tap.result(*library_kinds(spec, args.libdibsnl_src))
         if not args.no_drift:
             drift_checks(tap, tools, args.header, args.spec, tmp)
     finally:

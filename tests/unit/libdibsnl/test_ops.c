@@ -821,6 +821,46 @@ static void ops_dmb_get(void)
 	fake_close(h, &f);
 }
 
+/*
+ * netns-id is an s32 (uapi/dibs.yaml): the peer id of the device's
+ * namespace, -1 (NETNSA_NSID_NOT_ASSIGNED) when the kernel has none.
+ */
+static int32_t netns_id_sent;
+
+static void respond_dev_netns(struct fake *f, const struct nlmsghdr *req)
+{
+	struct dibsnl_req r;
+	struct msgbuf b;
+
+	fake_reply(&r, &b, req, DIBS_CMD_DEV_GET);
+	msg_dev(&r, 3, "lo");
+	/* the last of a type counts: this one, as the kernel puts it */
+	dibsnl_req_put(&r, DIBS_A_DEV_NETNS_ID, &netns_id_sent,
+		       sizeof(netns_id_sent));
+	fake_queue_msg(f, r.nlh);
+	fake_ack(f, req, 0, NULL);
+}
+
+static void ops_dev_netns_id_signed(void)
+{
+	static const int32_t ids[] = { -1, -2, INT32_MIN, 0, 1, INT32_MAX };
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+	struct dibsnl_dev d;
+	unsigned int i;
+
+	f.respond = respond_dev_netns;
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		netns_id_sent = ids[i];
+		memset(&d, 0x55, sizeof(d));
+		CHECK_EQ(dibsnl_dev_get(h, (struct dibsnl_dev_ref){ 3, NULL },
+					&d), 0);
+		CHECK_EQ(d.index, 3);
+		CHECK_EQ(d.netns_id, ids[i]);
+	}
+	fake_close(h, &f);
+}
+
 static int client_count(const struct dibsnl_client *c, void *arg)
 {
 	CHECK_EQ(c->n_devs, 1);
@@ -988,6 +1028,7 @@ const struct tcase ops_tests[] = {
 	TCASE(ops_req_refs),
 	TCASE(ops_dmb_read_chunks),
 	TCASE(ops_dmb_get),
+	TCASE(ops_dev_netns_id_signed),
 	TCASE(ops_client_dump),
 	TCASE(ops_client_dump_split),
 	TCASE(ops_bad_args),

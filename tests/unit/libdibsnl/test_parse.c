@@ -173,6 +173,7 @@ static void parse_dev_wrong_lengths(void)
 		{ DIBS_A_DEV_STATE, 1 },
 		{ DIBS_A_DEV_MAPPED_DMB, 4 },
 		{ DIBS_A_DEV_NETNS_ID, 0 },
+		{ DIBS_A_DEV_NETNS_ID, 8 },
 	};
 	uint8_t junk[32] = { 0 };
 	struct dibsnl_dev d;
