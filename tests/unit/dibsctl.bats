@@ -107,12 +107,16 @@ usage_case() {
 }
 
 @test "build: gids are parsed and formatted by libdibsnl, not by dibsctl" {
-	run nm -D --undefined-only "$REAL"
-	[[ $output == *" dibsnl_gid_parse"* && $output == *" dibsnl_gid_format"* ]]
-	# no parser or formatter of its own beside them
-	run nm --defined-only "$DIR"/obj/*.o
-	[ "$status" -eq 0 ]
-	! grep -Ei ' [a-z_]*(parse_gid|format_gid|gid_parse|gid_format)' <<<"$output"
+	# The symbols of the host build (a cross build's $REAL is a command
+	# that runs it under qemu-user, not a file nm reads).
+	if [ -z "${DIBSCTL_CROSS:-}" ]; then
+		run nm -D --undefined-only "$REAL"
+		[[ $output == *" dibsnl_gid_parse"* && $output == *" dibsnl_gid_format"* ]]
+		# no parser or formatter of its own beside them
+		run nm --defined-only "$DIR"/obj/*.o
+		[ "$status" -eq 0 ]
+		! grep -Ei ' [a-z_]*(parse_gid|format_gid|gid_parse|gid_format)' <<<"$output"
+	fi
 	# and the library's rules are dibsctl's: upper case in, lower case out
 	run "$FAKE" dev query sim0 remote-gid "${SIM1_GID^^}"
 	[ "$output" = "dev sim0 remote-gid $SIM1_GID reachable yes" ]
