@@ -580,10 +580,14 @@ static bool dibs_ivs_overlap(u64 a, u64 alen, u64 b, u64 blen)
 	return a < b + blen && b < a + alen;
 }
 
+/*
+ * -ENODEV: the region is not one of ours, and the driver core then adds
+ * no second line of its own; ours names the field.
+ */
 static int dibs_ivs_bad(struct device *dev, const char *field)
 {
 	dev_err(dev, "region refused: header field %s invalid\n", field);
-	return -EINVAL;
+	return -ENODEV;
 }
 
 /*
