@@ -25,7 +25,13 @@
 # that hangs. (Under TCG a suite of a few dozen tests takes minutes.)
 # Other knobs (environment): DIBS_VM_MEM in MiB (1536), DIBS_VM_SMP (2),
 # DIBS_VM_CPU (qemu64), DIBS_VM_APPEND (extra kernel parameters),
-# QEMU (qemu-system-x86_64).
+# QEMU (qemu-system-x86_64), DIBS_VM_QEMU_ARGS (extra qemu arguments, split
+# at blanks).
+# DIBS_VM_IVSHMEM=1 gives the guest two ivshmem devices: an ivshmem-doorbell
+# (2 vectors) on a dibs-ivshmem-server started here for the run (fabric
+# 0xff42, 4 MiB, log in <out>/ivshmem-server.log), and an ivshmem-plain on a
+# 1 MiB file whose header has a bad magic. Default: 1 when
+# tests/ivshmem.bats is among the suites, else 0.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,6 +92,11 @@ for s in "$@"; do
 	suites+=("$s")
 done
 
+ivshmem=${DIBS_VM_IVSHMEM:-0}
+for s in "${suites[@]}"; do
+	[ "$(basename "$s")" != ivshmem.bats ] || ivshmem=${DIBS_VM_IVSHMEM:-1}
+done
+
 vm_timeout=${DIBS_VM_TIMEOUT:-$((300 + suite_timeout * ${#suites[@]}))}
 
 mkdir -p "$out"
@@ -129,6 +140,28 @@ if is_debug_kernel "$abi"; then
 fi
 append+=" ${DIBS_VM_APPEND:-}"
 
+# shellcheck disable=SC2206 # split at blanks, as documented
+qemu_extra=(${DIBS_VM_QEMU_ARGS:-})
+ivs_pid=''
+if [ "$ivshmem" = 1 ]; then
+	ivs_server=$repo/ivshmem-server/dibs-ivshmem-server
+	[ -x "$ivs_server" ] || { echo "run.sh: no $ivs_server (make userspace)" >&2; exit 2; }
+	ivs_sock=$out/ivshmem.sock ivs_log=$out/ivshmem-server.log
+	rm -f "$ivs_sock"
+	"$ivs_server" --socket "$ivs_sock" --fabric-id 0xff42 --size 4M \
+		--max-peers 4 --vectors 2 2>"$ivs_log" 9>&- &
+	ivs_pid=$!
+	for _ in $(seq 50); do [ -S "$ivs_sock" ] && break; sleep 0.1; done
+	[ -S "$ivs_sock" ] || { echo "run.sh: ivshmem server did not start:" >&2; cat "$ivs_log" >&2; kill "$ivs_pid"; exit 2; }
+	# A region that is not ours: "NOPE" where the magic goes, then zeros.
+	printf NOPE >"$out/ivshmem-bad"
+	truncate -s 1M "$out/ivshmem-bad"
+	qemu_extra+=(-chardev "socket,path=$ivs_sock,id=ivs0"
+		-device "ivshmem-doorbell,chardev=ivs0,vectors=2"
+		-object "memory-backend-file,id=ivsbad,mem-path=$out/ivshmem-bad,size=1M,share=on"
+		-device "ivshmem-plain,memdev=ivsbad")
+fi
+
 start=$(date +%s)
 set +e
 # --foreground keeps qemu in our process group, so that Ctrl-C or killing
@@ -141,12 +174,17 @@ timeout --foreground -k 10 "$vm_timeout" "$qemu" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	"${qemu_extra[@]}" \
 	</dev/null >"$out/qemu.log" 2>&1 &
 qpid=$!
-trap 'kill "$qpid" 2>/dev/null; exit 130' INT TERM HUP
+trap 'kill "$qpid" ${ivs_pid:+"$ivs_pid"} 2>/dev/null; exit 130' INT TERM HUP
 wait "$qpid"
 qrc=$?
 trap - INT TERM HUP
+if [ -n "$ivs_pid" ]; then
+	kill "$ivs_pid" 2>/dev/null
+	wait "$ivs_pid" 2>/dev/null
+fi
 set -e
 elapsed=$(($(date +%s) - start))
 

@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# dibs_ivshmem suite: the guest driver for QEMU's ivshmem-doorbell device.
+#
+# Runs inside the test VM (tests/vm/) with DIBS_VM_IVSHMEM=1 (run.sh's
+# default when this suite is on its list): the guest then has an
+# ivshmem-doorbell device on a dibs-ivshmem-server of fabric 0xff42 (4 MiB,
+# up to 4 peers, 2 vectors; this guest is the only peer) and an
+# ivshmem-plain device on a region whose magic is "NOPE". Without them
+# every test skips. Every test ends with no dibs module loaded.
+#
+# What dibs_ivshmem promises (kernel/dibs_ivshmem.c, uapi/ivshmem-layout.md):
+#   - one dibs device "ivshmemN" of type "ivshmem" per ivshmem device whose
+#     region has a valid version 1 header, on the header's fabric;
+#   - a region with a bad header gets one log line naming the field and no
+#     device;
+#   - a DMB lives in the device's own partition; its token carries the
+#     peer id (bits 63..48) and the slot (bits 31..16); a write with a
+#     signal lands and raises the signal at the owner (here: itself).
+
+load lib/dibs
+load lib/expect
+
+IVS_FABRIC=0xff42
+IVS_MODULES=(dibs_ivshmem dibs_loopback dibs)
+UUID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+
+D() {
+	"$DIBSCTL" "$@"
+}
+
+# ivs_pci_count: how many ivshmem PCI devices (1af4:1110) the guest has.
+ivs_pci_count() {
+	local d n=0 v i
+	for d in /sys/bus/pci/devices/*; do
+		{ read -r v <"$d/vendor" && read -r i <"$d/device"; } || continue
+		[ "$v:$i" = 0x1af4:0x1110 ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# mon_start: dibsctl monitor into $MON, returning once it is subscribed
+# (it printed a marker device added after it started).
+mon_start() {
+	local try i
+	MON=$BATS_TEST_TMPDIR/monitor
+	"$DIBSCTL" monitor dev signal >"$MON" 2>&1 3>&- &
+	MON_PID=$!
+	for try in {1..20}; do
+		D dev add "mark$try" type loopback || return 1
+		for i in {1..10}; do
+			if file_has "$MON" "^\[dev,add\] [0-9]+: mark$try: "; then
+				D dev del "mark$try"
+				return
+			fi
+			nap 0.3
+		done
+		D dev del "mark$try" || return 1
+	done
+	echo "the monitor never printed a marker device:" >&2
+	cat "$MON" >&2
+	return 1
+}
+
+setup() {
+	dibs_require_vm
+	dibs_require_dibsctl
+	[ "$(ivs_pci_count)" = 2 ] ||
+		skip "no ivshmem devices (run.sh with DIBS_VM_IVSHMEM=1)"
+	unload_dibs
+	dibs_mark
+	nap_init
+	load_dibs
+	dibs_insmod dibs_ivshmem
+	MON_PID=''
+}
+
+teardown() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	local rc=0
+	if [ -n "${MON_PID:-}" ]; then
+		kill -TERM "$MON_PID" 2>/dev/null && { wait "$MON_PID" || rc=1; }
+	fi
+	dibs_unload_and_check "${IVS_MODULES[@]}" || rc=1
+	return $rc
+}
+
+@test "ivshmem: a device on the server's fabric; a region with a bad magic is refused" {
+	local out log
+	out=$(D dev show)
+	expect_eq "ivshmem devices" "$(grep -c ': type ivshmem ' <<<"$out")" 1
+	grep -Eq "^[0-9]+: ivshmem0: type ivshmem fabric $IVS_FABRIC gid $UUID_RE dmbs 0/[0-9]+ state up$" <<<"$out" ||
+		{ echo "no ivshmem0 line in: $out" >&2; false; }
+	expect_eq "sysfs type" "$(dibs_dev_attr ivshmem0 type)" ivshmem
+	# The parent is the PCI device.
+	[ -e /sys/class/dibs/ivshmem0/device/vendor ]
+
+	log=$(dibs_dmesg_since_mark)
+	expect_eq "refusals" "$(grep -Ec ' ivshmem [0-9a-f:.]+: region refused: header field magic invalid$' <<<"$log")" 1
+	# One line: the driver core adds none for -ENODEV.
+	expect_eq "probe failures" "$(grep -c 'probe with driver ivshmem failed' <<<"$log")" 0
+	grep -Eq "ivshmem0: fabric $IVS_FABRIC, peer 0 of 4, generation [0-9]+, gid $UUID_RE$" <<<"$log" ||
+		{ echo "no probe line in: $log" >&2; false; }
+
+	# Unbinding removes the device again.
+	rmmod dibs_ivshmem
+	[ ! -e /sys/class/dibs/ivshmem0 ]
+}
+
+@test "ivshmem: a DMB of the device's own, written with a signal, read back" {
+	local gid tok i sba out
+	read -r gid </sys/class/dibs/ivshmem0/gid
+	mon_start
+
+	out=$(D dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
+	tok=${out#token }
+	# Peer 0, slot 0 (the first DMB of a fresh partition).
+	[[ $tok =~ ^0x0000[0-9a-f]{4}0000[0-9a-f]{4}$ ]] ||
+		{ echo "token '$tok'" >&2; false; }
+	sba=0
+	D dmb write dev ivshmem0 token "$tok" offset 5000 data hello signal 3
+	expect_eq "read back" "$(D dmb read dev ivshmem0 token "$tok" offset 5000 length 5)" hello
+	# The signal went through the doorbell, QEMU's eventfd and MSI-X
+	# vector 0 back to this guest's handler.
+	wait_for "$MON" "^\[signal\] dev ivshmem0 token $tok sba $sba mask 0x0008$"
+
+	# Out of bounds and unknown tokens are refused, nothing written.
+	run D dmb write dev ivshmem0 token "$tok" offset 8190 data xyz
+	[ "$status" -ne 0 ]
+	run D dmb write dev ivshmem0 token "0x$(printf '%016x' $((tok + 1)))" data x
+	[ "$status" -ne 0 ]
+	D dmb revoke dev ivshmem0 token "$tok"
+	run D dmb write dev ivshmem0 token "$tok" data late
+	[ "$status" -ne 0 ]
+
+	# A second DMB reuses slot 0 with a new use count: another token.
+	out=$(D dmb grant dev ivshmem0 remote-gid "$gid" size 100)
+	[ "${out#token }" != "$tok" ]
+	i=$(( ${out#token } >> 16 & 0xffff ))
+	expect_eq "slot" "$i" 0
+}
