@@ -19,6 +19,7 @@
 
 load lib/dibs
 load lib/expect
+load lib/monitor
 
 IVS_FABRIC=0xff42
 IVS_MODULES=(dibs_ivshmem dibs_loopback dibs)
@@ -38,29 +39,6 @@ ivs_pci_count() {
 	echo "$n"
 }
 
-# mon_start: dibsctl monitor into $MON, returning once it is subscribed
-# (it printed a marker device added after it started).
-mon_start() {
-	local try i
-	MON=$BATS_TEST_TMPDIR/monitor
-	"$DIBSCTL" monitor dev signal >"$MON" 2>&1 3>&- &
-	MON_PID=$!
-	for try in {1..20}; do
-		D dev add "mark$try" type loopback || return 1
-		for i in {1..10}; do
-			if file_has "$MON" "^\[dev,add\] [0-9]+: mark$try: "; then
-				D dev del "mark$try"
-				return
-			fi
-			nap 0.3
-		done
-		D dev del "mark$try" || return 1
-	done
-	echo "the monitor never printed a marker device:" >&2
-	cat "$MON" >&2
-	return 1
-}
-
 setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
@@ -71,15 +49,13 @@ setup() {
 	nap_init
 	load_dibs
 	dibs_insmod dibs_ivshmem
-	MON_PID=''
+	MON_PIDS=()
 }
 
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
-	if [ -n "${MON_PID:-}" ]; then
-		kill -TERM "$MON_PID" 2>/dev/null && { wait "$MON_PID" || rc=1; }
-	fi
+	mon_stop || rc=1
 	dibs_unload_and_check "${IVS_MODULES[@]}" || rc=1
 	return $rc
 }
@@ -107,9 +83,9 @@ teardown() {
 }
 
 @test "ivshmem: a DMB of the device's own, written with a signal, read back" {
-	local gid tok i sba out
+	local gid tok i sba out other
 	read -r gid </sys/class/dibs/ivshmem0/gid
-	mon_start
+	mon_start signal
 
 	out=$(D dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
 	tok=${out#token }
@@ -123,14 +99,17 @@ teardown() {
 	# vector 0 back to this guest's handler.
 	wait_for "$MON" "^\[signal\] dev ivshmem0 token $tok sba $sba mask 0x0008$"
 
-	# Out of bounds and unknown tokens are refused, nothing written.
-	run D dmb write dev ivshmem0 token "$tok" offset 8190 data xyz
-	[ "$status" -ne 0 ]
-	run D dmb write dev ivshmem0 token "0x$(printf '%016x' $((tok + 1)))" data x
-	[ "$status" -ne 0 ]
+	# Out of bounds and unknown tokens are refused as on the soft devices
+	# (tests/dibsctl.bats, tests/sim.bats), nothing written.
+	fails_with 1 "offset and length do not fit in the DMB" \
+		D dmb write dev ivshmem0 token "$tok" offset 8190 data xyz
+	other=0x$(printf '%016x' $((tok + 1)))
+	fails_with 1 "no DMB with token $other on the fabric of dibs device \"ivshmem0\"" \
+		D dmb write dev ivshmem0 token "$other" data x
+	expect_eq "after refusals" "$(D dmb read dev ivshmem0 token "$tok" offset 8187 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
 	D dmb revoke dev ivshmem0 token "$tok"
-	run D dmb write dev ivshmem0 token "$tok" data late
-	[ "$status" -ne 0 ]
+	fails_with 1 "no DMB with token $tok on the fabric of dibs device \"ivshmem0\"" \
+		D dmb write dev ivshmem0 token "$tok" data late
 
 	# A second DMB reuses slot 0 with a new use count: another token.
 	out=$(D dmb grant dev ivshmem0 remote-gid "$gid" size 100)
