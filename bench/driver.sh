@@ -72,6 +72,11 @@ tclient() {
 }
 
 gid_of() { cat "/sys/class/dibs/$1/gid"; }
+# dev_field DEV KEY: one key of `dibsctl -j dev show DEV` (an object, or
+# an array of one).
+dev_field() {
+	$DC -j dev show "$1" | jq --arg k "$2" 'if type == "array" then .[0] else . end | .[$k]'
+}
 
 cleanup() {
 	[ -d "$TC" ] && echo unreg_all >"$TC/ctl" 2>/dev/null
@@ -125,7 +130,7 @@ for r in $(seq "$REPS"); do
 		'BEGIN { for (i = 0; i < n; i++) print l }' >"$batch"
 	rec "batch.dibsctl_ns $r $("$NLB" exec 1 "$DC" -b "$batch" | val exec_ns)"
 	rec "batch.rtt_ns $r $("$NLB" rtt "$BATCH_N" | val rtt_total_ns)"
-	n=$($DC -j dev show bg | jq "if type == \"array\" then .[0] else . end | .dmb_count")
+	n=$(dev_field bg dmb_count)
 	[ "$n" = "$BATCH_N" ] || { echo "bench: bg holds $n DMBs, not $BATCH_N" >&2; exit 1; }
 	$DC dev del bg
 done
@@ -238,7 +243,7 @@ log "dump scaling ($DUMP_COUNTS DMBs x $REPS)"
 # A sim device holds max_dmbs DMBs (16384): the larger counts take
 # several devices of one fabric, filled in turn (bd0, bd1, ...).
 $DC dev add bd0 type sim fabric 13
-per_dev=$($DC -j dev show bd0 | jq 'if type == "array" then .[0] else . end | .max_dmbs')
+per_dev=$(dev_field bd0 max_dmbs)
 for r in $(seq "$REPS"); do
 	s=$("$NLB" exec 1 "$DC" -j dmb show)
 	rec "dump.0.ns $r $(val exec_ns <<<"$s")"
