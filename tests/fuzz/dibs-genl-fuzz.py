@@ -526,7 +526,6 @@ class Fuzzer:
         conn = conn or self.conn
         sp = self.spec
         self.devs = {}
-        dev = sp.sets['dev']
         for m in conn.request(self.fid, NLM_F_REQUEST | NLM_F_DUMP,
                               self.genl(sp.ops['dev-get']['num'])):
             a = {sp.set_nums['dev'][t & NLA_TYPE_MASK]['name']: v
@@ -534,26 +533,24 @@ class Fuzzer:
             idx = struct.unpack('=I', a['index'])[0]
             self.devs[idx] = {'name': a['name'].rstrip(b'\0'), 'gid': a['gid'],
                               'fabric': struct.unpack('=H', a['fabric-id'])[0]}
+        self.gids = [d['gid'] for d in self.devs.values()]
         try:
-            dmb_msgs = conn.request(self.fid, NLM_F_REQUEST | NLM_F_DUMP,
-                                    self.genl(sp.ops['dmb-get']['num']))
+            msgs = conn.request(self.fid, NLM_F_REQUEST | NLM_F_DUMP,
+                                self.genl(sp.ops['dmb-get']['num']))
         except PermissionError:
             # dmb-get is an admin op: an unprivileged fuzzer keeps the
             # DMBs root saw before it dropped its privileges.
             if not self.unpriv:
                 raise
-            dmb_msgs = None
-        if dmb_msgs is not None:
-            self.dmbs = {}
-        for m in dmb_msgs or []:
+            return
+        self.dmbs = {}
+        for m in msgs:
             a = {sp.set_nums['dmb'][t & NLA_TYPE_MASK]['name']: v
                  for t, v in attrs_of(m['payload'], 4)}
             tok = struct.unpack('=Q', a['token'])[0]
             self.dmbs[tok] = {'dev': struct.unpack('=I', a['dev-index'])[0],
                               'rgid': a['rgid'],
                               'len': struct.unpack('=I', a['len'])[0]}
-        self.gids = [d['gid'] for d in self.devs.values()]
-        del dev
 
     def protect(self):
         self.refresh()
