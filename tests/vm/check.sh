@@ -209,11 +209,38 @@ while read -r s _; do
 	case " ${suites[*]} " in *" $s "*) debug_suites+=("$s") ;; esac
 done <"$here/debug/suites"
 [ -n "${SUITES:-}" ] && debug_suites=("${suites[@]}")
+# Suites whose subject does not change with the kernel (the CLI, the units,
+# the bench harness) run on one Debian kernel only, the newest of this run,
+# unless SUITES names them: listed in one-kernel-suites.
+newest=
+for abi in "${ready[@]}"; do
+	is_debug_kernel "$abi" || newest=$abi
+done
+once=()
+if [ -z "${SUITES:-}" ]; then
+	while read -r s _; do
+		case $s in '' | '#'*) continue ;; esac
+		once+=("$s")
+	done <"$here/one-kernel-suites"
+fi
+# suites_for ABI: the suites that ABI's boot runs, one a line.
+suites_for() {
+	local s
+	if is_debug_kernel "$1"; then
+		printf '%s\n' "${debug_suites[@]}"
+		return
+	fi
+	for s in "${suites[@]}"; do
+		if [ "$1" != "$newest" ] && printf '%s\n' "${once[@]}" | grep -qxF -- "$s"; then
+			continue
+		fi
+		echo "$s"
+	done
+}
 for abi in "${boots[@]}"; do
 	slot
-	echo "booting $abi"
-	run_suites=("${suites[@]}")
-	is_debug_kernel "$abi" && run_suites=("${debug_suites[@]}")
+	mapfile -t run_suites < <(suites_for "$abi")
+	echo "booting $abi (${#run_suites[@]} suites)"
 	("$here/run.sh" --summary "$work/$abi.summary" "$abi" "${run_suites[@]}" \
 		>"$work/$abi.report" 2>&1
 	 echo $? >"$work/$abi.rc") &
