@@ -9,7 +9,7 @@
 # (`dev show`, `dmb show`, `client show`) taken before with one taken after.
 #
 # Knobs: DIBS_FUZZ_COUNT (messages over the four fuzz tests; default 20000,
-# 100000 on the debug kernel, recognised by /sys/kernel/debug/kmemleak),
+# 50000 on the debug kernel, recognised by /sys/kernel/debug/kmemleak),
 # DIBS_FUZZ_SEED (a fixed seed for every fuzz run), DIBS_STRESS_SECONDS
 # (default 30, 60 on the debug kernel). Figures (messages fuzzed, stress
 # operations, injected faults) go to the TAP output as comments.
@@ -25,7 +25,7 @@ debug_kernel() {
 }
 
 if debug_kernel; then
-	FUZZ_TOTAL=${DIBS_FUZZ_COUNT:-100000}
+	FUZZ_TOTAL=${DIBS_FUZZ_COUNT:-50000}
 	STRESS_SECONDS=${DIBS_STRESS_SECONDS:-60}
 else
 	FUZZ_TOTAL=${DIBS_FUZZ_COUNT:-20000}
@@ -846,6 +846,10 @@ bad() {
 @test "bad input: device names and numeric edges at the CLI, nothing created" {
 	local before long g=01234567-89ab-cdef-0123-456789abcdef n tok lg
 	local -a names
+	# 142 dibsctl runs, about 4 minutes under KASAN and TCG: the CLI's
+	# checks do not change with the kernel, and the kernel's refusals of
+	# the same names and numbers are fuzzed on the debug kernel above.
+	! debug_kernel || skip "CLI edges run on the Debian kernels (4 min on the debug kernel)"
 	before=$(snapshot)
 	long=$(printf 'n%.0s' {1..1000})
 	read -r lg </sys/class/dibs/lo/gid
