@@ -6,7 +6,8 @@
 #   3. per kernel (the installed Debian kernels and the debug kernel, built
 #      from linux-source-6.12 by debug-kernel.sh): build the modules, boot
 #      once, run the harness sanity suite and every VM suite (tests/*.bats)
-#   4. the harness self-test (selftest/selftest.sh), on one kernel
+#   4. the harness self-test (selftest/selftest.sh), on one kernel, and the
+#      KUnit suites on s390x (s390x-kunit.sh)
 # and ends with one line alone, "N passed, N failed" (skipped tests are in
 # neither), exiting 1 when anything failed. The VM boots of 3 and 4 run side
 # by side (DIBS_VM_JOBS at a time); their reports print when all are done.
@@ -19,6 +20,9 @@
 #   SUITES    VM suites to run (default: tests/*.bats)
 #   SELFTEST  1/0: run the harness self-test (default 1, or 0 when SUITES
 #             is given: a developer iterating on one suite wants speed)
+#   S390X     1/0: build the s390x kernel and run KUnit on it under
+#             qemu-system-s390x (s390x-kunit.sh; default 1, or 0 when SUITES
+#             or KERNELS is given)
 #   DIBS_VM_JOBS  VMs at once (default: host CPUs)
 set -uo pipefail
 
@@ -175,6 +179,9 @@ done
 
 selftest=${SELFTEST:-}
 [ -n "$selftest" ] || { [ -n "${SUITES:-}" ] && selftest=0 || selftest=1; }
+# The s390x KUnit run: by default only in a full run (no KERNELS, no SUITES).
+s390x=${S390X:-}
+[ -n "$s390x" ] || { [ -n "${SUITES:-}${KERNELS:-}" ] && s390x=0 || s390x=1; }
 
 # ---- 4. the VM runs, side by side --------------------------------------------
 # TCG runs a bats suite on about one host CPU whatever -smp says (the suites
@@ -245,6 +252,12 @@ for abi in "${boots[@]}"; do
 		>"$work/$abi.report" 2>&1
 	 echo $? >"$work/$abi.rc") &
 done
+# The s390x kernel: built (or cached), its KUnit run under qemu-system-s390x.
+if [ "$s390x" = 1 ]; then
+	slot
+	echo "s390x: kernel, modules and KUnit under qemu-system-s390x"
+	"$here/s390x-kunit.sh" >"$work/s390x.tap" 2>"$work/s390x.report" &
+fi
 if [ "$selftest" = 1 ] && [ ${#kernels[@]} -gt 0 ]; then
 	slot
 	echo "booting ${kernels[0]} for the harness self-test"
@@ -263,6 +276,13 @@ for abi in "${ready[@]}"; do
 		fail_one "$abi" "run.sh could not run the VM (exit $(cat "$work/$abi.rc"))"
 	fi
 done
+
+if [ "$s390x" = 1 ]; then
+	phase "s390x: KUnit"
+	cat "$work/s390x.report"
+	grep -E '^(not ok|ok .*# SKIP)' "$work/s390x.tap"
+	tally "s390x KUnit" < <("$here/count-tap.sh" "$work/s390x.tap")
+fi
 
 # ---- 5. harness self-test ----------------------------------------------------
 if [ "$selftest" = 1 ]; then

@@ -41,7 +41,7 @@ rsync -a --copy-unsafe-links --delete "${excl[@]}" "$src/" "$dest/"
 dest=$(cd "$dest" && pwd)
 
 log=$dest/build.log
-if ! make -C "$kdir" M="$dest" W=1 -j"$(nproc)" "$@" modules >"$log" 2>&1; then
+if ! make -C "$kdir" M="$dest" W=1 -j"$(nproc)" "${KERNEL_MAKE_ARGS[@]}" "$@" modules >"$log" 2>&1; then
 	echo "kbuild: build of $src for $abi failed; log $log:" >&2
 	tail -n 40 "$log" >&2
 	exit 1

@@ -11,9 +11,11 @@
 #
 # libc6 makes it a root qemu-user can run the programs in (ld64.so.1, libc);
 # the cross compiler links against its own libc6-dev-s390x-cross.
+# busybox-static gives the s390x KUnit guest its /init's tools
+# (tests/vm/s390x-kunit.sh).
 set -euo pipefail
 
-pkgs=(libmnl-dev libmnl0 uuid-dev libuuid1 libc6)
+pkgs=(libmnl-dev libmnl0 uuid-dev libuuid1 libc6 busybox-static)
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 top=$repo/build/s390x
