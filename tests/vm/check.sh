@@ -5,7 +5,9 @@
 #   2. host unit tests (tests/unit/)
 #   3. per kernel (the installed Debian kernels and the debug kernel, built
 #      from linux-source-6.12 by debug-kernel.sh): build the modules, boot
-#      once, run the harness sanity suite and every VM suite (tests/*.bats)
+#      once, run the harness sanity suite and every VM suite (tests/*.bats);
+#      a suite named *-pair.bats instead runs once, in two guests on one
+#      ivshmem fabric (run-pair.sh), on the newest installed kernel tested
 #   4. the harness self-test (selftest/selftest.sh), on one kernel
 # and ends with one line alone, "N passed, N failed" (skipped tests are in
 # neither), exiting 1 when anything failed. The VM boots of 3 and 4 run side
@@ -151,6 +153,18 @@ else
 	suites=()
 	for s in tests/*.bats; do [ -f "$s" ] && suites+=("$s"); done
 fi
+# Two-guest suites go to run-pair.sh, not into every boot.
+pair_suites=()
+for i in "${!suites[@]}"; do
+	case ${suites[$i]} in *-pair.bats)
+		pair_suites+=("${suites[$i]}")
+		unset "suites[$i]" ;;
+	esac
+done
+suites=("${suites[@]}")
+# SUITES naming only two-guest suites: no boot of each kernel for them.
+only_pairs=0
+[ -n "${SUITES:-}" ] && [ ${#suites[@]} -eq 0 ] && [ ${#pair_suites[@]} -gt 0 ] && only_pairs=1
 # The harness sanity suite goes first into every boot: if the VM is not
 # what the suites expect, that shows before their failures do.
 case " ${suites[*]} " in
@@ -192,7 +206,7 @@ trap 'rm -rf "$work"' EXIT
 slot() { while [ "$(jobs -rp | wc -l)" -ge "$max_jobs" ]; do wait -n; done; }
 
 if [ ${#ready[@]} -gt 0 ]; then
-	phase "VM suites: ${suites[*]}"
+	phase "VM suites: ${suites[*]}${pair_suites[*]:+ (two guests: ${pair_suites[*]})}"
 fi
 t0=$(date +%s)
 # The debug kernel's run is the longest (KASAN under TCG): it boots first.
@@ -209,6 +223,7 @@ while read -r s _; do
 	case " ${suites[*]} " in *" $s "*) debug_suites+=("$s") ;; esac
 done <"$here/debug/suites"
 [ -n "${SUITES:-}" ] && debug_suites=("${suites[@]}")
+[ "$only_pairs" = 1 ] && boots=()
 for abi in "${boots[@]}"; do
 	slot
 	echo "booting $abi"
@@ -218,6 +233,20 @@ for abi in "${boots[@]}"; do
 		>"$work/$abi.report" 2>&1
 	 echo $? >"$work/$abi.rc") &
 done
+# The two-guest suites: on the newest installed (not debug) kernel tested.
+for abi in "${ready[@]}"; do is_debug_kernel "$abi" || echo "$abi"; done | sort -V >"$work/pair-abis"
+pair_abi=$(tail -n 1 "$work/pair-abis")
+[ -n "$pair_abi" ] || pair_abi=${ready[0]:-}
+if [ -n "$pair_abi" ]; then
+	for s in "${pair_suites[@]}"; do
+		slot
+		n=$(basename "$s" .bats)
+		echo "booting $pair_abi twice for $s"
+		("$here/run-pair.sh" --out "$repo/build/vm/$n-$pair_abi" \
+			--summary "$work/$n.summary" "$pair_abi" "$s" >"$work/$n.report" 2>&1
+		 echo $? >"$work/$n.rc") &
+	done
+fi
 if [ "$selftest" = 1 ] && [ ${#kernels[@]} -gt 0 ]; then
 	slot
 	echo "booting ${kernels[0]} for the harness self-test"
@@ -228,12 +257,28 @@ wait
 [ ${#ready[@]} -gt 0 ] && echo "VM runs done in $(($(date +%s) - t0)) s"
 
 for abi in "${ready[@]}"; do
+	[ "$only_pairs" = 1 ] && break
 	phase "$abi: VM report"
 	cat "$work/$abi.report"
 	if [ -f "$work/$abi.summary" ]; then
 		tally "$abi" <"$work/$abi.summary"
 	else
 		fail_one "$abi" "run.sh could not run the VM (exit $(cat "$work/$abi.rc"))"
+	fi
+done
+
+for s in "${pair_suites[@]}"; do
+	n=$(basename "$s" .bats)
+	phase "$n: two-guest report"
+	if [ -z "$pair_abi" ]; then
+		fail_one "$n" "no kernel to run it on"
+		continue
+	fi
+	cat "$work/$n.report"
+	if [ -f "$work/$n.summary" ]; then
+		tally "$n ($pair_abi, two guests)" <"$work/$n.summary"
+	else
+		fail_one "$n" "run-pair.sh could not run the VMs (exit $(cat "$work/$n.rc"))"
 	fi
 done
 
