@@ -18,7 +18,9 @@
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
-#     written into its new buffers.
+#     written into its new buffers;
+#   - B's QEMU ending with B's driver loaded (no remove runs in B, as when
+#     it is killed): the server marks B dead, A sees the event for B's gid.
 
 load lib/dibs
 load lib/expect
@@ -55,11 +57,11 @@ setup_file() {
 
 teardown_file() {
 	[ -n "${ROLE:-}" ] && [ -n "${DIBS_IN_VM:-}" ] || return 0
-	# The last word: neither guest unloads while the other still checks.
-	put end 1
-	get end >/dev/null || true
-	unload_dibs
 	umount "$PAIR_DIR"
+	# B leaves with its driver loaded (the last test): its QEMU ends
+	# with the guest as it is, as when it is killed.
+	[ "$ROLE" = A ] || return 0
+	unload_dibs
 	! dibs_loaded dibs_ivshmem
 }
 
@@ -232,6 +234,29 @@ query() {
 		expect_eq "new DMB" "$(D dmb read dev ivshmem0 token "$tb2" length 5)" fresh
 		expect_eq "stale write" "$(D dmb read dev ivshmem0 token "$tb2" offset 100 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
 		D dmb revoke dev ivshmem0 token "$tb2"
+		;;
+	esac
+}
+
+@test "pair: B's QEMU ends with its driver loaded: A sees it go" {
+	local b ta out
+	case $ROLE in
+	A)
+		read -r b _ < <(get back)
+		mon_start event
+		grant "$b" 4K && ta=$TOK
+		put watching 1
+		# B's suite ends here; its VM stops without unloading anything
+		# and the server marks it dead and rings us.
+		wait_for "$MON" "^\[event\] dev ivshmem0 type dev subtype disabled gid $b "
+		expect_eq "query gone" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
+		out=$(D -j dmb show token "$ta" | jq -r '.[0].rgid')
+		expect_eq "DMB for B" "$out" "$b"
+		D dmb revoke dev ivshmem0 token "$ta"
+		;;
+	B)
+		get watching >/dev/null
+		dibs_loaded dibs_ivshmem
 		;;
 	esac
 }
