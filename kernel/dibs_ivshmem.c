@@ -315,6 +315,7 @@ static int dibs_ivs_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 	WRITE_ONCE(desc->len, cpu_to_le32(dmb->dmb_len));
 	memcpy(desc->rgid, &dmb->rgid, sizeof(desc->rgid));
 	WRITE_ONCE(desc->signal_mask, 0);
+	WRITE_ONCE(desc->last_use, cpu_to_le32(slot->seq));
 	/* The token publishes the DMB: everything else is visible first. */
 	smp_wmb();
 	WRITE_ONCE(desc->token, cpu_to_le64(slot->token));
@@ -703,10 +704,16 @@ static int dibs_ivs_init_partition(struct dibs_ivs_dev *ivs)
 	}
 	ivs->generation = le32_to_cpu(READ_ONCE(me->generation));
 
-	/* writers stays as it is: only writers' own inc/dec pair change it. */
+	/*
+	 * writers stays as it is: only writers' own inc/dec pair change it.
+	 * The use counts go on from last_use: a reload keeps our generation,
+	 * so counts starting at 1 again would reissue our earlier tokens.
+	 */
 	for (s = 0; s < ivs->lay.dmbs_per_peer; s++) {
 		WRITE_ONCE(ivs->descs[s].token, 0);
 		WRITE_ONCE(ivs->descs[s].signal_mask, 0);
+		ivs->slots[s].seq = le32_to_cpu(READ_ONCE(ivs->descs[s].last_use)) &
+				    0xFFFF;
 	}
 	memset(ivs->summary, 0, DIV_ROUND_UP(ivs->lay.dmbs_per_peer, 64) * 8);
 	return 0;

@@ -46,8 +46,8 @@ compile() {
 @test "ivshmem layout: the header's structs are the document's tables" {
 	local c=$BATS_TEST_TMPDIR/layout.c
 	checks >"$c"
-	# the tables were found: 18 header, 5 peer, 6 descriptor fields
-	grep -qx '/\* fields: 29 \*/' "$c"
+	# the tables were found: 18 header, 5 peer, 7 descriptor fields
+	grep -qx '/\* fields: 30 \*/' "$c"
 	run compile "$c"
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -5,7 +5,9 @@
 #   2. host unit tests (tests/unit/)
 #   3. per kernel (the installed Debian kernels and the debug kernel, built
 #      from linux-source-6.12 by debug-kernel.sh): build the modules, boot
-#      once, run the harness sanity suite and every VM suite (tests/*.bats)
+#      once, run the harness sanity suite and every VM suite (tests/*.bats);
+#      a suite named *-pair.bats instead runs once, in two guests on one
+#      ivshmem fabric (run-pair.sh), on the newest installed kernel tested
 #   4. the harness self-test (selftest/selftest.sh), on one kernel, and the
 #      KUnit suites on s390x (s390x-kunit.sh)
 # and ends with one line alone, "N passed, N failed" (skipped tests are in
@@ -155,6 +157,18 @@ else
 	suites=()
 	for s in tests/*.bats; do [ -f "$s" ] && suites+=("$s"); done
 fi
+# Two-guest suites go to run-pair.sh, not into every boot.
+pair_suites=()
+for i in "${!suites[@]}"; do
+	case ${suites[$i]} in *-pair.bats)
+		pair_suites+=("${suites[$i]}")
+		unset "suites[$i]" ;;
+	esac
+done
+suites=("${suites[@]}")
+# SUITES naming only two-guest suites: no boot of each kernel for them.
+only_pairs=0
+[ -n "${SUITES:-}" ] && [ ${#suites[@]} -eq 0 ] && [ ${#pair_suites[@]} -gt 0 ] && only_pairs=1
 # The harness sanity suite goes first into every boot: if the VM is not
 # what the suites expect, that shows before their failures do.
 case " ${suites[*]} " in
@@ -199,7 +213,7 @@ trap 'rm -rf "$work"' EXIT
 slot() { while [ "$(jobs -rp | wc -l)" -ge "$max_jobs" ]; do wait -n; done; }
 
 if [ ${#ready[@]} -gt 0 ]; then
-	phase "VM suites: ${suites[*]}"
+	phase "VM suites: ${suites[*]}${pair_suites[*]:+ (two guests: ${pair_suites[*]})}"
 fi
 t0=$(date +%s)
 # The debug kernel's run is the longest (KASAN under TCG): it boots first.
@@ -244,6 +258,7 @@ suites_for() {
 		echo "$s"
 	done
 }
+[ "$only_pairs" = 1 ] && boots=()
 for abi in "${boots[@]}"; do
 	slot
 	mapfile -t run_suites < <(suites_for "$abi")
@@ -258,6 +273,19 @@ if [ "$s390x" = 1 ]; then
 	echo "s390x: kernel, modules and KUnit under qemu-system-s390x"
 	"$here/s390x-kunit.sh" >"$work/s390x.tap" 2>"$work/s390x.report" &
 fi
+# The two-guest suites: on the newest installed (not debug) kernel tested.
+pair_abi=$newest
+[ -n "$pair_abi" ] || pair_abi=${ready[0]:-}
+if [ -n "$pair_abi" ]; then
+	for s in "${pair_suites[@]}"; do
+		slot
+		n=$(basename "$s" .bats)
+		echo "booting $pair_abi twice for $s"
+		("$here/run-pair.sh" --out "$repo/build/vm/$n-$pair_abi" \
+			--summary "$work/$n.summary" "$pair_abi" "$s" >"$work/$n.report" 2>&1
+		 echo $? >"$work/$n.rc") &
+	done
+fi
 if [ "$selftest" = 1 ] && [ ${#kernels[@]} -gt 0 ]; then
 	slot
 	echo "booting ${kernels[0]} for the harness self-test"
@@ -268,6 +296,7 @@ wait
 [ ${#ready[@]} -gt 0 ] && echo "VM runs done in $(($(date +%s) - t0)) s"
 
 for abi in "${ready[@]}"; do
+	[ "$only_pairs" = 1 ] && break
 	phase "$abi: VM report"
 	cat "$work/$abi.report"
 	if [ -f "$work/$abi.summary" ]; then
@@ -283,6 +312,20 @@ if [ "$s390x" = 1 ]; then
 	grep -E '^(not ok|ok .*# SKIP)' "$work/s390x.tap"
 	tally "s390x KUnit" < <("$here/count-tap.sh" "$work/s390x.tap")
 fi
+for s in "${pair_suites[@]}"; do
+	n=$(basename "$s" .bats)
+	phase "$n: two-guest report"
+	if [ -z "$pair_abi" ]; then
+		fail_one "$n" "no kernel to run it on"
+		continue
+	fi
+	cat "$work/$n.report"
+	if [ -f "$work/$n.summary" ]; then
+		tally "$n ($pair_abi, two guests)" <"$work/$n.summary"
+	else
+		fail_one "$n" "run-pair.sh could not run the VMs (exit $(cat "$work/$n.rc"))"
+	fi
+done
 
 # ---- 5. harness self-test ----------------------------------------------------
 if [ "$selftest" = 1 ]; then

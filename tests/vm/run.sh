@@ -25,8 +25,8 @@
 # that hangs. (Under TCG a suite of a few dozen tests takes minutes.)
 # Other knobs (environment): DIBS_VM_MEM in MiB (1536), DIBS_VM_SMP (2),
 # DIBS_VM_CPU (qemu64), DIBS_VM_APPEND (extra kernel parameters),
-# QEMU (qemu-system-x86_64), DIBS_VM_QEMU_ARGS (extra qemu arguments, split
-# at blanks).
+# DIBS_VM_ACCEL (the -accel option, tcg), QEMU (qemu-system-x86_64),
+# DIBS_VM_QEMU_ARGS (extra qemu arguments, split at blanks).
 # DIBS_VM_IVSHMEM=1 gives the guest two ivshmem devices: an ivshmem-doorbell
 # (2 vectors) on a dibs-ivshmem-server started here for the run (fabric
 # 0xff42, 4 MiB, log in <out>/ivshmem-server.log), and an ivshmem-plain on a
@@ -167,7 +167,7 @@ set +e
 # --foreground keeps qemu in our process group, so that Ctrl-C or killing
 # make check ends it too; the trap covers a TERM sent to this script alone.
 timeout --foreground -k 10 "$vm_timeout" "$qemu" \
-	-accel tcg -machine pc -cpu "${DIBS_VM_CPU:-qemu64}" -smp "${DIBS_VM_SMP:-2}" -m "${DIBS_VM_MEM:-1536}" \
+	-accel "${DIBS_VM_ACCEL:-tcg}" -machine pc -cpu "${DIBS_VM_CPU:-qemu64}" -smp "${DIBS_VM_SMP:-2}" -m "${DIBS_VM_MEM:-1536}" \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$console" \
 	-kernel "$KERNEL_IMAGE" -initrd "$initrd" -append "$append" \

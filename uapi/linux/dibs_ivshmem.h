@@ -107,13 +107,15 @@ struct dibs_ivshmem_dmb_desc {
 	__le32 writers;			/* writes in flight (atomic inc/dec) */
 	__u8 rgid[16];			/* the only gid allowed to write */
 	__le64 signal_mask;		/* pending signals (atomic or / xchg) */
-	__u8 reserved[16];		/* 0 */
+	__le32 last_use;		/* use count of the slot's latest token */
+	__u8 reserved[12];		/* 0 */
 };					/* 64 bytes */
 
 /*
  * Tokens, unique on the fabric: peer id, the low 16 bits of the peer's
  * generation, the slot, and a per-slot use count (1..0xFFFF, skipping 0,
- * so that no token is 0).
+ * so that no token is 0) that continues from the descriptor's last_use,
+ * also across the owner's driver reloads within one generation.
  */
 #define DIBS_IVSHMEM_TOKEN(peer, gen, slot, seq)		\
 	((((__u64)(peer) & 0xFFFF) << 48) |			\

@@ -124,3 +124,27 @@ stub_run() {
 	[ "$status" -ne 0 ]
 	grep -q 'no TAP output' "$OUT/summary"
 }
+
+# run-pair.sh with the stand-in qemu for both guests.
+stub_pair() {
+	[ -x "$VM/../../ivshmem-server/dibs-ivshmem-server" ] ||
+		skip "dibs-ivshmem-server not built (make userspace)"
+	QEMU=$BATS_TEST_DIRNAME/stub-qemu run "$VM/run-pair.sh" --out "$OUT" "$ABI" "$SUITE"
+}
+
+@test "run-pair.sh: two clean guests pass, their counts added up" {
+	[ -n "$ABI" ] || skip "no kernel found"
+	STUB_STATUS=0 stub_pair
+	[ "$status" -eq 0 ]
+	[[ ${lines[-1]} == *": 4 passed, 0 failed, 0 skipped" ]]
+	[ -f "$OUT/A/summary" ] && [ -f "$OUT/B/summary" ]
+}
+
+@test "run-pair.sh: a kernel problem on one guest's console fails the pair" {
+	[ -n "$ABI" ] || skip "no kernel found"
+	STUB_STATUS=0 STUB_CONSOLE='BUG: kernel NULL pointer dereference' STUB_CONSOLE_ROLE=B stub_pair
+	[ "$status" -ne 0 ]
+	grep -qx 'fail B: kernel problem on the console (1 lines)' "$OUT/summary"
+	grep -qx 'failed 1' "$OUT/summary"
+	grep -qx 'passed 4' "$OUT/summary"
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Two guests on one dibs fabric: a dibs-ivshmem-server and two boots of one
+# kernel ABI (run.sh each), both with an ivshmem-doorbell on the server's
+# socket, running the same suite in two roles, A and B.
+#
+#   run-pair.sh [--out DIR] [--summary FILE] ABI SUITE
+#
+#   --out DIR      the run's files (default <repo>/build/vm/pair-<ABI>):
+#                    A/, B/        each guest's run.sh --out (console.log,
+#                                  results/, summary)
+#                    shared/       the guests' common directory (below)
+#                    ivshmem-server.log, summary (the two summaries added
+#                                  up, each failure prefixed with its role)
+#   --summary FILE a copy of that summary (as run.sh --summary)
+#
+# A guest learns its role and the common directory from two kernel
+# parameters, dibs_pair_role=A|B and dibs_pair_tag=pair: the directory is a
+# writable 9p export with that mount tag (tests/lib/pair.bash mounts it).
+# The guests coordinate only through it, never through the fabric.
+#
+# Each guest is a TCG guest with one vCPU online but -smp maxcpus=2 and
+# -accel tcg,thread=multi: only then does QEMU translate the guest's atomic
+# instructions into host atomics (CF_PARALLEL), which the fabric's shared
+# words need between two QEMU processes (uapi/ivshmem-layout.md, "Atomics").
+#
+# The run fails when either guest's run.sh does (a failed test, a kernel
+# problem on its console, no status, its time limit). Time limits: each
+# guest's suite DIBS_SUITE_TIMEOUT (default 240 s here), qemu
+# DIBS_VM_TIMEOUT (default 420 s).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+out='' summary_copy=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) out=$2; shift 2 ;;
+	--summary) summary_copy=$2; shift 2 ;;
+	-*) echo "run-pair.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 2 ] || { echo "usage: run-pair.sh [--out DIR] [--summary FILE] ABI SUITE" >&2; exit 2; }
+abi=$1 suite=$2
+out=${out:-$repo/build/vm/pair-$abi}
+
+server=$repo/ivshmem-server/dibs-ivshmem-server
+[ -x "$server" ] || { echo "run-pair.sh: no $server (make userspace)" >&2; exit 2; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+exec 8>"$out/.lock"
+flock 8
+rm -f "$out/summary"
+shared=$out/shared
+rm -rf "$shared" "$out/A" "$out/B"
+mkdir -p "$shared"
+
+# One initramfs for both boots, built before they start.
+"$here/mkinitramfs.sh" "$abi" "$repo/build/vm/$abi" >/dev/null
+
+sock=$out/ivshmem.sock
+rm -f "$sock"
+"$server" --socket "$sock" --fabric-id 0xff42 --size 16M --max-peers 4 \
+	--vectors 2 2>"$out/ivshmem-server.log" 8>&- &
+spid=$!
+trap 'kill "$spid" 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || { echo "run-pair.sh: ivshmem server did not start:" >&2; cat "$out/ivshmem-server.log" >&2; exit 2; }
+
+start=$(date +%s)
+pids=()
+for role in A B; do
+	DIBS_VM_IVSHMEM=0 \
+	DIBS_VM_ACCEL=tcg,thread=multi DIBS_VM_SMP=1,maxcpus=2 \
+	DIBS_SUITE_TIMEOUT=${DIBS_SUITE_TIMEOUT:-240} \
+	DIBS_VM_TIMEOUT=${DIBS_VM_TIMEOUT:-420} \
+	DIBS_VM_APPEND="${DIBS_VM_APPEND:-} dibs_pair_role=$role dibs_pair_tag=pair" \
+	DIBS_VM_QEMU_ARGS="${DIBS_VM_QEMU_ARGS:-} -chardev socket,path=$sock,id=ivs0
+		-device ivshmem-doorbell,chardev=ivs0,vectors=2
+		-virtfs local,path=$shared,mount_tag=pair,security_model=none,multidevs=remap" \
+		"$here/run.sh" --out "$out/$role" --summary "$out/$role.summary" \
+		"$abi" "$suite" >"$out/$role.report" 2>&1 8>&- &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || true; done
+elapsed=$(($(date +%s) - start))
+kill "$spid" 2>/dev/null || true
+wait "$spid" 2>/dev/null || true
+trap - EXIT
+
+# Both summaries added up; a guest without one failed to run at all.
+p=0 f=0 s=0 t=0
+fails=()
+for role in A B; do
+	sf=$out/$role.summary
+	if [ ! -f "$sf" ]; then
+		f=$((f + 1)); fails+=("$role: run.sh did not run the VM (see $out/$role.report)")
+		continue
+	fi
+	while read -r k v; do
+		case $k in
+		passed) p=$((p + v)) ;;
+		failed) f=$((f + v)) ;;
+		skipped) s=$((s + v)) ;;
+		tap_failed) t=$((t + v)) ;;
+		fail) fails+=("$role: $v") ;;
+		esac
+	done <"$sf"
+done
+{
+	echo "passed $p"
+	echo "failed $f"
+	echo "skipped $s"
+	echo "tap_failed $t"
+	for v in "${fails[@]}"; do echo "fail $v"; done
+} >"$out/summary"
+[ -z "$summary_copy" ] || cp "$out/summary" "$summary_copy"
+
+echo "== $abi: two guests on one fabric, ${elapsed} s wall ($suite)"
+for role in A B; do
+	sed "s/^/   $role| /" "$out/$role.report"
+done
+echo "   pair $abi: $p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ]
