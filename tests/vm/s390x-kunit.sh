@@ -82,9 +82,13 @@ console=$out/console.log
 timeout=${S390X_QEMU_TIMEOUT:-300}
 start=$(date +%s)
 # The guest powers off at the end; on a hang the timeout kills qemu.
+# The console is SCLP's line-mode console (the kernel's sclp console,
+# CONFIG_SCLP_CONSOLE): -nographic would give the VT220 one, which the
+# kernel is not built for.
 timeout "$timeout" "$qemu" -machine s390-ccw-virtio -cpu max -smp 1 -m 512 \
-	-nographic -no-reboot -kernel "$KERNEL_IMAGE" \
-	-initrd "$out/initramfs.cpio.gz" -append "panic=-1" \
+	-nodefaults -display none -no-reboot \
+	-chardev stdio,id=con0,signal=off -device sclplmconsole,chardev=con0 \
+	-kernel "$KERNEL_IMAGE" -initrd "$out/initramfs.cpio.gz" -append "panic=-1" \
 	</dev/null >"$console" 2>&1
 rc=$?
 echo "s390x-kunit: guest ran $(($(date +%s) - start)) s, qemu exit $rc, console $console" >&2
@@ -95,7 +99,11 @@ else
 	not_ok "the guest booted, ran the suites and powered off (qemu exit $rc; tail of $console:)"
 	tail -n 30 "$console.txt" >&2
 fi
-if grep '^dibs-s390x: error' "$console.txt" >&2; then
+# Only a guest that came up and finished can vouch for what it did not print.
+if ! grep -q '^dibs-s390x: up' "$console.txt"; then
+	not_ok "every module loaded and unloaded (the guest never came up)"
+elif grep '^dibs-s390x: error' "$console.txt" >&2 ||
+	! grep -q '^dibs-s390x: done$' "$console.txt"; then
 	not_ok "every module loaded and unloaded"
 else
 	ok "every module loaded and unloaded"
@@ -104,6 +112,8 @@ problems=$(grep -E '(WARNING:|BUG:|Oops|Kernel panic|Call Trace:|UBSAN:|general 
 if [ -n "$problems" ]; then
 	not_ok "no kernel problem on the console"
 	echo "$problems" | head -n 20 >&2
+elif ! grep -q '^dibs-s390x: done$' "$console.txt"; then
+	not_ok "no kernel problem on the console (the guest did not finish)"
 else
 	ok "no kernel problem on the console"
 fi
