@@ -12,7 +12,8 @@
 #   make demo            boot the newest kernel in a VM, load the modules and
 #                        show what exists (tests/vm/demo.sh)
 #   make bench           the benchmarks (bench/) on the newest kernel in a VM:
-#                        bench/results.json, bench/results.png
+#                        bench/results.json, bench/results.png; then in two
+#                        guests on one ivshmem fabric: bench/results-pair.json
 #   make deps            install build and test dependencies (Debian packages)
 #   make clean           remove build/ and the userspace build outputs
 #

@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# check-results.sh RESULTS.json: is it a well-formed bench result? Every
-# ratio of the issue present, with finite positive min <= median <= max,
-# one value per repetition and raw numbers; the dump curve with a point per
-# count. Says nothing about targets. Exit 1 with the reasons otherwise.
-# (One jq run: under TCG every process start counts.)
+# check-results.sh [--pair] RESULTS.json: is it a well-formed bench result?
+# Every ratio of the issue present, with finite positive min <= median <=
+# max, one value per repetition and raw numbers; the dump curve with a
+# point per count. --pair: the cross-VM result (bench/ivshmem-pair.bats),
+# its own ratios and no dump curve. Says nothing about targets. Exit 1
+# with the reasons otherwise. (One jq run: under TCG every process start
+# counts.)
 set -euo pipefail
-f=${1:?usage: check-results.sh RESULTS.json}
+pair=false
+if [ "${1:-}" = --pair ]; then
+	pair=true
+	shift
+fi
+f=${1:?usage: check-results.sh [--pair] RESULTS.json}
 
 ratios='dump_scaling dev_show_vs_ip op_vs_rtt batch_vs_rtt kernel_data_loopback
 	kernel_data_sim user_data_loopback user_data_sim user_data_sim_netlink
 	user_data_floor
 	signal_p50_vs_rtt signal_p99_vs_rtt kernel_bytes_per_dmb
 	kernel_bytes_per_dmb_loopback dibsctl_rss'
+$pair && ratios='cross_vm_data_1024k cross_vm_data_64k cross_vm_signal_rtt_vs_rtt'
 
 # shellcheck disable=SC2016 # a jq program
-bad=$(jq -r --arg ratios "$ratios" '
+bad=$(jq -r --arg ratios "$ratios" --argjson pair "$pair" '
 	def num: type == "number" and (isinfinite | not) and (isnan | not) and . > 0;
 	(.params.reps | tonumber) as $reps
-	| (.params.dump_counts | split(",") | length) as $ncounts
+	| (if $pair then 0 else .params.dump_counts | split(",") | length end) as $ncounts
 	| . as $r
 	| ([$ratios | splits("[ \t\n]+") | select(length > 0)]
 	   | map(. as $k | $r.ratios[$k] as $e
@@ -29,7 +37,8 @@ bad=$(jq -r --arg ratios "$ratios" '
 			   and ($e.raw | length) > 0
 			   and ($e.met == null or ($e.met | type) == "boolean")) | not)
 		 | "ratio \($k) missing or malformed: \($e | del(.raw)? // null | tojson)")[]),
-	  (select(((.dump_curve | length) == $ncounts
+	  (select($pair | not)
+	   | select(((.dump_curve | length) == $ncounts
 		  and all(.dump_curve[]; (.median | num) and .min <= .median
 			  and .median <= .max and (.raw_ns | length) > 0)) | not)
 	   | "dump_curve malformed")' "$f") || {

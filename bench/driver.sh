@@ -27,6 +27,8 @@ repo=$(cd "$here/.." && pwd)
 export DIBS_REPO=${DIBS_REPO:-$repo}
 # shellcheck source=../tests/lib/dibs.bash
 . "$repo/tests/lib/dibs.bash"
+# shellcheck source=lib.bash
+. "$here/lib.bash"
 
 NLB=$here/nlbench
 DC=$DIBSCTL
@@ -54,22 +56,7 @@ fi
 DATA_LEN=65536
 MEM_LEN=4096
 
-mkdir -p "$out"
-raw=$out/raw.txt
-: >"$raw"
-t_start=$(date +%s)
-log() { echo "bench: +$(($(date +%s) - t_start)) s: $*" >&2; }
-rec() { echo "$*" >>"$raw"; }
-param() { rec "param $1 $2"; }
-
-# val KEY < nlbench output: the value of one "key value" line
-val() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { exit !f }'; }
-
-# tclient CMD...: a test client command; prints its result
-tclient() {
-	echo "$*" >"$TC/ctl" || { echo "bench: test client: $* failed" >&2; return 1; }
-	cat "$TC/result"
-}
+bench_raw_init "$out"
 
 gid_of() { cat "/sys/class/dibs/$1/gid"; }
 # dev_field DEV KEY: one key of `dibsctl -j dev show DEV` (an object, or
@@ -142,22 +129,9 @@ $DC dev add sa type sim fabric 2
 $DC dev add sb type sim fabric 2
 tok_lo=$(tclient reg lo "$DATA_LEN" | cut -d' ' -f1)
 tok_sim=$(tclient reg sa "$DATA_LEN" "$(gid_of sb)" | cut -d' ' -f1)
-# kdata.*: the test client's medians of single calls (one timer interrupt
-# or preempted vCPU moved the sums it reported before); means kept apart.
+# kdata.*: the test client's medians of single calls (kbench, lib.bash).
 # udata.*: libdibsnl's dmb-write, through /dev/dibs; sim_nl the same forced
 # over netlink. write0: one dmb-write of no data, the fixed cost of a write.
-kbench() {	# kbench DEV TOKEN NAME
-	local sum_mv sum_mc med_mv med_mc min_mv min_mc
-	read -r sum_mv sum_mc med_mv med_mc min_mv min_mc \
-		< <(tclient bench "$1" "$2" "$DATA_LEN" "$DATA_KN")
-	[ -n "$min_mc" ] || { echo "bench: test client bench: short result" >&2; return 1; }
-	rec "kdata.$3.move_ns $r $med_mv"
-	rec "kdata.$3.memcpy_ns $r $med_mc"
-	rec "kdata.$3.move_min_ns $r $min_mv"
-	rec "kdata.$3.memcpy_min_ns $r $min_mc"
-	rec "kdata.$3.move_mean_ns $r $((sum_mv / DATA_KN))"
-	rec "kdata.$3.memcpy_mean_ns $r $((sum_mc / DATA_KN))"
-}
 ubench() {	# ubench OWNER WRITER NAME: medians of single writes, as kbench
 	local s
 	s=$("$NLB" write "$1" "$2" "$DATA_LEN" "$DATA_UN")

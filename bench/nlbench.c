@@ -27,6 +27,16 @@
  *	COUNT empty writes with signal 0 into an owned DMB on OWNER, each
  *	timed until its "signal" notification arrives on a second handle;
  *	before each, one bare round trip as in rtt (reported as rtt_*)
+ *   nlbench ping DEV MINE PEER COUNT
+ *	signal round trips with `nlbench echo` on another host (guest):
+ *	COUNT times one bare round trip (as rtt, reported as rtt_*), then an
+ *	empty write with signal 0 from DEV into the DMB with token PEER,
+ *	timed until the signal for token MINE (a DMB here that the other side
+ *	may write) arrives (ping_*: total, mean, median, min)
+ *   nlbench echo DEV MINE PEER COUNT
+ *	the other side of ping: prints "ready" once subscribed, then answers
+ *	each of COUNT signals for MINE with an empty write with signal 0 from
+ *	DEV into PEER; waits 60 s at most for each
  *   nlbench exec REPS CMD [ARG...]
  *	run CMD REPS times, stdout to /dev/null; per run its wall time and
  *	peak RSS (ru_maxrss)
@@ -447,13 +457,48 @@ static int sig_ignore(const struct dibsnl_ntf *ntf, void *arg)
 }
 
 /*
- * One write with signal 0 into @w's DMB; the time until its notification
- * reaches the callback.
+ * Wait (up to @ms) until a signal notification for @w->token has reached
+ * the callback of @sub (non-blocking).
  */
-static uint64_t signal_once(struct dibsnl *h, struct dibsnl *sub,
-			    const char *writer, struct sig_wait *w)
+static void signal_wait(struct dibsnl *sub, struct sig_wait *w, int ms)
 {
 	struct pollfd pfd = { .fd = dibsnl_fd(sub), .events = POLLIN };
+	int err;
+
+	while (!w->seen) {
+		if (poll(&pfd, 1, ms) <= 0) {
+			fprintf(stderr, "nlbench: no signal within %d ms\n", ms);
+			exit(1);
+		}
+		err = dibsnl_ntf_dispatch(sub, sig_cb, w);
+		if (err < 0 && err != -EAGAIN)
+			die_nl(sub, "dispatch", err);
+	}
+}
+
+/* Subscribe a second handle to signal notifications, non-blocking. */
+static struct dibsnl *signal_sub(void)
+{
+	struct dibsnl *sub = open_h();
+	int fd, err;
+
+	err = dibsnl_subscribe(sub, DIBSNL_GROUP_SIGNAL);
+	if (err)
+		die_nl(sub, "subscribe", err);
+	fd = dibsnl_fd(sub);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return sub;
+}
+
+/*
+ * One write with signal 0 from @writer into @target; the time until the
+ * notification for @w->token reaches the callback (the same DMB when
+ * @target is @w->token; another one when something answers).
+ */
+static uint64_t signal_once(struct dibsnl *h, struct dibsnl *sub,
+			    const char *writer, uint64_t target,
+			    struct sig_wait *w)
+{
 	uint64_t t0;
 	int err;
 
@@ -463,18 +508,10 @@ static uint64_t signal_once(struct dibsnl *h, struct dibsnl *sub,
 		die_nl(sub, "dispatch", err);
 	w->seen = false;
 	t0 = now_ns();
-	err = dibsnl_dmb_write(h, ref(writer), w->token, 0, NULL, 0, 0);
+	err = dibsnl_dmb_write(h, ref(writer), target, 0, NULL, 0, 0);
 	if (err)
 		die_nl(h, "dmb-write with signal", err);
-	while (!w->seen) {
-		if (poll(&pfd, 1, 5000) <= 0) {
-			fprintf(stderr, "nlbench: no signal within 5 s\n");
-			exit(1);
-		}
-		err = dibsnl_ntf_dispatch(sub, sig_cb, w);
-		if (err < 0 && err != -EAGAIN)
-			die_nl(sub, "dispatch", err);
-	}
+	signal_wait(sub, w, 5000);
 	return now_ns() - t0;
 }
 
@@ -485,7 +522,6 @@ static int cmd_signal(int argc, char **argv)
 	unsigned long count, i;
 	uint64_t *lat, *rtt, t0;
 	struct rtt_sock s;
-	int fd, err;
 
 	if (argc != 3)
 		return 2;
@@ -494,12 +530,7 @@ static int cmd_signal(int argc, char **argv)
 	rtt = times(count);
 	rtt_open(&s);
 	h = open_h();
-	sub = open_h();
-	err = dibsnl_subscribe(sub, DIBSNL_GROUP_SIGNAL);
-	if (err)
-		die_nl(sub, "subscribe", err);
-	fd = dibsnl_fd(sub);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	sub = signal_sub();
 	w.token = grant_for(h, argv[0], argv[1], GRANT_SIZE);
 
 	/* a bare round trip before each signal: the two side by side */
@@ -507,7 +538,7 @@ static int cmd_signal(int argc, char **argv)
 		t0 = now_ns();
 		rtt_once(&s);
 		rtt[i] = now_ns() - t0;
-		lat[i] = signal_once(h, sub, argv[1], &w);
+		lat[i] = signal_once(h, sub, argv[1], w.token, &w);
 	}
 	report_each("rtt", rtt, count);
 	qsort(lat, count, sizeof(*lat), cmp_u64);
@@ -523,6 +554,95 @@ static int cmd_signal(int argc, char **argv)
 	rtt_close(&s);
 	free(rtt);
 	free(lat);
+	return 0;
+}
+
+/* A token given on the command line (any value, 0 included). */
+static uint64_t arg_token(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end) {
+		fprintf(stderr, "nlbench: \"%s\" is not a token\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+/*
+ * ping DEV MINE PEER COUNT: COUNT times, a bare round trip (timed), then a
+ * write with signal 0 from DEV into PEER, timed until the signal for MINE
+ * arrives: the answer of `nlbench echo` on the other side.
+ */
+static int cmd_ping(int argc, char **argv)
+{
+	struct sig_wait w = { 0 };
+	unsigned long count, i;
+	uint64_t peer, *lat, *rtt, t0;
+	struct dibsnl *h, *sub;
+	struct rtt_sock s;
+
+	if (argc != 4)
+		return 2;
+	w.token = arg_token(argv[1]);
+	peer = arg_token(argv[2]);
+	count = arg_num(argv[3]);
+	lat = times(count);
+	rtt = times(count);
+	rtt_open(&s);
+	h = open_h();
+	sub = signal_sub();
+	for (i = 0; i < count; i++) {
+		t0 = now_ns();
+		rtt_once(&s);
+		rtt[i] = now_ns() - t0;
+		lat[i] = signal_once(h, sub, argv[0], peer, &w);
+	}
+	report_each("rtt", rtt, count);
+	report_each("ping", lat, count);
+	dibsnl_close(sub);
+	dibsnl_close(h);
+	rtt_close(&s);
+	free(rtt);
+	free(lat);
+	return 0;
+}
+
+/*
+ * echo DEV MINE PEER COUNT: print "ready" once subscribed; then COUNT
+ * times, wait (60 s at most) for a signal for MINE and answer it with a
+ * write with signal 0 from DEV into PEER.
+ */
+static int cmd_echo(int argc, char **argv)
+{
+	struct sig_wait w = { 0 };
+	unsigned long count, i;
+	struct dibsnl *h, *sub;
+	uint64_t peer;
+	int err;
+
+	if (argc != 4)
+		return 2;
+	w.token = arg_token(argv[1]);
+	peer = arg_token(argv[2]);
+	count = arg_num(argv[3]);
+	h = open_h();
+	sub = signal_sub();
+	printf("ready\n");
+	fflush(stdout);
+	for (i = 0; i < count; i++) {
+		w.seen = false;
+		signal_wait(sub, &w, 60000);
+		err = dibsnl_dmb_write(h, ref(argv[0]), peer, 0, NULL, 0, 0);
+		if (err)
+			die_nl(h, "dmb-write with signal", err);
+	}
+	printf("echo_count %lu\n", count);
+	dibsnl_close(sub);
+	dibsnl_close(h);
 	return 0;
 }
 
@@ -579,6 +699,8 @@ static const struct {
 	{ "write", cmd_write },
 	{ "write0", cmd_write0 },
 	{ "signal", cmd_signal },
+	{ "ping", cmd_ping },
+	{ "echo", cmd_echo },
 	{ "exec", cmd_exec },
 };
 
@@ -606,6 +728,8 @@ usage:
 		"       nlbench write OWNER WRITER SIZE COUNT\n"
 		"       nlbench write0 OWNER WRITER COUNT\n"
 		"       nlbench signal OWNER WRITER COUNT\n"
+		"       nlbench ping DEV MINE PEER COUNT\n"
+		"       nlbench echo DEV MINE PEER COUNT\n"
 		"       nlbench exec REPS CMD [ARG...]\n");
 	return 2;
 }

@@ -3,6 +3,7 @@
 """Turn the raw numbers of bench/driver.sh into results.json.
 
     report.py OUTDIR
+    report.py --pair OUTDIR    the cross-VM figures (bench/ivshmem-pair.bats)
 
 Reads OUTDIR/raw.txt ("NAME REP VALUE", "param NAME VALUE") and the slab
 and meminfo snapshots (slab.R.before/after, meminfo.R.before/after), writes
@@ -140,7 +141,69 @@ def rawof(series, *names):
     return {n: [series[n][r] for r in sorted(series[n])] for n in names}
 
 
+KRAW = ("move_ns", "memcpy_ns", "move_min_ns", "memcpy_min_ns",
+        "move_mean_ns", "memcpy_mean_ns")
+
+
+def kernel_data(s, dev, what, kib, count, move):
+    """memcpy / move_data of the test client's bench (kdata.DEV.*)."""
+    return ratio(
+        what,
+        "median time of one in-kernel memcpy of %d KiB / median time of "
+        "one %s of %d KiB via the test client; %s of each, "
+        "interleaved one by one" % (kib, move, kib, count),
+        ">=", 0.8, "ratio",
+        paired(s, "kdata.%s.memcpy_ns" % dev, "kdata.%s.move_ns" % dev),
+        rawof(s, *["kdata.%s.%s" % (dev, k) for k in KRAW
+                   if "kdata.%s.%s" % (dev, k) in s]))
+
+
+def check_finite(ratios):
+    for k, e in ratios.items():
+        for f in ("min", "median", "max"):
+            if not math.isfinite(e[f]) or e[f] <= 0:
+                raise SystemExit("report: %s %s is %r" % (k, f, e[f]))
+
+
+def write(out, result):
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(result, f, indent=1, sort_keys=False)
+        f.write("\n")
+    print(table(result))
+
+
+def pair_main(out):
+    """The cross-VM figures of bench/ivshmem-pair.bats (guest B's raw)."""
+    params, s = load_raw(os.path.join(out, "raw.txt"))
+    ratios = {}
+    for size in sorted((int(n) for n in params["sizes"].split(",")),
+                       reverse=True):
+        kib = size // 1024
+        ratios["cross_vm_data_%dk" % kib] = kernel_data(
+            s, "ivs_%d" % size,
+            "cross-VM data path, ivshmem, %d KiB" % kib, kib,
+            params["DATA_KN"],
+            "move_data from guest B into guest A's DMB (the shared region)")
+    ratios["cross_vm_signal_rtt_vs_rtt"] = ratio(
+        "cross-VM signal round trip",
+        "median of single round trips B -> A -> B (B's write with a signal "
+        "into A's DMB, A's `nlbench echo` answers with a write with a "
+        "signal into B's DMB, until B's notification) / median of one bare "
+        "genl round trip in B, timed before each; %s of each per "
+        "repetition" % params["PING_N"],
+        "<=", 3.0, "ratio",
+        paired(s, "xsignal.ping_ns", "xsignal.rtt_ns"),
+        rawof(s, *[n for n in ("xsignal.ping_ns", "xsignal.rtt_ns",
+                               "xsignal.ping_min_ns", "xsignal.rtt_min_ns",
+                               "xsignal.ping_mean_ns") if n in s]))
+    check_finite(ratios)
+    write(out, {"params": params, "ratios": ratios})
+
+
 def main():
+    if sys.argv[1] == "--pair":
+        pair_main(sys.argv[2])
+        return
     out = sys.argv[1]
     params, s = load_raw(os.path.join(out, "raw.txt"))
     ratios = {}
@@ -200,19 +263,11 @@ def main():
         rawof(s, "batch.dibsctl_ns", "batch.rtt_ns"))
 
     size = int(params["DATA_LEN"]) // 1024
-    kraw = ("move_ns", "memcpy_ns", "move_min_ns", "memcpy_min_ns",
-            "move_mean_ns", "memcpy_mean_ns")
     uraw = ("write_ns", "write_mean_ns", "write_min_ns")
     for dev, label in (("lo", "loopback"), ("sim", "sim")):
-        ratios["kernel_data_" + label] = ratio(
-            "in-kernel data path, " + label,
-            "median time of one in-kernel memcpy of %d KiB / median time of "
-            "one move_data of %d KiB via the test client; %s of each, "
-            "interleaved one by one" % (size, size, params["DATA_KN"]),
-            ">=", 0.8, "ratio",
-            paired(s, "kdata.%s.memcpy_ns" % dev, "kdata.%s.move_ns" % dev),
-            rawof(s, *["kdata.%s.%s" % (dev, k) for k in kraw
-                       if "kdata.%s.%s" % (dev, k) in s]))
+        ratios["kernel_data_" + label] = kernel_data(
+            s, dev, "in-kernel data path, " + label, size, params["DATA_KN"],
+            "move_data")
     for dev, label in (("lo", "loopback"), ("sim", "sim")):
         ratios["user_data_" + label] = ratio(
             "userspace data path, " + label,
@@ -274,21 +329,13 @@ def main():
         {r: v / 1024 for r, v in rss.items()},
         rawof(s, "dump.%d.rss_kib" % hi))
 
-    for k, e in ratios.items():
-        for f in ("min", "median", "max"):
-            if not math.isfinite(e[f]) or e[f] <= 0:
-                raise SystemExit("report: %s %s is %r" % (k, f, e[f]))
-
-    result = {
+    check_finite(ratios)
+    write(out, {
         "params": params,
         "ratios": ratios,
         "dump_curve": curve,
         "dump_empty_ns": [s["dump.0.ns"][r] for r in sorted(s["dump.0.ns"])],
-    }
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump(result, f, indent=1, sort_keys=False)
-        f.write("\n")
-    print(table(result))
+    })
 
 
 def fmt(v):

@@ -25,31 +25,18 @@
 load lib/dibs
 load lib/expect
 load lib/monitor
+load lib/pair
 
 IVS_FABRIC=0xff42
-PAIR_DIR=/run/dibs-pair
 MADE_UP=01234567-89ab-cdef-0123-456789abcdef
 
 D() {
 	"$DIBSCTL" "$@"
 }
 
-# The role from the kernel command line (run-pair.sh), "" outside a pair.
-pair_role() {
-	local w
-	for w in $(</proc/cmdline); do
-		case $w in dibs_pair_role=[AB]) echo "${w#*=}" ;; esac
-	done
-}
-
 setup_file() {
-	ROLE=$(pair_role)
-	export ROLE
+	pair_mount
 	[ -n "$ROLE" ] && [ -n "${DIBS_IN_VM:-}" ] || return 0
-	if [ "$ROLE" = A ]; then PEER=B; else PEER=A; fi
-	export PEER
-	mkdir -p "$PAIR_DIR"
-	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 pair "$PAIR_DIR"
 	unload_dibs
 	load_dibs
 	dibs_insmod dibs_ivshmem
@@ -85,35 +72,6 @@ teardown() {
 		put abort 1
 	fi
 	return $rc
-}
-
-# put NAME VALUE: publish VALUE under NAME for the other guest (atomic:
-# written aside, then renamed).
-put() {
-	printf '%s\n' "$2" >"$PAIR_DIR/$1.$ROLE.tmp" &&
-		mv "$PAIR_DIR/$1.$ROLE.tmp" "$PAIR_DIR/$1.$ROLE"
-}
-
-# get NAME: the other guest's value of NAME, once it is there (120 s at
-# most; at once a failure if the other guest failed a step).
-get() {
-	local f=$PAIR_DIR/$1.$PEER end=$((SECONDS + 120))
-	while [ ! -f "$f" ]; do
-		if [ -f "$PAIR_DIR/abort.$PEER" ]; then
-			echo "get $1: guest $PEER failed a step" >&2
-			return 1
-		fi
-		if ((SECONDS >= end)); then
-			echo "get $1: guest $PEER did not publish it in 120 s" >&2
-			return 1
-		fi
-		nap 0.2
-	done
-	cat "$f"
-}
-
-my_gid() {
-	cat /sys/class/dibs/ivshmem0/gid
 }
 
 # grant RGID SIZE: a DMB on this guest's device; its token in TOK.
