@@ -165,7 +165,7 @@ ubench() {	# ubench OWNER WRITER NAME: medians of single writes, as kbench
 	rec "udata.$3.write_mean_ns $r $(val write_ns <<<"$s")"
 	rec "udata.$3.write_min_ns $r $(val write_min_ns <<<"$s")"
 }
-# mdata.*: a writer's memcpy (and rep movsb) into its mapping of the remote
+# mdata.*: a writer's memcpy (and rep movsq) into its mapping of the remote
 # DMB, and the owner's memcpy out of its own mapping (nlbench mmap), medians.
 mbench() {	# mbench OWNER WRITER NAME
 	local s

@@ -240,9 +240,9 @@ def main():
                        if "mdata.%s.%s" % (dev, k) in s] +
                   ["kdata.%s.memcpy_ns" % dev]))
     ratios["user_mmap_movs_loopback"] = ratio(
-        "userspace write through a mapped DMB with rep movsb, loopback",
+        "userspace write through a mapped DMB with rep movsq, loopback",
         "median time of one in-kernel memcpy of %d KiB / median time of "
-        "one `rep movsb` of %d KiB into the writer's mapping: the same "
+        "one `rep movsq` of %d KiB into the writer's mapping: the same "
         "mapping with the copy instruction TCG runs fastest (the VM's "
         "qemu64 CPU has SSE2 only, glibc's memcpy is slow under TCG); "
         "informative, no target" % (size, size),
