@@ -139,6 +139,18 @@ ubench() {	# ubench OWNER WRITER NAME: medians of single writes, as kbench
 	rec "udata.$3.write_mean_ns $r $(val write_ns <<<"$s")"
 	rec "udata.$3.write_min_ns $r $(val write_min_ns <<<"$s")"
 }
+# mdata.*: a writer's memcpy (and rep movsq) into its mapping of the remote
+# DMB, and the owner's memcpy out of its own mapping (nlbench mmap), medians.
+mbench() {	# mbench OWNER WRITER NAME
+	local s
+	s=$("$NLB" mmap "$1" "$2" "$DATA_LEN" "$DATA_KN")
+	rec "mdata.$3.write_ns $r $(val mmap_write_median_ns <<<"$s")"
+	rec "mdata.$3.write_min_ns $r $(val mmap_write_min_ns <<<"$s")"
+	rec "mdata.$3.write_movs_ns $r $(val mmap_write_movs_median_ns <<<"$s")"
+	rec "mdata.$3.signal_ns $r $(val mmap_signal_median_ns <<<"$s")"
+	rec "mdata.$3.read_ns $r $(val mmap_read_median_ns <<<"$s")"
+	rec "mdata.$3.read_min_ns $r $(val mmap_read_min_ns <<<"$s")"
+}
 for r in $(seq "$REPS"); do
 	kbench lo "$tok_lo" lo
 	kbench sb "$tok_sim" sim
@@ -146,6 +158,8 @@ for r in $(seq "$REPS"); do
 	ubench sa sb sim
 	DIBSNL_DATA_PATH=netlink ubench sa sb sim_nl
 	rec "udata.sim.write0_ns $r $("$NLB" write0 sa sb "$OP_N" | val write0_median_ns)"
+	mbench lo lo lo
+	mbench sa sb sim
 done
 tclient unreg_all >/dev/null
 

@@ -280,6 +280,39 @@ def main():
             rawof(s, *["udata.%s.%s" % (dev, k) for k in uraw
                        if "udata.%s.%s" % (dev, k) in s] +
                   ["kdata.%s.memcpy_ns" % dev]))
+    mraw = ("write_ns", "write_min_ns", "write_movs_ns", "signal_ns",
+            "read_ns", "read_min_ns")
+    for dev, label in (("lo", "loopback"), ("sim", "sim")):
+        ratios["user_mmap_" + label] = ratio(
+            "userspace write through a mapped DMB, " + label,
+            "median time of one in-kernel memcpy of %d KiB / median time of "
+            "one memcpy of %d KiB into the writer's mapping of the remote "
+            "DMB (dibsnl_dmb_map, %s writes)"
+            % (size, size, params["DATA_KN"]),
+            ">=", 0.9, "ratio",
+            paired(s, "kdata.%s.memcpy_ns" % dev, "mdata.%s.write_ns" % dev),
+            rawof(s, *["mdata.%s.%s" % (dev, k) for k in mraw
+                       if "mdata.%s.%s" % (dev, k) in s] +
+                  ["kdata.%s.memcpy_ns" % dev]))
+    ratios["user_mmap_movs_loopback"] = ratio(
+        "userspace write through a mapped DMB with rep movsq, loopback",
+        "median time of one in-kernel memcpy of %d KiB / median time of "
+        "one `rep movsq` of %d KiB into the writer's mapping: the same "
+        "mapping with the copy instruction TCG runs fastest (the VM's "
+        "qemu64 CPU has SSE2 only, glibc's memcpy is slow under TCG); "
+        "informative, no target" % (size, size),
+        None, None, "ratio",
+        paired(s, "kdata.lo.memcpy_ns", "mdata.lo.write_movs_ns"),
+        rawof(s, "mdata.lo.write_movs_ns", "kdata.lo.memcpy_ns"))
+    ratios["user_mmap_read_loopback"] = ratio(
+        "the owner reading through its mapping, loopback",
+        "median time of one in-kernel memcpy of %d KiB / median time of one "
+        "memcpy of %d KiB out of the owner's mapping of its DMB; "
+        "informative, no target" % (size, size),
+        None, None, "ratio",
+        paired(s, "kdata.lo.memcpy_ns", "mdata.lo.read_ns"),
+        rawof(s, "mdata.lo.read_ns", "mdata.lo.read_min_ns",
+              "kdata.lo.memcpy_ns"))
     ratios["user_data_sim_netlink"] = ratio(
         "userspace data path, sim, over netlink",
         "median time of one in-kernel memcpy of %d KiB / median time of "

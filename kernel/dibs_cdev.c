@@ -15,7 +15,16 @@
  * the socket's opener and the sender, so is an ioctl against the file's
  * opener and the caller. An fd passed over SCM_RIGHTS to a process
  * without CAP_NET_ADMIN, or kept across a drop of it, writes no more.
+ *
+ * Mappings (DIBS_IOC_DMB_MAP, then mmap()): the ioctl takes a reference on
+ * the DMB's buffer - a soft device's folio - and, for a remote DMB, the
+ * writer's attachment; it parks both in the file under an id that is the
+ * mmap() offset. mmap() moves them into the mapping, which all VMAs split
+ * from it share; the last unmap detaches and drops the buffer. The buffer
+ * thus outlives a revoke or the device until then. A VMA holds the file,
+ * and the file the module.
  */
+#include <linux/bitops.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -29,9 +38,11 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/dibs_ioctl.h>
 
+#include "dibs_compat.h"
 #include "dibs_core.h"
 
 /* One copy-and-move step: a 64 KiB write, the common large one, is one. */
@@ -41,6 +52,17 @@ struct dibs_cdev_file {
 	struct net *net;		/* the opener's namespace, held */
 	struct mutex buf_lock;		/* one write at a time uses buf */
 	void *buf;			/* DIBS_CDEV_PIECE bytes */
+	struct xarray maps;		/* prepared, not yet mapped, by id */
+};
+
+/* One mapped DMB: prepared by the ioctl, then shared by its VMAs. */
+struct dibs_cdev_map {
+	refcount_t refs;		/* the file's entry, or VMAs */
+	struct folio *folio;		/* a reference on the buffer */
+	u32 len;			/* the DMB's */
+	/* A remote DMB: the attaching device (a reference) and token. */
+	struct dibs_dev *dibs;
+	u64 token;
 };
 
 static int dibs_cdev_open(struct inode *inode, struct file *file)
@@ -59,15 +81,50 @@ static int dibs_cdev_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	}
 	mutex_init(&f->buf_lock);
+	xa_init_flags(&f->maps, XA_FLAGS_ALLOC1);
 	f->net = get_net(current->nsproxy->net_ns);
 	file->private_data = f;
 	return nonseekable_open(inode, file);
 }
 
+/*
+ * Drop a reference; the last detaches a remote DMB, if its device is still
+ * registered (a deleted device's driver has let go of it already), and
+ * releases the buffer. Process context: takes dibs_devs_lock.
+ */
+static void dibs_cdev_map_put(struct dibs_cdev_map *m)
+{
+	struct dibs_dev *dibs = m->dibs;
+	int ret;
+
+	if (!refcount_dec_and_test(&m->refs))
+		return;
+	if (dibs) {
+		mutex_lock(&dibs_devs_lock);
+		if (dibs->registered) {
+			ret = dibs->ops->detach_dmb(dibs, m->token);
+			if (ret)
+				dev_warn(&dibs->dev,
+					 "detaching DMB 0x%016llx: %d\n",
+					 m->token, ret);
+		}
+		mutex_unlock(&dibs_devs_lock);
+		put_device(&dibs->dev);
+	}
+	folio_put(m->folio);
+	kfree(m);
+}
+
 static int dibs_cdev_release(struct inode *inode, struct file *file)
 {
 	struct dibs_cdev_file *f = file->private_data;
+	struct dibs_cdev_map *m;
+	unsigned long id;
 
+	/* Prepared and never mapped: nobody else can reach them now. */
+	xa_for_each(&f->maps, id, m)
+		dibs_cdev_map_put(m);
+	xa_destroy(&f->maps);
 	put_net(f->net);
 	mutex_destroy(&f->buf_lock);
 	kvfree(f->buf);
@@ -119,6 +176,132 @@ static bool dibs_cdev_may_write(struct file *file)
 	       capable(CAP_NET_ADMIN);
 }
 
+/* The device @index (or @name) in @net, if registered; dibs_devs_lock held. */
+static struct dibs_dev *dibs_cdev_dev(struct net *net, u32 index,
+				      const char *name)
+{
+	struct dibs_dev *dibs;
+
+	lockdep_assert_held(&dibs_devs_lock);
+	dibs = index ? dibs_dev_find_index(index) : dibs_dev_find_name(name);
+	if (!dibs || !dibs->registered || !net_eq(dibs_dev_net(dibs), net))
+		return NULL;
+	return dibs;
+}
+
+/*
+ * Attach remote DMB @m->token to writer @dibs and take a reference on its
+ * buffer; dibs_devs_lock held.
+ */
+static int dibs_cdev_attach(struct dibs_dev *dibs, struct dibs_cdev_map *m)
+{
+	const struct dibs_dev_ops *ops = dibs->ops;
+	struct dibs_dmb dmb = { .dmb_tok = m->token };
+	struct folio *folio;
+	int ret;
+
+	if (!dibs->soft_type || !ops->support_mmapped_rdmb ||
+	    !ops->support_mmapped_rdmb(dibs))
+		return -EOPNOTSUPP;
+	if (!READ_ONCE(dibs->up))
+		return -ENETDOWN;
+	ret = ops->attach_dmb(dibs, &dmb);
+	if (ret)
+		return ret;
+	/* A soft device's buffer is one folio of its own (dibs_dmb_buf.h). */
+	folio = virt_to_folio(dmb.cpu_addr);
+	if (WARN_ON_ONCE(folio_address(folio) != dmb.cpu_addr ||
+			 folio_size(folio) < dmb.dmb_len)) {
+		ops->detach_dmb(dibs, m->token);
+		return -EOPNOTSUPP;
+	}
+	folio_get(folio);
+	m->folio = folio;
+	m->len = dmb.dmb_len;
+	m->dibs = dibs;
+	get_device(&dibs->dev);
+	return 0;
+}
+
+static int dibs_cdev_map_prepare(struct dibs_cdev_file *f,
+				 struct dibs_dmb_map __user *uarg)
+{
+	struct dibs_dmb_map req;
+	struct dibs_cdev_map *m;
+	struct dibs_dev *dibs;
+	u32 id;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags & ~DIBS_DMB_MAP_REMOTE || req.pad)
+		return -EINVAL;
+	if (!req.dev_index && !memchr(req.dev_name, '\0', sizeof(req.dev_name)))
+		return -EINVAL;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	refcount_set(&m->refs, 1);
+	m->token = req.token;
+
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_cdev_dev(f->net, req.dev_index, req.dev_name);
+	if (!dibs)
+		ret = -ENODEV;
+	else if (req.flags & DIBS_DMB_MAP_REMOTE)
+		ret = dibs_cdev_attach(dibs, m);
+	else
+		ret = dibs_uclient_map(dibs, req.token, &m->folio, &m->len);
+	mutex_unlock(&dibs_devs_lock);
+	if (ret) {
+		kfree(m);
+		return ret;
+	}
+
+	ret = xa_alloc(&f->maps, &id, m,
+		       XA_LIMIT(1, DIBS_DMB_MAP_PENDING_MAX), GFP_KERNEL);
+	if (ret) {
+		dibs_cdev_map_put(m);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+	req.offset = (u64)id << PAGE_SHIFT;
+	req.len = m->len;
+	if (copy_to_user(uarg, &req, sizeof(req))) {
+		/* Still ours unless a racing mmap() guessed the id. */
+		m = xa_erase(&f->maps, id);
+		if (m)
+			dibs_cdev_map_put(m);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int dibs_cdev_signal(struct dibs_cdev_file *f,
+			    const struct dibs_dmb_signal __user *uarg)
+{
+	struct dibs_dmb_signal req;
+	unsigned long mask;
+	unsigned int bit;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (!req.mask || req.mask >> (DIBS_SIGNAL_IDX_MAX + 1))
+		return -EINVAL;
+	if (!req.dev_index && !memchr(req.dev_name, '\0', sizeof(req.dev_name)))
+		return -EINVAL;
+	/* The caller's stores through a mapping before the signal. */
+	smp_mb();
+	mask = req.mask;
+	for_each_set_bit(bit, &mask, DIBS_SIGNAL_IDX_MAX + 1) {
+		ret = dibs_dev_move(f->net, req.dev_index, req.dev_name,
+				    req.token, bit, true, 0, f->buf, 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -127,10 +310,15 @@ static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 	u32 end;
 	int ret;
 
-	if (cmd != DIBS_IOC_DMB_WRITE)
+	if (cmd != DIBS_IOC_DMB_WRITE && cmd != DIBS_IOC_DMB_MAP &&
+	    cmd != DIBS_IOC_DMB_SIGNAL)
 		return -ENOTTY;
 	if (!dibs_cdev_may_write(file))
 		return -EPERM;
+	if (cmd == DIBS_IOC_DMB_MAP)
+		return dibs_cdev_map_prepare(f, (void __user *)arg);
+	if (cmd == DIBS_IOC_DMB_SIGNAL)
+		return dibs_cdev_signal(f, (void __user *)arg);
 	if (copy_from_user(&req, (void __user *)arg, sizeof(req)))
 		return -EFAULT;
 	if (req.flags & ~DIBS_DMB_WRITE_SIGNAL || req.pad)
@@ -152,10 +340,65 @@ static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 	return ret;
 }
 
+static void dibs_cdev_vm_open(struct vm_area_struct *vma)
+{
+	struct dibs_cdev_map *m = vma->vm_private_data;
+
+	refcount_inc(&m->refs);
+}
+
+static void dibs_cdev_vm_close(struct vm_area_struct *vma)
+{
+	dibs_cdev_map_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct dibs_cdev_vm_ops = {
+	.open	= dibs_cdev_vm_open,
+	.close	= dibs_cdev_vm_close,
+};
+
+/*
+ * Map what DIBS_IOC_DMB_MAP prepared under the id vm_pgoff. The whole
+ * buffer from its start, shared; the permission to map is the ioctl's.
+ */
+static int dibs_cdev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct dibs_cdev_file *f = file->private_data;
+	unsigned long size = vma->vm_end - vma->vm_start;
+	struct dibs_cdev_map *m;
+	int ret;
+
+	if (!dibs_cdev_may_write(file))
+		return -EPERM;
+	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff > U32_MAX)
+		return -EINVAL;
+	m = xa_erase(&f->maps, vma->vm_pgoff);
+	if (!m)
+		return -EINVAL;
+	if (size > PAGE_ALIGN(m->len)) {
+		ret = -EINVAL;
+		goto err_put;
+	}
+	/* Not in a child (fork), never grown (mremap), never in a core. */
+	dibs_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	ret = remap_pfn_range(vma, vma->vm_start, folio_pfn(m->folio), size,
+			      vma->vm_page_prot);
+	if (ret)
+		goto err_put;
+	vma->vm_private_data = m;
+	vma->vm_ops = &dibs_cdev_vm_ops;
+	return 0;
+
+err_put:
+	dibs_cdev_map_put(m);
+	return ret;
+}
+
 static const struct file_operations dibs_cdev_fops = {
 	.owner		= THIS_MODULE,	/* an open file pins the module */
 	.open		= dibs_cdev_open,
 	.release	= dibs_cdev_release,
+	.mmap		= dibs_cdev_mmap,
 	.unlocked_ioctl	= dibs_cdev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

@@ -60,4 +60,13 @@ static inline struct nlattr **dibs_dump_attrs(struct netlink_callback *cb)
 } while (0)
 #endif
 
+/* vm_flags became read-only outside of vm_flags_set() in 6.3. */
+#ifdef DIBS_HAVE_VM_FLAGS_SET
+#define dibs_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)
+#define dibs_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
+#else
+#define dibs_vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
+#define dibs_vm_flags_clear(vma, flags)	((vma)->vm_flags &= ~(flags))
+#endif
+
 #endif /* _DIBS_COMPAT_H */

@@ -119,6 +119,9 @@ int dibs_uclient_revoke(struct dibs_dev *dibs, u64 token);
 int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 		      void *buf);
 bool dibs_uclient_owned(struct dibs_dmb_rec *rec);
+struct folio;
+int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
+		     u32 *len);
 
 /* dibs_cdev.c: /dev/dibs, the data path without netlink */
 int dibs_cdev_init(void);

@@ -15,6 +15,7 @@
 
 #include <linux/hashtable.h>
 #include <linux/llist.h>
+#include <linux/mm.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
 #include <linux/slab.h>
@@ -335,6 +336,26 @@ int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 	if (check_add_overflow(offset, len, &end) || end > rec->len)
 		return -EINVAL;
 	memcpy(buf, rec->cpu_addr + offset, len);
+	return 0;
+}
+
+/*
+ * A reference on the buffer of the userspace DMB @token on @dibs, for a
+ * mapping; dibs_devs_lock held. Only soft devices' buffers are folios of
+ * their own (dibs_dmb_buf.h); other devices' are refused.
+ */
+int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
+		     u32 *len)
+{
+	struct dibs_dmb_rec *rec = dibs_urec_find(dibs, token);
+
+	if (!rec)
+		return -ENOENT;
+	if (!dibs->soft_type)
+		return -EOPNOTSUPP;
+	*folio = virt_to_folio(rec->cpu_addr);
+	folio_get(*folio);
+	*len = rec->len;
 	return 0;
 }
 

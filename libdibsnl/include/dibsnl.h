@@ -241,6 +241,62 @@ int dibsnl_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 int dibsnl_dmb_read(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		    uint64_t token, uint32_t offset, void *buf, size_t len);
 
+/* Mapped DMBs (through /dev/dibs; linux/dibs_ioctl.h DIBS_IOC_DMB_MAP) */
+
+#define DIBSNL_MAP_REMOTE	(1u << 0)	/* map as the writer */
+#define DIBSNL_MAP_WRITE	(1u << 1)	/* owner: writable too */
+#define DIBSNL_MAP_FALLBACK	(1u << 2)	/* remote: see below */
+
+struct dibsnl_dmb_map {
+	void *addr;		/* the mapping; NULL with @fallback */
+	size_t map_len;		/* its length: @len up to whole pages */
+	uint32_t len;		/* the DMB's length */
+	bool fallback;		/* no mapping: write with dibsnl_dmb_write() */
+};
+
+/*
+ * Map DMB @token into memory. Without DIBSNL_MAP_REMOTE, @dev is the DMB's
+ * own device and @token a DMB granted from userspace there: the owner's
+ * view, read-only unless DIBSNL_MAP_WRITE. With DIBSNL_MAP_REMOTE, @dev is
+ * the writing device and @token a DMB on its fabric granted to its gid:
+ * the device attaches it (as attach_dmb() does for kernel clients) and the
+ * mapping is writable; stores land in the DMB with no call at all, and
+ * dibsnl_dmb_signal() tells the owner. Only devices that report
+ * mapped_dmb (loopback, sim) can.
+ *
+ * The mapping keeps the DMB's memory until dibsnl_dmb_unmap() (or exit):
+ * after a revoke it still reads and writes the same memory, which nobody
+ * else sees any more. It outlives the handle.
+ *
+ * Errors, with a dibsnl_errmsg() that says which: -ENODEV (no such device),
+ * -ENOENT (no such DMB: not granted from userspace on @dev, or not on the
+ * writer's fabric), -EACCES (the DMB is not granted to the writing
+ * device), -EOPNOTSUPP (the device cannot map: not a soft device, no mapped
+ * remote DMBs; or /dev/dibs is not usable: missing, in another network
+ * namespace than the handle, DIBSNL_DATA_PATH=netlink, or an older
+ * module), -ENETDOWN (the writer is down), -EPERM (no CAP_NET_ADMIN).
+ *
+ * With DIBSNL_MAP_REMOTE | DIBSNL_MAP_FALLBACK, where the result would be
+ * -EOPNOTSUPP the call succeeds instead with @out->fallback set and
+ * @out->addr NULL: the caller writes with dibsnl_dmb_write() and signals
+ * with dibsnl_dmb_signal(), as it would after storing into a mapping.
+ * dibsnl_errmsg() still says why there is no mapping.
+ */
+int dibsnl_dmb_map(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		   uint64_t token, unsigned int flags,
+		   struct dibsnl_dmb_map *out);
+/* Unmap what dibsnl_dmb_map() mapped (nothing for a fallback); clears it. */
+int dibsnl_dmb_unmap(struct dibsnl_dmb_map *map);
+/*
+ * Raise the signals in @mask (bit i: signal index i, 0 to 15) on DMB @token
+ * from the writing device @dev, without data: after stores through a
+ * mapping, which the owner then sees. Through /dev/dibs in one call, else
+ * (no /dev/dibs, older module) one empty dmb-write per bit. Errors as for
+ * dibsnl_dmb_write(); -EINVAL for an empty @mask.
+ */
+int dibsnl_dmb_signal(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		      uint64_t token, uint16_t mask);
+
 /*
  * One callback per client. The kernel sends a client on many devices in
  * several messages in a row; they come here as one client. @c->devs has

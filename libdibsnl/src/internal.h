@@ -84,6 +84,7 @@ struct dibsnl {
 	unsigned int groups;		/* DIBSNL_GROUP_* joined */
 	size_t write_max;		/* data per dmb-write request */
 	int cdev_fd;			/* /dev/dibs, or DIBSNL_CDEV_* */
+	int cdev_errno;			/* why it is unusable: its open's */
 	char errmsg[DIBSNL_ERRMSG_MAX];
 	char *tx;			/* DIBSNL_TX_SIZE */
 	char *rx;			/* DIBSNL_RX_SIZE */

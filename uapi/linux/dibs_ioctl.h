@@ -11,6 +11,11 @@
  *
  * Opening needs CAP_NET_ADMIN (the netlink op's permission); the open file
  * acts in the network namespace it was opened in, as a netlink socket does.
+ *
+ * A DMB can also be mapped (DIBS_IOC_DMB_MAP, then mmap()): its owner reads
+ * and writes it in place, and a writer whose device supports mapped remote
+ * DMBs writes into it without a system call per write, then raises a
+ * signal with DIBS_IOC_DMB_SIGNAL.
  */
 #ifndef _UAPI_LINUX_DIBS_IOCTL_H
 #define _UAPI_LINUX_DIBS_IOCTL_H
@@ -53,7 +58,72 @@ struct dibs_dmb_write {
 	__u32 pad;		/* must be 0 */
 };
 
+/*
+ * DIBS_IOC_DMB_MAP: prepare a mapping of a DMB; mmap() makes it.
+ *
+ * Without flags, DMB @token on device @dev_index (or @dev_name) is mapped
+ * as its owner sees it: it must be a DMB granted from userspace
+ * (dmb-grant). With DIBS_DMB_MAP_REMOTE, the device is the writer and
+ * @token a DMB on its fabric granted to it: the device attaches it, as
+ * the in-kernel attach_dmb() does for kernel clients, and the mapping
+ * writes into the DMB without move_data(). Only devices that support
+ * mapped remote DMBs (dev-get MAPPED_DMB) can.
+ *
+ * On success @offset is the offset to pass to mmap() on the same file,
+ * and @len the DMB's length. mmap() must be MAP_SHARED, at that offset,
+ * and at most @len rounded up to whole pages long; PROT_READ, PROT_WRITE
+ * or both. An offset is used by one mmap() (also by one that fails) and
+ * is dropped, with the device's attachment, when the file closes before.
+ * A file holds at most DIBS_DMB_MAP_PENDING_MAX offsets not yet mapped.
+ *
+ * A mapping keeps the DMB's memory until it is unmapped: after a revoke
+ * (or the owner's socket closing, or the device's removal) the mapping
+ * still reads and writes the same memory, which nobody else sees any more;
+ * a remote DMB stays attached (its token taken) until then. Stores through
+ * a mapping become visible to the other side without a system call; use
+ * DIBS_IOC_DMB_SIGNAL to tell it.
+ *
+ * Errors: EINVAL (unknown flags, non-zero pad, no name), ENODEV (no such
+ * device in the namespace), ENOENT (no such DMB: not granted from
+ * userspace on that device, or not on the writer's fabric), EACCES (the
+ * remote DMB is not granted to the writing device), EOPNOTSUPP (the
+ * device cannot map: not a soft device, or without mapped remote DMBs),
+ * ENETDOWN (the writer is down), ENOSPC (too many offsets not yet mapped),
+ * EPERM (no CAP_NET_ADMIN).
+ */
+#define DIBS_DMB_MAP_REMOTE	_BITUL(0)
+#define DIBS_DMB_MAP_PENDING_MAX	64
+
+struct dibs_dmb_map {
+	__u32 dev_index;
+	char dev_name[DIBS_DEV_NAME_MAX];
+	__u32 flags;
+	__u64 token;
+	__u64 offset;		/* out: for mmap() */
+	__u32 len;		/* out: the DMB's length */
+	__u32 pad;		/* must be 0 */
+};
+
+/*
+ * DIBS_IOC_DMB_SIGNAL: raise signals on DMB @token from the writing device
+ * (by @dev_index, or when that is 0 by @dev_name), without data: each bit
+ * set in @mask (bits 0 to DIBS_SIGNAL_IDX_MAX) is one signal, in rising
+ * order. For a writer that wrote through a mapping: its stores before the
+ * ioctl are visible to the owner once the owner sees the signal. Errors:
+ * those of DIBS_IOC_DMB_WRITE; EINVAL also for an empty @mask or bits
+ * above DIBS_SIGNAL_IDX_MAX. A refusal stops at that bit: the bits below
+ * it were raised.
+ */
+struct dibs_dmb_signal {
+	__u32 dev_index;
+	char dev_name[DIBS_DEV_NAME_MAX];
+	__u32 mask;
+	__u64 token;
+};
+
 #define DIBS_IOC_MAGIC		0xDC
 #define DIBS_IOC_DMB_WRITE	_IOW(DIBS_IOC_MAGIC, 1, struct dibs_dmb_write)
+#define DIBS_IOC_DMB_MAP	_IOWR(DIBS_IOC_MAGIC, 2, struct dibs_dmb_map)
+#define DIBS_IOC_DMB_SIGNAL	_IOW(DIBS_IOC_MAGIC, 3, struct dibs_dmb_signal)
 
 #endif /* _UAPI_LINUX_DIBS_IOCTL_H */

@@ -703,6 +703,54 @@ static void ops_dmb_write_pieces(void)
 	fake_close(h, &f);
 }
 
+/*
+ * Mapping needs /dev/dibs, which a fake handle never uses: the refusals
+ * say why, FALLBACK turns a writer's into the write path, and a signal
+ * without the ioctl is one empty write per bit.
+ */
+static void ops_dmb_map_signal(void)
+{
+	const struct dibsnl_dev_ref dev = { 2, NULL };
+	struct dibsnl_dmb_map m = { .addr = &m };
+	struct write_log w;
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+
+	CHECK_EQ(dibsnl_dmb_map(h, dev, 77, 1u << 7, &m), -EINVAL);
+	CHECK_STR(dibsnl_errmsg(h), "unknown map flags 0x80");
+	CHECK(!m.addr);
+	CHECK_EQ(dibsnl_dmb_map(h, (struct dibsnl_dev_ref){ 0, "" }, 77, 0, &m),
+		 -EINVAL);
+	CHECK(strstr(dibsnl_errmsg(h), "device index or a name"));
+	CHECK_EQ(dibsnl_dmb_map(h, dev, 77, 0, &m), -EOPNOTSUPP);
+	CHECK(strstr(dibsnl_errmsg(h), "/dev/dibs is not used"));
+	/* the owner has no write path to fall back to */
+	CHECK_EQ(dibsnl_dmb_map(h, dev, 77, DIBSNL_MAP_FALLBACK, &m),
+		 -EOPNOTSUPP);
+	CHECK_EQ(dibsnl_dmb_map(h, dev, 77,
+				DIBSNL_MAP_REMOTE | DIBSNL_MAP_FALLBACK, &m), 0);
+	CHECK(m.fallback);
+	CHECK(!m.addr);
+	CHECK(strstr(dibsnl_errmsg(h), "/dev/dibs is not used"));
+	CHECK_EQ(dibsnl_dmb_unmap(&m), 0);
+	CHECK(!m.fallback);
+	CHECK_EQ(f.nsent, 0);
+
+	f.respond = respond_write;
+	f.priv = &w;
+	CHECK_EQ(dibsnl_dmb_signal(h, dev, 77, 0), -EINVAL);
+	CHECK_STR(dibsnl_errmsg(h), "no signal bit in the mask");
+	write_log_reset(&w, NULL, 0);
+	CHECK_EQ(dibsnl_dmb_signal(h, dev, 77, 0x8005), 0);
+	CHECK_EQ(w.n, 3);
+	CHECK_EQ(w.signal[0], 0);
+	CHECK_EQ(w.signal[1], 2);
+	CHECK_EQ(w.signal[2], 15);
+	CHECK_EQ(w.len[0], 0);
+	CHECK_EQ(w.len[2], 0);
+	fake_close(h, &f);
+}
+
 /* Referred payloads: at most DIBSNL_REQ_REFS, and the length counts them. */
 static void ops_req_refs(void)
 {
@@ -1025,6 +1073,7 @@ const struct tcase ops_tests[] = {
 	TCASE(ops_dump_interrupted_at_done),
 	TCASE(ops_request_too_big),
 	TCASE(ops_dmb_write_pieces),
+	TCASE(ops_dmb_map_signal),
 	TCASE(ops_req_refs),
 	TCASE(ops_dmb_read_chunks),
 	TCASE(ops_dmb_get),

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dibs-mmap: mapped DMBs through libdibsnl, for tests/mmap.bats.
+ *
+ *   dibs-mmap read DEV TOKEN OFFSET LEN
+ *	map as the owner (read-only), print LEN bytes at OFFSET as text
+ *   dibs-mmap write DEV TOKEN OFFSET TEXT [remote] [signal MASK]
+ *	map (as the owner writable, or as the writer DEV with "remote"),
+ *	store TEXT at OFFSET through the mapping; with "signal", raise MASK
+ *	without data and wait for the owner's signal notification
+ *   dibs-mmap fallback DEV TOKEN
+ *	map remote with DIBSNL_MAP_FALLBACK: print "mapped" or
+ *	"fallback: <why>"
+ *   dibs-mmap revoke DEV TOKEN [WDEV]
+ *	map as the owner (and as the writer WDEV), revoke the DMB, then
+ *	write and read through the mappings after the revoke
+ *   dibs-mmap hold DEV TOKEN [remote]
+ *	map, print "mapped", close the handle and sleep until killed
+ *
+ * DEV is an index or a name, TOKEN a number (0x... allowed). Errors print
+ * "error: ENAME: <library message>" and exit 1; usage errors exit 2.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dibsnl.h>
+
+static const char *errname(int err)
+{
+	switch (err) {
+	case ENODEV: return "ENODEV";
+	case ENOENT: return "ENOENT";
+	case EACCES: return "EACCES";
+	case EINVAL: return "EINVAL";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENETDOWN: return "ENETDOWN";
+	case EPERM: return "EPERM";
+	case ENOSPC: return "ENOSPC";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	default: return "E?";
+	}
+}
+
+static int fail(struct dibsnl *h, const char *what, int err)
+{
+	printf("error: %s: %s: %s\n", what, errname(-err),
+	       h ? dibsnl_errmsg(h) : "");
+	return 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: see the comment at the top of dibs-mmap.c\n");
+	exit(2);
+}
+
+static struct dibsnl_dev_ref parse_dev(const char *s)
+{
+	struct dibsnl_dev_ref ref = { 0, s };
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s && !*end) {
+		ref.index = v;
+		ref.name = NULL;
+	}
+	return ref;
+}
+
+static uint64_t parse_num(const char *s)
+{
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || !*s || *end)
+		usage();
+	return v;
+}
+
+struct sig_wait {
+	uint64_t token;
+	uint32_t mask;
+};
+
+static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
+{
+	struct sig_wait *w = arg;
+
+	if (ntf->kind == DIBSNL_NTF_SIGNAL && ntf->signal.token == w->token)
+		w->mask |= ntf->signal.mask;
+	return 0;
+}
+
+/* Collect signals on @token until @want is all there, or 5 s pass. */
+static int wait_signal(struct dibsnl *mon, struct sig_wait *w, uint32_t want)
+{
+	struct pollfd p = { .fd = dibsnl_fd(mon), .events = POLLIN };
+	int i, err;
+
+	for (i = 0; i < 50 && (w->mask & want) != want; i++) {
+		if (poll(&p, 1, 100) < 0)
+			return -errno;
+		if (!(p.revents & POLLIN))
+			continue;
+		err = dibsnl_ntf_dispatch(mon, on_ntf, w);
+		if (err < 0)
+			return err;
+	}
+	return (w->mask & want) == want ? 0 : -ETIMEDOUT;
+}
+
+static int cmd_read(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
+		    uint64_t off, uint64_t len)
+{
+	struct dibsnl_dmb_map m;
+	int err;
+
+	err = dibsnl_dmb_map(h, dev, tok, 0, &m);
+	if (err)
+		return fail(h, "map", err);
+	if (off + len > m.len) {
+		dibsnl_dmb_unmap(&m);
+		usage();
+	}
+	fwrite((char *)m.addr + off, 1, len, stdout);
+	putchar('\n');
+	return dibsnl_dmb_unmap(&m) ? 1 : 0;
+}
+
+static int cmd_write(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
+		     uint64_t off, const char *text, bool remote,
+		     uint32_t sigmask)
+{
+	struct sig_wait w = { .token = tok };
+	struct dibsnl *mon = NULL;
+	struct dibsnl_dmb_map m;
+	size_t n = strlen(text);
+	int err, rc = 0;
+
+	if (sigmask) {
+		err = dibsnl_open(&mon);
+		if (!err)
+			err = dibsnl_subscribe(mon, DIBSNL_GROUP_SIGNAL);
+		if (err)
+			return fail(mon, "subscribe", err);
+	}
+	err = dibsnl_dmb_map(h, dev, tok,
+			     remote ? DIBSNL_MAP_REMOTE : DIBSNL_MAP_WRITE, &m);
+	if (err) {
+		rc = fail(h, "map", err);
+		goto out;
+	}
+	if (off + n > m.len) {
+		dibsnl_dmb_unmap(&m);
+		usage();
+	}
+	memcpy((char *)m.addr + off, text, n);
+	if (sigmask) {
+		err = dibsnl_dmb_signal(h, dev, tok, sigmask);
+		if (!err)
+			err = wait_signal(mon, &w, sigmask);
+		if (err)
+			rc = fail(h, "signal", err);
+		else
+			printf("signal 0x%x\n", w.mask);
+	}
+	if (dibsnl_dmb_unmap(&m))
+		rc = 1;
+	if (!rc)
+		printf("ok\n");
+out:
+	dibsnl_close(mon);
+	return rc;
+}
+
+static int cmd_fallback(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			uint64_t tok)
+{
+	struct dibsnl_dmb_map m;
+	int err;
+
+	err = dibsnl_dmb_map(h, dev, tok,
+			     DIBSNL_MAP_REMOTE | DIBSNL_MAP_FALLBACK, &m);
+	if (err)
+		return fail(h, "map", err);
+	if (m.fallback)
+		printf("fallback: %s\n", dibsnl_errmsg(h));
+	else
+		printf("mapped\n");
+	return dibsnl_dmb_unmap(&m) ? 1 : 0;
+}
+
+static int cmd_revoke(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		      uint64_t tok, const char *wdev)
+{
+	struct dibsnl_dmb_map own, wr = { 0 };
+	struct dibsnl_dmb d;
+	int err, rc = 0;
+
+	err = dibsnl_dmb_map(h, dev, tok, DIBSNL_MAP_WRITE, &own);
+	if (err)
+		return fail(h, "map", err);
+	if (wdev) {
+		err = dibsnl_dmb_map(h, parse_dev(wdev), tok,
+				     DIBSNL_MAP_REMOTE, &wr);
+		if (err) {
+			dibsnl_dmb_unmap(&own);
+			return fail(h, "map remote", err);
+		}
+	}
+	err = dibsnl_dmb_revoke(h, dev, tok);
+	if (err) {
+		rc = fail(h, "revoke", err);
+		goto out;
+	}
+	err = dibsnl_dmb_get(h, dev, tok, &d);
+	printf("dmb-get after revoke: %s\n", err ? errname(-err) : "found");
+	/* Both views still share the memory after the revoke. */
+	memcpy(own.addr, "owner", 5);
+	if (wdev)
+		memcpy((char *)wr.addr + 5, "+writer", 7);
+	printf("after revoke: %.*s\n", wdev ? 12 : 5, (char *)own.addr);
+out:
+	if (dibsnl_dmb_unmap(&wr) || dibsnl_dmb_unmap(&own))
+		rc = 1;
+	return rc;
+}
+
+static int cmd_hold(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
+		    bool remote)
+{
+	struct dibsnl_dmb_map m;
+	int err;
+
+	err = dibsnl_dmb_map(h, dev, tok, remote ? DIBSNL_MAP_REMOTE : 0, &m);
+	if (err)
+		return fail(h, "map", err);
+	dibsnl_close(h);	/* the mapping alone holds the file */
+	printf("mapped\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+int main(int argc, char **argv)
+{
+	struct dibsnl_dev_ref dev;
+	struct dibsnl *h;
+	uint64_t tok;
+	bool remote = false;
+	uint32_t sigmask = 0;
+	int err, i;
+
+	if (argc < 4)
+		usage();
+	dev = parse_dev(argv[2]);
+	tok = parse_num(argv[3]);
+	err = dibsnl_open(&h);
+	if (err)
+		return fail(NULL, "open", err);
+
+	if (!strcmp(argv[1], "read") && argc == 6)
+		return cmd_read(h, dev, tok, parse_num(argv[4]),
+				parse_num(argv[5]));
+	if (!strcmp(argv[1], "write") && argc >= 6) {
+		for (i = 6; i < argc; i++) {
+			if (!strcmp(argv[i], "remote"))
+				remote = true;
+			else if (!strcmp(argv[i], "signal") && i + 1 < argc)
+				sigmask = parse_num(argv[++i]);
+			else
+				usage();
+		}
+		return cmd_write(h, dev, tok, parse_num(argv[4]), argv[5],
+				 remote, sigmask);
+	}
+	if (!strcmp(argv[1], "fallback") && argc == 4)
+		return cmd_fallback(h, dev, tok);
+	if (!strcmp(argv[1], "revoke") && argc <= 5)
+		return cmd_revoke(h, dev, tok, argc == 5 ? argv[4] : NULL);
+	if (!strcmp(argv[1], "hold") && argc <= 5) {
+		if (argc == 5 && strcmp(argv[4], "remote"))
+			usage();
+		return cmd_hold(h, dev, tok, argc == 5);
+	}
+	usage();
+	return 2;
+}
