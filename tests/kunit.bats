@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # KUnit suite: the core's pure logic, tested from inside the kernel by
 # tests/kmod/dibs_kunit.ko (token table, sba index allocation, client slots,
-# netlink policies, mapped DMBs). Only kernels with KUnit run it (the debug
-# kernel, tests/vm/debug-kernel.sh); on Debian's stock kernels every test
-# skips, since /sys/kernel/debug/kunit does not exist there.
+# netlink policies, mapped DMBs, software events). Only kernels with KUnit
+# run it (the debug kernel, tests/vm/debug-kernel.sh); on Debian's stock
+# kernels every test skips, since /sys/kernel/debug/kunit does not exist
+# there.
 #
 # The KUnit suites run when dibs_kunit.ko is loaded, all of them at once,
 # so setup_file loads dibs, dibs_loopback, dibs_sim and dibs_kunit once,
@@ -24,6 +25,7 @@ declare -gA KU_CASES=(
 	[dibs_token_table]=7
 	[dibs_sba_index]=7
 	[dibs_mapped_dmb]=4
+	[dibs_sw_event]=3
 )
 
 # ku_dir: where setup_file keeps what it saw (the KTAP of each suite, the
