@@ -903,7 +903,7 @@ genl_family_() {
 }
 
 @test "netlink: event-signal reaches the gid's device; refusals carry errno and extack" {
-	local mon ga gb gl ib il
+	local mon ga gb gl ib il h
 	nl_load dibs dibs_loopback
 	sim_fabric 0x0505 sa sb
 	gidof sa
@@ -945,9 +945,10 @@ genl_family_() {
 	p dev-set sb up
 	# The request is parsed strictly: TYPE (2) is not one of its
 	# attributes, and SUBTYPE (3) is required; REMOTE_GID is 10.
-	pe EINVAL raw 21 1:$(printf '%02x000000' "$ib") 2:02000000 \
-		10:$(tr -d - <<<"$gb") 3:07000000
-	pe EINVAL raw 21 1:$(printf '%02x000000' "$ib") 10:$(tr -d - <<<"$gb")
+	printf -v h '%02x%02x%02x%02x' $((ib & 255)) $((ib >> 8 & 255)) \
+		$((ib >> 16 & 255)) $((ib >> 24))
+	pe EINVAL raw 21 "1:$h" 2:02000000 "10:${gb//-/}" 3:07000000
+	pe EINVAL raw 21 "1:$h" "10:${gb//-/}"
 	# Nothing more arrived than the two events and what the state changes
 	# raise (a dev-change each, a disabled event each time down).
 	mon_wait "$mon" 8
