@@ -167,3 +167,7 @@ ku_check() {
 @test "kunit: dibs_mapped_dmb (attach/detach outlive owner and device)" {
 	ku_check dibs_mapped_dmb
 }
+
+@test "kunit: dibs_sw_event (signal_event of loopback and sim: delivery, order, refusals)" {
+	ku_check dibs_sw_event
+}
