@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * dibsctl dev: show, add, delete, configure and query devices.
+ * dibsctl dev: show, add, delete, configure and query devices (and send
+ * events from them: event.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -477,6 +478,8 @@ static const struct dctl_cmd dev_cmds[] = {
 	{ { "set", 0, 0 }, dev_set,
 	  "set DEV { state { up | down } | netns NETNS }" },
 	{ { "query", 0, 0 }, dev_query, "query DEV remote-gid GID" },
+	{ { "event", 0, 0 }, dev_event,
+	  "event DEV remote-gid GID subtype CODE [ data DATA ]" },
 	{ { "help", 0, KW_HELP }, NULL, NULL },
 	{ { NULL, 0, 0 }, NULL, NULL },
 };
@@ -489,5 +492,7 @@ const struct dctl_obj dev_obj = {
 "where  DEV   := { NAME | INDEX }\n"
 "       ID    := fabric id, 0 .. 0xffff (decimal or 0x hex)\n"
 "       GID   := uuid, e.g. 01234567-89ab-cdef-0123-456789abcdef\n"
+"       CODE  := the event's subtype, 0 .. 0xffffffff\n"
+"       DATA  := the event's data, 64 bits (default 0)\n"
 "       NETNS := { NAME (under /run/netns) | PID }\n",
 };

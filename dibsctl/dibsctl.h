@@ -83,6 +83,9 @@ extern const struct dctl_obj dmb_obj;
 extern const struct dctl_obj client_obj;
 extern const struct dctl_obj monitor_obj;
 
+/* dev event (event.c): a software event to a remote gid */
+int dev_event(struct cmdline *c);
+
 /* Grammar of a level (object NULL: the top level; cmd NULL: the object). */
 void usage_print(FILE *f, const struct dctl_obj *obj,
 		 const struct dctl_cmd *cmd);

@@ -34,6 +34,8 @@ static const struct kw mon_kws[] = {
 	{ NULL, 0, 0 },
 };
 
+#define DIBS_EV_SW	2	/* DIBS_EVENT_SW: dibsctl has no uapi header */
+
 struct mon {
 	struct dctl *d;
 	unsigned int mask;
@@ -49,13 +51,15 @@ static const char *event_type_str(uint32_t type, char *buf, size_t len)
 	return buf;
 }
 
-static const char *event_subtype_str(uint32_t sub, char *buf, size_t len)
+/* A sw event's subtype is the sender's code: a number, never a name. */
+static const char *event_subtype_str(uint32_t type, uint32_t sub, char *buf,
+				     size_t len)
 {
 	static const char *const names[] = {
 		"unregistered", "disabled", "err-state", "other",
 	};
 
-	if (sub < ARRAY_SIZE(names))
+	if (type != DIBS_EV_SW && sub < ARRAY_SIZE(names))
 		return names[sub];
 	snprintf(buf, len, "%u", sub);
 	return buf;
@@ -91,7 +95,7 @@ static void event_print(struct dctl *d, const struct dibsnl_event *e)
 {
 	char gid[DIBSNL_GID_STR_LEN], tok[19], t[16], s[16], dev[16];
 	const char *type = event_type_str(e->type, t, sizeof(t));
-	const char *sub = event_subtype_str(e->subtype, s, sizeof(s));
+	const char *sub = event_subtype_str(e->type, e->subtype, s, sizeof(s));
 	struct jw *w = &d->jw;
 
 	dibsnl_gid_format(e->gid, gid);

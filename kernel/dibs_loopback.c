@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 
 #include "dibs_dmb_buf.h"
+#include "dibs_soft_evq.h"
 
 MODULE_DESCRIPTION("dibs loopback device");
 MODULE_LICENSE("GPL");
@@ -52,6 +53,7 @@ struct dibs_lo_dev {
 	rwlock_t dmb_ht_lock;		/* protects dmb_ht, sba_bitmap, nodes */
 	DECLARE_HASHTABLE(dmb_ht, DIBS_LO_HASH_BITS);
 	DECLARE_BITMAP(sba_bitmap, DIBS_LO_MAX_DMBS);
+	struct dibs_evq evq;		/* events the device sends itself */
 };
 
 static struct dibs_soft_type dibs_lo_type;
@@ -313,6 +315,19 @@ static int dibs_lo_detach_dmb(struct dibs_dev *dibs, u64 token)
 	return 0;
 }
 
+/*
+ * A software event to the device itself, the only gid it reaches. It is
+ * delivered from a work item (dibs_soft_evq.h), never in the sender's
+ * context: @trigger_irq makes no difference here.
+ */
+static int dibs_lo_signal_event(struct dibs_dev *dibs, const uuid_t *rgid,
+				u32 trigger_irq, u32 event_code, u64 info)
+{
+	if (!uuid_equal(rgid, &dibs->gid))
+		return -ENETUNREACH;
+	return dibs_evq_push(&to_lo(dibs)->evq, &dibs->gid, event_code, info);
+}
+
 static const struct dibs_dev_ops dibs_lo_ops = {
 	.get_fabric_id = dibs_lo_get_fabric_id,
 	.query_remote_gid = dibs_lo_query_remote_gid,
@@ -323,6 +338,7 @@ static const struct dibs_dev_ops dibs_lo_ops = {
 	.support_mmapped_rdmb = dibs_lo_support_mmapped_rdmb,
 	.attach_dmb = dibs_lo_attach_dmb,
 	.detach_dmb = dibs_lo_detach_dmb,
+	.signal_event = dibs_lo_signal_event,
 };
 
 /* Free what is left once no client can reach the device any more. */
@@ -367,10 +383,15 @@ static struct dibs_dev *dibs_lo_create(const struct dibs_soft_params *params,
 	ldev->dibs = dibs;
 	dibs->drv_priv = ldev;
 	dibs->ops = &dibs_lo_ops;
+	dibs_evq_init(&ldev->evq, dibs);
 	ret = dibs_soft_dev_init(dibs, &dibs_lo_type, params);
-	if (!ret)
+	if (!ret) {
+		/* Open first: a client's add_dev() may send itself one. */
+		dibs_evq_open(&ldev->evq);
 		ret = dibs_dev_add(dibs);
+	}
 	if (ret) {
+		dibs_evq_close(&ldev->evq);
 		if (ret == -EEXIST)
 			NL_SET_ERR_MSG(extack, "a dibs device of that name exists");
 		put_device(&dibs->dev);
@@ -384,6 +405,8 @@ static void dibs_lo_destroy(struct dibs_dev *dibs)
 {
 	struct dibs_lo_dev *ldev = to_lo(dibs);
 
+	/* Events already sent reach the clients; no more are taken. */
+	dibs_evq_close(&ldev->evq);
 	/* Clients are told and the core unregisters what they left. */
 	dibs_dev_del(dibs);
 	dibs_lo_free_dev(ldev);

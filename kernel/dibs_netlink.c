@@ -97,6 +97,14 @@ static const struct nla_policy dibs_dmb_read_policy[DIBS_A_DMB_MAX + 1] = {
 	[DIBS_A_DMB_LEN] = NLA_POLICY_FULL_RANGE(NLA_U32, &dibs_chunk_len_range),
 };
 
+static const struct nla_policy dibs_event_signal_policy[DIBS_A_EVENT_MAX + 1] = {
+	[DIBS_A_EVENT_DEV_INDEX] = DIBS_POLICY_INDEX,
+	[DIBS_A_EVENT_DEV_NAME] = DIBS_POLICY_NAME,
+	[DIBS_A_EVENT_REMOTE_GID] = DIBS_POLICY_GID,
+	[DIBS_A_EVENT_SUBTYPE] = { .type = NLA_U32 },
+	[DIBS_A_EVENT_DATA] = { .type = NLA_U64 },
+};
+
 /* The op table */
 
 #define DIBS_OP(_cmd, _policy, _max)		\
@@ -162,6 +170,13 @@ static const struct genl_ops dibs_nl_ops[] = {
 	{
 		.cmd = DIBS_CMD_CLIENT_GET,
 		.dumpit = dibs_nl_client_get_dumpit,
+	},
+	{
+		DIBS_OP(DIBS_CMD_EVENT_SIGNAL, dibs_event_signal_policy,
+			DIBS_A_EVENT_MAX),
+		.doit = dibs_nl_event_signal_doit,
+		/* a write to a peer, as dmb-write is */
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

@@ -63,6 +63,7 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info);
 int dibs_nl_dev_del_doit(struct sk_buff *skb, struct genl_info *info);
 int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info);
 int dibs_nl_remote_query_doit(struct sk_buff *skb, struct genl_info *info);
+int dibs_nl_event_signal_doit(struct sk_buff *skb, struct genl_info *info);
 int dibs_nl_client_get_dumpit(struct sk_buff *skb,
 			      struct netlink_callback *cb);
 int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info);

@@ -369,6 +369,62 @@ err_unlock:
 }
 
 /*
+ * Send a DIBS_SW_EVENT from a device to a remote gid, as a client's
+ * signal_event() does (trigger_irq set): the receiver's clients get it in
+ * handle_event() and its namespace's "mgmt" listeners an event-ntf.
+ */
+int dibs_nl_event_signal_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct dibs_dev *dibs;
+	u64 data = 0;
+	uuid_t rgid;
+	u32 code;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_EVENT_REMOTE_GID) ||
+	    GENL_REQ_ATTR_CHECK(info, DIBS_A_EVENT_SUBTYPE))
+		return -EINVAL;
+	memcpy(&rgid, nla_data(tb[DIBS_A_EVENT_REMOTE_GID]), DIBS_GID_LEN);
+	code = nla_get_u32(tb[DIBS_A_EVENT_SUBTYPE]);
+	if (tb[DIBS_A_EVENT_DATA])
+		data = nla_get_u64(tb[DIBS_A_EVENT_DATA]);
+
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dev_lookup(info, DIBS_A_EVENT_DEV_INDEX,
+				  DIBS_A_EVENT_DEV_NAME);
+	if (IS_ERR(dibs)) {
+		ret = PTR_ERR(dibs);
+		goto out;
+	}
+	ret = -EOPNOTSUPP;
+	if (dibs->ops->signal_event)
+		ret = dibs->ops->signal_event(dibs, &rgid, 1, code, data);
+	switch (ret) {
+	case -EOPNOTSUPP:
+		DIBS_SET_ERR_MSG_FMT(info->extack,
+				     "the device cannot send events",
+				     "%s devices cannot send events",
+				     dibs_dev_type_name(dibs));
+		break;
+	case -ENETUNREACH:
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_EVENT_REMOTE_GID],
+				    "the remote gid is not reachable through the device");
+		break;
+	case -ENETDOWN:
+		NL_SET_ERR_MSG(info->extack, "the sending device is down");
+		break;
+	case -ENOBUFS:
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_EVENT_REMOTE_GID],
+				    "the remote device has too many events waiting for delivery");
+		break;
+	}
+out:
+	mutex_unlock(&dibs_devs_lock);
+	return ret;
+}
+
+/*
  * The client object; dibs_devs_lock held (the per-device counts walk the
  * device list). For client-get, with @dev_index, it has a nest per device
  * from *@dev_index on where the client holds DMBs, as many as fit: 0 when

@@ -5,9 +5,9 @@
  * Clients call dibs->ops->register_dmb() and friends directly, as upstream
  * does, so the only place the core can see DMBs come and go is the ops
  * table itself. dibs_dev_add() swaps the driver's table for a per-device
- * copy in which the DMB and data-path ops are the core's and every other op
- * is the driver's own (optional ops stay NULL when the driver has none, so
- * clients' "is it supported" checks keep working).
+ * copy in which the DMB, data-path and event ops are the core's and every
+ * other op is the driver's own (optional ops stay NULL when the driver has
+ * none, so clients' "is it supported" checks keep working).
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
@@ -306,6 +306,16 @@ static int dibs_core_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 	return ret;
 }
 
+/* A device that is down sends no events, as it moves no data. */
+static int dibs_core_signal_event(struct dibs_dev *dibs, const uuid_t *rgid,
+				  u32 trigger_irq, u32 event_code, u64 info)
+{
+	if (!READ_ONCE(dibs->up))
+		return -ENETDOWN;
+	return dibs->drv_ops->signal_event(dibs, rgid, trigger_irq,
+					   event_code, info);
+}
+
 void dibs_ops_init_dev(struct dibs_dev *dibs)
 {
 	xa_init_flags(&dibs->dmbs, XA_FLAGS_LOCK_BH);
@@ -322,6 +332,9 @@ void dibs_ops_install(struct dibs_dev *dibs)
 	ops->register_dmb = dibs_core_register_dmb;
 	ops->unregister_dmb = dibs_core_unregister_dmb;
 	ops->move_data = dibs_core_move_data;
+	/* Optional: a driver without it keeps it NULL. */
+	if (drv->signal_event)
+		ops->signal_event = dibs_core_signal_event;
 	dibs->drv_ops = drv;
 	dibs->ops = ops;
 }

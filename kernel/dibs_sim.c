@@ -33,6 +33,7 @@
 #include <uapi/linux/dibs.h>
 
 #include "dibs_dmb_buf.h"
+#include "dibs_soft_evq.h"
 
 MODULE_DESCRIPTION("dibs simulated fabric devices");
 MODULE_LICENSE("GPL");
@@ -49,7 +50,7 @@ struct dibs_sim_fabric {
 	u16 id;
 	struct list_head list;		/* in dibs_sim_fabrics */
 	spinlock_t lock;		/* protects devs, each dev's nodes */
-	struct list_head devs;
+	struct list_head devs;		/* also read under RCU */
 	struct rhashtable tokens;	/* every DMB node, by token */
 };
 
@@ -79,6 +80,12 @@ struct dibs_sim_dev {
 	struct dibs_dev *dibs;
 	struct dibs_sim_fabric *fabric;
 	struct list_head fabric_list;	/* in fabric->devs */
+	/*
+	 * Software events sent to this device. Peers find it in
+	 * fabric->devs under RCU, hence the free after a grace period.
+	 */
+	struct dibs_evq evq;
+	struct rcu_head rcu;
 	/* Registered nodes by sba index; read under RCU. */
 	struct xarray dmbs;
 	struct llist_head signals;	/* nodes with pending signals */
@@ -401,6 +408,31 @@ static int dibs_sim_detach_dmb(struct dibs_dev *dibs, u64 token)
 	return 0;
 }
 
+/*
+ * A software event to the device with gid @rgid on the fabric, in any
+ * network namespace, this device included. Peers are found under RCU, so
+ * a client may send from any context; the event is delivered from the
+ * receiver's work item (dibs_soft_evq.h), whatever @trigger_irq says.
+ */
+static int dibs_sim_signal_event(struct dibs_dev *dibs, const uuid_t *rgid,
+				 u32 trigger_irq, u32 event_code, u64 info)
+{
+	struct dibs_sim_fabric *fabric = to_sim(dibs)->fabric;
+	struct dibs_sim_dev *peer;
+	int ret = -ENETUNREACH;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(peer, &fabric->devs, fabric_list) {
+		if (uuid_equal(&peer->evq.gid, rgid)) {
+			ret = dibs_evq_push(&peer->evq, &dibs->gid, event_code,
+					    info);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
 static const struct dibs_dev_ops dibs_sim_ops = {
 	.get_fabric_id = dibs_sim_get_fabric_id,
 	.query_remote_gid = dibs_sim_query_remote_gid,
@@ -411,6 +443,7 @@ static const struct dibs_dev_ops dibs_sim_ops = {
 	.support_mmapped_rdmb = dibs_sim_support_mmapped_rdmb,
 	.attach_dmb = dibs_sim_attach_dmb,
 	.detach_dmb = dibs_sim_detach_dmb,
+	.signal_event = dibs_sim_signal_event,
 };
 
 /*
@@ -605,6 +638,7 @@ static struct dibs_dev *dibs_sim_create(const struct dibs_soft_params *params,
 	sdev->dibs = dibs;
 	dibs->drv_priv = sdev;
 	dibs->ops = &dibs_sim_ops;
+	dibs_evq_init(&sdev->evq, dibs);
 	ret = dibs_soft_dev_init(dibs, &dibs_sim_type, params);
 	if (ret)
 		goto err_free;
@@ -627,14 +661,17 @@ static struct dibs_dev *dibs_sim_create(const struct dibs_soft_params *params,
 		goto err_fabric;
 	}
 	sdev->fabric = fabric;
+	/* Open first: a client's add_dev() may send the device one. */
+	dibs_evq_open(&sdev->evq);
 	ret = dibs_dev_add(dibs);
 	if (ret) {
+		dibs_evq_close(&sdev->evq);
 		if (ret == -EEXIST)
 			NL_SET_ERR_MSG(extack, "a dibs device of that name exists");
 		goto err_fabric;
 	}
 	spin_lock_bh(&fabric->lock);
-	list_add_tail(&sdev->fabric_list, &fabric->devs);
+	list_add_tail_rcu(&sdev->fabric_list, &fabric->devs);
 	spin_unlock_bh(&fabric->lock);
 	dibs_sim_debugfs_add(sdev);
 	mutex_unlock(&dibs_sim_lock);
@@ -658,6 +695,8 @@ static void dibs_sim_destroy(struct dibs_dev *dibs)
 	struct dibs_sim_dmb *dmb;
 	unsigned long idx;
 
+	/* Events already sent reach the clients; no more are taken. */
+	dibs_evq_close(&sdev->evq);
 	/* Clients let go (the core unregisters what they left behind). */
 	dibs_dev_del(dibs);
 	debugfs_remove_recursive(sdev->debugfs);
@@ -665,7 +704,7 @@ static void dibs_sim_destroy(struct dibs_dev *dibs)
 	mutex_lock(&dibs_sim_lock);
 	dibs_sim_tell_peers(sdev);
 	spin_lock_bh(&fabric->lock);
-	list_del(&sdev->fabric_list);
+	list_del_rcu(&sdev->fabric_list);
 	/*
 	 * All unregistered by now (mappings may keep some alive): none
 	 * should be left here, and none may point at sdev after it.
@@ -679,7 +718,8 @@ static void dibs_sim_destroy(struct dibs_dev *dibs)
 	dibs_sim_fabric_put(fabric);
 	mutex_unlock(&dibs_sim_lock);
 
-	kfree(sdev);
+	/* A peer's signal_event() may still look at sdev->evq. */
+	kfree_rcu(sdev, rcu);
 	put_device(&dibs->dev);
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # KUnit suite: the core's pure logic, tested from inside the kernel by
 # tests/kmod/dibs_kunit.ko (token table, sba index allocation, client slots,
-# netlink policies, mapped DMBs). Only kernels with KUnit run it (the debug
-# kernel, tests/vm/debug-kernel.sh); on Debian's stock kernels every test
-# skips, since /sys/kernel/debug/kunit does not exist there.
+# netlink policies, mapped DMBs, software events). Only kernels with KUnit
+# run it (the debug kernel, tests/vm/debug-kernel.sh); on Debian's stock
+# kernels every test skips, since /sys/kernel/debug/kunit does not exist
+# there.
 #
 # The KUnit suites run when dibs_kunit.ko is loaded, all of them at once,
 # so setup_file loads dibs, dibs_loopback, dibs_sim and dibs_kunit once,
@@ -132,4 +133,8 @@ ku_check() {
 
 @test "kunit: dibs_mapped_dmb (attach/detach outlive owner and device)" {
 	ku_check dibs_mapped_dmb
+}
+
+@test "kunit: dibs_sw_event (signal_event of loopback and sim: delivery, order, refusals)" {
+	ku_check dibs_sw_event
 }

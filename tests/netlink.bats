@@ -800,6 +800,7 @@ check_dump_() {
 	pe EPERM revoke lo "$TOK"
 	pe EPERM write lo "$TOK" 0 nobody signal 1
 	pe EPERM read lo "$TOK" 0 4
+	pe EPERM event lo "$gl" 1
 	pe EPERM raw 2 2:6c6f3300 3:6c6f6f706261636b00
 
 	# And nothing changed.
@@ -901,17 +902,71 @@ genl_family_() {
 	[ -n "$HEAD" ] || { echo "genl-ctrl-list has no family $1" >&2; return 1; }
 }
 
-@test "netlink: genl-ctrl-list shows the family with its 11 ops and both groups" {
+@test "netlink: event-signal reaches the gid's device; refusals carry errno and extack" {
+	local mon ga gb gl ib il h
+	nl_load dibs dibs_loopback
+	sim_fabric 0x0505 sa sb
+	gidof sa
+	ga=$G
+	gidof sb
+	gb=$G
+	gidof lo
+	gl=$G
+	devidx sb
+	ib=$DI
+	devidx lo
+	il=$DI
+	mon=$BATS_TEST_TMPDIR/mgmt
+	mon_start "$mon" mgmt timeout 30000
+
+	# At the receiver, type 2 (sw) with the code and the sender's gid.
+	p event sa "$gb" 0xc0de 0x1122334455667788
+	mon_wait "$mon" 1
+	expect_eq "sim event" "$MONS" "event $ib 2 49374 $ga 0x0000000000000000"
+	p event lo "$gl" 7
+	mon_wait "$mon" 2
+	expect_eq "loopback event" "${MON[1]}" "event $il 2 7 $gl 0x0000000000000000"
+
+	# Another fabric's gid (lo's), nobody's, a loopback's other gids.
+	pf ENETUNREACH event sa "$gl" 1
+	errmsg_has "not reachable"
+	newgid
+	pf ENETUNREACH event sa "$G" 1
+	pf ENETUNREACH event lo "$ga" 1
+	pf ENODEV event nope "$ga" 1
+	# A sender that is down sends nothing; a receiver that is down is
+	# unreachable.
+	p dev-set sa down
+	pf ENETDOWN event sa "$gb" 1
+	errmsg_has "down"
+	p dev-set sa up
+	p dev-set sb down
+	pf ENETUNREACH event sa "$gb" 1
+	p dev-set sb up
+	# The request is parsed strictly: TYPE (2) is not one of its
+	# attributes, and SUBTYPE (3) is required; REMOTE_GID is 10.
+	printf -v h '%02x%02x%02x%02x' $((ib & 255)) $((ib >> 8 & 255)) \
+		$((ib >> 16 & 255)) $((ib >> 24))
+	pe EINVAL raw 21 "1:$h" 2:02000000 "10:${gb//-/}" 3:07000000
+	pe EINVAL raw 21 "1:$h" "10:${gb//-/}"
+	# Nothing more arrived than the two events and what the state changes
+	# raise (a dev-change each, a disabled event each time down).
+	mon_wait "$mon" 8
+	expect_eq "sw events" "$(grep -cE '^event [0-9]+ 2 ' <<<"$MONS")" 2
+}
+
+@test "netlink: genl-ctrl-list shows the family with its 12 ops and both groups" {
 	command -v genl-ctrl-list >/dev/null || skip "libnl-utils not installed"
 	dibs_insmod dibs
 	genl_family dibs
 	[[ $HEAD =~ ^0x[0-9a-f]{4}\ dibs\ version\ 1$ ]]
-	expect_eq "ops" "$OPS" "0x01 0x02 0x03 0x04 0x05 0x06 0x07 0x08 0x09 0x0a 0x0b "
-	# Admin: dev-new, dev-del, dev-set, dmb-grant/-revoke/-write/-read.
-	expect_eq "admin ops" "$ADMIN" "0x02 0x03 0x04 0x07 0x08 0x09 0x0a "
+	expect_eq "ops" "$OPS" "0x01 0x02 0x03 0x04 0x05 0x06 0x07 0x08 0x09 0x0a 0x0b 0x15 "
+	# Admin: dev-new, dev-del, dev-set, dmb-grant/-revoke/-write/-read,
+	# event-signal.
+	expect_eq "admin ops" "$ADMIN" "0x02 0x03 0x04 0x07 0x08 0x09 0x0a 0x15 "
 	# Dumps: dev-get, dmb-get, client-get; doit: all but client-get.
 	expect_eq "dump ops" "$DUMPS" "0x01 0x06 0x0b "
-	expect_eq "doit ops" "$DOITS" 10
+	expect_eq "doit ops" "$DOITS" 11
 	expect_eq "groups" "$MCGRPS" "mgmt signal "
 }
 

@@ -17,7 +17,9 @@
 #   - a device that goes away (or down) raises a "disabled" event with its
 #     gid at every peer that holds DMBs granted to it;
 #   - /sys/kernel/debug/dibs_sim/<dev>/{fail_count,fail_errno} fail the
-#     device's next moves.
+#     device's next moves;
+#   - a software event (signal_event) reaches the device with the gid on
+#     the fabric, in whatever network namespace, with the sender's gid.
 #
 # Under TCG every process start costs up to a second when the host is
 # busy, and bats traces every command: the tests batch dibsctl commands
@@ -141,12 +143,16 @@ setup() {
 	dibs_insmod dibs_sim
 	G=()
 	MON_PIDS=()
+	EV_NS=''
 }
 
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
 	mon_stop || rc=1
+	if [ -n "$EV_NS" ] && [ -e "/run/netns/$EV_NS" ]; then
+		ip netns del "$EV_NS" || rc=1
+	fi
 	dibs_unload_and_check "${SIM_MODULES[@]}" || rc=1
 	return $rc
 }
@@ -457,6 +463,67 @@ teardown() {
 	wait_for "$MON" "^\[event\] dev A type dev subtype disabled gid ${G[C]} "
 	[ -n "$(D dmb show token "$TOK")" ]
 	mon_stop
+}
+
+# ---- software events -------------------------------------------------------
+
+# ns_mon_start NS WORDS...: as mon_start, for a monitor in the network
+# namespace NS (its markers made there); MON is its output.
+ns_mon_start() {
+	local ns=$1 try i mark
+	shift
+	MON=$BATS_TEST_TMPDIR/monitor.$ns
+	"$DIBSCTL" -n "$ns" monitor dev "$@" >"$MON" 2>&1 3>&- &
+	MON_PIDS+=($!)
+	for try in {1..20}; do
+		mark=nsmark$try
+		D -n "$ns" dev add "$mark" type loopback || return 1
+		for i in {1..10}; do
+			if file_has "$MON" "^\[dev,add\] [0-9]+: $mark: "; then
+				D -n "$ns" dev del "$mark"
+				return
+			fi
+			nap 0.3
+		done
+		D -n "$ns" dev del "$mark" || return 1
+	done
+	echo "monitor in $ns never printed a marker device:" >&2
+	cat "$MON" >&2
+	return 1
+}
+
+@test "sim: a software event reaches the gid's device in another namespace" {
+	local mon nobody z=0x0000000000000000
+	EV_NS=dibs-ev-$$
+	sim_add 0x0303 A B
+	read -r nobody </proc/sys/kernel/random/uuid
+	ip netns add "$EV_NS"
+	D dev set B netns "$EV_NS"
+	ns_mon_start "$EV_NS" event
+	mon=$MON
+
+	# A, in the initial namespace, to B in EV_NS: B's listeners see the
+	# code, the data and A's gid. (Loopback and the errnos: netlink.bats.)
+	D dev event A remote-gid "${G[B]}" subtype 0xc0de data 0x1122334455667788
+	wait_for "$mon" "^\[event\] dev B type sw subtype 49374 gid ${G[A]} token $z time [0-9]+ data 0x1122334455667788$"
+
+	# Refused: nobody's gid, a sender that is down, a caller without
+	# CAP_NET_ADMIN.
+	fails_with 1 "remote-gid $nobody is not reachable through dev \"A\"" \
+		D dev event A remote-gid "$nobody" subtype 1
+	D dev set A state down
+	fails_with 1 "dev \"A\" is down: it sends no events" \
+		D dev event A remote-gid "${G[B]}" subtype 1
+	D dev set A state up
+	fails_with 1 "Operation not permitted (CAP_NET_ADMIN is needed)" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$DIBSCTL" dev event A remote-gid "${G[B]}" subtype 2
+	# B got its one event, once.
+	D -n "$EV_NS" dev add mark type loopback
+	wait_for "$mon" "^\[dev,add\] [0-9]+: mark: "
+	expect_eq "sw events at B" "$(count_lines "$mon" '^\[event\] .* type sw ')" 1
+	mon_stop
+	ip netns del "$EV_NS"
 }
 
 # ---- fault injection -------------------------------------------------------

@@ -126,7 +126,11 @@ struct dibsnl_client {
 	struct dibsnl_client_dev devs[DIBSNL_CLIENT_DEVS_MAX];
 };
 
-/* enum dibs_event_type / dibs_event_subtype of the uapi header */
+/*
+ * enum dibs_event_type / dibs_event_subtype of the uapi header. In a
+ * software event (type 2, DIBS_EVENT_SW) subtype is the sender's code and
+ * gid the sender's gid; see dibsnl_event_signal().
+ */
 struct dibsnl_event {
 	uint32_t dev_index;
 	uint32_t type;
@@ -296,6 +300,20 @@ int dibsnl_dmb_unmap(struct dibsnl_dmb_map *map);
  */
 int dibsnl_dmb_signal(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		      uint64_t token, uint16_t mask);
+
+/*
+ * Send a software event (the kernel's signal_event()) from @dev to the
+ * device with gid @rgid on its fabric: its clients, and its namespace's
+ * DIBSNL_GROUP_MGMT listeners as a DIBSNL_NTF_EVENT, get type 2
+ * (DIBS_EVENT_SW), @subtype, @data and the gid of @dev. Needs
+ * CAP_NET_ADMIN. Errors: -ENETUNREACH (no such gid reachable, or it is
+ * down), -ENETDOWN (@dev is down), -ENOBUFS (too many events wait at the
+ * receiver: send again later), -EOPNOTSUPP (@dev cannot send events),
+ * -ENODEV, -EPERM. Since DIBSNL_1.3.
+ */
+int dibsnl_event_signal(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			const uint8_t rgid[DIBSNL_GID_LEN], uint32_t subtype,
+			uint64_t data);
 
 /*
  * One callback per client. The kernel sends a client on many devices in

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Devices: dev-get (do and dump), dev-new, dev-del, dev-set and
- * remote-query, and the parser of the dev object they reply with.
+ * Devices: dev-get (do and dump), dev-new, dev-del, dev-set,
+ * remote-query and event-signal, and the parser of the dev object they
+ * reply with.
  */
 #include <errno.h>
 #include <string.h>
@@ -249,6 +250,32 @@ DIBSNL_EXPORT int dibsnl_dev_set_netns(struct dibsnl *h,
 		return -EINVAL;
 	}
 	return dibsnl_dev_set(h, dev, false, DIBSNL_DEV_DOWN, pid, fd);
+}
+
+DIBSNL_EXPORT int dibsnl_event_signal(struct dibsnl *h,
+				      struct dibsnl_dev_ref dev,
+				      const uint8_t rgid[DIBSNL_GID_LEN],
+				      uint32_t subtype, uint64_t data)
+{
+	struct dibsnl_req r;
+	int err;
+
+	if (!h)
+		return -EINVAL;
+	dibsnl_clear_err(h);
+	if (!rgid) {
+		dibsnl_set_err(h, "no remote gid given");
+		return -EINVAL;
+	}
+	dibsnl_req_start(h, &r, DIBS_CMD_EVENT_SIGNAL, 0);
+	err = dibsnl_req_dev(h, &r, dev, DIBS_A_EVENT_DEV_INDEX,
+			     DIBS_A_EVENT_DEV_NAME);
+	if (err)
+		return err;
+	dibsnl_req_put(&r, DIBS_A_EVENT_REMOTE_GID, rgid, DIBSNL_GID_LEN);
+	dibsnl_req_u32(&r, DIBS_A_EVENT_SUBTYPE, subtype);
+	dibsnl_req_u64(&r, DIBS_A_EVENT_DATA, data);
+	return dibsnl_do(h, &r, NULL, NULL);
 }
 
 static int remote_query_reply(const struct nlmsghdr *nlh, void *arg)

@@ -19,6 +19,9 @@
  *                      max, reuse), max_dmbs and DMB length bounds
  *   dibs_mapped_dmb    attach/detach: a mapping keeps a DMB alive after
  *                      its owner let go, until the last detach
+ *   dibs_sw_event      signal_event() of loopback and sim: delivered to
+ *                      the receiver's clients with the sender's gid, in
+ *                      order; unreachable, down and deleted receivers
  *
  * The tests go through the in-kernel API (clients, soft devices, the
  * device ops) and the few internals the core exports to KUnit only
@@ -28,6 +31,7 @@
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 #include <linux/bits.h>
+#include <linux/delay.h>
 #include <linux/dibs.h>
 #include <linux/err.h>
 #include <linux/mm.h>
@@ -87,6 +91,10 @@ struct dk_probe {
 	struct dibs_dev *irq_dev;
 	unsigned int irq_idx;
 	u16 irq_mask;
+	/* handle_event(): how many, and the last one and its device */
+	atomic_t events;
+	struct dibs_dev *ev_dev;
+	struct dibs_event ev;
 };
 
 struct dk_ctx {
@@ -154,10 +162,22 @@ static void dk_probe_handle_irq(struct dibs_dev *dev, unsigned int idx,
 	p->irqs++;
 }
 
+/* Runs under dev->lock with interrupts off: the fields before the count. */
+static void dk_probe_handle_event(struct dibs_dev *dev,
+				  const struct dibs_event *event)
+{
+	struct dk_probe *p = &dk_cur->probe;
+
+	p->ev_dev = dev;
+	p->ev = *event;
+	atomic_inc_return_release(&p->events);
+}
+
 static const struct dibs_client_ops dk_probe_ops = {
 	.add_dev = dk_probe_add_dev,
 	.del_dev = dk_probe_del_dev,
 	.handle_irq = dk_probe_handle_irq,
+	.handle_event = dk_probe_handle_event,
 };
 
 /* Clients that take part but are not watched; they leave DMBs behind. */
@@ -573,6 +593,7 @@ static const struct dk_op_want dk_ops_want[] = {
 	{ DIBS_CMD_DMB_WRITE, DIBS_A_DMB_MAX, ADMIN, true, false },
 	{ DIBS_CMD_DMB_READ, DIBS_A_DMB_MAX, ADMIN, true, false },
 	{ DIBS_CMD_CLIENT_GET, 0, 0, false, true },
+	{ DIBS_CMD_EVENT_SIGNAL, DIBS_A_EVENT_MAX, ADMIN, true, false },
 };
 
 #undef ADMIN
@@ -608,7 +629,7 @@ static void policy_op_table_matches_design(struct kunit *test)
 	}
 	/* Notifications are sent, never requested; 0 is no command. */
 	KUNIT_EXPECT_NULL(test, dibs_nl_cmd_ops(0));
-	for (cmd = DIBS_CMD_DEV_ADD_NTF; cmd <= DIBS_CMD_MAX; cmd++)
+	for (cmd = DIBS_CMD_DEV_ADD_NTF; cmd <= DIBS_CMD_SIGNAL_NTF; cmd++)
 		KUNIT_EXPECT_NULL_MSG(test, dibs_nl_cmd_ops(cmd),
 				      "notification %u has an op", cmd);
 	KUNIT_EXPECT_NULL(test, dibs_nl_cmd_ops(DIBS_CMD_MAX + 1));
@@ -620,6 +641,7 @@ static void policy_gid_is_exactly_16_bytes(struct kunit *test)
 		{ DIBS_CMD_DEV_NEW, DIBS_A_DEV_GID },
 		{ DIBS_CMD_REMOTE_QUERY, DIBS_A_DEV_REMOTE_GID },
 		{ DIBS_CMD_DMB_GRANT, DIBS_A_DMB_RGID },
+		{ DIBS_CMD_EVENT_SIGNAL, DIBS_A_EVENT_REMOTE_GID },
 	};
 	static const int bad_lens[] = { 0, 1, 8, 15, 17, 32 };
 	u8 gid[32] = { 0x42 };
@@ -643,6 +665,8 @@ static void policy_name_strings_are_bounded(struct kunit *test)
 		{ DIBS_CMD_DMB_GRANT, DIBS_A_DMB_DEV_NAME,
 		  DIBS_DEV_NAME_MAX - 1 },
 		{ DIBS_CMD_DMB_WRITE, DIBS_A_DMB_DEV_NAME,
+		  DIBS_DEV_NAME_MAX - 1 },
+		{ DIBS_CMD_EVENT_SIGNAL, DIBS_A_EVENT_DEV_NAME,
 		  DIBS_DEV_NAME_MAX - 1 },
 		{ DIBS_CMD_DEV_NEW, DIBS_A_DEV_TYPE, 31 },
 		{ DIBS_CMD_DMB_GET, DIBS_A_DMB_CLIENT_NAME, 63 },
@@ -1729,5 +1753,133 @@ static struct kunit_suite dk_mapped_suite = {
 	.test_cases = dk_mapped_cases,
 };
 
+/* ---- dibs_sw_event: signal_event() of the soft devices ---- */
+
+/*
+ * Wait (2 s at least) until the probe has seen @n events in all: soft devices
+ * deliver them from a work item. Return: whether it has.
+ */
+static bool dk_events_wait(struct dk_probe *p, int n)
+{
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		if (atomic_read_acquire(&p->events) >= n)
+			return true;
+		usleep_range(1000, 2000);
+	}
+	return false;
+}
+
+static void dk_expect_sw_event(struct kunit *test, struct dibs_dev *to,
+			       struct dibs_dev *from, u32 code, u64 data)
+{
+	struct dk_probe *p = &dk_cur->probe;
+
+	KUNIT_EXPECT_PTR_EQ(test, p->ev_dev, to);
+	KUNIT_EXPECT_EQ(test, p->ev.type, (u32)DIBS_SW_EVENT);
+	KUNIT_EXPECT_EQ(test, p->ev.subtype, code);
+	KUNIT_EXPECT_EQ(test, p->ev.data, data);
+	KUNIT_EXPECT_EQ(test, p->ev.buffer_tok, 0);
+	KUNIT_EXPECT_NE(test, p->ev.time, 0);
+	/* The sender's gid: whom to answer, as SMC-D's TESTLINK does. */
+	KUNIT_EXPECT_TRUE(test, uuid_equal(&p->ev.gid, &from->gid));
+}
+
+static void sw_event_lo_reaches_itself_only(struct kunit *test)
+{
+	struct dibs_dev *a = dk_lo_new(test, "dk_a");
+	struct dk_probe *p = &dk_cur->probe;
+	uuid_t other;
+
+	dk_client(test, 0, true);
+	KUNIT_ASSERT_NOT_NULL(test, a->ops->signal_event);
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &a->gid, 1, 0xc0de,
+						   0x1122334455667788ULL), 0);
+	KUNIT_ASSERT_TRUE(test, dk_events_wait(p, 1));
+	dk_expect_sw_event(test, a, a, 0xc0de, 0x1122334455667788ULL);
+
+	uuid_gen(&other);
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &other, 1, 1, 2),
+			-ENETUNREACH);
+}
+
+static void sw_event_sim_reaches_peer(struct kunit *test)
+{
+	struct dibs_dev *a = dk_sim_new(test, "dk_a", DK_FABRIC);
+	struct dibs_dev *b = dk_sim_new(test, "dk_b", DK_FABRIC);
+	struct dibs_dev *x = dk_sim_new(test, "dk_x", DK_FABRIC2);
+	struct dk_probe *p = &dk_cur->probe;
+	uuid_t nobody;
+	int i;
+
+	dk_client(test, 0, true);
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &b->gid, 0, 7, 42), 0);
+	KUNIT_ASSERT_TRUE(test, dk_events_wait(p, 1));
+	dk_expect_sw_event(test, b, a, 7, 42);
+
+	/* In order, each once, and back the other way. */
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test, b->ops->signal_event(b, &a->gid, 1, i,
+							   100 + i), 0);
+	KUNIT_ASSERT_TRUE(test, dk_events_wait(p, 11));
+	dk_expect_sw_event(test, a, b, 9, 109);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p->events), 11);
+
+	/* Another fabric, or nobody, is not reachable. */
+	uuid_gen(&nobody);
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &x->gid, 1, 1, 1),
+			-ENETUNREACH);
+	KUNIT_EXPECT_EQ(test, x->ops->signal_event(x, &a->gid, 1, 1, 1),
+			-ENETUNREACH);
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &nobody, 1, 1, 1),
+			-ENETUNREACH);
+}
+
+static void sw_event_sim_down_and_gone(struct kunit *test)
+{
+	struct dibs_dev *a = dk_sim_new(test, "dk_a", DK_FABRIC);
+	struct dibs_dev *b = dk_sim_new(test, "dk_b", DK_FABRIC);
+	struct dk_probe *p = &dk_cur->probe;
+	uuid_t b_gid;
+
+	dk_client(test, 0, true);
+	uuid_copy(&b_gid, &b->gid);
+	/*
+	 * A receiver that is down is unreachable; a sender, down. The state
+	 * as dev-set keeps it, without the events dev-set would raise.
+	 */
+	WRITE_ONCE(b->up, false);
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &b_gid, 1, 1, 1),
+			-ENETUNREACH);
+	KUNIT_EXPECT_EQ(test, b->ops->signal_event(b, &a->gid, 1, 1, 1),
+			-ENETDOWN);
+	WRITE_ONCE(b->up, true);
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &b_gid, 1, 3, 4), 0);
+	KUNIT_ASSERT_TRUE(test, dk_events_wait(p, 1));
+	dk_expect_sw_event(test, b, a, 3, 4);
+
+	/* Sent just before the receiver goes: delivered or dropped, no more. */
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &b_gid, 1, 5, 6), 0);
+	dk_dev_del(test, b);
+	KUNIT_EXPECT_EQ(test, a->ops->signal_event(a, &b_gid, 1, 1, 1),
+			-ENETUNREACH);
+}
+
+static struct kunit_case dk_sw_event_cases[] = {
+	KUNIT_CASE(sw_event_lo_reaches_itself_only),
+	KUNIT_CASE(sw_event_sim_reaches_peer),
+	KUNIT_CASE(sw_event_sim_down_and_gone),
+	{}
+};
+
+static struct kunit_suite dk_sw_event_suite = {
+	.name = "dibs_sw_event",
+	.init = dk_init,
+	.exit = dk_exit,
+	.test_cases = dk_sw_event_cases,
+};
+
 kunit_test_suites(&dk_policy_suite, &dk_client_suite, &dk_token_suite,
-		  &dk_sba_suite, &dk_mapped_suite);
+		  &dk_sba_suite, &dk_mapped_suite, &dk_sw_event_suite);

@@ -13,6 +13,7 @@ declare -gA KU_CASES=(
 	[dibs_token_table]=7
 	[dibs_sba_index]=7
 	[dibs_mapped_dmb]=4
+	[dibs_sw_event]=3
 )
 
 # ku_check_ktap SUITE KTAP: KTAP (one suite's results, as

@@ -16,6 +16,7 @@
  *   dev-del DEV
  *   dev-set DEV up|down
  *   query DEV GID                      "reachable" or "unreachable"
+ *   event DEV GID SUBTYPE [DATA]       event-signal: a sw event to GID
  *   dmbs [dev DEV] [client NAME]       dump: one dmb line per DMB
  *   dmb DEV TOKEN                      dmb-get: one dmb line
  *   dmb-stats DEV TOKEN                the DMB's statistics
@@ -356,6 +357,22 @@ static int cmd_query(struct dibsnl *h, int argc, char **argv)
 		return failed(h, err);
 	printf("%s\n", reachable ? "reachable" : "unreachable");
 	return 0;
+}
+
+static int cmd_event(struct dibsnl *h, int argc, char **argv)
+{
+	uint8_t gid[DIBSNL_GID_LEN];
+	struct dibsnl_dev_ref ref;
+	uint64_t data = 0;
+	uint32_t subtype;
+	int err;
+
+	if (argc < 3 || argc > 4 || !parse_dev(argv[0], &ref) ||
+	    dibsnl_gid_parse(argv[1], gid) || !parse_u32(argv[2], &subtype) ||
+	    (argc == 4 && !parse_u64(argv[3], &data)))
+		return usage("event DEV GID SUBTYPE [DATA]");
+	err = dibsnl_event_signal(h, ref, gid, subtype, data);
+	return err ? failed(h, err) : 0;
 }
 
 /* DMBs */
@@ -945,6 +962,7 @@ static const struct command commands[] = {
 	{ "dev-del", cmd_dev_del },
 	{ "dev-set", cmd_dev_set },
 	{ "query", cmd_query },
+	{ "event", cmd_event },
 	{ "dmbs", cmd_dmbs },
 	{ "dmb", cmd_dmb },
 	{ "dmb-stats", cmd_dmb_stats },

@@ -141,7 +141,7 @@ usage_case() {
 @test "man page documents every command and JSON key" {
 	man=$(groff -man -Tutf8 "$DIR/dibsctl.8" 2>/dev/null | col -bx |
 	      tr -s ' ')
-	for c in "dev show" "dev add" "dev del" "dev set" "dev query" \
+	for c in "dev show" "dev add" "dev del" "dev set" "dev query" "dev event" \
 		 "dmb show" "dmb grant" "dmb revoke" "dmb write" "dmb read" \
 		 "client show" "monitor"; do
 		grep -q "^ $c" <<<"$man" || { echo "no command $c"; false; }
@@ -254,7 +254,7 @@ print(" ".join(sorted(keys)))')
 
 @test "help: object help lists every command; options grammar on top" {
 	run "$REAL" dev help
-	for c in show add del set query; do
+	for c in show add del set query event; do
 		[[ $output == *"dibsctl dev $c"* ]]
 	done
 	[[ $output == *"where  DEV   := { NAME | INDEX }"* ]]
@@ -354,6 +354,25 @@ $(sed -n '/^where  DEV /,$p' <<<"$("$REAL" dev help)")" ]
 	usage_case 2 'a DEV is needed' dev set
 	usage_case 2 '"state" or "netns" is needed' dev set lo
 	usage_case 2 '"remote-gid" is needed' dev query lo
+	usage_case 2 'a DEV is needed' dev event
+	usage_case 2 '"remote-gid" is needed' dev event lo subtype 1
+	usage_case 2 '"subtype" is needed' dev event lo remote-gid $LO_GID
+	usage_case 2 '"subtype" is given twice' \
+		dev event lo remote-gid $LO_GID subtype 1 subtype 2
+	usage_case 2 '"data" needs a value' \
+		dev event lo remote-gid $LO_GID subtype 1 data
+	usage_case 2 'invalid subtype "0x100000000": at most 4294967295 (0xffffffff)' \
+		dev event lo remote-gid $LO_GID subtype 0x100000000
+	usage_case 2 'invalid subtype "-1": expected a decimal or 0x-prefixed hex number' \
+		dev event lo remote-gid $LO_GID subtype -1
+	usage_case 2 'invalid data "0x1ffffffffffffffff": larger than 64 bits' \
+		dev event lo remote-gid $LO_GID subtype 1 data 0x1ffffffffffffffff
+	usage_case 2 'invalid data "4K": expected a decimal or 0x-prefixed hex number' \
+		dev event lo remote-gid $LO_GID subtype 1 data 4K
+	usage_case 2 'invalid remote-gid "1": expected a uuid like 01234567-89ab-cdef-0123-456789abcdef' \
+		dev event lo remote-gid 1 subtype 1
+	usage_case 2 'unknown keyword "type" for "dev event"' \
+		dev event lo remote-gid $LO_GID type sw subtype 1
 	usage_case 2 'unexpected argument "b"' dev show a b
 	usage_case 2 'unexpected argument "x"' client show x
 	usage_case 2 '"token" is given twice' dmb show token 1 token 2
@@ -595,6 +614,28 @@ EOF
 	[ "$output" = "dev lo remote-gid $SIM1_GID reachable no" ]
 	run "$FAKE" -j dev q sim0 r $SIM1_GID
 	[ "$output" = "{\"dev\":\"sim0\",\"remote_gid\":\"$SIM1_GID\",\"reachable\":true}" ]
+}
+
+@test "dev event: what the library is asked; refusals name dev and gid" {
+	run --separate-stderr env DIBSNL_FAKE_TRACE=1 "$FAKE" dev event sim0 \
+		remote-gid ${SIM1_GID^^} subtype 0xc0de data 0xffffffffffffffff
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ $stderr == *"fakenl: event_signal name=sim0 subtype=49374 data=0xffffffffffffffff"* ]]
+	# data defaults to 0; abbreviated keywords; a device by index
+	run --separate-stderr env DIBSNL_FAKE_TRACE=1 "$FAKE" dev ev 1 r $SIM1_GID s 7
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"event_signal index=1 subtype=7 data=0x0"* ]]
+	run --separate-stderr "$FAKE" dev event lo remote-gid $SIM1_GID subtype 1
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: remote-gid $SIM1_GID is not reachable through dev \"lo\" (no such device on its fabric, or it is down)" ]
+	run --separate-stderr "$FAKE" dev event nope remote-gid $SIM1_GID subtype 1
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'Error: no such dibs device "nope"' ]
+	run --separate-stderr env DIBSNL_FAKE_UNPRIV=1 "$FAKE" dev event sim0 \
+		remote-gid $SIM1_GID subtype 1
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'Error: Operation not permitted (CAP_NET_ADMIN is needed)' ]
 }
 
 @test "dmb show: plain, -d -s, filters, JSON" {
@@ -982,6 +1023,22 @@ EOF
 	wait $pid
 }
 
+@test "monitor: a sw event's subtype is its number, plain and JSON" {
+	export DIBSNL_FAKE_NTF="sw-event event"
+	mon_run INT monitor event
+	diff -u - "$TMP/mon.out" <<EOF
+[event] dev sim1 type sw subtype 1 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 token 0x0000000000000000 time 43 data 0x2a
+[event] dev 9 type dev subtype disabled gid $SIM1_GID token 0x0000000000001000 time 42 data 0xabc
+EOF
+	export DIBSNL_FAKE_NTF=sw-event
+	mon_run INT -j monitor
+	python3 -c '
+import json, sys
+e = json.loads(open(sys.argv[1]).readline())
+assert (e["object"], e["type"], e["subtype"], e["data"], e["dev"]) == \
+    ("event", "sw", "1", 42, "sim1"), e' "$TMP/mon.out"
+}
+
 @test "fuzz: a few hundred random argument vectors never crash" {
 	seed=${DIBSCTL_FUZZ_SEED:-20251122}
 	echo "# fuzz seed $seed (replay: DIBSCTL_FUZZ_SEED=$seed)" >&3
@@ -990,7 +1047,7 @@ EOF
 	       write read d s r re g w h m c a x "" "\"" "-" "--" -j -p -d -s -t
 	       -f -V -force -json -b -n -x -- type loopback sim l fabric gid
 	       state up down netns remote-gid token size owned offset length
-	       data file signal all event lo sim0 sim1 0 1 2 15 16 -1 4K 8M 9M
+	       data file signal all event subtype lo sim0 sim1 0 1 2 15 16 -1 4K 8M 9M
 	       0x 0x10000 0xffffffffffffffff 99999999999999999999 1.5 K
 	       "$LO_GID" "$SIM1_GID" 01234567-89ab-cdef-0123-456789abcdeg
 	       /dev/null /nonexistent "$TMP" "a b" "%s%n%x" "é" $'\x01\xff'

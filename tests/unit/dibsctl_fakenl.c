@@ -19,7 +19,8 @@
  *   DIBSNL_FAKE_DUMP_INTR=1 dumps end as interrupted (-EINTR, after all)
  *   DIBSNL_FAKE_NTF="..."   words queued as notifications on subscribe:
  *                           dev-add dev-del dev-change dmb-add dmb-del
- *                           client-add client-del event signal, and
+ *                           client-add client-del event signal, sw-event
+ *                           (a software event, code 1, on sim1), and
  *                           enobufs (the dispatch reports lost events)
  *   DIBSNL_FAKE_NTF_MS=N    deliver them one every N ms (from a child
  *                           process) instead of all at once
@@ -391,6 +392,35 @@ int dibsnl_remote_query(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	return 0;
 }
 
+/* Reaches what remote_query says; records the event for the trace. */
+int dibsnl_event_signal(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			const uint8_t rgid[DIBSNL_GID_LEN], uint32_t subtype,
+			uint64_t data)
+{
+	struct dibsnl_dev *d;
+	bool reach = false;
+	char b[40];
+	int i;
+
+	h->errmsg[0] = '\0';
+	trace("event_signal %s subtype=%u data=0x%llx",
+	      ref_str(dev, b, sizeof(b)), subtype, (unsigned long long)data);
+	if (unpriv(h))
+		return -EPERM;
+	d = find_dev(h, dev);
+	if (!d)
+		return -ENODEV;
+	for (i = 0; i < FAKE_DEVS; i++)
+		if (dev_used[i] && devs[i].fabric_id == d->fabric_id &&
+		    !memcmp(devs[i].gid, rgid, DIBSNL_GID_LEN))
+			reach = true;
+	if (!reach) {
+		set_err(h, "the remote gid is not reachable through the device");
+		return -ENETUNREACH;
+	}
+	return 0;
+}
+
 static struct fake_dmb *find_dmb(struct dibsnl_dev *d, uint64_t token)
 {
 	int i;
@@ -739,6 +769,17 @@ static int make_ntf(const char *word, struct dibsnl_ntf *n)
 	unsigned int k;
 
 	memset(n, 0, sizeof(*n));
+	if (!strcmp(word, "sw-event")) {
+		/* code 1 would read "disabled" as a dev event's subtype */
+		n->kind = DIBSNL_NTF_EVENT;
+		n->event.dev_index = 2;
+		n->event.type = 2;
+		n->event.subtype = 1;
+		memcpy(n->event.gid, devs[1].gid, DIBSNL_GID_LEN);
+		n->event.time = 43;
+		n->event.data = 0x2a;
+		return 0;
+	}
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		if (!strcmp(word, kinds[k]))
 			break;

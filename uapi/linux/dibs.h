@@ -143,16 +143,23 @@ enum {
 	DIBS_A_CLIENT_DEV_MAX = (__DIBS_A_CLIENT_DEV_MAX - 1)
 };
 
-/* attribute-set "event": a struct dibs_event a device reported */
+/*
+ * attribute-set "event": a struct dibs_event a device reported, or an
+ * event-signal request
+ */
 enum {
-	DIBS_A_EVENT_DEV_INDEX = 1,	/* u32: the reporting device */
+	DIBS_A_EVENT_DEV_INDEX = 1,	/* u32: the reporting (sending) device */
 	DIBS_A_EVENT_TYPE,		/* u32, enum dibs_nl_event_type */
-	DIBS_A_EVENT_SUBTYPE,		/* u32, enum dibs_nl_event_subtype */
+	DIBS_A_EVENT_SUBTYPE,		/* u32, enum dibs_nl_event_subtype;
+					 * DIBS_EVENT_SW: the sender's code
+					 */
 	DIBS_A_EVENT_GID,		/* binary, DIBS_GID_LEN */
 	DIBS_A_EVENT_TOKEN,		/* u64 */
 	DIBS_A_EVENT_TIME,		/* u64 */
 	DIBS_A_EVENT_DATA,		/* u64 */
 	DIBS_A_EVENT_PAD,
+	DIBS_A_EVENT_DEV_NAME,		/* string: event-signal, or DEV_INDEX */
+	DIBS_A_EVENT_REMOTE_GID,	/* binary: event-signal's receiver */
 
 	__DIBS_A_EVENT_MAX,
 	DIBS_A_EVENT_MAX = (__DIBS_A_EVENT_MAX - 1)
@@ -192,6 +199,7 @@ enum {
 	DIBS_CMD_CLIENT_DEL_NTF,	/* group mgmt, "client" */
 	DIBS_CMD_EVENT_NTF,		/* group mgmt, "event" */
 	DIBS_CMD_SIGNAL_NTF,		/* group signal, "signal" */
+	DIBS_CMD_EVENT_SIGNAL,		/* "event": send a DIBS_EVENT_SW */
 
 	__DIBS_CMD_MAX,
 	DIBS_CMD_MAX = (__DIBS_CMD_MAX - 1)

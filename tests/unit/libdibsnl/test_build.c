@@ -262,12 +262,38 @@ static void build_dev_ops(void)
 	e_end(&e);
 	check_sent(&f, 5, &e, "remote-query");
 
+	CHECK_EQ(dibsnl_event_signal(h, (struct dibsnl_dev_ref){ 3, NULL },
+				     gid1, 0xc0de, 0x1122334455667788ULL), 0);
+	e_start(&e, DO_FLAGS, 7, DIBS_CMD_EVENT_SIGNAL);
+	e_attr_u32(&e, DIBS_A_EVENT_DEV_INDEX, 3);
+	e_attr(&e, DIBS_A_EVENT_REMOTE_GID, gid1, 16);
+	e_attr_u32(&e, DIBS_A_EVENT_SUBTYPE, 0xc0de);
+	e_attr_u64(&e, DIBS_A_EVENT_DATA, 0x1122334455667788ULL);
+	e_end(&e);
+	CHECK_EQ(e.n, 68);
+	check_sent(&f, 6, &e, "event-signal");
+
+	CHECK_EQ(dibsnl_event_signal(h, (struct dibsnl_dev_ref){ 0, "sim3" },
+				     gid1, 0, 0), 0);
+	e_start(&e, DO_FLAGS, 8, DIBS_CMD_EVENT_SIGNAL);
+	e_attr(&e, DIBS_A_EVENT_DEV_NAME, "sim3", 5);
+	e_attr(&e, DIBS_A_EVENT_REMOTE_GID, gid1, 16);
+	e_attr_u32(&e, DIBS_A_EVENT_SUBTYPE, 0);
+	e_attr_u64(&e, DIBS_A_EVENT_DATA, 0);
+	e_end(&e);
+	check_sent(&f, 7, &e, "event-signal by name");
+
 	/* nothing is sent for calls refused locally */
 	CHECK_EQ(dibsnl_dev_set_netns(h, (struct dibsnl_dev_ref){ 8, NULL },
 				      0, -1), -EINVAL);
 	CHECK_EQ(dibsnl_dev_del(h, (struct dibsnl_dev_ref){ 0, NULL }),
 		 -EINVAL);
-	CHECK_EQ(f.nsent, 6);
+	CHECK_EQ(dibsnl_event_signal(h, (struct dibsnl_dev_ref){ 0, NULL },
+				     gid1, 1, 1), -EINVAL);
+	CHECK_EQ(dibsnl_event_signal(h, (struct dibsnl_dev_ref){ 3, NULL },
+				     NULL, 1, 1), -EINVAL);
+	CHECK_STR(dibsnl_errmsg(h), "no remote gid given");
+	CHECK_EQ(f.nsent, 8);
 	fake_close(h, &f);
 }
 
