@@ -2,49 +2,46 @@
 /*
  * dibsctl client: show the clients of the dibs core.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "dibsctl.h"
 
 /* @devs: all @n_devs devices of the client (cl->devs has the first) */
-void client_print_plain(struct dctl *d, const struct dibsnl_client *cl,
-			const struct dibsnl_client_dev *devs,
-			unsigned int n_devs)
+void client_fields(struct dctl *d, const struct dibsnl_client *cl,
+		   const struct dibsnl_client_dev *devs, unsigned int n_devs)
 {
+	struct out *o = &d->out;
 	const char *name;
 	unsigned int i;
 
-	printf("%u: %s: dmbs %u", cl->id, cl->name, cl->dmb_count);
+	out_uint(o, OUT_ANY | OUT_NOKEY, "id", "%" PRIu64 ":", cl->id);
+	out_str(o, OUT_ANY | OUT_NOKEY, "name", "%s:", cl->name);
+	out_uint(o, OUT_ANY, "dmb-count", NULL, cl->dmb_count);
+	/* plain text: "devs lo:1,sim0:2", a device by index if unnamed */
+	out_arr_open(o, "devs");
 	for (i = 0; i < n_devs; i++) {
 		name = dev_name_lookup(d, devs[i].dev_index);
-		printf("%s", i ? "," : " devs ");
-		if (name)
-			printf("%s:%u", name, devs[i].dmb_count);
-		else
-			printf("%u:%u", devs[i].dev_index, devs[i].dmb_count);
+		out_obj_open(o, NULL);
+		out_uint(o, OUT_JSON, "index", NULL, devs[i].dev_index);
+		out_str(o, OUT_JSON, "name", NULL, name);
+		out_uint(o, OUT_JSON, "dmb-count", NULL, devs[i].dmb_count);
+		out_obj_close(o);
 	}
-	putchar('\n');
-}
-
-void client_json_fields(struct dctl *d, const struct dibsnl_client *cl,
-			const struct dibsnl_client_dev *devs,
-			unsigned int n_devs)
-{
-	struct jw *w = &d->jw;
-	unsigned int i;
-
-	jw_u64(w, "id", cl->id);
-	jw_str(w, "name", cl->name);
-	jw_u64(w, "dmb_count", cl->dmb_count);
-	jw_arr_open(w, "devs");
+	out_arr_close(o);
+	if (o->json || !n_devs)
+		return;
+	out_plain(o, "devs ");
 	for (i = 0; i < n_devs; i++) {
-		jw_obj_open(w, NULL);
-		jw_u64(w, "index", devs[i].dev_index);
-		jw_str(w, "name", dev_name_lookup(d, devs[i].dev_index));
-		jw_u64(w, "dmb_count", devs[i].dmb_count);
-		jw_obj_close(w);
+		name = dev_name_lookup(d, devs[i].dev_index);
+		if (i)
+			fputc(',', o->f);
+		if (name)
+			fprintf(o->f, "%s:%u", name, devs[i].dmb_count);
+		else
+			fprintf(o->f, "%u:%u", devs[i].dev_index,
+				devs[i].dmb_count);
 	}
-	jw_arr_close(w);
 }
 
 static int client_show_cb(const struct dibsnl_client *cl,
@@ -53,13 +50,10 @@ static int client_show_cb(const struct dibsnl_client *cl,
 {
 	struct dctl *d = arg;
 
-	if (!d->json) {
-		client_print_plain(d, cl, devs, n_devs);
-		return 0;
-	}
-	jw_obj_open(&d->jw, NULL);
-	client_json_fields(d, cl, devs, n_devs);
-	jw_obj_close(&d->jw);
+	out_obj_open(&d->out, NULL);
+	client_fields(d, cl, devs, n_devs);
+	out_obj_close(&d->out);
+	out_line_end(&d->out);
 	return 0;
 }
 
@@ -77,13 +71,10 @@ static int client_show(struct cmdline *c)
 	if (!dctl_nl(d))
 		return EXIT_FAIL;
 	dev_names_load(d);
-	if (d->json)
-		jw_arr_open(&d->jw, NULL);
+	out_arr_open(&d->out, NULL);
 	err = dibsnl_client_dump_devs(d->h, client_show_cb, d);
-	if (d->json) {
-		jw_arr_close(&d->jw);
-		jw_end_line(&d->jw);
-	}
+	out_arr_close(&d->out);
+	out_line_end(&d->out);
 	return err ? nl_err(d, err) : EXIT_OK;
 }
 

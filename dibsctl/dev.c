@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,133 +23,214 @@ static const char *state_str(enum dibsnl_dev_state state)
 	return "unknown";
 }
 
-void dev_print_plain(struct dctl *d, const struct dibsnl_dev *dev)
+void dev_fields(struct dctl *d, const struct dibsnl_dev *dev)
 {
 	const struct dibsnl_dev_stats *s = &dev->stats;
+	unsigned int det = out_details(d);
+	struct out *o = &d->out;
 	char gid[DIBSNL_GID_STR_LEN];
 
 	dibsnl_gid_format(dev->gid, gid);
-	printf("%u: %s: type %s fabric 0x%04x gid %s dmbs %u/%u state %s\n",
-	       dev->index, dev->name, dev->type, dev->fabric_id, gid,
-	       dev->dmb_count, dev->max_dmbs, state_str(dev->state));
-	if (d->details) {
-		printf("    mapped-dmb %s", dev->mapped_dmb ? "yes" : "no");
-		if (dev->parent_bus[0] || dev->parent_name[0])
-			printf(" parent %s %s",
-			       dev->parent_bus[0] ? dev->parent_bus : "-",
-			       dev->parent_name[0] ? dev->parent_name : "-");
-		if (dev->netns_id >= 0)
-			printf(" netns-id %d", dev->netns_id);
-		putchar('\n');
-	}
-	if (d->stats && dev->has_stats) {
-		printf("    moves %llu move-bytes %llu signals %llu move-errors %llu\n",
-		       (unsigned long long)s->moves,
-		       (unsigned long long)s->move_bytes,
-		       (unsigned long long)s->signals,
-		       (unsigned long long)s->move_errors);
-		printf("    dmbs-registered %llu dmbs-unregistered %llu\n",
-		       (unsigned long long)s->dmbs_registered,
-		       (unsigned long long)s->dmbs_unregistered);
-	}
-}
-
-void dev_json_fields(struct dctl *d, const struct dibsnl_dev *dev)
-{
-	const struct dibsnl_dev_stats *s = &dev->stats;
-	struct jw *w = &d->jw;
-	char gid[DIBSNL_GID_STR_LEN];
-
-	dibsnl_gid_format(dev->gid, gid);
-	jw_u64(w, "index", dev->index);
-	jw_str(w, "name", dev->name);
-	jw_str(w, "type", dev->type);
-	jw_u64(w, "fabric_id", dev->fabric_id);
-	jw_str(w, "gid", gid);
-	jw_str(w, "state", state_str(dev->state));
-	jw_u64(w, "max_dmbs", dev->max_dmbs);
-	jw_u64(w, "dmb_count", dev->dmb_count);
-	jw_bool(w, "mapped_dmb", dev->mapped_dmb);
-	jw_str(w, "parent_bus", dev->parent_bus[0] ? dev->parent_bus : NULL);
-	jw_str(w, "parent_name",
-	       dev->parent_name[0] ? dev->parent_name : NULL);
+	out_uint(o, OUT_ANY | OUT_NOKEY, "index", "%" PRIu64 ":", dev->index);
+	out_str(o, OUT_ANY | OUT_NOKEY, "name", "%s:", dev->name);
+	out_str(o, OUT_ANY, "type", NULL, dev->type);
+	out_uint(o, OUT_ANY, "fabric", "0x%04" PRIx64, dev->fabric_id);
+	out_str(o, OUT_ANY, "gid", NULL, gid);
+	out_str(o, OUT_ANY, "state", NULL, state_str(dev->state));
+	out_uint(o, OUT_ANY, "dmb-count", NULL, dev->dmb_count);
+	out_uint(o, OUT_ANY, "max-dmbs", NULL, dev->max_dmbs);
+	if (d->details)
+		out_line_more(o);
+	out_yesno(o, det, "mapped-dmb", dev->mapped_dmb);
+	out_str(o, det, "parent-bus", NULL,
+		dev->parent_bus[0] ? dev->parent_bus : NULL);
+	out_str(o, det, "parent-name", NULL,
+		dev->parent_name[0] ? dev->parent_name : NULL);
 	if (dev->netns_id >= 0)
-		jw_s64(w, "netns_id", dev->netns_id);
+		out_int(o, det, "netns-id", NULL, dev->netns_id);
 	else
-		jw_null(w, "netns_id");
+		out_str(o, OUT_JSON, "netns-id", NULL, NULL);
 	if (!d->stats)
 		return;
 	if (!dev->has_stats) {
-		jw_null(w, "stats");
+		out_str(o, OUT_JSON, "stats", NULL, NULL);
 		return;
 	}
-	jw_obj_open(w, "stats");
-	jw_u64(w, "moves", s->moves);
-	jw_u64(w, "move_bytes", s->move_bytes);
-	jw_u64(w, "signals", s->signals);
-	jw_u64(w, "move_errors", s->move_errors);
-	jw_u64(w, "dmbs_registered", s->dmbs_registered);
-	jw_u64(w, "dmbs_unregistered", s->dmbs_unregistered);
-	jw_obj_close(w);
+	out_line_more(o);
+	out_obj_open(o, "stats");
+	out_uint(o, OUT_ANY, "moves", NULL, s->moves);
+	out_uint(o, OUT_ANY, "move-bytes", NULL, s->move_bytes);
+	out_uint(o, OUT_ANY, "signals", NULL, s->signals);
+	out_uint(o, OUT_ANY, "move-errors", NULL, s->move_errors);
+	out_line_more(o);
+	out_uint(o, OUT_ANY, "dmbs-registered", NULL, s->dmbs_registered);
+	out_uint(o, OUT_ANY, "dmbs-unregistered", NULL,
+		 s->dmbs_unregistered);
+	out_obj_close(o);
 }
 
-static void dev_show_one(struct dctl *d, const struct dibsnl_dev *dev)
+void dev_print(struct dctl *d, const struct dibsnl_dev *dev)
 {
-	if (!d->json) {
-		dev_print_plain(d, dev);
-		return;
-	}
-	jw_obj_open(&d->jw, NULL);
-	dev_json_fields(d, dev);
-	jw_obj_close(&d->jw);
+	out_obj_open(&d->out, NULL);
+	dev_fields(d, dev);
+	out_obj_close(&d->out);
+	out_line_end(&d->out);
 }
+
+/* What "dev show" and "monitor" filter devices by; has_* say which. */
+struct dev_filter {
+	const char *type;
+	bool has_fabric, has_state;
+	uint16_t fabric;
+	enum dibsnl_dev_state state;
+};
+
+static bool dev_match(const struct dev_filter *f, const struct dibsnl_dev *dev)
+{
+	if (f->type && strcmp(f->type, dev->type) != 0)
+		return false;
+	if (f->has_fabric && f->fabric != dev->fabric_id)
+		return false;
+	if (f->has_state && f->state != dev->state)
+		return false;
+	return true;
+}
+
+struct dev_show_ctx {
+	struct dctl *d;
+	const struct dev_filter *f;
+};
 
 static int dev_show_cb(const struct dibsnl_dev *dev, void *arg)
 {
-	dev_show_one(arg, dev);
+	struct dev_show_ctx *sc = arg;
+
+	if (dev_match(sc->f, dev))
+		dev_print(sc->d, dev);
 	return 0;
 }
 
-/*
- * One DEV argument and nothing else; "dev" may stand before it. Returns
- * EXIT_OK, HELP_DONE or a usage error's status.
- */
-static int one_dev(struct cmdline *c, struct devarg *da, bool optional)
+static const struct kw state_kws[] = {
+	{ "up", 0, DIBSNL_DEV_UP },
+	{ "down", 0, DIBSNL_DEV_DOWN },
+	{ NULL, 0, 0 },
+};
+
+static int arg_fabric(const struct cmdline *c, const char *key,
+		      const char *s, uint16_t *fabric)
 {
-	const char *a;
+	uint64_t v;
+
+	if (parse_number(s, 0xffff, false, &v))
+		return usage_err(c, "invalid %s \"%s\": expected a fabric id 0 .. 0xffff, decimal or 0x hex",
+				 key, s);
+	*fabric = (uint16_t)v;
+	return EXIT_OK;
+}
+
+static int arg_state(const struct cmdline *c, const char *s,
+		     enum dibsnl_dev_state *state)
+{
+	const struct kw *hit;
+
+	if (kw_lookup(state_kws, sizeof(*state_kws), s, &hit) != KW_MATCH)
+		return usage_err(c, "invalid state \"%s\": expected up or down",
+				 s);
+	*state = hit->id;
+	return EXIT_OK;
+}
+
+enum {
+	K_TYPE, K_FABRIC, K_GID, K_STATE, K_NETNS, K_REMOTE_GID, K_DEV,
+};
+
+/*
+ * The filter keywords of "dev show" are matched in full, as "ip link
+ * show" does: any other word is the DEV ("dev" before it when a device is
+ * named like a keyword).
+ */
+static const struct kw show_kws[] = {
+	{ "dev", 0, K_DEV },
+	{ "type", 0, K_TYPE },
+	{ "fabric", 0, K_FABRIC },
+	{ "state", 0, K_STATE },
+	{ NULL, 0, 0 },
+};
+
+static int dev_show_parse(struct cmdline *c, struct devarg *da,
+			  struct dev_filter *f)
+{
+	const struct kw *k;
+	const char *a, *v;
 	int rc;
 
 	da->arg = NULL;
+	memset(f, 0, sizeof(*f));
 	while (c->argc) {
 		a = arg_take(c);
 		if (strcmp(a, "help") == 0) {
 			usage_help(c);
 			return HELP_DONE;
 		}
-		if (strcmp(a, "dev") == 0 && !da->arg) {
-			a = arg_value(c, "dev");
-			if (!a)
-				return EXIT_USAGE;
-		} else if (da->arg) {
-			return usage_err(c, "unexpected argument \"%s\"", a);
+		for (k = show_kws; k->name; k++)
+			if (strcmp(a, k->name) == 0)
+				break;
+		if (!k->name) {
+			if (da->arg)
+				return usage_err(c, "unexpected argument \"%s\": the DEV is \"%s\"",
+						 a, da->arg);
+			rc = devarg_parse(c, "DEV", a, da);
+			if (rc)
+				return rc;
+			continue;
 		}
-		rc = devarg_parse(c, "DEV", a, da);
+		v = arg_value(c, k->name);
+		if (!v)
+			return EXIT_USAGE;
+		switch (k->id) {
+		case K_DEV:
+			if (da->arg)
+				return dup_err(c, "dev");
+			rc = devarg_parse(c, "dev", v, da);
+			break;
+		case K_TYPE:
+			if (f->type)
+				return dup_err(c, "type");
+			rc = EXIT_OK;
+			if (!*v || strlen(v) >= sizeof(((struct dibsnl_dev *)0)->type))
+				rc = usage_err(c, "invalid type \"%s\": a device type such as loopback or sim, 1 to %zu characters",
+					       v, sizeof(((struct dibsnl_dev *)0)->type) - 1);
+			f->type = v;
+			break;
+		case K_FABRIC:
+			if (f->has_fabric)
+				return dup_err(c, "fabric");
+			rc = arg_fabric(c, "fabric", v, &f->fabric);
+			f->has_fabric = true;
+			break;
+		default:
+			if (f->has_state)
+				return dup_err(c, "state");
+			rc = arg_state(c, v, &f->state);
+			f->has_state = true;
+			break;
+		}
 		if (rc)
 			return rc;
 	}
-	if (!da->arg && !optional)
-		return usage_err(c, "a DEV is needed");
 	return EXIT_OK;
 }
 
 static int dev_show(struct cmdline *c)
 {
 	struct dctl *d = c->d;
+	struct dev_filter f;
 	struct dibsnl_dev dev;
 	struct devarg da;
+	struct dev_show_ctx sc = { .d = d, .f = &f };
 	int rc, err;
 
-	rc = one_dev(c, &da, true);
+	rc = dev_show_parse(c, &da, &f);
 	if (rc)
 		return rc == HELP_DONE ? EXIT_OK : rc;
 	if (!dctl_nl(d))
@@ -161,24 +243,17 @@ static int dev_show(struct cmdline *c)
 		if (err)
 			return nl_dev_err(d, err, &da);
 	}
-	if (d->json)
-		jw_arr_open(&d->jw, NULL);
+	out_arr_open(&d->out, NULL);
 	if (da.arg) {
-		dev_show_one(d, &dev);
+		dev_show_cb(&dev, &sc);
 		err = 0;
 	} else {
-		err = dibsnl_dev_dump(d->h, dev_show_cb, d);
+		err = dibsnl_dev_dump(d->h, dev_show_cb, &sc);
 	}
-	if (d->json) {
-		jw_arr_close(&d->jw);
-		jw_end_line(&d->jw);
-	}
+	out_arr_close(&d->out);
+	out_line_end(&d->out);
 	return err ? nl_err(d, err) : EXIT_OK;
 }
-
-enum {
-	K_TYPE, K_FABRIC, K_GID, K_STATE, K_NETNS, K_REMOTE_GID,
-};
 
 static const struct kw add_kws[] = {
 	{ "type", 0, K_TYPE },
@@ -202,7 +277,6 @@ static int dev_add(struct cmdline *c)
 	struct dibsnl_dev dev;
 	const char *name, *v;
 	int id, rc, err;
-	uint64_t fabric;
 
 	name = arg_take(c);
 	if (!name)
@@ -239,11 +313,10 @@ static int dev_add(struct cmdline *c)
 			v = arg_value(c, "fabric");
 			if (!v)
 				return EXIT_USAGE;
-			if (parse_number(v, 0xffff, false, &fabric))
-				return usage_err(c, "invalid fabric id \"%s\": expected 0 .. 0xffff, decimal or 0x hex",
-						 v);
+			rc = arg_fabric(c, "fabric", v, &req.fabric_id);
+			if (rc)
+				return rc;
 			req.has_fabric_id = true;
-			req.fabric_id = (uint16_t)fabric;
 			break;
 		case K_GID:
 			if (req.has_gid)
@@ -265,12 +338,38 @@ static int dev_add(struct cmdline *c)
 	err = dibsnl_dev_new(d->h, &req, &dev);
 	if (err)
 		return nl_err(d, err);
-	if (d->json) {
-		jw_obj_open(&d->jw, NULL);
-		dev_json_fields(d, &dev);
-		jw_obj_close(&d->jw);
-		jw_end_line(&d->jw);
+	/* -echo: what the kernel made, as "dev show" prints it */
+	if (d->echo)
+		dev_print(d, &dev);
+	return EXIT_OK;
+}
+
+/* "dev del [ dev ] DEV": EXIT_OK, HELP_DONE or a usage error's status. */
+static int one_dev(struct cmdline *c, struct devarg *da)
+{
+	const char *a;
+	int rc;
+
+	da->arg = NULL;
+	while (c->argc) {
+		a = arg_take(c);
+		if (strcmp(a, "help") == 0) {
+			usage_help(c);
+			return HELP_DONE;
+		}
+		if (strcmp(a, "dev") == 0 && !da->arg) {
+			a = arg_value(c, "dev");
+			if (!a)
+				return EXIT_USAGE;
+		} else if (da->arg) {
+			return usage_err(c, "unexpected argument \"%s\"", a);
+		}
+		rc = devarg_parse(c, "DEV", a, da);
+		if (rc)
+			return rc;
 	}
+	if (!da->arg)
+		return usage_err(c, "a DEV is needed");
 	return EXIT_OK;
 }
 
@@ -280,7 +379,7 @@ static int dev_del(struct cmdline *c)
 	struct devarg da;
 	int rc, err;
 
-	rc = one_dev(c, &da, false);
+	rc = one_dev(c, &da);
 	if (rc)
 		return rc == HELP_DONE ? EXIT_OK : rc;
 	if (!dctl_nl(d))
@@ -296,12 +395,6 @@ static const struct kw set_kws[] = {
 	{ "state", 0, K_STATE },
 	{ "netns", 0, K_NETNS },
 	{ "help", 0, KW_HELP },
-	{ NULL, 0, 0 },
-};
-
-static const struct kw state_kws[] = {
-	{ "up", 0, DIBSNL_DEV_UP },
-	{ "down", 0, DIBSNL_DEV_DOWN },
 	{ NULL, 0, 0 },
 };
 
@@ -336,7 +429,6 @@ static int dev_set(struct cmdline *c)
 	const char *netns = NULL, *v, *a;
 	enum dibsnl_dev_state state = 0;
 	bool has_state = false;
-	const struct kw *hit;
 	struct dctl *d = c->d;
 	struct devarg da;
 	int id, rc, err, fd;
@@ -361,11 +453,9 @@ static int dev_set(struct cmdline *c)
 			v = arg_value(c, "state");
 			if (!v)
 				return EXIT_USAGE;
-			if (kw_lookup(state_kws, sizeof(*state_kws), v, &hit) !=
-			    KW_MATCH)
-				return usage_err(c, "invalid state \"%s\": expected up or down",
-						 v);
-			state = hit->id;
+			rc = arg_state(c, v, &state);
+			if (rc)
+				return rc;
 			has_state = true;
 			break;
 		case K_NETNS:
@@ -456,22 +546,19 @@ static int dev_query(struct cmdline *c)
 	if (err)
 		return nl_dev_err(d, err, &da);
 	dibsnl_gid_format(rgid, gid);
-	if (d->json) {
-		jw_obj_open(&d->jw, NULL);
-		jw_str(&d->jw, "dev", devarg_str(&da));
-		jw_str(&d->jw, "remote_gid", gid);
-		jw_bool(&d->jw, "reachable", reachable);
-		jw_obj_close(&d->jw);
-		jw_end_line(&d->jw);
-	} else {
-		printf("dev %s remote-gid %s reachable %s\n", devarg_str(&da),
-		       gid, reachable ? "yes" : "no");
-	}
+	out_obj_open(&d->out, NULL);
+	out_str(&d->out, OUT_ANY, "dev", NULL, devarg_str(&da));
+	out_str(&d->out, OUT_ANY, "remote-gid", NULL, gid);
+	out_yesno(&d->out, OUT_ANY, "reachable", reachable);
+	out_obj_close(&d->out);
+	out_line_end(&d->out);
 	return EXIT_OK;
 }
 
 static const struct dctl_cmd dev_cmds[] = {
-	{ { "show", KW_PREFERRED, 0 }, dev_show, "show [ DEV ]" },
+	{ { "show", KW_PREFERRED, 0 }, dev_show,
+	  "show [ [ dev ] DEV ] [ type TYPE ] [ fabric ID ]\n"
+	  "                        [ state { up | down } ]" },
 	{ { "add", 0, 0 }, dev_add,
 	  "add NAME type { loopback | sim } [ fabric ID ] [ gid GID ]" },
 	{ { "del", 0, 0 }, dev_del, "del DEV" },
@@ -492,6 +579,7 @@ const struct dctl_obj dev_obj = {
 "where  DEV   := { NAME | INDEX }\n"
 "       ID    := fabric id, 0 .. 0xffff (decimal or 0x hex)\n"
 "       GID   := uuid, e.g. 01234567-89ab-cdef-0123-456789abcdef\n"
+"       TYPE  := a device type: loopback, sim, ...\n"
 "       CODE  := the event's subtype, 0 .. 0xffffffff\n"
 "       DATA  := the event's data, 64 bits (default 0)\n"
 "       NETNS := { NAME (under /run/netns) | PID }\n",

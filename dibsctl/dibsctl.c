@@ -22,7 +22,7 @@ static const char top_usage[] =
 "where  OBJECT  := { dev | dmb | client | monitor }\n"
 "       OPTIONS := { -V[ersion] | -j[son] | -p[retty] | -d[etails] |\n"
 "                    -s[tatistics] | -t[imestamp] | -b[atch] FILE |\n"
-"                    -n[etns] NETNS | -f[orce] | -h[elp] }\n";
+"                    -n[etns] NETNS | -f[orce] | -e[cho] | -h[elp] }\n";
 
 struct objent {
 	struct kw kw;
@@ -234,7 +234,7 @@ static int netns_enter(const char *ns)
 
 enum {
 	OPT_VERSION, OPT_JSON, OPT_PRETTY, OPT_DETAILS, OPT_STATS,
-	OPT_TIMESTAMP, OPT_BATCH, OPT_NETNS, OPT_FORCE, OPT_HELP,
+	OPT_TIMESTAMP, OPT_BATCH, OPT_NETNS, OPT_FORCE, OPT_ECHO, OPT_HELP,
 };
 
 static const struct kw options[] = {
@@ -248,6 +248,7 @@ static const struct kw options[] = {
 	{ "-batch", 0, OPT_BATCH },
 	{ "-netns", 0, OPT_NETNS },
 	{ "-force", 0, OPT_FORCE },
+	{ "-echo", 0, OPT_ECHO },
 	{ "-help", 0, OPT_HELP },
 	{ NULL, 0, 0 },
 };
@@ -334,6 +335,9 @@ int main(int argc, char **argv)
 		case OPT_FORCE:
 			d.force = true;
 			break;
+		case OPT_ECHO:
+			d.echo = true;
+			break;
 		case OPT_BATCH:
 			batch_file = argv[1];
 			argc--;
@@ -360,7 +364,7 @@ int main(int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	jw_init(&d.jw, stdout, d.pretty);
+	out_init(&d.out, stdout, d.json, d.pretty);
 
 	if (batch_file)
 		rc = batch(&d, batch_file);

@@ -11,7 +11,7 @@
 
 #include <dibsnl.h>
 
-#include "json.h"
+#include "out.h"
 #include "utils.h"
 
 #ifndef DIBSCTL_VERSION
@@ -40,11 +40,12 @@ struct dctl {
 	bool stats;
 	bool timestamp;
 	bool force;
+	bool echo;			/* -echo: print what a command made */
 	bool batch;
 	bool stdout_gone;		/* the reader left: EPIPE, say no more */
 
 	struct dibsnl *h;		/* opened on first use */
-	struct jw jw;			/* JSON output on stdout */
+	struct out out;			/* plain text or JSON on stdout */
 
 	/* index -> name, loaded on first use, dropped per command */
 	struct dev_name *names;
@@ -165,20 +166,24 @@ void dev_names_set(struct dctl *d, uint32_t index, const char *name);
 void dev_names_del(struct dctl *d, uint32_t index);
 
 /*
- * Printing objects: *_print_plain() writes one line (and the -d / -s
- * lines) to stdout; *_json_fields() writes the members into the JSON
- * object the caller opened.
+ * Printing objects through the output layer (out.h): *_fields() print the
+ * fields of one object, as plain words on the current line (and the -d /
+ * -s lines) or as members of the JSON object the caller opened; the
+ * caller ends the line. *_print() is one whole object: a JSON object (an
+ * array element or a top-level value) or one plain line.
  */
-void dev_print_plain(struct dctl *d, const struct dibsnl_dev *dev);
-void dev_json_fields(struct dctl *d, const struct dibsnl_dev *dev);
-void dmb_print_plain(struct dctl *d, const struct dibsnl_dmb *dmb);
-void dmb_json_fields(struct dctl *d, const struct dibsnl_dmb *dmb);
-void client_print_plain(struct dctl *d, const struct dibsnl_client *cl,
-			const struct dibsnl_client_dev *devs,
-			unsigned int n_devs);
-void client_json_fields(struct dctl *d, const struct dibsnl_client *cl,
-			const struct dibsnl_client_dev *devs,
-			unsigned int n_devs);
+void dev_fields(struct dctl *d, const struct dibsnl_dev *dev);
+void dev_print(struct dctl *d, const struct dibsnl_dev *dev);
+void dmb_fields(struct dctl *d, const struct dibsnl_dmb *dmb);
+void dmb_print(struct dctl *d, const struct dibsnl_dmb *dmb);
+void client_fields(struct dctl *d, const struct dibsnl_client *cl,
+		   const struct dibsnl_client_dev *devs, unsigned int n_devs);
+
+/* Where a -d field goes: everywhere with -d, else JSON only. */
+static inline unsigned int out_details(const struct dctl *d)
+{
+	return d->details ? OUT_ANY : OUT_JSON;
+}
 
 const char *token_str(uint64_t token, char buf[19]);
 

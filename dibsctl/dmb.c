@@ -11,65 +11,47 @@
 
 #include "dibsctl.h"
 
-void dmb_print_plain(struct dctl *d, const struct dibsnl_dmb *dmb)
+void dmb_fields(struct dctl *d, const struct dibsnl_dmb *dmb)
 {
 	const struct dibsnl_dmb_stats *s = &dmb->stats;
+	unsigned int det = out_details(d);
+	struct out *o = &d->out;
 	char gid[DIBSNL_GID_STR_LEN], tok[19];
 
+	/* the words of "dmb grant" and "dmb revoke": a line reads back */
 	dibsnl_gid_format(dmb->rgid, gid);
-	printf("token %s dev %s client %s rgid %s len %u sba %u%s\n",
-	       token_str(dmb->token, tok), dmb->dev_name, dmb->client_name,
-	       gid, dmb->len, dmb->sba_idx, dmb->owned ? " owned" : "");
+	out_str(o, OUT_ANY, "token", NULL, token_str(dmb->token, tok));
+	out_str(o, OUT_ANY, "dev", NULL, dmb->dev_name);
+	out_str(o, OUT_ANY, "client", NULL, dmb->client_name);
+	out_str(o, OUT_ANY, "remote-gid", NULL, gid);
+	out_uint(o, OUT_ANY, "size", NULL, dmb->len);
+	out_uint(o, OUT_ANY, "sba", NULL, dmb->sba_idx);
+	out_flag(o, OUT_ANY, "owned", dmb->owned);
 	if (d->details)
-		printf("    dev-index %u client-id %u\n", dmb->dev_index,
-		       dmb->client_id);
-	if (d->stats && dmb->has_stats)
-		printf("    writes %llu write-bytes %llu signals %llu refused %llu\n",
-		       (unsigned long long)s->writes,
-		       (unsigned long long)s->write_bytes,
-		       (unsigned long long)s->signals,
-		       (unsigned long long)s->refused);
-}
-
-void dmb_json_fields(struct dctl *d, const struct dibsnl_dmb *dmb)
-{
-	const struct dibsnl_dmb_stats *s = &dmb->stats;
-	struct jw *w = &d->jw;
-	char gid[DIBSNL_GID_STR_LEN], tok[19];
-
-	dibsnl_gid_format(dmb->rgid, gid);
-	jw_str(w, "token", token_str(dmb->token, tok));
-	jw_str(w, "dev", dmb->dev_name);
-	jw_u64(w, "dev_index", dmb->dev_index);
-	jw_str(w, "client", dmb->client_name);
-	jw_u64(w, "client_id", dmb->client_id);
-	jw_str(w, "rgid", gid);
-	jw_u64(w, "len", dmb->len);
-	jw_u64(w, "sba", dmb->sba_idx);
-	jw_bool(w, "owned", dmb->owned);
+		out_line_more(o);
+	out_uint(o, det, "dev-index", NULL, dmb->dev_index);
+	out_uint(o, det, "client-id", NULL, dmb->client_id);
 	if (!d->stats)
 		return;
 	if (!dmb->has_stats) {
-		jw_null(w, "stats");
+		out_str(o, OUT_JSON, "stats", NULL, NULL);
 		return;
 	}
-	jw_obj_open(w, "stats");
-	jw_u64(w, "writes", s->writes);
-	jw_u64(w, "write_bytes", s->write_bytes);
-	jw_u64(w, "signals", s->signals);
-	jw_u64(w, "refused", s->refused);
-	jw_obj_close(w);
+	out_line_more(o);
+	out_obj_open(o, "stats");
+	out_uint(o, OUT_ANY, "writes", NULL, s->writes);
+	out_uint(o, OUT_ANY, "write-bytes", NULL, s->write_bytes);
+	out_uint(o, OUT_ANY, "signals", NULL, s->signals);
+	out_uint(o, OUT_ANY, "refused", NULL, s->refused);
+	out_obj_close(o);
 }
 
-static void dmb_show_one(struct dctl *d, const struct dibsnl_dmb *dmb)
+void dmb_print(struct dctl *d, const struct dibsnl_dmb *dmb)
 {
-	if (!d->json) {
-		dmb_print_plain(d, dmb);
-		return;
-	}
-	jw_obj_open(&d->jw, NULL);
-	dmb_json_fields(d, dmb);
-	jw_obj_close(&d->jw);
+	out_obj_open(&d->out, NULL);
+	dmb_fields(d, dmb);
+	out_obj_close(&d->out);
+	out_line_end(&d->out);
 }
 
 enum {
@@ -199,6 +181,8 @@ static int dmb_parse(struct cmdline *c, const struct kw *tab,
 			break;
 		case K_DATA:
 		case K_FILE:
+			if (id == K_FILE && a->file)
+				return dup_err(c, "file");
 			if (a->data || a->file)
 				return usage_err(c, "only one of \"data\" and \"file\" may be given");
 			if (id == K_FILE && !*v)
@@ -242,12 +226,17 @@ struct dmb_show_ctx {
 static int dmb_show_cb(const struct dibsnl_dmb *dmb, void *arg)
 {
 	struct dmb_show_ctx *sc = arg;
+	const struct dmb_args *f = sc->filter;
 
-	if (sc->filter->has_token && dmb->token != sc->filter->token)
+	if (f->has_token && dmb->token != f->token)
 		return 0;
-	if (sc->d->json && !sc->shown)
-		jw_arr_open(&sc->d->jw, NULL);
-	dmb_show_one(sc->d, dmb);
+	if (f->client && strcmp(dmb->client_name, f->client) != 0)
+		return 0;
+	if (f->has_rgid && memcmp(dmb->rgid, f->rgid, DIBSNL_GID_LEN) != 0)
+		return 0;
+	if (!sc->shown)
+		out_arr_open(&sc->d->out, NULL);
+	dmb_print(sc->d, dmb);
 	sc->shown++;
 	return 0;
 }
@@ -256,9 +245,29 @@ static const struct kw show_kws[] = {
 	{ "dev", KW_PREFERRED, K_DEV },
 	{ "token", 0, K_TOKEN },
 	{ "client", 0, K_CLIENT },
+	{ "remote-gid", 0, K_RGID },
 	{ "help", 0, KW_HELP },
 	{ NULL, 0, 0 },
 };
+
+/* "no DMB with token T" and the filters that found none. */
+static void dmb_show_missing(const struct dmb_args *a)
+{
+	char tok[19], gid[DIBSNL_GID_STR_LEN];
+
+	fflush(stdout);
+	fprintf(stderr, "Error: no DMB with token %s",
+		token_str(a->token, tok));
+	if (a->client)
+		fprintf(stderr, " of client \"%s\"", a->client);
+	if (a->has_rgid) {
+		dibsnl_gid_format(a->rgid, gid);
+		fprintf(stderr, " for remote-gid %s", gid);
+	}
+	if (a->has_dev)
+		fprintf(stderr, " on dibs device \"%s\"", devarg_str(&a->dev));
+	fputc('\n', stderr);
+}
 
 static int dmb_show(struct cmdline *c)
 {
@@ -268,7 +277,6 @@ static int dmb_show(struct cmdline *c)
 	struct dibsnl_dmb one;
 	struct dmb_args a;
 	int rc, err;
-	char tok[19];
 
 	rc = dmb_parse(c, show_kws, &a);
 	if (rc)
@@ -283,7 +291,7 @@ static int dmb_show(struct cmdline *c)
 	sc.filter = &a;
 	if (a.has_dev && a.has_token) {
 		err = dibsnl_dmb_get(d->h, a.dev.ref, a.token, &one);
-		if (!err && (!a.client || strcmp(one.client_name, a.client) == 0))
+		if (!err)
 			dmb_show_cb(&one, &sc);
 	} else {
 		if (a.has_dev)
@@ -292,11 +300,11 @@ static int dmb_show(struct cmdline *c)
 		err = dibsnl_dmb_dump(d->h, &filter, dmb_show_cb, &sc);
 	}
 	/* the array is opened by the first DMB, closed even after an error */
-	if (d->json && (sc.shown || !err)) {
+	if (sc.shown || !err) {
 		if (!sc.shown)
-			jw_arr_open(&d->jw, NULL);
-		jw_arr_close(&d->jw);
-		jw_end_line(&d->jw);
+			out_arr_open(&d->out, NULL);
+		out_arr_close(&d->out);
+		out_line_end(&d->out);
 	}
 	if (err == -EPERM && !*dibsnl_errmsg(d->h)) {
 		/* dmb-get: tokens are secrets, shown to admins only */
@@ -311,16 +319,8 @@ static int dmb_show(struct cmdline *c)
 		return a.has_dev ? nl_dmb_err(d, err, &a.dev, a.token,
 					      DMB_MISS_DEV) : nl_err(d, err);
 	if (a.has_token && !sc.shown) {
-		/* dev and token without a client were answered above */
-		if (a.has_dev)
-			pr_err("no DMB with token %s of client \"%s\" on dibs device \"%s\"",
-			       token_str(a.token, tok), a.client,
-			       devarg_str(&a.dev));
-		else if (a.client)
-			pr_err("no DMB with token %s of client \"%s\"",
-			       token_str(a.token, tok), a.client);
-		else
-			pr_err("no DMB with token %s", token_str(a.token, tok));
+		/* a token on a device without other filters: answered above */
+		dmb_show_missing(&a);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -361,13 +361,13 @@ static int dmb_grant(struct cmdline *c)
 			       &dmb);
 	if (err)
 		return nl_dev_err(d, err, &a.dev);
-	if (d->json) {
-		jw_obj_open(&d->jw, NULL);
-		dmb_json_fields(d, &dmb);
-		jw_obj_close(&d->jw);
-		jw_end_line(&d->jw);
+	/* plain text: the token, unless -echo asks for all of the DMB */
+	if (d->json || d->echo) {
+		dmb_print(d, &dmb);
 	} else {
-		printf("token %s\n", token_str(dmb.token, tok));
+		out_str(&d->out, OUT_PLAIN, "token", NULL,
+			token_str(dmb.token, tok));
+		out_line_end(&d->out);
 	}
 	return EXIT_OK;
 }
@@ -522,23 +522,25 @@ static const struct kw read_kws[] = {
 	{ "token", 0, K_TOKEN },
 	{ "offset", 0, K_OFFSET },
 	{ "length", 0, K_LENGTH },
+	{ "file", 0, K_FILE },
 	{ "help", 0, KW_HELP },
 	{ NULL, 0, 0 },
 };
 
+/* JSON: the bytes as one hex string. */
 static void read_json(struct dctl *d, const struct dmb_args *a,
 		      const uint8_t *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	struct jw *w = &d->jw;
+	struct out *o = &d->out;
 	char tok[19], *s;
 	size_t i;
 
-	jw_obj_open(w, NULL);
-	jw_str(w, "token", token_str(a->token, tok));
-	jw_str(w, "dev", devarg_str(&a->dev));
-	jw_u64(w, "offset", a->offset);
-	jw_u64(w, "length", len);
+	out_obj_open(o, NULL);
+	out_str(o, OUT_JSON, "token", NULL, token_str(a->token, tok));
+	out_str(o, OUT_JSON, "dev", NULL, devarg_str(&a->dev));
+	out_uint(o, OUT_JSON, "offset", NULL, a->offset);
+	out_uint(o, OUT_JSON, "length", NULL, len);
 	s = malloc(len * 2 + 1);
 	if (s) {
 		for (i = 0; i < len; i++) {
@@ -547,10 +549,45 @@ static void read_json(struct dctl *d, const struct dmb_args *a,
 		}
 		s[2 * len] = '\0';
 	}
-	jw_str(w, "data", s);
+	out_str(o, OUT_JSON, "data", NULL, s);
 	free(s);
-	jw_obj_close(w);
-	jw_end_line(w);
+	out_obj_close(o);
+	out_line_end(o);
+}
+
+/* "file PATH": the raw bytes, to PATH or ("-") to standard output. */
+static int read_to_file(const char *path, const uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+	int fd;
+
+	if (strcmp(path, "-") == 0) {
+		if (fwrite(buf, 1, len, stdout) != len)
+			return EXIT_FAIL;	/* main() says why */
+		return EXIT_OK;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		pr_err("cannot open \"%s\": %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	while (done < len) {
+		n = write(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pr_err("writing \"%s\": %s", path, strerror(errno));
+			close(fd);
+			return EXIT_FAIL;
+		}
+		done += n;
+	}
+	if (close(fd) < 0) {
+		pr_err("writing \"%s\": %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
 
 static int dmb_read(struct cmdline *c)
@@ -569,6 +606,8 @@ static int dmb_read(struct cmdline *c)
 		rc = need(c, a.has_token, "token");
 	if (rc)
 		return rc == HELP_DONE ? EXIT_OK : rc;
+	if (d->json && a.file && strcmp(a.file, "-") == 0)
+		return usage_err(c, "\"file -\" writes raw bytes: not with -json");
 	if (a.has_length && a.length > DMB_LEN_MAX - a.offset)
 		return usage_err(c, "offset %u and length %u reach past the largest DMB (8M)",
 				 a.offset, a.length);
@@ -601,19 +640,22 @@ static int dmb_read(struct cmdline *c)
 		free(buf);
 		return nl_dmb_err(d, err, &a.dev, a.token, DMB_MISS_UCLIENT);
 	}
-	if (d->json)
+	/* raw bytes only where asked: never into a pipe or a journal */
+	rc = EXIT_OK;
+	if (a.file)
+		rc = read_to_file(a.file, buf, len);
+	else if (d->json)
 		read_json(d, &a, buf, len);
-	else if (isatty(STDOUT_FILENO))
-		hexdump(stdout, a.offset, buf, len);
 	else
-		fwrite(buf, 1, len, stdout);
+		hexdump(stdout, a.offset, buf, len);
 	free(buf);
-	return EXIT_OK;
+	return rc;
 }
 
 static const struct dctl_cmd dmb_cmds[] = {
 	{ { "show", KW_PREFERRED, 0 }, dmb_show,
-	  "show [ dev DEV ] [ token TOKEN ] [ client NAME ]" },
+	  "show [ dev DEV ] [ token TOKEN ] [ client NAME ]\n"
+	  "                        [ remote-gid GID ]" },
 	{ { "grant", 0, 0 }, dmb_grant,
 	  "grant dev DEV remote-gid GID size SIZE [ owned ]" },
 	{ { "revoke", 0, 0 }, dmb_revoke, "revoke dev DEV token TOKEN" },
@@ -621,7 +663,8 @@ static const struct dctl_cmd dmb_cmds[] = {
 	  "write dev DEV token TOKEN [ offset N ]\n"
 	  "                         { data STRING | file PATH } [ signal IDX ]" },
 	{ { "read", 0, 0 }, dmb_read,
-	  "read dev DEV token TOKEN [ offset N ] [ length N ]" },
+	  "read dev DEV token TOKEN [ offset N ] [ length N ]\n"
+	  "                        [ file PATH ]" },
 	{ { "help", 0, KW_HELP }, NULL, NULL },
 	{ { NULL, 0, 0 }, NULL, NULL },
 };
@@ -637,5 +680,5 @@ const struct dctl_obj dmb_obj = {
 "       SIZE  := NUMBER[K|M|G], 1 .. 8M\n"
 "       N     := NUMBER[K|M], decimal or 0x hex\n"
 "       IDX   := signal index, 0 .. 15\n"
-"       PATH  := a file, or - for standard input\n",
+"       PATH  := a file, or - for standard input (write) or output (read)\n",
 };

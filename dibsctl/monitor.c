@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -39,6 +40,7 @@ static const struct kw mon_kws[] = {
 struct mon {
 	struct dctl *d;
 	unsigned int mask;
+	struct devarg dev;	/* "dev DEV": only what names it */
 };
 
 static const char *event_type_str(uint32_t type, char *buf, size_t len)
@@ -93,47 +95,72 @@ static const char *dev_str(struct dctl *d, uint32_t index, char *buf,
 
 static void event_print(struct dctl *d, const struct dibsnl_event *e)
 {
-	char gid[DIBSNL_GID_STR_LEN], tok[19], t[16], s[16], dev[16];
-	const char *type = event_type_str(e->type, t, sizeof(t));
-	const char *sub = event_subtype_str(e->type, e->subtype, s, sizeof(s));
-	struct jw *w = &d->jw;
+	char gid[DIBSNL_GID_STR_LEN], tok[19], t[16], st[16], dev[16];
+	struct out *o = &d->out;
 
 	dibsnl_gid_format(e->gid, gid);
-	token_str(e->token, tok);
-	if (!d->json) {
-		printf("dev %s type %s subtype %s gid %s token %s time %llu data 0x%llx\n",
-		       dev_str(d, e->dev_index, dev, sizeof(dev)), type, sub,
-		       gid, tok, (unsigned long long)e->time,
-		       (unsigned long long)e->data);
-		return;
-	}
-	jw_u64(w, "dev_index", e->dev_index);
-	jw_str(w, "dev", dev_name_lookup(d, e->dev_index));
-	jw_str(w, "type", type);
-	jw_str(w, "subtype", sub);
-	jw_str(w, "gid", gid);
-	jw_str(w, "token", tok);
-	jw_u64(w, "time", e->time);
-	jw_u64(w, "data", e->data);
+	out_uint(o, OUT_JSON, "dev-index", NULL, e->dev_index);
+	out_str(o, OUT_JSON, "dev", NULL, dev_name_lookup(d, e->dev_index));
+	out_str(o, OUT_PLAIN, "dev", NULL,
+		dev_str(d, e->dev_index, dev, sizeof(dev)));
+	out_str(o, OUT_ANY, "type", NULL,
+		event_type_str(e->type, t, sizeof(t)));
+	out_str(o, OUT_ANY, "subtype", NULL,
+		event_subtype_str(e->type, e->subtype, st, sizeof(st)));
+	out_str(o, OUT_ANY, "gid", NULL, gid);
+	out_str(o, OUT_ANY, "token", NULL, token_str(e->token, tok));
+	out_uint(o, OUT_ANY, "time", NULL, e->time);
+	out_uint(o, OUT_ANY, "data", "0x%" PRIx64, e->data);
 }
 
 static void signal_print(struct dctl *d, const struct dibsnl_signal *sg)
 {
-	struct jw *w = &d->jw;
+	struct out *o = &d->out;
 	char tok[19], dev[16];
 
-	token_str(sg->token, tok);
-	if (!d->json) {
-		printf("dev %s token %s sba %u mask 0x%04x\n",
-		       dev_str(d, sg->dev_index, dev, sizeof(dev)), tok,
-		       sg->sba_idx, sg->mask);
-		return;
+	out_uint(o, OUT_JSON, "dev-index", NULL, sg->dev_index);
+	out_str(o, OUT_JSON, "dev", NULL, dev_name_lookup(d, sg->dev_index));
+	out_str(o, OUT_PLAIN, "dev", NULL,
+		dev_str(d, sg->dev_index, dev, sizeof(dev)));
+	out_str(o, OUT_ANY, "token", NULL, token_str(sg->token, tok));
+	out_uint(o, OUT_ANY, "sba", NULL, sg->sba_idx);
+	out_uint(o, OUT_ANY, "mask", "0x%04" PRIx64, sg->mask);
+}
+
+/* Is the device of index @index (named @name, or NULL) the filter's? */
+static bool mon_dev_is(struct mon *m, uint32_t index, const char *name)
+{
+	if (!m->dev.arg)
+		return true;
+	if (m->dev.is_index)
+		return index == m->dev.index;
+	if (!name)
+		name = dev_name_lookup(m->d, index);
+	return name && strcmp(name, m->dev.name) == 0;
+}
+
+static bool mon_match(struct mon *m, const struct dibsnl_ntf *n,
+		      unsigned int bit)
+{
+	unsigned int i;
+
+	switch (bit) {
+	case M_DEV:
+		return mon_dev_is(m, n->dev.index, n->dev.name);
+	case M_DMB:
+		return mon_dev_is(m, n->dmb.dev_index, n->dmb.dev_name);
+	case M_EVENT:
+		return mon_dev_is(m, n->event.dev_index, NULL);
+	case M_SIGNAL:
+		return mon_dev_is(m, n->signal.dev_index, NULL);
 	}
-	jw_u64(w, "dev_index", sg->dev_index);
-	jw_str(w, "dev", dev_name_lookup(d, sg->dev_index));
-	jw_str(w, "token", tok);
-	jw_u64(w, "sba", sg->sba_idx);
-	jw_u64(w, "mask", sg->mask);
+	/* a client: when the device is among its devices */
+	if (!m->dev.arg)
+		return true;
+	for (i = 0; i < n->client.n_devs; i++)
+		if (mon_dev_is(m, n->client.devs[i].dev_index, NULL))
+			return true;
+	return false;
 }
 
 static int mon_cb(const struct dibsnl_ntf *n, void *arg)
@@ -142,6 +169,7 @@ static int mon_cb(const struct dibsnl_ntf *n, void *arg)
 	const char *object, *action = NULL;
 	struct mon *m = arg;
 	struct dctl *d = m->d;
+	struct out *o = &d->out;
 	unsigned int bit;
 	char ts[64];
 
@@ -178,44 +206,30 @@ static int mon_cb(const struct dibsnl_ntf *n, void *arg)
 	default:
 		return 0;
 	}
-	if (!(m->mask & bit))
+	if (!(m->mask & bit) || !mon_match(m, n, bit))
 		goto out;
 
-	if (d->timestamp)
+	out_obj_open(o, NULL);
+	if (d->timestamp) {
 		timestamp(ts, sizeof(ts));
-	if (d->json) {
-		jw_obj_open(&d->jw, NULL);
-		if (d->timestamp)
-			jw_str(&d->jw, "timestamp", ts);
-		jw_str(&d->jw, "object", object);
-		if (action)
-			jw_str(&d->jw, "action", action);
-	} else {
-		if (d->timestamp)
-			printf("[%s] ", ts);
-		printf("[%s%s%s] ", object, action ? "," : "",
-		       action ? action : "");
+		out_str(o, OUT_JSON, "timestamp", NULL, ts);
+		out_plain(o, "[%s]", ts);
 	}
+	out_str(o, OUT_JSON, "object", NULL, object);
+	if (action)
+		out_str(o, OUT_JSON, "action", NULL, action);
+	out_plain(o, "[%s%s%s]", object, action ? "," : "",
+		  action ? action : "");
 	switch (bit) {
 	case M_DEV:
-		if (d->json)
-			dev_json_fields(d, &n->dev);
-		else
-			dev_print_plain(d, &n->dev);
+		dev_fields(d, &n->dev);
 		break;
 	case M_DMB:
-		if (d->json)
-			dmb_json_fields(d, &n->dmb);
-		else
-			dmb_print_plain(d, &n->dmb);
+		dmb_fields(d, &n->dmb);
 		break;
 	case M_CLIENT:
-		if (d->json)
-			client_json_fields(d, &n->client, n->client.devs,
-					   n->client.n_devs);
-		else
-			client_print_plain(d, &n->client, n->client.devs,
-					   n->client.n_devs);
+		client_fields(d, &n->client, n->client.devs,
+			      n->client.n_devs);
 		break;
 	case M_EVENT:
 		event_print(d, &n->event);
@@ -224,10 +238,8 @@ static int mon_cb(const struct dibsnl_ntf *n, void *arg)
 		signal_print(d, &n->signal);
 		break;
 	}
-	if (d->json) {
-		jw_obj_close(&d->jw);
-		jw_end_line(&d->jw);
-	}
+	out_obj_close(o);
+	out_line_end(o);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		return -EPIPE;
 out:
@@ -281,9 +293,21 @@ static int monitor_loop(struct mon *m, struct dibsnl *mh, int sfd)
 	}
 }
 
+/* A keyword in full (after "dev": not a DEV, "help" included). */
+static bool mon_object_word(const char *w)
+{
+	const struct kw *k;
+
+	for (k = mon_kws; k->name; k++)
+		if (strcmp(w, k->name) == 0)
+			return true;
+	return false;
+}
+
 static int monitor(struct cmdline *c)
 {
 	struct mon m = { .d = c->d, .mask = 0 };
+	unsigned int prev;
 	struct dctl *d = c->d;
 	sigset_t set, old;
 	struct dibsnl *mh;
@@ -294,7 +318,20 @@ static int monitor(struct cmdline *c)
 		id = next_kw(c, mon_kws, &rc);
 		if (id < 0)
 			return rc;
+		prev = m.mask;
 		m.mask |= id;
+		/*
+		 * "dev DEV" as in ip monitor: a word after "dev" that is not
+		 * an object's full name is the device to watch.
+		 */
+		if (id != M_DEV || !c->argc || mon_object_word(c->argv[0]))
+			continue;
+		if (m.dev.arg)
+			return dup_err(c, "dev");
+		rc = devarg_parse(c, "dev", arg_take(c), &m.dev);
+		if (rc)
+			return rc;
+		m.mask = prev;		/* a filter, not the object */
 	}
 	if (!m.mask)
 		m.mask = M_ALL;
@@ -351,7 +388,9 @@ const struct dctl_obj monitor_obj = {
 	.name = "monitor",
 	.cmds = NULL,
 	.fn = monitor,
-	.synopsis = "[ all | dev | dmb | client | event | signal ]...",
+	.synopsis = "[ all | OBJECT... ] [ dev DEV ]",
 	.where =
-"where  the words choose what to print; none or all: everything\n",
+"where  OBJECT := { dev | dmb | client | event | signal }\n"
+"       DEV    := { NAME | INDEX }: only what names that device\n"
+"       the OBJECTs choose what to print; none or all: everything\n",
 };

@@ -64,7 +64,7 @@ teardown() {
 	local out log
 	out=$(D dev show)
 	expect_eq "ivshmem devices" "$(grep -c ': type ivshmem ' <<<"$out")" 1
-	grep -Eq "^[0-9]+: ivshmem0: type ivshmem fabric $IVS_FABRIC gid $UUID_RE dmbs 0/[0-9]+ state up$" <<<"$out" ||
+	grep -Eq "^[0-9]+: ivshmem0: type ivshmem fabric $IVS_FABRIC gid $UUID_RE state up dmb-count 0 max-dmbs [0-9]+$" <<<"$out" ||
 		{ echo "no ivshmem0 line in: $out" >&2; false; }
 	expect_eq "sysfs type" "$(dibs_dev_attr ivshmem0 type)" ivshmem
 	# The parent is the PCI device.
@@ -94,7 +94,7 @@ teardown() {
 		{ echo "token '$tok'" >&2; false; }
 	sba=0
 	D dmb write dev ivshmem0 token "$tok" offset 5000 data hello signal 3
-	expect_eq "read back" "$(D dmb read dev ivshmem0 token "$tok" offset 5000 length 5)" hello
+	expect_eq "read back" "$(D dmb read dev ivshmem0 token "$tok" offset 5000 length 5 file -)" hello
 	# The signal went through the doorbell, QEMU's eventfd and MSI-X
 	# vector 0 back to this guest's handler.
 	wait_for "$MON" "^\[signal\] dev ivshmem0 token $tok sba $sba mask 0x0008$"
@@ -106,7 +106,7 @@ teardown() {
 	other=0x$(printf '%016x' $((tok + 1)))
 	fails_with 1 "no DMB with token $other on the fabric of dibs device \"ivshmem0\"" \
 		D dmb write dev ivshmem0 token "$other" data x
-	expect_eq "after refusals" "$(D dmb read dev ivshmem0 token "$tok" offset 8187 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
+	expect_eq "after refusals" "$(D dmb read dev ivshmem0 token "$tok" offset 8187 length 5 file - | od -An -tx1 | tr -d ' ')" 0000000000
 	D dmb revoke dev ivshmem0 token "$tok"
 	fails_with 1 "no DMB with token $tok on the fabric of dibs device \"ivshmem0\"" \
 		D dmb write dev ivshmem0 token "$tok" data late

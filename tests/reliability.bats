@@ -522,10 +522,10 @@ EOF
 		n=$((n + 3))
 	done
 	# nothing of the failed writes landed; each fourth did
-	expect_eq "offset 0" "$(D dmb read dev FA token "$tok" offset 0 length 2 | od -An -tx1 | tr -d ' ')" 0000
-	expect_eq "offset 100" "$(D dmb read dev FA token "$tok" offset 100 length 4 | od -An -tx1 | tr -d ' ')" 00000000
+	expect_eq "offset 0" "$(D dmb read dev FA token "$tok" offset 0 length 2 file - | od -An -tx1 | tr -d ' ')" 0000
+	expect_eq "offset 100" "$(D dmb read dev FA token "$tok" offset 100 length 4 file - | od -An -tx1 | tr -d ' ')" 00000000
 	for e in "${!msg[@]}"; do
-		expect_eq "E$e" "$(D dmb read dev FA token "$tok" offset $((e * 10)) length $((${#e} + 1)))" "E$e"
+		expect_eq "E$e" "$(D dmb read dev FA token "$tok" offset $((e * 10)) length $((${#e} + 1)) file -)" "E$e"
 	done
 	# counted: move errors on the writer; the DMB saw only the landed
 	# writes, no refusals (those are EACCES) and no signals
@@ -912,7 +912,7 @@ bad() {
 	tok=$(D dmb grant dev lo remote-gid "$lg" size 4M)
 	tok=${tok#token }
 	D dmb write dev lo token "$tok" offset 4194303 data z signal 15
-	expect_eq "last byte" "$(D dmb read dev lo token "$tok" offset 4194303 length 1)" z
+	expect_eq "last byte" "$(D dmb read dev lo token "$tok" offset 4194303 length 1 file -)" z
 	# one byte more reaches past the largest DMB: the CLI knows (2)
 	BAD_ARG=8388607 bad 2 dmb write dev lo token "$tok" offset 8388607 data zz
 	BAD_ARG=8388607 bad 2 dmb read dev lo token "$tok" offset 8388607 length 2

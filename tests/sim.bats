@@ -166,7 +166,7 @@ teardown() {
 	sim_add 0x0202 D
 	out=$(D dev show)
 	for x in A B C D; do
-		[[ $out =~ (^|$'\n')[0-9]+:\ $x:\ type\ sim\ fabric\ ${fab[$x]}\ gid\ ${G[$x]}\ dmbs\ 0/[0-9]+\ state\ up($'\n'|$) ]] ||
+		[[ $out =~ (^|$'\n')[0-9]+:\ $x:\ type\ sim\ fabric\ ${fab[$x]}\ gid\ ${G[$x]}\ state\ up\ dmb-count\ 0\ max-dmbs\ [0-9]+($'\n'|$) ]] ||
 			{ echo "no line for $x in: $out" >&2; return 1; }
 		read -r l <"/sys/class/dibs/$x/fabric_id"
 		expect_eq "sysfs fabric_id of $x" "$l" "${fab[$x]}"
@@ -209,7 +209,7 @@ teardown() {
 		"dev A remote-gid ${G[C]} reachable no"
 		"dev A remote-gid 01234567-89ab-cdef-0123-456789abcdef reachable no")
 	expect_eq "queries" "$(head -n 4 <<<"$out")" "$(printf '%s\n' "${want[@]}")"
-	[[ $(tail -n 1 <<<"$out") =~ ^[0-9]+:\ C:\ type\ sim\ fabric\ 0x0101\ .*\ state\ down$ ]]
+	[[ $(tail -n 1 <<<"$out") =~ ^[0-9]+:\ C:\ type\ sim\ fabric\ 0x0101\ .*\ state\ down\ dmb-count\ 0\ max-dmbs\ [0-9]+$ ]]
 }
 
 # ---- the data path ---------------------------------------------------------
@@ -226,13 +226,13 @@ teardown() {
 	sba=$(line_of "$out" "$tok" | cut -d' ' -f2)
 	[[ $sba =~ ^[0-9]+$ ]]
 	expect_eq "dmb show" "$(D dmb show dev A)" \
-		"token $tok dev A client userspace rgid ${G[B]} len 4096 sba $sba"
+		"token $tok dev A client userspace remote-gid ${G[B]} size 4096 sba $sba"
 	expect_eq "fresh DMB" "$(read_hex A "$tok" 0 16)" "$(zeros 16)"
 
 	# B, the granted device, writes and signals: the bytes land in A's DMB
 	# and A's userspace owner gets the signal.
 	D dmb write dev B token "$tok" offset 100 data hello signal 5
-	expect_eq "read back" "$(D dmb read dev A token "$tok" offset 100 length 5)" hello
+	expect_eq "read back" "$(D dmb read dev A token "$tok" offset 100 length 5 file -)" hello
 	wait_for "$MON" "^\[signal\] dev A token $tok sba $sba mask 0x0020$"
 
 	# C is on the fabric but not granted: refused with EACCES, nothing
@@ -312,18 +312,18 @@ teardown() {
 	lap "dump of $n DMBs"
 	out=$(jq -r --rawfile t "$toks" '[length,
 		(([.[].token] | sort) == ($t | split("\n") | map(select(. != "") | ltrimstr("token ")) | sort)),
-		([.[].rgid] | unique | join(",")), ([.[].sba] | unique | length),
-		([.[] | select(.dev == "A" and .client == "userspace" and .len == 1024)] | length)] | join(" ")' "$dump")
+		([.[].remote_gid] | unique | join(",")), ([.[].sba] | unique | length),
+		([.[] | select(.dev == "A" and .client == "userspace" and .size == 1024)] | length)] | join(" ")' "$dump")
 	expect_eq "dump" "$out" "$n true ${G[B]} $n $n"
 	has_line "$(dev_stats)" "A $n 0 0 0 0 $n 0"
 	out=$(D dev show A)
-	[[ $out =~ ^[0-9]+:\ A:\ .*\ dmbs\ $n/16384\ state\ up$ ]]
+	[[ $out =~ ^[0-9]+:\ A:\ .*\ state\ up\ dmb-count\ $n\ max-dmbs\ 16384$ ]]
 	read -r out < <(D -j client show | jq -c '.[] | select(.name == "userspace") | [.dmb_count, [.devs[] | [.name, .dmb_count]]]')
 	expect_eq "client show" "$out" "[$n,[[\"A\",$n]]]"
 	# One of them, from the middle, works.
 	TOK=$(sed -n "$((n / 2))s/^token //p" "$toks")
 	D dmb write dev B token "$TOK" offset 1000 data middle signal 0
-	expect_eq "middle DMB" "$(D dmb read dev A token "$TOK" offset 1000 length 6)" middle
+	expect_eq "middle DMB" "$(D dmb read dev A token "$TOK" offset 1000 length 6 file -)" middle
 	lap "checking the dump"
 
 	sed 's/^token /dmb revoke dev A token /' "$toks" >"$BATS_TEST_TMPDIR/revokes"
@@ -331,7 +331,7 @@ teardown() {
 	lap "$n revokes in one batch"
 
 	out=$(batch "dmb show" "dev show A" "client show")
-	[[ $out =~ ^[0-9]+:\ A:\ .*\ dmbs\ 0/16384\ state\ up$'\n'[0-9]+:\ userspace:\ dmbs\ 0(\ devs\ A:0)?$ ]] ||
+	[[ $out =~ ^[0-9]+:\ A:\ .*\ state\ up\ dmb-count\ 0\ max-dmbs\ 16384$'\n'[0-9]+:\ userspace:\ dmb-count\ 0(\ devs\ A:0)?$ ]] ||
 		{ echo "after revoke: $out" >&2; return 1; }
 	expect_eq "dump after revoke" "$(D -j dmb show)" "[]"
 	out=$(dev_stats)
@@ -364,7 +364,7 @@ teardown() {
 		"$out" "1 $n $n $n $n"
 	out=$(D client show | awk -F' devs ' '/^[0-9]+: userspace: / {
 		n++; print n, $1, split($2, d, ","), d[1] }')
-	[[ $out =~ ^1\ [0-9]+:\ userspace:\ dmbs\ $n\ $n\ s1:1$ ]] ||
+	[[ $out =~ ^1\ [0-9]+:\ userspace:\ dmb-count\ $n\ $n\ s1:1$ ]] ||
 		{ echo "client show: '$out'" >&2; return 1; }
 	# A socket of its own: the first part of the dump is a small skb.
 	out=$("$DIBS_REPO/tests/tools/dibsnl-probe" clients |
@@ -444,15 +444,15 @@ teardown() {
 	# A's DMB for B stays, with its bytes, until it is revoked; C may not
 	# write it in B's place.
 	sba=$(D -j dmb show token "$tokb" | jq '.[0].sba')
-	out=$(batch "dmb show dev A" "dmb read dev A token $tokb length 6")
+	out=$(batch "dmb show dev A" "dmb read dev A token $tokb length 6 file -")
 	expect_eq "A's DMB" "$out" \
-		"token $tokb dev A client userspace rgid ${G[B]} len 4096 sba $sba"$'\n'before
+		"token $tokb dev A client userspace remote-gid ${G[B]} size 4096 sba $sba"$'\n'before
 	fails_with 1 "the DMB is not granted to the writing device" \
 		D dmb write dev C token "$tokb" data x
 	D dmb revoke dev A token "$tokb"
 	wait_for "$MON" "^\[dmb,del\] token $tokb dev A "
 	out=$(D dmb show)
-	[[ $out =~ ^token\ $tokc\ dev\ C\ client\ userspace\ rgid\ ${G[A]}\ [^$'\n']*$ ]] ||
+	[[ $out =~ ^token\ $tokc\ dev\ C\ client\ userspace\ remote-gid\ ${G[A]}\ [^$'\n']*$ ]] ||
 		{ echo "left: $out" >&2; return 1; }
 
 	# The same through "state down": C's own clients get the core's event,
@@ -561,7 +561,7 @@ ns_mon_start() {
 
 	# The next write goes through.
 	D dmb write dev B token "$tok" data second signal 2
-	expect_eq "second landed" "$(D dmb read dev A token "$tok" length 6)" second
+	expect_eq "second landed" "$(D dmb read dev A token "$tok" length 6 file -)" second
 	has_line "$(D -s dev show B)" '    moves 1 move-bytes 6 signals 1 move-errors 1'
 
 	# Two failures with the default errno (EIO), then success; the knob
@@ -573,7 +573,7 @@ ns_mon_start() {
 	fails_with 1 "Input/output error" D dmb write dev B token "$tok" data third
 	fails_with 1 "Input/output error" D dmb write dev B token "$tok" data third
 	D dmb write dev B token "$tok" data third
-	expect_eq "third landed" "$(D dmb read dev A token "$tok" length 6)" thirdd
+	expect_eq "third landed" "$(D dmb read dev A token "$tok" length 6 file -)" thirdd
 	out=$(dev_stats)
 	has_line "$out" "B 1 2 11 1 3 1 0"
 	has_line "$out" "A 1 1 5 0 0 1 0"
@@ -683,7 +683,7 @@ dev A remote-gid ${G[A]} reachable yes"
 	[ ! -e /sys/class/dibs/C ]
 	[ ! -e /sys/class/dibs/D ]
 	out=$(batch "dev show" "dmb show" "client show")
-	[[ $out =~ ^[0-9]+:\ lo:\ [^$'\n']*$'\n'[0-9]+:\ userspace:\ dmbs\ 0$ ]] ||
+	[[ $out =~ ^[0-9]+:\ lo:\ [^$'\n']*$'\n'[0-9]+:\ userspace:\ dmb-count\ 0$ ]] ||
 		{ echo "after rmmod: $out" >&2; return 1; }
 	# The userspace client released its DMBs; nothing was left behind.
 	out=$(dibs_dmesg_since_mark)

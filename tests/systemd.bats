@@ -168,7 +168,7 @@ udev_ran() {
 # dmbs DEV: "TOKEN RGID LEN" for each DMB of DEV, in token order.
 dmbs() {
 	dc dmb show dev "$1" |
-		awk '$1 == "token" { for (i = 1; i < NF; i++) { if ($i == "rgid") r = $(i + 1); if ($i == "len") l = $(i + 1) } print $2, r, l }' |
+		awk '$1 == "token" { for (i = 1; i < NF; i++) { if ($i == "remote-gid") r = $(i + 1); if ($i == "size") l = $(i + 1) } print $2, r, l }' |
 		sort
 }
 
@@ -292,7 +292,7 @@ check_props() {
 	# and the DMBs work: s2 writes, s1 reads
 	tok=$(dmbs s1 | awk '$3 == 65536 { print $1 }')
 	dc dmb write dev s2 token "$tok" offset 100 data hello
-	[ "$(dc dmb read dev s1 token "$tok" offset 100 length 5)" = hello ]
+	[ "$(dc dmb read dev s1 token "$tok" offset 100 length 5 file -)" = hello ]
 }
 
 @test "udev: trigger --action=add sets up a device that was there before (boot), change does not" {
@@ -447,7 +447,7 @@ check_props() {
 	run dc dev show s1
 	[ "$status" -ne 0 ]
 	run dc -n "$NETNS" dmb show dev s1
-	[[ $output =~ ^token\ $TOK_RE\ dev\ s1\ client\ userspace\ rgid\ $G2\ len\ 4096 ]]
+	[[ $output =~ ^token\ $TOK_RE\ dev\ s1\ client\ userspace\ remote-gid\ $G2\ size\ 4096 ]]
 	dc -n "$NETNS" dev set s1 netns $$
 
 	# without it, the first line already fails

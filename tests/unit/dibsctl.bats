@@ -189,20 +189,32 @@ print(" ".join(sorted(keys)))')
 		comp dibsctl d s ""
 		comp dibsctl dmb grant dev lo ""
 		comp dibsctl dev add x type ""
-		comp dibsctl -j monitor ""' _ "$DIR/bash-completion/dibsctl"
+		comp dibsctl -j monitor ""
+		comp dibsctl dev show lo ""
+		comp dibsctl dev show type ""
+		comp dibsctl monitor dmb dev ""
+		comp dibsctl dmb show dev lo ""
+		comp dibsctl dmb read dev lo token 1 ""
+		comp dibsctl -ec' _ "$DIR/bash-completion/dibsctl"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "dev dmb client monitor help" ]
 	[ "${lines[1]}" = "show grant revoke write read help" ]
-	[ "${lines[2]}" = "lo sim0 sim1" ]
+	[ "${lines[2]}" = "lo sim0 sim1 dev type fabric state" ]
 	[ "${lines[3]}" = "remote-gid size owned" ]
 	[ "${lines[4]}" = "loopback sim" ]
 	[ "${lines[5]}" = "all dev dmb client event signal help" ]
+	[ "${lines[6]}" = "type fabric state" ]
+	[ "${lines[7]}" = "loopback sim ivshmem" ]
+	[ "${lines[8]}" = "all dev dmb client event signal help lo sim0 sim1" ]
+	[ "${lines[9]}" = "token client remote-gid" ]
+	[ "${lines[10]}" = "offset length file" ]
+	[ "${lines[11]}" = "-echo" ]
 	# a failing dibsctl gives no device names, and no error
 	run env PATH="$TMP/bin:$PATH" DIBSNL_FAKE_NOFAMILY=1 bash -c '
 		. "$1"; COMP_WORDS=(dibsctl dev show ""); COMP_CWORD=3
 		_dibsctl; echo "[${COMPREPLY[*]}]"' _ "$DIR/bash-completion/dibsctl"
 	[ "$status" -eq 0 ]
-	[ "$output" = "[]" ]
+	[ "$output" = "[dev type fabric state]" ]
 }
 
 # ---- help at every level -------------------------------------------------
@@ -228,7 +240,7 @@ print(" ".join(sorted(keys)))')
 	want='monitor ['
 	check monitor help
 	check monitor dev help
-	want='dev show [ DEV ]'
+	want='dev show [ [ dev ] DEV ]'
 	check dev show help
 	want='dev add NAME type'
 	check dev add help
@@ -373,7 +385,7 @@ $(sed -n '/^where  DEV /,$p' <<<"$("$REAL" dev help)")" ]
 		dev event lo remote-gid 1 subtype 1
 	usage_case 2 'unknown keyword "type" for "dev event"' \
 		dev event lo remote-gid $LO_GID type sw subtype 1
-	usage_case 2 'unexpected argument "b"' dev show a b
+	usage_case 2 'unexpected argument "b": the DEV is "a"' dev show a b
 	usage_case 2 'unexpected argument "x"' client show x
 	usage_case 2 '"token" is given twice' dmb show token 1 token 2
 	usage_case 2 '"owned" is given twice' \
@@ -447,9 +459,9 @@ $(sed -n '/^where  DEV /,$p' <<<"$("$REAL" dev help)")" ]
 		dev add aaaaaaaaaaaaaaaa type sim
 	usage_case 2 'unknown device type "foo": expected loopback or sim' \
 		dev add x type foo
-	usage_case 2 'invalid fabric id "0x10000": expected 0 .. 0xffff, decimal or 0x hex' \
+	usage_case 2 'invalid fabric "0x10000": expected a fabric id 0 .. 0xffff, decimal or 0x hex' \
 		dev add x type sim fabric 0x10000
-	usage_case 2 'invalid fabric id "65536": expected 0 .. 0xffff, decimal or 0x hex' \
+	usage_case 2 'invalid fabric "65536": expected a fabric id 0 .. 0xffff, decimal or 0x hex' \
 		dev add x type sim fabric 65536
 	usage_case 2 'invalid state "sideways": expected up or down' \
 		dev set lo state sideways
@@ -494,7 +506,7 @@ $(sed -n '/^where  DEV /,$p' <<<"$("$REAL" dev help)")" ]
 	run "$FAKE" -n "$ns" dev show
 	ip netns del "$ns"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "0: lo: type loopback fabric 0xffff gid $LO_GID dmbs 1/5000 state up" ]
+	[ "${lines[0]}" = "0: lo: type loopback fabric 0xffff gid $LO_GID state up dmb-count 1 max-dmbs 5000" ]
 	run "$FAKE" -n $$ dev show
 	[ "$status" -eq 0 ]
 }
@@ -505,12 +517,12 @@ $(sed -n '/^where  DEV /,$p' <<<"$("$REAL" dev help)")" ]
 	run "$FAKE" dev show
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 3 ]
-	[ "${lines[0]}" = "0: lo: type loopback fabric 0xffff gid $LO_GID dmbs 1/5000 state up" ]
-	[ "${lines[2]}" = "2: sim1: type sim fabric 0x0007 gid $SIM1_GID dmbs 0/5000 state up" ]
+	[ "${lines[0]}" = "0: lo: type loopback fabric 0xffff gid $LO_GID state up dmb-count 1 max-dmbs 5000" ]
+	[ "${lines[2]}" = "2: sim1: type sim fabric 0x0007 gid $SIM1_GID state up dmb-count 0 max-dmbs 5000" ]
 	run "$FAKE" -d -s dev show sim1
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "2: sim1: type sim fabric 0x0007 gid $SIM1_GID dmbs 0/5000 state up" ]
-	[ "${lines[1]}" = "    mapped-dmb no parent dibs_sim sim2" ]
+	[ "${lines[0]}" = "2: sim1: type sim fabric 0x0007 gid $SIM1_GID state up dmb-count 0 max-dmbs 5000" ]
+	[ "${lines[1]}" = "    mapped-dmb no parent-bus dibs_sim parent-name sim2" ]
 	[ "${lines[2]}" = "    moves 30 move-bytes 12288 signals 0 move-errors 0" ]
 	[ "${lines[3]}" = "    dmbs-registered 0 dmbs-unregistered 0" ]
 }
@@ -527,7 +539,7 @@ import json, sys
 d = json.loads(sys.argv[1])
 assert isinstance(d, list) and len(d) == 1, d
 lo = d[0]
-want = {"index": 0, "name": "lo", "type": "loopback", "fabric_id": 65535,
+want = {"index": 0, "name": "lo", "type": "loopback", "fabric": 65535,
         "gid": "11121314-1516-1718-191a-1b1c1d1e1f20", "state": "up",
         "max_dmbs": 5000, "dmb_count": 1, "mapped_dmb": True,
         "parent_bus": None, "parent_name": None, "netns_id": None}
@@ -600,13 +612,22 @@ EOF
 	[ "$stderr" = 'Error: cannot open network namespace "dibsctl-no-such-ns": No such file or directory' ]
 }
 
-@test "dev add -j prints the new device; dev query plain and JSON" {
-	run "$FAKE" -j dev add sim9 type sim fabric 7
-	[ "$status" -eq 0 ]
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["name"]=="sim9" and d["fabric_id"]==7 and d["index"]==3, d' "$output"
+@test "dev add: silent, with -echo the new device as dev show prints it; dev query" {
 	run "$FAKE" dev add sim9 type sim
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	run "$FAKE" -j dev add sim9 type sim fabric 7
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run "$FAKE" -echo dev add sim9 type sim fabric 7
+	[ "$status" -eq 0 ]
+	[ "$output" = "3: sim9: type sim fabric 0x0007 gid 44454647-4849-4a4b-4c4d-4e4f50515253 state up dmb-count 0 max-dmbs 5000" ]
+	run "$FAKE" -e -j dev add sim9 type sim fabric 7
+	[ "$status" -eq 0 ]
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["name"]=="sim9" and d["fabric"]==7 and d["index"]==3, d' "$output"
+	# -echo on a command that makes nothing prints what it always does
+	run "$FAKE" -echo dev show lo
+	[ "$output" = "$("$FAKE" dev show lo)" ]
 	run "$FAKE" dev query sim0 remote-gid $SIM1_GID
 	[ "$output" = "dev sim0 remote-gid $SIM1_GID reachable yes" ]
 	run "$FAKE" dev query lo remote-gid $SIM1_GID
@@ -640,7 +661,7 @@ EOF
 
 @test "dmb show: plain, -d -s, filters, JSON" {
 	run "$FAKE" dmb show
-	[ "$output" = "token 0x0000000000001000 dev lo client smc-d rgid $LO_GID len 16384 sba 0" ]
+	[ "$output" = "token 0x0000000000001000 dev lo client smc-d remote-gid $LO_GID size 16384 sba 0" ]
 	run "$FAKE" -d -s dmb
 	[ "${lines[1]}" = "    dev-index 0 client-id 0" ]
 	[ "${lines[2]}" = "    writes 3 write-bytes 300 signals 0 refused 0" ]
@@ -678,8 +699,8 @@ EOF
 import json, sys
 d = json.loads(sys.argv[1])[0]
 want = {"token": "0x0000000000001000", "dev": "lo", "dev_index": 0,
-        "client": "smc-d", "client_id": 0, "len": 16384, "sba": 0,
-        "owned": False, "rgid": "11121314-1516-1718-191a-1b1c1d1e1f20"}
+        "client": "smc-d", "client_id": 0, "size": 16384, "sba": 0,
+        "owned": False, "remote_gid": "11121314-1516-1718-191a-1b1c1d1e1f20"}
 for k, v in want.items():
     assert d[k] == v, (k, d[k], v)
 assert d["stats"] == {"writes": 3, "write_bytes": 300, "signals": 0,
@@ -687,10 +708,144 @@ assert d["stats"] == {"writes": 3, "write_bytes": 300, "signals": 0,
 EOF
 }
 
+@test "output: plain words are the JSON keys ('-' for '_'), each field once" {
+	for args in "dev show" "dmb show" "client show"; do
+		"$FAKE" -d -s $args >"$TMP/plain"
+		"$FAKE" -d -s -j $args >"$TMP/json"
+		python3 - "$TMP/plain" "$TMP/json" "$args" <<'EOF'
+import json, re, sys
+plain = open(sys.argv[1]).read().rstrip("\n").split("\n")
+objs = json.load(open(sys.argv[2]))
+# one object: its first line and the indented lines under it
+recs = []
+for line in plain:
+    if line.startswith("    "):
+        recs[-1] += " " + line.strip()
+    else:
+        recs.append(line)
+assert len(recs) == len(objs), (recs, objs)
+def flat(o, into):
+    for k, v in o.items():
+        if isinstance(v, dict):
+            flat(v, into)
+        else:
+            into[k] = v
+    return into
+flags = {"owned"}
+for rec, obj in zip(recs, objs):
+    j = flat(obj, {})
+    words = rec.split()
+    # "INDEX: NAME:" (dev, client) is the index (or id) and the name
+    m = re.match(r"(\d+): (\S+): (.*)", rec)
+    if m:
+        idk = "index" if "index" in j else "id"
+        assert int(m.group(1)) == j[idk] and m.group(2) == j["name"], rec
+        words = m.group(3).split()
+    seen = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        key = w.replace("-", "_")
+        assert "_" not in w, ("a plain word with '_'", w)
+        assert key in j, ("plain word without a JSON key", w, sorted(j))
+        if w in flags:
+            assert j[key] is True, (w, j[key])
+            i += 1
+        else:
+            v, jv = words[i + 1], j[key]
+            if isinstance(jv, bool):
+                assert v == ("yes" if jv else "no"), (w, v, jv)
+            elif isinstance(jv, int):
+                assert int(v, 0) == jv, (w, v, jv)
+            elif w == "devs":
+                pass        # "lo:1,...": checked by the client tests
+            else:
+                assert v == jv, (w, v, jv)
+            i += 2
+        seen.append(w)
+    assert len(seen) == len(set(seen)), ("a field twice", seen)
+EOF
+	done
+}
+
+@test "output: a dmb show line reads back as dmb grant arguments" {
+	line=$("$FAKE" dmb show)
+	read -r -a w <<<"$line"
+	# token T dev D client C remote-gid G size N sba S
+	[ "${w[2]}" = dev ] && [ "${w[6]}" = remote-gid ] && [ "${w[8]}" = size ]
+	run "$FAKE" -echo dmb grant "${w[@]:2:2}" "${w[@]:6:4}"
+	[ "$status" -eq 0 ]
+	[[ $output == "token 0x0000000000010000 dev lo client userspace remote-gid $LO_GID size 16384 sba "[0-9]* ]]
+	run "$FAKE" -echo dmb grant dev lo remote-gid $LO_GID size 4K owned
+	[[ $output == *" size 4096 sba "[0-9]*" owned" ]]
+	# and the token, dev pair revokes it
+	run --separate-stderr env DIBSNL_FAKE_TRACE=1 "$FAKE" dmb revoke "${w[@]:2:2}" "${w[@]:0:2}"
+	[[ $stderr == *"dmb_revoke name=lo token=0x1000"* ]]
+}
+
+@test "filters: dev show type, fabric, state; dmb show remote-gid" {
+	names() { "$FAKE" "$@" | awk '{ print $2 }' | tr -d : | xargs; }
+	[ "$(names dev show type sim)" = "sim0 sim1" ]
+	[ "$(names dev show type loopback)" = "lo" ]
+	[ "$(names dev show fabric 7)" = "sim0 sim1" ]
+	[ "$(names dev show fabric 0xffff)" = "lo" ]
+	[ "$(names dev show state up type sim fabric 0x7)" = "sim0 sim1" ]
+	[ "$(names dev show state up)" = "lo sim0 sim1" ]
+	[ "$(names dev show dev sim1 type sim)" = "sim1" ]
+	# a filter that matches nothing is no error
+	run --separate-stderr "$FAKE" dev show state down
+	[ "$status" -eq 0 ] && [ -z "$output" ] && [ -z "$stderr" ]
+	run "$FAKE" -j dev show sim0 type loopback
+	[ "$status" -eq 0 ] && [ "$output" = "[]" ]
+	run "$FAKE" dev show type ivshmem
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	usage_case 2 'invalid fabric "0x10000": expected a fabric id 0 .. 0xffff, decimal or 0x hex' \
+		dev show fabric 0x10000
+	usage_case 2 'invalid state "sideways": expected up or down' \
+		dev show state sideways
+	usage_case 2 'invalid type "": a device type such as loopback or sim, 1 to 31 characters' \
+		dev show type ""
+	usage_case 2 '"type" is given twice' dev show type sim type sim
+	usage_case 2 '"state" needs a value' dev show state
+	usage_case 2 'unexpected argument "sim0": the DEV is "lo"' dev show lo sim0
+
+	run "$FAKE" dmb show remote-gid $LO_GID
+	[ "${#lines[@]}" -eq 1 ] && [[ $output == "token 0x0000000000001000 "* ]]
+	run "$FAKE" dmb show remote-gid $SIM1_GID
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	run "$FAKE" -j dmb show client smc-d remote-gid $SIM1_GID
+	[ "$output" = "[]" ]
+	run --separate-stderr "$FAKE" dmb show dev lo token 0x1000 remote-gid $SIM1_GID
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: no DMB with token 0x0000000000001000 for remote-gid $SIM1_GID on dibs device \"lo\"" ]
+	usage_case 2 'invalid remote-gid "x": expected a uuid like 01234567-89ab-cdef-0123-456789abcdef' \
+		dmb show remote-gid x
+}
+
+@test "monitor dev DEV: only what names the device, by name or index" {
+	export DIBSNL_FAKE_NTF=$NTF_ALL DIBSNL_FAKE_NTF_END=1
+	mon() { "$FAKE" monitor "$@" 2>/dev/null | cut -d' ' -f1-3 | xargs -d '\n' printf '%s|'; }
+	[ "$(mon dev lo)" = "[dmb,add] token 0x0000000000001000|[signal] dev lo|[dmb,del] token 0x0000000000001000|" ]
+	[ "$(mon dev new0)" = "[dev,add] 9: new0:|[dev,change] 9: new0:|[event] dev new0|[dev,del] 9: new0:|" ]
+	# by index, also after the name is gone
+	[ "$(mon dev 9)" = "[dev,add] 9: new0:|[dev,change] 9: new0:|[event] dev new0|[dev,del] 9: new0:|[event] dev 9|" ]
+	# OBJECT words with it; "dev" before an OBJECT is the object
+	[ "$(mon dmb dev lo)" = "[dmb,add] token 0x0000000000001000|[dmb,del] token 0x0000000000001000|" ]
+	[ "$(mon dev dmb)" = "[dev,add] 9: new0:|[dev,change] 9: new0:|[dmb,add] token 0x0000000000001000|[dmb,del] token 0x0000000000001000|[dev,del] 9: new0:|" ]
+	[ "$(mon dev dev 9 signal)" = "[dev,add] 9: new0:|[dev,change] 9: new0:|[dev,del] 9: new0:|" ]
+	run --separate-stderr "$FAKE" -j monitor dev lo
+	[ "${#lines[@]}" -eq 3 ]
+	python3 -c 'import json, sys; [json.loads(l) for l in sys.argv[1].splitlines()]' "$output"
+	usage_case 2 'invalid dev "": a device name or index is needed' monitor dev ""
+	usage_case 2 '"dev" is given twice' monitor dev a dev b
+	usage_case 2 'invalid dev "aaaaaaaaaaaaaaaa": device names have at most 15 characters' \
+		monitor dev aaaaaaaaaaaaaaaa
+}
+
 @test "client show: plain and JSON" {
 	run "$FAKE" client show
-	[ "${lines[0]}" = "0: smc-d: dmbs 1 devs lo:1" ]
-	[ "${lines[1]}" = "1: userspace: dmbs 0" ]
+	[ "${lines[0]}" = "0: smc-d: dmb-count 1 devs lo:1" ]
+	[ "${lines[1]}" = "1: userspace: dmb-count 0" ]
 	run "$FAKE" -j client
 	[ "$output" = '[{"id":0,"name":"smc-d","dmb_count":1,"devs":[{"index":0,"name":"lo","dmb_count":1}]},{"id":1,"name":"userspace","dmb_count":0,"devs":[]}]' ]
 }
@@ -698,8 +853,8 @@ EOF
 @test "an interrupted dump: all printed, then the library's error, status 1" {
 	run --separate-stderr env DIBSNL_FAKE_DUMP_INTR=1 "$FAKE" client show
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "0: smc-d: dmbs 1 devs lo:1" ]
-	[ "${lines[1]}" = "1: userspace: dmbs 0" ]
+	[ "${lines[0]}" = "0: smc-d: dmb-count 1 devs lo:1" ]
+	[ "${lines[1]}" = "1: userspace: dmb-count 0" ]
 	[ "$stderr" = 'Error: dump interrupted: devices or DMBs changed while it ran, the result may be inconsistent' ]
 	run --separate-stderr env DIBSNL_FAKE_DUMP_INTR=1 "$FAKE" -j dmb show
 	[ "$status" -eq 1 ]
@@ -713,7 +868,7 @@ EOF
 	[ "$output" = "token 0x0000000000010000" ]
 	run "$FAKE" -j dmb g d lo r $LO_GID s 0x10 o
 	[ "$status" -eq 0 ]
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["token"]=="0x0000000000010000" and d["len"]==16 and d["owned"] is True and d["client"]=="userspace", d' "$output"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["token"]=="0x0000000000010000" and d["size"]==16 and d["owned"] is True and d["client"]=="userspace", d' "$output"
 	run --separate-stderr env DIBSNL_FAKE_UNPRIV=1 "$FAKE" dmb grant dev lo remote-gid $LO_GID size 4K
 	[ "$status" -eq 1 ]
 	[ "$stderr" = 'Error: Operation not permitted (CAP_NET_ADMIN is needed)' ]
@@ -732,8 +887,11 @@ EOF
 	DIBSNL_FAKE_TRACE=1 "$FAKE" -b "$TMP/batch" >"$TMP/out" 2>"$TMP/err"
 	head -n 2 "$TMP/out" >"$TMP/head"
 	[ "$(sed -n 1p "$TMP/head")" = "token 0x0000000000010000" ]
-	[ "$(sed -n 2p "$TMP/head")" = "token 0x0000000000010000 dev lo client userspace rgid $LO_GID len 1048576 sba 1" ]
-	tail -c +$(($(wc -c <"$TMP/head") + 1)) "$TMP/out" | cmp - "$TMP/in"
+	[ "$(sed -n 2p "$TMP/head")" = "token 0x0000000000010000 dev lo client userspace remote-gid $LO_GID size 1048576 sba 1" ]
+	# not raw bytes into a file: a hexdump (of random bytes: no repeats)
+	[ "$(wc -l <"$TMP/out")" -eq $((2 + 65536 + 1)) ]
+	[ "$(tail -n 1 "$TMP/out")" = 00100000 ]
+	! grep -qv '^[0-9a-f]\{8\}\( \|$\)' <(tail -n +3 "$TMP/out")
 	grep -q "dmb_write name=lo token=0x10000 offset=0 len=1048576 signal=15" "$TMP/err"
 	grep -q "dmb_read name=lo token=0x10000 offset=0 len=1048576" "$TMP/err"
 	grep -q "dmb_revoke name=lo token=0x10000" "$TMP/err"
@@ -746,8 +904,8 @@ dmb grant dev lo remote-gid 11121314-1516-1718-191a-1b1c1d1e1f20 size 64
 dmb write dev lo token 0x10000 offset 4 data "hello world"
 dmb write dev lo token 0x10000 offset 0x20 data "" signal 3
 dmb write dev lo token 0x10000 offset 40 file -
-dmb read dev lo token 0x10000 offset 4 length 11
-dmb read dev lo token 0x10000 offset 40 length 5
+dmb read dev lo token 0x10000 offset 4 length 11 file -
+dmb read dev lo token 0x10000 offset 40 length 5 file -
 EOF
 	run --separate-stderr env DIBSNL_FAKE_TRACE=1 "$FAKE" -b "$TMP/batch" <<<"stdin"
 	[ "$status" -eq 0 ]
@@ -778,16 +936,15 @@ EOF
 	[ "$stderr" = "Error: cannot read \"$TMP\": Is a directory" ]
 }
 
-@test "dmb read: hexdump on a terminal, raw otherwise, JSON hex" {
-	command -v script >/dev/null || skip "no script(1)"
+@test "dmb read: a hexdump on a terminal and in a pipe; raw bytes only to file PATH or -" {
 	cat >"$TMP/batch" <<'EOF'
 dmb grant dev lo remote-gid 11121314-1516-1718-191a-1b1c1d1e1f20 size 64
 dmb write dev lo token 0x10000 offset 16 data "Hello, DIBS!"
 EOF
 	cp "$TMP/batch" "$TMP/batch2"
+	cp "$TMP/batch" "$TMP/batch3"
 	echo 'dmb read dev lo token 0x10000' >>"$TMP/batch"
-	script -qec "$FAKE -b $TMP/batch" /dev/null | tr -d '\r' >"$TMP/tty"
-	diff -u - "$TMP/tty" <<'EOF'
+	cat >"$TMP/dump" <<'EOF'
 token 0x0000000000010000
 00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
 00000010  48 65 6c 6c 6f 2c 20 44  49 42 53 21 00 00 00 00  |Hello, DIBS!....|
@@ -795,12 +952,39 @@ token 0x0000000000010000
 *
 00000040
 EOF
+	# into a pipe: the same hexdump as on a terminal
+	"$FAKE" -b "$TMP/batch" | cat >"$TMP/pipe"
+	diff -u "$TMP/dump" "$TMP/pipe"
+	if command -v script >/dev/null; then
+		script -qec "$FAKE -b $TMP/batch" /dev/null | tr -d '\r' >"$TMP/tty"
+		diff -u "$TMP/dump" "$TMP/tty"
+	fi
+	# raw bytes where asked: a file, or standard output by "file -"
+	cat >>"$TMP/batch3" <<EOF
+dmb read dev lo token 0x10000 offset 16 file $TMP/raw
+dmb read dev lo token 0x10000 offset 16 length 5 file -
+EOF
+	printf 'old contents, longer than the DMB: to be truncated.....................' >"$TMP/raw"
+	run "$FAKE" -b "$TMP/batch3"
+	[ "$status" -eq 0 ]
+	[ "$output" = "token 0x0000000000010000
+Hello" ]
+	cmp "$TMP/raw" <(printf 'Hello, DIBS!'; head -c 36 /dev/zero)
 	echo 'dmb read dev lo token 0x10000 offset 16 length 5' >>"$TMP/batch2"
 	run "$FAKE" -j -b "$TMP/batch2"
 	[ "${lines[1]}" = '{"token":"0x0000000000010000","dev":"lo","offset":16,"length":5,"data":"48656c6c6f"}' ]
-	run --separate-stderr "$FAKE" dmb read dev lo token 0x1000
+	usage_case 2 '"file -" writes raw bytes: not with -json' \
+		-j dmb read dev lo token 1 file -
+	usage_case 2 '"file" is given twice' dmb read dev lo token 1 file a file b
+	run --separate-stderr "$FAKE" dmb read dev lo token 0x1000 file "$TMP/x"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "Error: the DMB belongs to client smc-d" ]
+	[ ! -e "$TMP/x" ]	# a refused read makes no file
+	printf 'dmb grant dev lo remote-gid %s size 8\ndmb read dev lo token 0x10000 file %s\n' \
+		"$LO_GID" "$TMP/no/such/dir" >"$TMP/batch4"
+	run --separate-stderr "$FAKE" -b "$TMP/batch4"
+	[ "$status" -eq 1 ]
+	[ "${stderr_lines[0]}" = "Error: cannot open \"$TMP/no/such/dir\": No such file or directory" ]
 }
 
 @test "dmb revoke: a DMB of another client is refused with its owner" {
@@ -895,15 +1079,15 @@ mon_run() {
 	export DIBSNL_FAKE_NTF=$NTF_ALL
 	mon_run INT monitor
 	diff -u - "$TMP/mon.out" <<EOF
-[dev,add] 9: new0: type sim fabric 0x0007 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 dmbs 0/5000 state up
-[dev,change] 9: new0: type sim fabric 0x0007 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 dmbs 0/5000 state up
-[dmb,add] token 0x0000000000001000 dev lo client smc-d rgid $LO_GID len 16384 sba 0
+[dev,add] 9: new0: type sim fabric 0x0007 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 state up dmb-count 0 max-dmbs 5000
+[dev,change] 9: new0: type sim fabric 0x0007 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 state up dmb-count 0 max-dmbs 5000
+[dmb,add] token 0x0000000000001000 dev lo client smc-d remote-gid $LO_GID size 16384 sba 0
 [event] dev new0 type dev subtype disabled gid $SIM1_GID token 0x0000000000001000 time 42 data 0xabc
 [signal] dev lo token 0x0000000000001000 sba 0 mask 0x0004
-[client,add] 1: userspace: dmbs 0
-[dmb,del] token 0x0000000000001000 dev lo client smc-d rgid $LO_GID len 16384 sba 0
-[client,del] 1: userspace: dmbs 0
-[dev,del] 9: new0: type sim fabric 0x0007 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 dmbs 0/5000 state up
+[client,add] 1: userspace: dmb-count 0
+[dmb,del] token 0x0000000000001000 dev lo client smc-d remote-gid $LO_GID size 16384 sba 0
+[client,del] 1: userspace: dmb-count 0
+[dev,del] 9: new0: type sim fabric 0x0007 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 state up dmb-count 0 max-dmbs 5000
 [event] dev 9 type dev subtype disabled gid $SIM1_GID token 0x0000000000001000 time 42 data 0xabc
 EOF
 	[ ! -s "$TMP/mon.err" ]
@@ -978,7 +1162,7 @@ EOF
 	export DIBSNL_FAKE_NTF="dev-add dev-add dev-add dev-add dev-add" \
 	       DIBSNL_FAKE_NTF_MS=100
 	run bash -c '"$1" monitor | head -n 1; echo "status ${PIPESTATUS[0]}"' _ "$FAKE"
-	[ "${lines[0]}" = "[dev,add] 9: new0: type sim fabric 0x0007 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 dmbs 0/5000 state up" ]
+	[ "${lines[0]}" = "[dev,add] 9: new0: type sim fabric 0x0007 gid 22232425-2627-2829-2a2b-2c2d2e2f3031 state up dmb-count 0 max-dmbs 5000" ]
 	[ "${lines[1]}" = "status 0" ]
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of dibsctl's utils.c and json.c, printing TAP.
+ * Unit tests of dibsctl's utils.c, json.c and out.c, printing TAP.
  *
  *   test-dibsctl                 run the tests
  *   test-dibsctl --json-sample   print a JSON document full of strings
@@ -8,12 +8,14 @@
  *                                in tests/unit/dibsctl.bats)
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "out.h"
 #include "utils.h"
 
 static unsigned int n_run, n_failed;
@@ -468,6 +470,78 @@ static void test_json_writer(void)
 	free(s);
 }
 
+/* One object through the output layer, as plain text or as JSON. */
+static void fill_out(struct out *o, bool details)
+{
+	unsigned int det = details ? OUT_ANY : OUT_JSON;
+
+	out_arr_open(o, NULL);
+	out_obj_open(o, NULL);
+	out_uint(o, OUT_ANY | OUT_NOKEY, "index", "%" PRIu64 ":", 3);
+	out_str(o, OUT_ANY, "remote-gid", NULL, "g");
+	out_uint(o, OUT_ANY, "fabric", "0x%04" PRIx64, 7);
+	out_str(o, OUT_ANY, "parent-bus", NULL, NULL);
+	out_flag(o, OUT_ANY, "owned", true);
+	out_flag(o, OUT_ANY, "mapped", false);
+	out_str(o, OUT_PLAIN, "dev", NULL, "9");
+	out_uint(o, OUT_JSON, "dev-index", NULL, 9);
+	if (details)
+		out_line_more(o);
+	out_yesno(o, det, "mapped-dmb", false);
+	out_int(o, det, "netns-id", NULL, -2);
+	out_line_more(o);
+	out_obj_open(o, "stats");
+	out_uint(o, OUT_ANY, "move-bytes", NULL, 5);
+	out_obj_close(o);
+	out_obj_close(o);
+	out_line_end(o);
+	out_arr_close(o);
+	out_line_end(o);
+}
+
+static char *out_doc(bool json, bool details)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+	struct out o;
+
+	out_init(&o, f, json, false);
+	fill_out(&o, details);
+	if (!out_ok(&o))
+		fputs("<misuse>", f);
+	fclose(f);
+	return s;
+}
+
+static void test_out(void)
+{
+	char k[OUT_KEY_MAX], *s;
+
+	ok(!strcmp(out_json_key("move-bytes", k), "move_bytes") &&
+	   !strcmp(out_json_key("token", k), "token") &&
+	   out_json_key(NULL, k) == NULL,
+	   "out: a JSON key is the plain word with '_' for '-'");
+	s = out_doc(false, false);
+	ok(!strcmp(s, "3: remote-gid g fabric 0x0007 owned dev 9\n"
+		      "    move-bytes 5\n"),
+	   "out: plain text, JSON-only fields left out\n%s", s);
+	free(s);
+	s = out_doc(false, true);
+	ok(!strcmp(s, "3: remote-gid g fabric 0x0007 owned dev 9\n"
+		      "    mapped-dmb no netns-id -2\n"
+		      "    move-bytes 5\n"),
+	   "out: plain text with the details line\n%s", s);
+	free(s);
+	s = out_doc(true, false);
+	ok(!strcmp(s, "[{\"index\":3,\"remote_gid\":\"g\",\"fabric\":7,"
+		      "\"parent_bus\":null,\"owned\":true,\"mapped\":false,"
+		      "\"dev_index\":9,\"mapped_dmb\":false,\"netns_id\":-2,"
+		      "\"stats\":{\"move_bytes\":5}}]\n"),
+	   "out: JSON, the same fields, one newline at the end\n%s", s);
+	free(s);
+}
+
 /* A document for a real parser: every byte value in keys and strings. */
 static void json_sample(void)
 {
@@ -507,6 +581,7 @@ int main(int argc, char **argv)
 	test_hexdump();
 	test_json_escape();
 	test_json_writer();
+	test_out();
 	printf("1..%u\n", n_run);
 	return n_failed ? 1 : 0;
 }
