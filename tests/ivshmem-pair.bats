@@ -113,9 +113,9 @@ query() {
 		grant "$b" 4K && t3=$TOK
 		put tokens "$t1 $t2 $t3"
 		sum=$(get written)
-		expect_eq "bytes read back" "$(D dmb read dev ivshmem0 token "$t1" | sha256sum)" "$sum"
+		expect_eq "bytes read back" "$(D dmb read dev ivshmem0 token "$t1" file - | sha256sum)" "$sum"
 		wait_for "$MON" "^\[signal\] dev ivshmem0 token $t1 sba [0-9]+ mask 0x0020$"
-		expect_eq "non-zero bytes in A's own DMB" "$(D dmb read dev ivshmem0 token "$t2" | tr -d '\0' | wc -c)" 0
+		expect_eq "non-zero bytes in A's own DMB" "$(D dmb read dev ivshmem0 token "$t2" file - | tr -d '\0' | wc -c)" 0
 		D dmb revoke dev ivshmem0 token "$t2"
 		D dmb revoke dev ivshmem0 token "$t3"
 		put revoked 1
@@ -175,7 +175,7 @@ query() {
 		grant "$a" 8K && tb=$TOK
 		put tb "$tb"
 		get wrote >/dev/null
-		expect_eq "A's write" "$(D dmb read dev ivshmem0 token "$tb" length 6)" before
+		expect_eq "A's write" "$(D dmb read dev ivshmem0 token "$tb" file - length 6)" before
 		rmmod dibs_ivshmem
 		put gone 1
 		get checked >/dev/null
@@ -189,8 +189,8 @@ query() {
 		[ "$tb2" != "$tb" ] || { echo "token $tb issued again" >&2; false; }
 		put back "$b2 $tb2"
 		get wrote2 >/dev/null
-		expect_eq "new DMB" "$(D dmb read dev ivshmem0 token "$tb2" length 5)" fresh
-		expect_eq "stale write" "$(D dmb read dev ivshmem0 token "$tb2" offset 100 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
+		expect_eq "new DMB" "$(D dmb read dev ivshmem0 token "$tb2" file - length 5)" fresh
+		expect_eq "stale write" "$(D dmb read dev ivshmem0 token "$tb2" file - offset 100 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
 		D dmb revoke dev ivshmem0 token "$tb2"
 		;;
 	esac

@@ -104,7 +104,7 @@ unhold() {
 	dc dmb write dev lo token "$tok" offset 4090 data "across a page"
 	[ "$("$MM" read lo "$tok" 4090 13)" = "across a page" ]
 	[ "$("$MM" write lo "$tok" 100 "from the owner")" = ok ]
-	[ "$(dc dmb read dev lo token "$tok" offset 100 length 14)" = "from the owner" ]
+	[ "$(dc dmb read dev lo token "$tok" file - offset 100 length 14)" = "from the owner" ]
 	# the sim fabric: the owner simA, the writer simB over netlink
 	two_sims
 	tok=$(grant simA simB 4K)
@@ -122,7 +122,7 @@ unhold() {
 	run "$MM" write lo "$tok" 8 "loopback stores" remote signal 0x5
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "signal 0x5" ]
-	[ "$(dc dmb read dev lo token "$tok" offset 8 length 15)" = "loopback stores" ]
+	[ "$(dc dmb read dev lo token "$tok" file - offset 8 length 15)" = "loopback stores" ]
 	# two signals, no data: the DMB's counters say so
 	run dc -s dmb show dev lo token "$tok"
 	[[ ${lines[1]} =~ ^"    writes 2 write-bytes 0 signals 2 refused 0"$ ]]
@@ -132,7 +132,7 @@ unhold() {
 	run "$MM" write simB "$tok" 4096 "second page" remote signal 0x8000
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "signal 0x8000" ]
-	[ "$(dc dmb read dev simA token "$tok" offset 4096 length 11)" = "second page" ]
+	[ "$(dc dmb read dev simA token "$tok" file - offset 4096 length 11)" = "second page" ]
 }
 
 @test "mmap: only the granted gid's device maps a remote DMB" {
@@ -152,7 +152,7 @@ unhold() {
 	[ "${lines[0]}" = "error: map: ENETDOWN: the writing device is down" ]
 	dc dev set simB state up
 	# nothing landed
-	[ "$(dc dmb read dev simA token "$tok" length 1 | od -An -tx1)" = " 00" ]
+	[ "$(dc dmb read dev simA token "$tok" file - length 1 | od -An -tx1)" = " 00" ]
 	# without /dev/dibs: an error, or with FALLBACK the write path
 	run env DIBSNL_DATA_PATH=netlink "$MM" write simB "$tok" 0 x remote
 	[[ ${lines[0]} == "error: map: EOPNOTSUPP: /dev/dibs is not used "* ]]
