@@ -160,6 +160,19 @@ int devarg_parse(const struct cmdline *c, const char *key, const char *s,
 	return EXIT_OK;
 }
 
+int lead_dev(struct cmdline *c, struct devarg *da)
+{
+	const char *a = arg_take(c);
+
+	if (!a)
+		return usage_err(c, "a DEV is needed");
+	if (strcmp(a, "help") == 0) {
+		usage_help(c);
+		return HELP_DONE;
+	}
+	return devarg_parse(c, "DEV", a, da);
+}
+
 int devarg_resolve(struct dctl *d, struct devarg *da)
 {
 	const char *name;

@@ -426,7 +426,7 @@ static int netns_target(const char *ns, uint32_t *pid, int *fd)
 
 static int dev_set(struct cmdline *c)
 {
-	const char *netns = NULL, *v, *a;
+	const char *netns = NULL, *v;
 	enum dibsnl_dev_state state = 0;
 	bool has_state = false;
 	struct dctl *d = c->d;
@@ -434,14 +434,9 @@ static int dev_set(struct cmdline *c)
 	int id, rc, err, fd;
 	uint32_t pid;
 
-	a = arg_take(c);
-	if (!a)
-		return usage_err(c, "a DEV is needed");
-	if (strcmp(a, "help") == 0)
-		return usage_help(c);
-	rc = devarg_parse(c, "DEV", a, &da);
+	rc = lead_dev(c, &da);
 	if (rc)
-		return rc;
+		return rc == HELP_DONE ? EXIT_OK : rc;
 	while (c->argc) {
 		id = next_kw(c, set_kws, &rc);
 		if (id < 0)
@@ -510,17 +505,12 @@ static int dev_query(struct cmdline *c)
 	bool has_rgid = false;
 	bool reachable = false;
 	struct devarg da;
-	const char *a, *v;
+	const char *v;
 	int id, rc, err;
 
-	a = arg_take(c);
-	if (!a)
-		return usage_err(c, "a DEV is needed");
-	if (strcmp(a, "help") == 0)
-		return usage_help(c);
-	rc = devarg_parse(c, "DEV", a, &da);
+	rc = lead_dev(c, &da);
 	if (rc)
-		return rc;
+		return rc == HELP_DONE ? EXIT_OK : rc;
 	while (c->argc) {
 		id = next_kw(c, query_kws, &rc);
 		if (id < 0)

@@ -135,6 +135,11 @@ struct devarg {
 
 int devarg_parse(const struct cmdline *c, const char *key, const char *s,
 		 struct devarg *da);
+/*
+ * The DEV a command starts with ("dev set DEV ..."): EXIT_OK, HELP_DONE
+ * after "help", or a usage error's status.
+ */
+int lead_dev(struct cmdline *c, struct devarg *da);
 int devarg_resolve(struct dctl *d, struct devarg *da);
 /* The device name for a message: as typed, or the resolved name. */
 const char *devarg_str(const struct devarg *da);

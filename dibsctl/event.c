@@ -55,17 +55,12 @@ int dev_event(struct cmdline *c)
 	uint32_t subtype = 0;
 	uint64_t data = 0;
 	struct devarg da;
-	const char *a, *v;
+	const char *v;
 	int id, rc, err;
 
-	a = arg_take(c);
-	if (!a)
-		return usage_err(c, "a DEV is needed");
-	if (strcmp(a, "help") == 0)
-		return usage_help(c);
-	rc = devarg_parse(c, "DEV", a, &da);
+	rc = lead_dev(c, &da);
 	if (rc)
-		return rc;
+		return rc == HELP_DONE ? EXIT_OK : rc;
 	while (c->argc) {
 		id = next_kw(c, event_kws, &rc);
 		if (id < 0)
