@@ -3,8 +3,10 @@
 # linux-source-6.12 cross-built for s390 (debug-kernel.sh --s390x, cached),
 # the project's modules and dibs_kunit.ko cross-built against it W=1 (a
 # warning fails), booted under qemu-system-s390x (TCG) from a tiny
-# initramfs (the s390x busybox of the sysroot, s390x/init), and each suite
-# judged by the same rules as tests/kunit.bats (tests/lib/kunit.bash).
+# initramfs (the s390x busybox of the sysroot, s390x/init), each suite
+# judged by the same rules as tests/kunit.bats (tests/lib/kunit.bash); then
+# the s390x dibsctl (s390x-userspace.sh) drives the s390x kernel over
+# netlink (s390x/netlink.sh), values chosen so a swapped byte order shows.
 #
 #   s390x-kunit.sh     TAP on stdout, one line a check, named "s390x: ...";
 #                      the report (build and boot) on stderr
@@ -66,6 +68,15 @@ else
 	not_ok "the modules are 64-bit big-endian s390x objects: $(file -L "${mods[0]}")"
 fi
 
+# The s390x dibsctl, libdibsnl and their libraries, for netlink.sh.
+if "$here/s390x-userspace.sh" >"$repo/build/s390x/build.log" 2>&1; then
+	ok "libdibsnl and dibsctl cross-built"
+else
+	not_ok "libdibsnl and dibsctl cross-built (build/s390x/build.log)"
+	tail -n 20 "$repo/build/s390x/build.log" >&2
+	finish
+fi
+
 # ---- initramfs -----------------------------------------------------------------
 rm -rf "$out"
 stage=$out/stage
@@ -73,6 +84,19 @@ mkdir -p "$stage/bin" "$stage/lib/dibs" "$stage/dev" "$stage/proc" "$stage/sys"
 cp "$busybox" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 cp "$here/s390x/init" "$stage/init"
+cp "$here/s390x/netlink.sh" "$stage/netlink.sh"
+sysroot=$repo/build/s390x/sysroot
+mkdir -p "$stage/lib/s390x-linux-gnu"
+cp -L "$sysroot/lib/ld64.so.1" "$stage/lib/"
+libs=("$repo/build/s390x/libdibsnl/libdibsnl.so.1")
+for l in libc.so.6 libmnl.so.0 libuuid.so.1; do
+	libs+=("$(find "$sysroot/usr/lib/s390x-linux-gnu" "$sysroot/lib/s390x-linux-gnu" -name "$l" 2>/dev/null | head -n 1)")
+done
+if ! cp -L "${libs[@]}" "$stage/lib/s390x-linux-gnu/" ||
+   ! cp "$repo/build/s390x/dibsctl/dibsctl-installed" "$stage/bin/dibsctl"; then
+	not_ok "the initramfs has dibsctl and its libraries"
+	finish
+fi
 cp "${mods[@]}" "$stage/lib/dibs/"
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
@@ -117,6 +141,21 @@ elif ! grep -q '^dibs-s390x: done$' "$console.txt"; then
 else
 	ok "no kernel problem on the console"
 fi
+
+# ---- dibsctl against the s390x kernel (s390x/netlink.sh) --------------------------
+want=$(grep -c '^check "' "$here/s390x/netlink.sh")
+seen=0
+while IFS= read -r line; do
+	seen=$((seen + 1))
+	name=${line#dibs-s390x: check }
+	case $name in
+	*": ok") ok "netlink: ${name%: ok}" ;;
+	*) not_ok "netlink: ${name%%: FAIL*}"
+	   echo "# seen: ${name#*: FAIL }" ;;
+	esac
+done < <(grep '^dibs-s390x: check ' "$console.txt")
+[ "$seen" -eq "$want" ] ||
+	not_ok "netlink: $seen of the $want checks of s390x/netlink.sh reported"
 
 # ---- the suites, judged as tests/kunit.bats judges them ---------------------------
 for s in "${!KU_CASES[@]}"; do
