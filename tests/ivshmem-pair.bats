@@ -156,7 +156,7 @@ query() {
 		fails_with 1 "no DMB with token $tb on the fabric of dibs device \"ivshmem0\"" \
 			D dmb write dev ivshmem0 token "$tb" data gone
 		# A's DMB for B stays until revoked.
-		out=$(D -j dmb show token "$ta" | jq -r '.[0].rgid')
+		out=$(D -j dmb show token "$ta" | jq -r '.[0].remote_gid')
 		expect_eq "DMB for B" "$out" "$b"
 		D dmb revoke dev ivshmem0 token "$ta"
 		put checked 1
@@ -208,7 +208,7 @@ query() {
 		# and the server marks it dead and rings us.
 		wait_for "$MON" "^\[event\] dev ivshmem0 type dev subtype disabled gid $b "
 		expect_eq "query gone" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
-		out=$(D -j dmb show token "$ta" | jq -r '.[0].rgid')
+		out=$(D -j dmb show token "$ta" | jq -r '.[0].remote_gid')
 		expect_eq "DMB for B" "$out" "$b"
 		D dmb revoke dev ivshmem0 token "$ta"
 		;;

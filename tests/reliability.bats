@@ -437,7 +437,7 @@ EOF
 	# their killed holders and with deleted devices.
 	expect_eq "DMBs left" "$(D dmb show)" ""
 	out=$(D client show)
-	[[ $out =~ ^[0-9]+:\ userspace:\ dmbs\ 0( |$) ]] || { echo "clients: $out" >&2; return 1; }
+	[[ $out =~ ^[0-9]+:\ userspace:\ dmb-count\ 0( |$) ]] || { echo "clients: $out" >&2; return 1; }
 	D -b - <<<$'dev del A0\ndev del A1\ndev del A2\ndev del A3'
 	same_snapshot "$before"
 	note "stress ${STRESS_SECONDS}s: $ops worker ops, $churn churn rounds, $kills holders killed -9 with $owned owned DMBs"
