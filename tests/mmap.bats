@@ -36,17 +36,6 @@ setup() {
 	HOLD_PID=''
 }
 
-cleanup() {
-	local d tok
-	dibs_loaded dibs || return 0
-	for d in $(dibs_devices); do
-		[ "$d" = lo ] || "$DIBSCTL" dev del "$d" || return 1
-	done
-	"$DIBSCTL" dmb show client userspace | while read -r _ tok _ d _; do
-		"$DIBSCTL" dmb revoke dev "$d" token "$tok" || exit 1
-	done
-}
-
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
@@ -54,7 +43,7 @@ teardown() {
 		kill -TERM "$HOLD_PID" 2>/dev/null
 		wait "$HOLD_PID" 2>/dev/null
 	fi
-	cleanup || rc=1
+	dibs_remove_cli_state || rc=1
 	dibs_no_kernel_problems || rc=1
 	return $rc
 }

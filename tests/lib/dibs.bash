@@ -149,6 +149,19 @@ dibs_dev_attr() {
 	cat "/sys/class/dibs/$1/$2"
 }
 
+# dibs_remove_cli_state: remove every device but lo and every DMB granted
+# from userspace (what a dibsctl-driven test leaves), through dibsctl.
+dibs_remove_cli_state() {
+	local d tok
+	dibs_loaded dibs || return 0
+	for d in $(dibs_devices); do
+		[ "$d" = lo ] || "$DIBSCTL" dev del "$d" || return 1
+	done
+	"$DIBSCTL" dmb show client userspace | while read -r _ tok _ d _; do
+		"$DIBSCTL" dmb revoke dev "$d" token "$tok" || exit 1
+	done
+}
+
 # dibs_mark: a marker in the kernel log; dibs_dmesg_since_mark prints what
 # the kernel logged after it (per test: call dibs_mark in setup()).
 dibs_mark() {
