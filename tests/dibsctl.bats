@@ -22,14 +22,10 @@ NOFAM='Error: dibs netlink family not found: is the dibs module loaded?'
 GID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 TOK_RE='0x[0-9a-f]{16}'
 
-load_all() {
-	load_dibs && { dibs_loaded dibs_sim || dibs_insmod dibs_sim; }
-}
-
 setup_file() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	unload_dibs
-	load_all
+	dibs_load_sim
 }
 
 teardown_file() {
@@ -40,7 +36,7 @@ teardown_file() {
 setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
-	load_all
+	dibs_load_sim
 	dibs_mark
 	TMP=$BATS_TEST_TMPDIR
 	MON_PID=''
@@ -50,22 +46,11 @@ setup() {
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
-	if [ -n "$MON_PID" ]; then
-		kill -TERM "$MON_PID" 2>/dev/null
-		wait "$MON_PID" 2>/dev/null
-	fi
+	dibs_stop_bg "$MON_PID"
 	[ -n "$NETNS" ] && ip netns del "$NETNS" 2>/dev/null
 	dibs_remove_cli_state || rc=1
 	dibs_no_kernel_problems || rc=1
 	return $rc
-}
-
-dc() {
-	"$DIBSCTL" "$@"
-}
-
-gid_of() {
-	dibs_dev_attr "$1" gid
 }
 
 # error_case STATUS MESSAGE ARG...: dibsctl exits STATUS with "Error:

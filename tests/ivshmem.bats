@@ -25,10 +25,6 @@ IVS_FABRIC=0xff42
 IVS_MODULES=(dibs_ivshmem dibs_loopback dibs)
 UUID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 
-D() {
-	"$DIBSCTL" "$@"
-}
-
 # ivs_pci_count: how many ivshmem PCI devices (1af4:1110) the guest has.
 ivs_pci_count() {
 	local d n=0 v i
@@ -62,7 +58,7 @@ teardown() {
 
 @test "ivshmem: a device on the server's fabric; a region with a bad magic is refused" {
 	local out log
-	out=$(D dev show)
+	out=$(dc dev show)
 	expect_eq "ivshmem devices" "$(grep -c ': type ivshmem ' <<<"$out")" 1
 	grep -Eq "^[0-9]+: ivshmem0: type ivshmem fabric $IVS_FABRIC gid $UUID_RE state up dmb-count 0 max-dmbs [0-9]+$" <<<"$out" ||
 		{ echo "no ivshmem0 line in: $out" >&2; false; }
@@ -87,14 +83,14 @@ teardown() {
 	read -r gid </sys/class/dibs/ivshmem0/gid
 	mon_start signal
 
-	out=$(D dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
+	out=$(dc dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
 	tok=${out#token }
 	# Peer 0, slot 0 (the first DMB of a fresh partition).
 	[[ $tok =~ ^0x0000[0-9a-f]{4}0000[0-9a-f]{4}$ ]] ||
 		{ echo "token '$tok'" >&2; false; }
 	sba=0
-	D dmb write dev ivshmem0 token "$tok" offset 5000 data hello signal 3
-	expect_eq "read back" "$(D dmb read dev ivshmem0 token "$tok" offset 5000 length 5 file -)" hello
+	dc dmb write dev ivshmem0 token "$tok" offset 5000 data hello signal 3
+	expect_eq "read back" "$(dc dmb read dev ivshmem0 token "$tok" offset 5000 length 5 file -)" hello
 	# The signal went through the doorbell, QEMU's eventfd and MSI-X
 	# vector 0 back to this guest's handler.
 	wait_for "$MON" "^\[signal\] dev ivshmem0 token $tok sba $sba mask 0x0008$"
@@ -102,17 +98,17 @@ teardown() {
 	# Out of bounds and unknown tokens are refused as on the soft devices
 	# (tests/dibsctl.bats, tests/sim.bats), nothing written.
 	fails_with 1 "offset and length do not fit in the DMB" \
-		D dmb write dev ivshmem0 token "$tok" offset 8190 data xyz
+		dc dmb write dev ivshmem0 token "$tok" offset 8190 data xyz
 	other=0x$(printf '%016x' $((tok + 1)))
 	fails_with 1 "no DMB with token $other on the fabric of dibs device \"ivshmem0\"" \
-		D dmb write dev ivshmem0 token "$other" data x
-	expect_eq "after refusals" "$(D dmb read dev ivshmem0 token "$tok" offset 8187 length 5 file - | od -An -tx1 | tr -d ' ')" 0000000000
-	D dmb revoke dev ivshmem0 token "$tok"
+		dc dmb write dev ivshmem0 token "$other" data x
+	expect_eq "after refusals" "$(dc dmb read dev ivshmem0 token "$tok" offset 8187 length 5 file - | od -An -tx1 | tr -d ' ')" 0000000000
+	dc dmb revoke dev ivshmem0 token "$tok"
 	fails_with 1 "no DMB with token $tok on the fabric of dibs device \"ivshmem0\"" \
-		D dmb write dev ivshmem0 token "$tok" data late
+		dc dmb write dev ivshmem0 token "$tok" data late
 
 	# A second DMB reuses slot 0 with a new use count: another token.
-	out=$(D dmb grant dev ivshmem0 remote-gid "$gid" size 100)
+	out=$(dc dmb grant dev ivshmem0 remote-gid "$gid" size 100)
 	[ "${out#token }" != "$tok" ]
 	i=$(( ${out#token } >> 16 & 0xffff ))
 	expect_eq "slot" "$i" 0

@@ -12,14 +12,10 @@ load lib/dibs
 
 MM=$DIBS_REPO/tests/tools/dibs-mmap
 
-load_all() {
-	load_dibs && { dibs_loaded dibs_sim || dibs_insmod dibs_sim; }
-}
-
 setup_file() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	unload_dibs
-	load_all
+	dibs_load_sim
 }
 
 teardown_file() {
@@ -31,7 +27,7 @@ setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
 	[ -x "$MM" ] || skip "tests/tools/dibs-mmap not built"
-	load_all
+	dibs_load_sim
 	dibs_mark
 	HOLD_PID=''
 }
@@ -39,21 +35,10 @@ setup() {
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
-	if [ -n "$HOLD_PID" ]; then
-		kill -TERM "$HOLD_PID" 2>/dev/null
-		wait "$HOLD_PID" 2>/dev/null
-	fi
+	dibs_stop_bg "$HOLD_PID"
 	dibs_remove_cli_state || rc=1
 	dibs_no_kernel_problems || rc=1
 	return $rc
-}
-
-dc() {
-	"$DIBSCTL" "$@"
-}
-
-gid_of() {
-	dibs_dev_attr "$1" gid
 }
 
 # grant DEV WRITER [SIZE]: a DMB on DEV for WRITER's gid; prints its token

@@ -25,10 +25,6 @@ FABRIC=0x0303
 
 # ---- helpers ---------------------------------------------------------------
 
-D() {
-	"$DIBSCTL" "$@"
-}
-
 # in NS CMD...: dibsctl in namespace NS ("" for init_net).
 in_ns() {
 	local ns=$1
@@ -202,8 +198,8 @@ teardown() {
 	# Gets by name do not cross namespaces either.
 	fails_with 1 "" in_ns "$N1" dev show s2
 	fails_with 1 "" in_ns "$N2" dev show s1
-	fails_with 1 "" D dev show s1
-	fails_with 1 "" D dev del s2
+	fails_with 1 "" dc dev show s1
+	fails_with 1 "" dc dev del s2
 
 	# The fabric ignores namespaces: they reach each other.
 	expect_eq "s1 -> s2" "$(in_ns "$N1" dev query s1 remote-gid "$g2")" \
@@ -228,8 +224,8 @@ teardown() {
 	expect_eq "$N1 DMBs" "$t" "$t1"
 	read -r t sba2 < <(in_ns "$N2" -j dmb show | jq -r '[.[] | .token, .sba] | join(" ")')
 	expect_eq "$N2 DMBs" "$t" "$t2"
-	expect_eq "init DMBs" "$(D -j dmb show)" "[]"
-	fails_with 1 "" D dmb show token "$t1"
+	expect_eq "init DMBs" "$(dc -j dmb show)" "[]"
+	fails_with 1 "" dc dmb show token "$t1"
 
 	# Each writes into the other's DMB from its own namespace, and signals.
 	in_ns "$N2" dmb write dev s2 token "$t1" data "hello from s2" signal 2
@@ -246,7 +242,7 @@ teardown() {
 	expect_eq "s2 reads" "$(in_ns "$N2" dmb read dev s2 token "$t2" offset 16 length 13 file -)" "hello from s1"
 	# Nobody reads or writes a DMB through a device of another namespace.
 	fails_with 1 "" in_ns "$N2" dmb read dev s1 token "$t1" length 1
-	fails_with 1 "" D dmb write dev s2 token "$t1" data x
+	fails_with 1 "" dc dmb write dev s2 token "$t1" data x
 	# Counters follow the DMB into its namespace.
 	expect_eq "t1 stats" "$(in_ns "$N1" -s -j dmb show token "$t1" | jq -c '.[0].stats | [.writes, .signals, .refused]')" \
 		"[2,2,0]"
@@ -269,10 +265,10 @@ teardown() {
 	batch_in "" "dev add s3 type sim fabric $FABRIC" "dev add s4 type sim fabric $FABRIC"
 	in_ns "$N2" dev add s5 type sim fabric $FABRIC
 	g3=$(gid s3)
-	idx=$(D -j dev show s3 | jq '.[0].index')
+	idx=$(dc -j dev show s3 | jq '.[0].index')
 	grant_in "" s3 "$(gid s4)" 4K
 	tok=$TOK
-	D dmb write dev s4 token "$tok" data moved
+	dc dmb write dev s4 token "$tok" data moved
 	expect_eq "init before" "$(names "")" "lo s3 s4"
 
 	# The monitors start after s3, s4 and s5 exist: what they see of those
@@ -285,21 +281,21 @@ teardown() {
 	m0=$MON
 
 	# By name: s3 leaves init_net and shows up in N1, the same device.
-	D dev set s3 netns "$N1"
+	dc dev set s3 netns "$N1"
 	expect_eq "init after" "$(names "")" "lo s4"
 	expect_eq "$N2 after" "$(names "$N2")" "s5"
 	read -r out < <(in_ns "$N1" -j dev show | jq -r '[.[] | .name, .index, .gid] | join(" ")')
 	expect_eq "$N1 after" "$out" "s3 $idx $g3"
 	wait_for "$m0" "^\[dev,del\] $idx: s3: type sim fabric $FABRIC gid $g3 "
 	wait_for "$m1" "^\[dev,add\] $idx: s3: type sim fabric $FABRIC gid $g3 "
-	fails_with 1 "" D dev show s3
-	fails_with 1 "" D dev set s3 state down
+	fails_with 1 "" dc dev show s3
+	fails_with 1 "" dc dev set s3 state down
 	# Its DMB went with it, bytes and all.
-	expect_eq "init DMBs" "$(D -j dmb show)" "[]"
+	expect_eq "init DMBs" "$(dc -j dmb show)" "[]"
 	expect_eq "$N1 DMBs" "$(in_ns "$N1" -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
 	# s4 (init_net) still writes into it: the fabric is not namespaced.
 	out=$(in_ns "$N1" dmb read dev s3 token "$tok" length 5 file -)
-	D dmb write dev s4 token "$tok" offset 5 data again
+	dc dmb write dev s4 token "$tok" offset 5 data again
 	out+=$(in_ns "$N1" dmb read dev s3 token "$tok" offset 5 length 5 file -)
 	expect_eq "moved DMB" "$out" movedagain
 
@@ -328,16 +324,16 @@ teardown() {
 	expect_eq "init at the end" "$(names "")" "lo s3 s4"
 	wait_for "$m2" "^\[dev,del\] $idx: s3: "
 	wait_for "$m0" "^\[dev,add\] $idx: s3: "
-	expect_eq "DMB home again" "$(D -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
+	expect_eq "DMB home again" "$(dc -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
 	# A move to where the device is is no news; a namespace that does not
 	# exist is refused.
-	D dev set s3 netns 1
-	fails_with 1 "" D dev set s3 netns no-such-ns-$$
-	fails_with 1 "" D dev set s3 netns 999999
+	dc dev set s3 netns 1
+	fails_with 1 "" dc dev set s3 netns no-such-ns-$$
+	fails_with 1 "" dc dev set s3 netns 999999
 
 	# Settle init_net's monitor with a marker (N1's and N2's saw their last
 	# news above: notifications are queued as they happen), then judge.
-	D dev add endmark type loopback
+	dc dev add endmark type loopback
 	wait_for "$m0" "^\[dev,add\] [0-9]+: endmark: "
 	mon_stop
 
@@ -361,10 +357,10 @@ teardown() {
 	local out
 	batch_in "" "dev add s6 type sim fabric $FABRIC"
 	# No process 999999: no such namespace; the state stays as it was.
-	fails_with 1 "no such network namespace" D dev set s6 state down netns 999999
-	expect_eq "state after a refused move" "$(D -j dev show s6 | jq -r '.[0].state')" up
+	fails_with 1 "no such network namespace" dc dev set s6 state down netns 999999
+	expect_eq "state after a refused move" "$(dc -j dev show s6 | jq -r '.[0].state')" up
 	# Both at once, when both are allowed.
-	D dev set s6 state down netns "$N1"
+	dc dev set s6 state down netns "$N1"
 	expect_eq "names" "$(names "")" "lo"
 	read -r out < <(in_ns "$N1" -j dev show s6 | jq -r '.[0] | .name + " " + .state')
 	expect_eq "s6 in $N1" "$out" "s6 down"
@@ -375,8 +371,8 @@ teardown() {
 	local g1 g3 tok m0 out
 	in_ns "$N1" dev add s1 type sim fabric $FABRIC
 	in_ns "$N2" dev add s2 type sim fabric $FABRIC
-	D dev add s3 type sim fabric $FABRIC
-	D dev set s3 netns "$N1"
+	dc dev add s3 type sim fabric $FABRIC
+	dc dev set s3 netns "$N1"
 	g1=$(gid s1)
 	g3=$(gid s3)
 	grant_in "$N1" s1 "$(gid s2)" 4K
@@ -398,10 +394,10 @@ teardown() {
 	# readable and writable from init_net.
 	expect_eq "s2 -> s1" "$(in_ns "$N2" dev query s2 remote-gid "$g1")" \
 		"dev s2 remote-gid $g1 reachable yes"
-	expect_eq "init DMBs" "$(D -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
-	out=$(D dmb read dev s1 token "$tok" length 8 file -)
+	expect_eq "init DMBs" "$(dc -j dmb show | jq -r '[.[].token] | join(" ")')" "$tok"
+	out=$(dc dmb read dev s1 token "$tok" length 8 file -)
 	in_ns "$N2" dmb write dev s2 token "$tok" data "still ok"
-	out+=$(D dmb read dev s1 token "$tok" length 8 file -)
+	out+=$(dc dmb read dev s1 token "$tok" length 8 file -)
 	expect_eq "DMB bytes" "$out" "survivorstill ok"
 	batch_in "" "dmb revoke dev s1 token $tok" "dev del s1" "dev del s3"
 	expect_eq "init at the end" "$(names "")" lo
@@ -419,7 +415,7 @@ teardown() {
 	batch_in "$N1" "dev add x1 type sim fabric $FABRIC" "dev add x2 type loopback" \
 		"dev del x1" "dev del x2"
 	wait_for "$m1" "^\[dev,del\] [0-9]+: x2: "
-	D dev add endmark type loopback
+	dc dev add endmark type loopback
 	wait_for "$m0" "^\[dev,add\] [0-9]+: endmark: "
 	mon_stop
 	# N1 saw each device come and go once.
@@ -436,7 +432,7 @@ teardown() {
 	local m1 t out ns
 	in_ns "$N1" dev add s1 type sim fabric $FABRIC
 	in_ns "$N2" dev add s2 type sim fabric $FABRIC
-	D dev add s3 type sim fabric $FABRIC
+	dc dev add s3 type sim fabric $FABRIC
 	in_ns "$N1" dev add l1 type loopback
 	in_ns "$N2" dev add l2 type loopback
 	grant_in "$N1" s1 "$(gid s2)" 64K

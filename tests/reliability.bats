@@ -34,10 +34,6 @@ fi
 
 # ---- helpers ---------------------------------------------------------------
 
-D() {
-	"$DIBSCTL" "$@"
-}
-
 note() {
 	echo "# $*" >&3
 }
@@ -353,7 +349,7 @@ EOF
 	printf '%s\n' "dev add A0 type sim fabric 0x0a0a" "dev add A1 type sim fabric 0x0a0a" \
 		"dev add A2 type sim fabric 0x0a0a" "dev add A3 type sim fabric 0x0a0a" \
 		>"$BATS_TEST_TMPDIR/anchors"
-	D -b "$BATS_TEST_TMPDIR/anchors"
+	dc -b "$BATS_TEST_TMPDIR/anchors"
 
 	# Workers: three grant/write/read/revoke loops and an unprivileged
 	# fuzzer that checks every answer while the world changes.
@@ -398,13 +394,13 @@ EOF
 		printf '%s\n' "dev set A$(((churn + 1) % 4)) netns $$" "dev set C$n state down" \
 			"dev set C$n netns $$" >"$BATS_TEST_TMPDIR/churn2"
 		rc=0
-		D -force -b "$BATS_TEST_TMPDIR/churn1" >/dev/null 2>&1 || rc=$?
+		dc -force -b "$BATS_TEST_TMPDIR/churn1" >/dev/null 2>&1 || rc=$?
 		((rc <= 1)) || { echo "churn batch exited $rc" >&2; return 1; }
 		rc=0
-		D -force -n "$NETNS" -b "$BATS_TEST_TMPDIR/churn2" >/dev/null 2>&1 || rc=$?
+		dc -force -n "$NETNS" -b "$BATS_TEST_TMPDIR/churn2" >/dev/null 2>&1 || rc=$?
 		((rc <= 1)) || { echo "churn batch in $NETNS exited $rc" >&2; return 1; }
 		rc=0
-		D -force dev del "C$n" >/dev/null 2>&1 || rc=$?
+		dc -force dev del "C$n" >/dev/null 2>&1 || rc=$?
 		((rc <= 1)) || { echo "dev del exited $rc" >&2; return 1; }
 		churn=$((churn + 1))
 	done
@@ -414,11 +410,11 @@ EOF
 	read -r kills owned <"$BATS_TEST_TMPDIR/kills"
 	# Everything back into this namespace, up; then the workers finish.
 	for i in 0 1 2 3; do
-		D -n "$NETNS" dev set "A$i" netns $$ 2>/dev/null || true
-		D -n "$NETNS" dev del "C$((i % 2))" 2>/dev/null || true
-		D dev set "A$i" state up
+		dc -n "$NETNS" dev set "A$i" netns $$ 2>/dev/null || true
+		dc -n "$NETNS" dev del "C$((i % 2))" 2>/dev/null || true
+		dc dev set "A$i" state up
 	done
-	expect_eq "devices left in $NETNS" "$(D -n "$NETNS" dev show)" ""
+	expect_eq "devices left in $NETNS" "$(dc -n "$NETNS" dev show)" ""
 	touch "$stop"
 	for w in 1 2 3; do
 		wait "${PIDS[w - 1]}" || { echo "worker $w failed:" >&2; cat "$BATS_TEST_TMPDIR/worker.$w" >&2; return 1; }
@@ -435,10 +431,10 @@ EOF
 
 	# No DMB is left: the workers revoked theirs, owned ones went with
 	# their killed holders and with deleted devices.
-	expect_eq "DMBs left" "$(D dmb show)" ""
-	out=$(D client show)
+	expect_eq "DMBs left" "$(dc dmb show)" ""
+	out=$(dc client show)
 	[[ $out =~ ^[0-9]+:\ userspace:\ dmb-count\ 0( |$) ]] || { echo "clients: $out" >&2; return 1; }
-	D -b - <<<$'dev del A0\ndev del A1\ndev del A2\ndev del A3'
+	dc -b - <<<$'dev del A0\ndev del A1\ndev del A2\ndev del A3'
 	same_snapshot "$before"
 	note "stress ${STRESS_SECONDS}s: $ops worker ops, $churn churn rounds, $kills holders killed -9 with $owned owned DMBs"
 	((ops > 0 && churn > 0 && kills > 0))
@@ -466,7 +462,7 @@ EOF
 	for f in adder setter; do
 		(while [ ! -e "$stop" ]; do
 			rc=0
-			D -force -b "$BATS_TEST_TMPDIR/$f" >/dev/null 2>&1 || rc=$?
+			dc -force -b "$BATS_TEST_TMPDIR/$f" >/dev/null 2>&1 || rc=$?
 			((rc <= 1)) || { echo "$f: dibsctl exited $rc"; exit 1; }
 		done) &
 		PIDS+=($!)
@@ -484,21 +480,21 @@ EOF
 		wait "$pid" || { echo "a dibsctl loop failed" >&2; return 1; }
 	done
 	PIDS=()
-	D -force dev del R >/dev/null 2>&1 || true
+	dc -force dev del R >/dev/null 2>&1 || true
 	dibs_no_kernel_problems
 	note "${secs}s: dibs_sim unloaded $n times under the loops"
 	((n > 0))
-	expect_eq "devices left" "$(D -j dev show | jq -r '[.[].name] | join(" ")')" lo
+	expect_eq "devices left" "$(dc -j dev show | jq -r '[.[].name] | join(" ")')" lo
 }
 
 # ---- fault injection: the sim driver's move_data --------------------------
 
 @test "faults: injected move_data errors fail writes cleanly, counted, nothing lands" {
 	local ga gb tok e want out i
-	D -b - <<<$'dev add FA type sim fabric 0x0b0b\ndev add FB type sim fabric 0x0b0b'
+	dc -b - <<<$'dev add FA type sim fabric 0x0b0b\ndev add FB type sim fabric 0x0b0b'
 	read -r ga </sys/class/dibs/FA/gid
 	read -r gb </sys/class/dibs/FB/gid
-	tok=$(D dmb grant dev FA remote-gid "$gb" size 64K)
+	tok=$(dc dmb grant dev FA remote-gid "$gb" size 64K)
 	tok=${tok#token }
 	# errno: what dibsctl prints
 	local -A msg=([5]="Input/output error" [12]="Cannot allocate memory"
@@ -515,27 +511,27 @@ EOF
 			"dmb write dev FB token $tok offset 100 file $BATS_TEST_TMPDIR/chunk" \
 			"dmb write dev FB token $tok offset 65535 data y" \
 			"dmb write dev FB token $tok offset $((e * 10)) data E$e" >"$BATS_TEST_TMPDIR/w"
-		out=$(D -force -b "$BATS_TEST_TMPDIR/w" 2>&1 >/dev/null) && { echo "batch succeeded" >&2; return 1; }
+		out=$(dc -force -b "$BATS_TEST_TMPDIR/w" 2>&1 >/dev/null) && { echo "batch succeeded" >&2; return 1; }
 		want="Error: ${msg[$e]}"
 		expect_eq "errno $e" "$(grep -c "^$want\$" <<<"$out")" 3
 		expect_eq "fail_count" "$(cat "$SIM_DEBUGFS/FB/fail_count")" 0
 		n=$((n + 3))
 	done
 	# nothing of the failed writes landed; each fourth did
-	expect_eq "offset 0" "$(D dmb read dev FA token "$tok" offset 0 length 2 file - | od -An -tx1 | tr -d ' ')" 0000
-	expect_eq "offset 100" "$(D dmb read dev FA token "$tok" offset 100 length 4 file - | od -An -tx1 | tr -d ' ')" 00000000
+	expect_eq "offset 0" "$(dc dmb read dev FA token "$tok" offset 0 length 2 file - | od -An -tx1 | tr -d ' ')" 0000
+	expect_eq "offset 100" "$(dc dmb read dev FA token "$tok" offset 100 length 4 file - | od -An -tx1 | tr -d ' ')" 00000000
 	for e in "${!msg[@]}"; do
-		expect_eq "E$e" "$(D dmb read dev FA token "$tok" offset $((e * 10)) length $((${#e} + 1)) file -)" "E$e"
+		expect_eq "E$e" "$(dc dmb read dev FA token "$tok" offset $((e * 10)) length $((${#e} + 1)) file -)" "E$e"
 	done
 	# counted: move errors on the writer; the DMB saw only the landed
 	# writes, no refusals (those are EACCES) and no signals
-	out=$(D -s -j dev show FB | jq -r '.[0].stats | [.moves, .move_errors, .signals] | join(" ")')
+	out=$(dc -s -j dev show FB | jq -r '.[0].stats | [.moves, .move_errors, .signals] | join(" ")')
 	expect_eq "FB moves, errors, signals" "$out" "${#msg[@]} $n 0"
-	out=$(D -s -j dmb show token "$tok" | jq -r '.[0].stats | [.writes, .signals, .refused] | join(" ")')
+	out=$(dc -s -j dmb show token "$tok" | jq -r '.[0].stats | [.writes, .signals, .refused] | join(" ")')
 	expect_eq "DMB writes, signals, refused" "$out" "${#msg[@]} 0 0"
 	note "$n injected move_data faults"
-	D dmb revoke dev FA token "$tok"
-	D -b - <<<$'dev del FA\ndev del FB'
+	dc dmb revoke dev FA token "$tok"
+	dc -b - <<<$'dev del FA\ndev del FB'
 	unload_clean
 }
 
@@ -795,7 +791,7 @@ EOF
 	before=$(snapshot)
 	NETNS=dibs-fs-$$
 	ip netns add "$NETNS"
-	D -b - <<<$'dev add FS0 type sim fabric 0x0c0c\ndev add FS1 type sim fabric 0x0c0c\ndev add FS2 type sim fabric 0x0c0c'
+	dc -b - <<<$'dev add FS0 type sim fabric 0x0c0c\ndev add FS1 type sim fabric 0x0c0c\ndev add FS2 type sim fabric 0x0c0c'
 	# GFP_KERNEL allocations too; no stack dump per fault; fail-nth
 	# decides which allocation fails.
 	echo N >"$fs/ignore-gfp-wait"
@@ -810,7 +806,7 @@ EOF
 	while IFS= read -r l; do note "$l"; done <<<"$out"
 	[[ $out =~ faults\ ([0-9]+) ]] && ((BASH_REMATCH[1] > 20))
 	# the sweep's own DMB and devices, then nothing of it is left
-	D -b - <<<$'dev del FS0\ndev del FS1\ndev del FS2'
+	dc -b - <<<$'dev del FS0\ndev del FS1\ndev del FS2'
 	same_snapshot "$before"
 	ip netns del "$NETNS"
 	NETNS=''
@@ -909,17 +905,17 @@ bad() {
 	# kernel agrees: size 4M (the largest contiguous block a soft device
 	# backs a DMB with; the CLI takes up to 8M), offset 4M-1 into it,
 	# fabric 0xfffe, a 32 KiB read at the end
-	tok=$(D dmb grant dev lo remote-gid "$lg" size 4M)
+	tok=$(dc dmb grant dev lo remote-gid "$lg" size 4M)
 	tok=${tok#token }
-	D dmb write dev lo token "$tok" offset 4194303 data z signal 15
-	expect_eq "last byte" "$(D dmb read dev lo token "$tok" offset 4194303 length 1 file -)" z
+	dc dmb write dev lo token "$tok" offset 4194303 data z signal 15
+	expect_eq "last byte" "$(dc dmb read dev lo token "$tok" offset 4194303 length 1 file -)" z
 	# one byte more reaches past the largest DMB: the CLI knows (2)
 	BAD_ARG=8388607 bad 2 dmb write dev lo token "$tok" offset 8388607 data zz
 	BAD_ARG=8388607 bad 2 dmb read dev lo token "$tok" offset 8388607 length 2
-	D dmb revoke dev lo token "$tok"
-	D dev add fx type sim fabric 0xfffe
-	D dev add fy type sim fabric 0
-	D -b - <<<$'dev del fx\ndev del fy'
+	dc dmb revoke dev lo token "$tok"
+	dc dev add fx type sim fabric 0xfffe
+	dc dev add fy type sim fabric 0
+	dc -b - <<<$'dev del fx\ndev del fy'
 	note "$BAD_N bad command lines"
 	# nothing was created, nothing is left
 	same_snapshot "$before"

@@ -36,10 +36,6 @@ SIM_MODULES=(dibs_sim dibs_loopback dibs)
 
 # ---- helpers ---------------------------------------------------------------
 
-D() {
-	"$DIBSCTL" "$@"
-}
-
 # batch LINE...: run dibsctl commands in one process (-b); output to stdout.
 batch() {
 	printf '%s\n' "$@" >"$BATS_TEST_TMPDIR/batch"
@@ -64,7 +60,7 @@ sim_add() {
 # grant DEV RGID SIZE [owned]: sets TOK to the new DMB's token.
 grant() {
 	local out
-	out=$(D dmb grant dev "$1" remote-gid "$2" size "$3" ${4:+"$4"}) || return 1
+	out=$(dc dmb grant dev "$1" remote-gid "$2" size "$3" ${4:+"$4"}) || return 1
 	TOK=${out#token }
 	[[ $TOK =~ $TOKEN_RE ]] || { echo "grant printed '$out'" >&2; return 1; }
 }
@@ -72,14 +68,14 @@ grant() {
 # dev_stats: "NAME dmb_count moves move_bytes signals move_errors
 # dmbs_registered dmbs_unregistered", a line per device.
 dev_stats() {
-	D -s -j dev show | jq -r '.[] | [.name, .dmb_count, .stats.moves,
+	dc -s -j dev show | jq -r '.[] | [.name, .dmb_count, .stats.moves,
 		.stats.move_bytes, .stats.signals, .stats.move_errors,
 		.stats.dmbs_registered, .stats.dmbs_unregistered] | join(" ")'
 }
 
 # dmb_stats: "TOKEN sba writes write_bytes signals refused", a line per DMB.
 dmb_stats() {
-	D -s -j dmb show | jq -r '.[] | [.token, .sba, .stats.writes,
+	dc -s -j dmb show | jq -r '.[] | [.token, .sba, .stats.writes,
 		.stats.write_bytes, .stats.signals, .stats.refused] | join(" ")'
 }
 
@@ -105,7 +101,7 @@ line_of() {
 
 # read_hex DEV TOKEN OFFSET LEN: the DMB's bytes as hex (dmb read -j).
 read_hex() {
-	D -j dmb read dev "$1" token "$2" offset "$3" length "$4" | jq -r .data
+	dc -j dmb read dev "$1" token "$2" offset "$3" length "$4" | jq -r .data
 }
 
 # hex STRING / zeros N: what read_hex prints for those bytes.
@@ -164,7 +160,7 @@ teardown() {
 	local x y phase cmds=() want=() out l
 	sim_add 0x0101 A B C
 	sim_add 0x0202 D
-	out=$(D dev show)
+	out=$(dc dev show)
 	for x in A B C D; do
 		[[ $out =~ (^|$'\n')[0-9]+:\ $x:\ type\ sim\ fabric\ ${fab[$x]}\ gid\ ${G[$x]}\ state\ up\ dmb-count\ 0\ max-dmbs\ [0-9]+($'\n'|$) ]] ||
 			{ echo "no line for $x in: $out" >&2; return 1; }
@@ -198,11 +194,11 @@ teardown() {
 	expect_eq "query matrix" "$out" "$(printf '%s\n' "${want[@]}")"
 
 	# The same in JSON, a device that is down, and a gid nobody has.
-	D dev set C state down
+	dc dev set C state down
 	out=$(batch "dev query A remote-gid ${G[B]}" "dev query D remote-gid ${G[A]}" \
 		"dev query A remote-gid ${G[C]}" "dev query A remote-gid 01234567-89ab-cdef-0123-456789abcdef" \
 		"dev show C")
-	read -r l < <(D -j dev query A remote-gid "${G[B]}" | jq -c '[.dev, .remote_gid, .reachable]')
+	read -r l < <(dc -j dev query A remote-gid "${G[B]}" | jq -c '[.dev, .remote_gid, .reachable]')
 	expect_eq "json query" "$l" "[\"A\",\"${G[B]}\",true]"
 	want=("dev A remote-gid ${G[B]} reachable yes"
 		"dev D remote-gid ${G[A]} reachable no"
@@ -225,37 +221,37 @@ teardown() {
 	out=$(dmb_stats)
 	sba=$(line_of "$out" "$tok" | cut -d' ' -f2)
 	[[ $sba =~ ^[0-9]+$ ]]
-	expect_eq "dmb show" "$(D dmb show dev A)" \
+	expect_eq "dmb show" "$(dc dmb show dev A)" \
 		"token $tok dev A client userspace remote-gid ${G[B]} size 4096 sba $sba"
 	expect_eq "fresh DMB" "$(read_hex A "$tok" 0 16)" "$(zeros 16)"
 
 	# B, the granted device, writes and signals: the bytes land in A's DMB
 	# and A's userspace owner gets the signal.
-	D dmb write dev B token "$tok" offset 100 data hello signal 5
-	expect_eq "read back" "$(D dmb read dev A token "$tok" offset 100 length 5 file -)" hello
+	dc dmb write dev B token "$tok" offset 100 data hello signal 5
+	expect_eq "read back" "$(dc dmb read dev A token "$tok" offset 100 length 5 file -)" hello
 	wait_for "$MON" "^\[signal\] dev A token $tok sba $sba mask 0x0020$"
 
 	# C is on the fabric but not granted: refused with EACCES, nothing
 	# lands, no signal. Nor may A write its own DMB.
 	fails_with 1 "the DMB is not granted to the writing device" \
-		D dmb write dev C token "$tok" offset 100 data HELLO signal 6
+		dc dmb write dev C token "$tok" offset 100 data HELLO signal 6
 	fails_with 1 "the DMB is not granted to the writing device" \
-		D dmb write dev A token "$tok" offset 0 data self
+		dc dmb write dev A token "$tok" offset 0 data self
 	expect_eq "after refusal" "$(read_hex A "$tok" 0 105)" "$(zeros 100)$(hex hello)"
 
 	# D is on another fabric: A's token does not exist there, not even for
 	# a DMB granted to D's gid.
 	fails_with 1 "no DMB with token $tok on the fabric of dibs device \"D\"" \
-		D dmb write dev D token "$tok" data far signal 1
+		dc dmb write dev D token "$tok" data far signal 1
 	grant A "${G[D]}" 64
 	fails_with 1 "no DMB with token $TOK on the fabric of dibs device \"D\"" \
-		D dmb write dev D token "$TOK" data far signal 1
+		dc dmb write dev D token "$TOK" data far signal 1
 	expect_eq "cross-fabric DMB" "$(read_hex A "$TOK" 0 3)" "$(zeros 3)"
-	D dmb revoke dev A token "$TOK"
+	dc dmb revoke dev A token "$TOK"
 
 	# A second signal from B shows that C's never arrived: its mask would
 	# have been delivered, or coalesced into this one.
-	D dmb write dev B token "$tok" offset 200 data x signal 7
+	dc dmb write dev B token "$tok" offset 200 data x signal 7
 	wait_for "$MON" "^\[signal\] dev A token $tok sba $sba mask 0x0080$"
 	mon_stop
 	expect_eq "signal lines" "$(count_lines "$MON" '^\[signal\]')" 2
@@ -263,20 +259,20 @@ teardown() {
 	# The DMB counts B's two writes and the refusals of the two writers
 	# on its fabric (C, A), not D's unknown token.
 	has_line "$(dmb_stats)" "$tok $sba 2 6 2 2"
-	has_line "$(D -s dmb show token "$tok")" '    writes 2 write-bytes 6 signals 2 refused 2'
+	has_line "$(dc -s dmb show token "$tok")" '    writes 2 write-bytes 6 signals 2 refused 2'
 	# The writers' counters: name dmbs moves bytes signals errors reg unreg.
 	out=$(dev_stats)
 	has_line "$out" "A 1 0 0 0 1 2 1"
 	has_line "$out" "B 0 2 6 2 0 0 0"
 	has_line "$out" "C 0 0 0 0 1 0 0"
 	has_line "$out" "D 0 0 0 0 2 0 0"
-	has_line "$(D -s dev show C)" '    moves 0 move-bytes 0 signals 0 move-errors 1'
+	has_line "$(dc -s dev show C)" '    moves 0 move-bytes 0 signals 0 move-errors 1'
 
 	# Ranges are checked against the DMB: the last byte is fine, one more
 	# is EINVAL and counts as a move error, not as a refusal.
-	D dmb write dev B token "$tok" offset 4095 data z
+	dc dmb write dev B token "$tok" offset 4095 data z
 	fails_with 1 "offset and length do not fit in the DMB" \
-		D dmb write dev B token "$tok" offset 4095 data zz
+		dc dmb write dev B token "$tok" offset 4095 data zz
 	has_line "$(dmb_stats)" "$tok $sba 3 7 2 2"
 	has_line "$(dev_stats)" "B 0 3 7 2 1 0 0"
 }
@@ -295,7 +291,7 @@ teardown() {
 	# Not a shell loop: bats traces every command of a test.
 	yes "dmb grant dev A remote-gid ${G[B]} size 1K" | head -n $n >"$BATS_TEST_TMPDIR/grants"
 	lap "setup"
-	D -b "$BATS_TEST_TMPDIR/grants" >"$toks"
+	dc -b "$BATS_TEST_TMPDIR/grants" >"$toks"
 	lap "$n grants in one batch"
 
 	# n lines "token 0x<16 hex digits>", all different; random: about half
@@ -308,7 +304,7 @@ teardown() {
 
 	# The full dump has every one, with the tokens the grants printed, all
 	# granted to B, each with its own signal buffer index.
-	D -j dmb show >"$dump"
+	dc -j dmb show >"$dump"
 	lap "dump of $n DMBs"
 	out=$(jq -r --rawfile t "$toks" '[length,
 		(([.[].token] | sort) == ($t | split("\n") | map(select(. != "") | ltrimstr("token ")) | sort)),
@@ -316,30 +312,30 @@ teardown() {
 		([.[] | select(.dev == "A" and .client == "userspace" and .size == 1024)] | length)] | join(" ")' "$dump")
 	expect_eq "dump" "$out" "$n true ${G[B]} $n $n"
 	has_line "$(dev_stats)" "A $n 0 0 0 0 $n 0"
-	out=$(D dev show A)
+	out=$(dc dev show A)
 	[[ $out =~ ^[0-9]+:\ A:\ .*\ state\ up\ dmb-count\ $n\ max-dmbs\ 16384$ ]]
-	read -r out < <(D -j client show | jq -c '.[] | select(.name == "userspace") | [.dmb_count, [.devs[] | [.name, .dmb_count]]]')
+	read -r out < <(dc -j client show | jq -c '.[] | select(.name == "userspace") | [.dmb_count, [.devs[] | [.name, .dmb_count]]]')
 	expect_eq "client show" "$out" "[$n,[[\"A\",$n]]]"
 	# One of them, from the middle, works.
 	TOK=$(sed -n "$((n / 2))s/^token //p" "$toks")
-	D dmb write dev B token "$TOK" offset 1000 data middle signal 0
-	expect_eq "middle DMB" "$(D dmb read dev A token "$TOK" offset 1000 length 6 file -)" middle
+	dc dmb write dev B token "$TOK" offset 1000 data middle signal 0
+	expect_eq "middle DMB" "$(dc dmb read dev A token "$TOK" offset 1000 length 6 file -)" middle
 	lap "checking the dump"
 
 	sed 's/^token /dmb revoke dev A token /' "$toks" >"$BATS_TEST_TMPDIR/revokes"
-	D -b "$BATS_TEST_TMPDIR/revokes"
+	dc -b "$BATS_TEST_TMPDIR/revokes"
 	lap "$n revokes in one batch"
 
 	out=$(batch "dmb show" "dev show A" "client show")
 	[[ $out =~ ^[0-9]+:\ A:\ .*\ state\ up\ dmb-count\ 0\ max-dmbs\ 16384$'\n'[0-9]+:\ userspace:\ dmb-count\ 0(\ devs\ A:0)?$ ]] ||
 		{ echo "after revoke: $out" >&2; return 1; }
-	expect_eq "dump after revoke" "$(D -j dmb show)" "[]"
+	expect_eq "dump after revoke" "$(dc -j dmb show)" "[]"
 	out=$(dev_stats)
 	has_line "$out" "A 0 0 0 0 0 $n $n"
 	has_line "$out" "B 0 1 6 1 0 0 0"
 	# The tokens are gone for the fabric too.
 	fails_with 1 "no DMB with token $TOK on the fabric of dibs device \"B\"" \
-		D dmb write dev B token "$TOK" data late
+		dc dmb write dev B token "$TOK" data late
 	lap "checking it is all gone"
 }
 
@@ -351,18 +347,18 @@ teardown() {
 	sim_add 0x0101 P
 	seq -f "dev add s%.0f type sim fabric 0x0101" 1 $n >"$t/devs"
 	seq -f "dmb grant dev s%.0f remote-gid ${G[P]} size 4K" 1 $n >"$t/grants"
-	D -b "$t/devs"
-	D -b "$t/grants" >/dev/null
+	dc -b "$t/devs"
+	dc -b "$t/grants" >/dev/null
 	# 1000 device nests do not fit one message: the kernel continues the
 	# client in the next ones, the library merges them into one client.
-	D -j client show >"$t/clients"
+	dc -j client show >"$t/clients"
 	out=$(jq -r '[.[] | select(.name == "userspace")] | [length, .[0].dmb_count,
 		(.[0].devs | length),
 		([.[0].devs[] | select(.dmb_count == 1 and (.name | test("^s[0-9]+$")))] | length),
 		([.[0].devs[].name] | unique | length)] | join(" ")' "$t/clients")
 	expect_eq "client show -j: clients, dmbs, devs, devs with 1 DMB, distinct" \
 		"$out" "1 $n $n $n $n"
-	out=$(D client show | awk -F' devs ' '/^[0-9]+: userspace: / {
+	out=$(dc client show | awk -F' devs ' '/^[0-9]+: userspace: / {
 		n++; print n, $1, split($2, d, ","), d[1] }')
 	[[ $out =~ ^1\ [0-9]+:\ userspace:\ dmb-count\ $n\ $n\ s1:1$ ]] ||
 		{ echo "client show: '$out'" >&2; return 1; }
@@ -380,7 +376,7 @@ teardown() {
 		yes "dmb grant dev A remote-gid ${G[B]} size 1K" | head -n 300
 		yes "dmb grant dev C remote-gid ${G[B]} size 1K" | head -n 300
 	} >"$t/stable"
-	D -b "$t/stable" | sed 's/^token //' >"$t/toks"
+	dc -b "$t/stable" | sed 's/^token //' >"$t/toks"
 	# B's DMBs come (granted owned) and go (their socket closes), without end.
 	yes "dmb grant dev B remote-gid ${G[A]} size 1K owned" | head -n 200 >"$t/churn"
 	# churn_stop: the loop ends after its current batch.
@@ -395,7 +391,7 @@ teardown() {
 	# was interrupted: the churn overlapped and the flag came through.
 	for ((i = 1; i <= 30 && (intr == 0 || i <= 2); i++)); do
 		rc=0
-		D -j dmb show >"$t/dump" 2>"$t/err" || rc=$?
+		dc -j dmb show >"$t/dump" 2>"$t/err" || rc=$?
 		if [ $rc -eq 1 ] &&
 		   grep -qx 'Error: dump interrupted: .*' "$t/err"; then
 			intr=$((intr + 1))
@@ -427,41 +423,41 @@ teardown() {
 	# C holds a DMB too, but for A: it is not told about B.
 	grant C "${G[A]}" 4K
 	tokc=$TOK
-	D dmb write dev B token "$tokb" data before signal 1
+	dc dmb write dev B token "$tokb" data before signal 1
 
-	D dev del B
+	dc dev del B
 	[ ! -e /sys/class/dibs/B ]
 	[ ! -e "$SIM_DEBUGFS/B" ]
-	fails_with 1 "" D dev show B
+	fails_with 1 "" dc dev show B
 	wait_for "$MON" "^\[dev,del\] [0-9]+: B: type sim fabric 0x0101 gid ${G[B]} "
 	wait_for "$MON" "^\[event\] dev A type dev subtype disabled gid ${G[B]} token 0x0000000000000000 time [0-9]+ data 0x0$"
 	# Once settled (a marker after it), that is the only event: none at C,
 	# none at D.
-	D dev add mark type loopback
+	dc dev add mark type loopback
 	wait_for "$MON" "^\[dev,add\] [0-9]+: mark: "
 	expect_eq "event lines" "$(count_lines "$MON" '^\[event\]')" 1
 
 	# A's DMB for B stays, with its bytes, until it is revoked; C may not
 	# write it in B's place.
-	sba=$(D -j dmb show token "$tokb" | jq '.[0].sba')
+	sba=$(dc -j dmb show token "$tokb" | jq '.[0].sba')
 	out=$(batch "dmb show dev A" "dmb read dev A token $tokb length 6 file -")
 	expect_eq "A's DMB" "$out" \
 		"token $tokb dev A client userspace remote-gid ${G[B]} size 4096 sba $sba"$'\n'before
 	fails_with 1 "the DMB is not granted to the writing device" \
-		D dmb write dev C token "$tokb" data x
-	D dmb revoke dev A token "$tokb"
+		dc dmb write dev C token "$tokb" data x
+	dc dmb revoke dev A token "$tokb"
 	wait_for "$MON" "^\[dmb,del\] token $tokb dev A "
-	out=$(D dmb show)
+	out=$(dc dmb show)
 	[[ $out =~ ^token\ $tokc\ dev\ C\ client\ userspace\ remote-gid\ ${G[A]}\ [^$'\n']*$ ]] ||
 		{ echo "left: $out" >&2; return 1; }
 
 	# The same through "state down": C's own clients get the core's event,
 	# A (holding a DMB for C) the fabric's; A's DMB stays.
 	grant A "${G[C]}" 64
-	D dev set C state down
+	dc dev set C state down
 	wait_for "$MON" "^\[event\] dev C type dev subtype disabled gid ${G[C]} "
 	wait_for "$MON" "^\[event\] dev A type dev subtype disabled gid ${G[C]} "
-	[ -n "$(D dmb show token "$TOK")" ]
+	[ -n "$(dc dmb show token "$TOK")" ]
 	mon_stop
 }
 
@@ -477,15 +473,15 @@ ns_mon_start() {
 	MON_PIDS+=($!)
 	for try in {1..20}; do
 		mark=nsmark$try
-		D -n "$ns" dev add "$mark" type loopback || return 1
+		dc -n "$ns" dev add "$mark" type loopback || return 1
 		for i in {1..10}; do
 			if file_has "$MON" "^\[dev,add\] [0-9]+: $mark: "; then
-				D -n "$ns" dev del "$mark"
+				dc -n "$ns" dev del "$mark"
 				return
 			fi
 			nap 0.3
 		done
-		D -n "$ns" dev del "$mark" || return 1
+		dc -n "$ns" dev del "$mark" || return 1
 	done
 	echo "monitor in $ns never printed a marker device:" >&2
 	cat "$MON" >&2
@@ -498,28 +494,28 @@ ns_mon_start() {
 	sim_add 0x0303 A B
 	read -r nobody </proc/sys/kernel/random/uuid
 	ip netns add "$EV_NS"
-	D dev set B netns "$EV_NS"
+	dc dev set B netns "$EV_NS"
 	ns_mon_start "$EV_NS" event
 	mon=$MON
 
 	# A, in the initial namespace, to B in EV_NS: B's listeners see the
 	# code, the data and A's gid. (Loopback and the errnos: netlink.bats.)
-	D dev event A remote-gid "${G[B]}" subtype 0xc0de data 0x1122334455667788
+	dc dev event A remote-gid "${G[B]}" subtype 0xc0de data 0x1122334455667788
 	wait_for "$mon" "^\[event\] dev B type sw subtype 49374 gid ${G[A]} token $z time [0-9]+ data 0x1122334455667788$"
 
 	# Refused: nobody's gid, a sender that is down, a caller without
 	# CAP_NET_ADMIN.
 	fails_with 1 "remote-gid $nobody is not reachable through dev \"A\"" \
-		D dev event A remote-gid "$nobody" subtype 1
-	D dev set A state down
+		dc dev event A remote-gid "$nobody" subtype 1
+	dc dev set A state down
 	fails_with 1 "dev \"A\" is down: it sends no events" \
-		D dev event A remote-gid "${G[B]}" subtype 1
-	D dev set A state up
+		dc dev event A remote-gid "${G[B]}" subtype 1
+	dc dev set A state up
 	fails_with 1 "Operation not permitted (CAP_NET_ADMIN is needed)" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$DIBSCTL" dev event A remote-gid "${G[B]}" subtype 2
 	# B got its one event, once.
-	D -n "$EV_NS" dev add mark type loopback
+	dc -n "$EV_NS" dev add mark type loopback
 	wait_for "$mon" "^\[dev,add\] [0-9]+: mark: "
 	expect_eq "sw events at B" "$(count_lines "$mon" '^\[event\] .* type sw ')" 1
 	mon_stop
@@ -550,7 +546,7 @@ ns_mon_start() {
 	echo 1 >"$SIM_DEBUGFS/B/fail_count"
 	echo 28 >"$SIM_DEBUGFS/B/fail_errno"
 	fails_with 1 "No space left on device" \
-		D dmb write dev B token "$tok" data first signal 2
+		dc dmb write dev B token "$tok" data first signal 2
 	read -r v <"$SIM_DEBUGFS/B/fail_count"
 	expect_eq "fail_count used up" "$v" 0
 	expect_eq "nothing landed" "$(read_hex A "$tok" 0 5)" "$(zeros 5)"
@@ -560,20 +556,20 @@ ns_mon_start() {
 	[[ $out =~ ^$tok\ [0-9]+\ 0\ 0\ 0\ 0$ ]] || { echo "DMB stats: $out" >&2; return 1; }
 
 	# The next write goes through.
-	D dmb write dev B token "$tok" data second signal 2
-	expect_eq "second landed" "$(D dmb read dev A token "$tok" length 6 file -)" second
-	has_line "$(D -s dev show B)" '    moves 1 move-bytes 6 signals 1 move-errors 1'
+	dc dmb write dev B token "$tok" data second signal 2
+	expect_eq "second landed" "$(dc dmb read dev A token "$tok" length 6 file -)" second
+	has_line "$(dc -s dev show B)" '    moves 1 move-bytes 6 signals 1 move-errors 1'
 
 	# Two failures with the default errno (EIO), then success; the knob
 	# is the writer's: A's writes into B's DMB are not affected.
 	echo 5 >"$SIM_DEBUGFS/B/fail_errno"
 	echo 2 >"$SIM_DEBUGFS/B/fail_count"
 	grant B "${G[A]}" 64
-	D dmb write dev A token "$TOK" data fromA
-	fails_with 1 "Input/output error" D dmb write dev B token "$tok" data third
-	fails_with 1 "Input/output error" D dmb write dev B token "$tok" data third
-	D dmb write dev B token "$tok" data third
-	expect_eq "third landed" "$(D dmb read dev A token "$tok" length 6 file -)" thirdd
+	dc dmb write dev A token "$TOK" data fromA
+	fails_with 1 "Input/output error" dc dmb write dev B token "$tok" data third
+	fails_with 1 "Input/output error" dc dmb write dev B token "$tok" data third
+	dc dmb write dev B token "$tok" data third
+	expect_eq "third landed" "$(dc dmb read dev A token "$tok" length 6 file -)" thirdd
 	out=$(dev_stats)
 	has_line "$out" "B 1 2 11 1 3 1 0"
 	has_line "$out" "A 1 1 5 0 0 1 0"
@@ -589,7 +585,7 @@ ns_mon_start() {
 	# taken (the core's dev-new leaves its message alone).
 	for g in "${G[A]}" "${G[A]^^}"; do
 		fails_with 1 "a device with this gid is on the fabric" \
-			D dev add A2 type sim fabric 257 gid "$g"
+			dc dev add A2 type sim fabric 257 gid "$g"
 		[ ! -e /sys/class/dibs/A2 ]
 	done
 	# On another fabric the gid is free; a gid of our choosing works.
@@ -608,30 +604,30 @@ dev A remote-gid ${G[A]} reachable yes"
 
 	# A name that exists; the loopback fabric is not for sim devices; sim
 	# needs a fabric; 0 is an ordinary fabric.
-	fails_with 1 "a dibs device of that name exists" D dev add A type sim fabric 0x0303
-	fails_with 1 "fabric 0xffff is the loopback fabric" D dev add F type sim fabric 0xffff
-	fails_with 1 "fabric 0xffff is the loopback fabric" D dev add F type sim fabric 65535
-	fails_with 1 "sim devices need a fabric id" D dev add F type sim
+	fails_with 1 "a dibs device of that name exists" dc dev add A type sim fabric 0x0303
+	fails_with 1 "fabric 0xffff is the loopback fabric" dc dev add F type sim fabric 0xffff
+	fails_with 1 "fabric 0xffff is the loopback fabric" dc dev add F type sim fabric 65535
+	fails_with 1 "sim devices need a fabric id" dc dev add F type sim
 	[ ! -e /sys/class/dibs/F ]
-	D dev add F type sim fabric 0
+	dc dev add F type sim fabric 0
 	read -r out </sys/class/dibs/F/fabric_id
 	expect_eq "F fabric" "$out" 0x0000
 
 	# dev del of a sim device: gone from the dump, sysfs and debugfs, its
 	# DMBs with it; its gid is free on the fabric again.
 	grant A "$gid" 4K
-	D dev del A
+	dc dev del A
 	[ ! -e /sys/class/dibs/A ]
 	[ ! -e "$SIM_DEBUGFS/A" ]
-	expect_eq "devices" "$(D -j dev show | jq -r '[.[].name] | sort | join(" ")')" "A3 E F lo"
-	fails_with 1 "" D dev del A
-	fails_with 1 "" D dmb show token "$TOK"
-	D dev add A type sim fabric 0x0101 gid "${G[A]}"
+	expect_eq "devices" "$(dc -j dev show | jq -r '[.[].name] | sort | join(" ")')" "A3 E F lo"
+	fails_with 1 "" dc dev del A
+	fails_with 1 "" dc dmb show token "$TOK"
+	dc dev add A type sim fabric 0x0101 gid "${G[A]}"
 	out=$(batch "dev query E remote-gid ${G[A]}" "dmb show dev A")
 	expect_eq "A again" "$out" "dev E remote-gid ${G[A]} reachable yes"
 	# By index too.
-	idx=$(D -j dev show E | jq '.[0].index')
-	D dev del "$idx"
+	idx=$(dc -j dev show E | jq '.[0].index')
+	dc dev del "$idx"
 	[ ! -e /sys/class/dibs/E ]
 	# The loopback device "lo" is not a sim device and stays.
 	[ -e /sys/class/dibs/lo ]
@@ -641,22 +637,22 @@ dev A remote-gid ${G[A]} reachable yes"
 	local gone tok idx out
 	sim_add 0x0101 A B
 	gone=${G[B]}
-	idx=$(D -j dev show B | jq '.[0].index')
+	idx=$(dc -j dev show B | jq '.[0].index')
 	grant A "$gone" 4K
 	tok=$TOK
-	D dev del B
+	dc dev del B
 	# A's DMB is still granted to B's gid: a new device with that gid
 	# would write into it. Refused until the owner revokes it.
 	fails_with 1 "DMBs on the fabric are still granted to this gid: revoke them first" \
-		D dev add B2 type sim fabric 0x0101 gid "$gone"
+		dc dev add B2 type sim fabric 0x0101 gid "$gone"
 	[ ! -e /sys/class/dibs/B2 ]
 	# On another fabric the gid has no grants.
 	batch "dev add X type sim fabric 0x0202 gid $gone" "dev del X"
-	D dmb revoke dev A token "$tok"
-	D dev add B2 type sim fabric 0x0101 gid "$gone"
-	fails_with 1 "" D dmb write dev B2 token "$tok" data x
+	dc dmb revoke dev A token "$tok"
+	dc dev add B2 type sim fabric 0x0101 gid "$gone"
+	fails_with 1 "" dc dmb write dev B2 token "$tok" data x
 	# Indexes are not reused soon, as ifindex: B2 is not B again.
-	out=$(D -j dev show B2 | jq '.[0].index')
+	out=$(dc -j dev show B2 | jq '.[0].index')
 	((out > idx)) || { echo "B2 has index $out, B had $idx" >&2; return 1; }
 }
 
@@ -665,7 +661,7 @@ dev A remote-gid ${G[A]} reachable yes"
 	sim_add 0x0101 A B
 	sim_add 0x0202 C D
 	grant A "${G[B]}" 64K
-	D dmb write dev B token "$TOK" data pending signal 3
+	dc dmb write dev B token "$TOK" data pending signal 3
 	# The last grant is owned: it goes with dibsctl's socket, so three
 	# DMBs stay, one of them 4 MiB.
 	out=$(batch "dmb grant dev B remote-gid ${G[A]} size 1" \
@@ -673,7 +669,7 @@ dev A remote-gid ${G[A]} reachable yes"
 		"dmb grant dev D remote-gid ${G[C]} size 4K owned" \
 		"dev set D state down")
 	echo 5 >"$SIM_DEBUGFS/A/fail_count"
-	expect_eq "DMBs before" "$(D -j dmb show | jq length)" 3
+	expect_eq "DMBs before" "$(dc -j dmb show | jq length)" 3
 
 	rmmod dibs_sim
 	[ ! -d /sys/module/dibs_sim ]
@@ -691,16 +687,16 @@ dev A remote-gid ${G[A]} reachable yes"
 		{ echo "kernel log: $out" >&2; return 1; }
 
 	# The type is gone with the module ...
-	fails_with 1 "" D dev add A type sim fabric 0x0101
+	fails_with 1 "" dc dev add A type sim fabric 0x0101
 	[ ! -e /sys/class/dibs/A ]
 	# ... and back with it; the same gids are free again.
 	dibs_insmod dibs_sim
 	batch "dev add A type sim fabric 0x0101 gid ${G[A]}" \
 		"dev add B type sim fabric 0x0101 gid ${G[B]}"
-	expect_eq "A -> B" "$(D dev query A remote-gid "${G[B]}")" "dev A remote-gid ${G[B]} reachable yes"
+	expect_eq "A -> B" "$(dc dev query A remote-gid "${G[B]}")" "dev A remote-gid ${G[B]} reachable yes"
 	# And out again, while a signal may be pending.
 	grant A "${G[B]}" 4K
-	D dmb write dev B token "$TOK" data last signal 15
+	dc dmb write dev B token "$TOK" data last signal 15
 	rmmod dibs_sim
 	[ ! -e /sys/class/dibs/A ]
 }

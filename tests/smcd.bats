@@ -40,10 +40,6 @@ fi
 
 # ---- helpers ---------------------------------------------------------------
 
-D() {
-	"$DIBSCTL" "$@"
-}
-
 note() {
 	echo "# $*" >&3
 }
@@ -56,10 +52,6 @@ sc() {
 # tc CMD...: one command to the test client; its result on stdout.
 tc() {
 	echo "$*" >"$TC/ctl" && cat "$TC/result"
-}
-
-gid_of() {
-	dibs_dev_attr "$1" gid
 }
 
 sc_load() {
@@ -269,23 +261,23 @@ lo_write() {
 
 # A device the client is offered, holds DMBs on and writes, then loses.
 lo_churn() {
-	D dev add loc type loopback
+	dc dev add loc type loopback
 	sc reg loc 2 16384
 	sc write loc 3
-	D dev del loc
+	dc dev del loc
 }
 
 @test "smcd: loopback, writes with signals while devices come, go, go down and the client reloads" {
 	local d
 	for d in "${LO_DEVS[@]:1}"; do
-		D dev add "$d" type loopback
+		dc dev add "$d" type loopback
 	done
 	state_batch "$BATS_TEST_TMPDIR/state.b" "${LO_DEVS[@]}"
 	sc_load
 	lo_dmbs || true		# big ones may be refused; counted
 
 	forever lo_write
-	forever D -force -b "$BATS_TEST_TMPDIR/state.b"
+	forever dc -force -b "$BATS_TEST_TMPDIR/state.b"
 	forever lo_churn
 	reload_loop lo_dmbs
 	sleep "$RUN_SECONDS"
@@ -303,7 +295,7 @@ S9_GID=0b1c3e9a-5d7f-4a21-9e6b-1234567890ab
 # DMBs are granted to it), and a test client DMB granted to it on each PEER.
 s9_back() {
 	local g d
-	D dev add s9 type sim fabric 7 || return 1
+	dc dev add s9 type sim fabric 7 || return 1
 	g=$(gid_of s9)
 	for d in "$@"; do
 		echo "reg $d 4096 $g" >"$TC/ctl" || return 1
@@ -334,20 +326,20 @@ sim_write() {
 sim_churn() {
 	local g
 	g=$(gid_of s0)
-	D dev add sc type sim fabric 7
+	dc dev add sc type sim fabric 7
 	sc reg sc 2 16384 "$g"
 	echo "reg sc 4096 $g" >"$TC/ctl"
 	sc write s0 2
-	D dev del sc
+	dc dev del sc
 	s9_back s1
-	D dev del s9
+	dc dev del s9
 }
 
 @test "smcd: sim, writes with signals while peers come, go, go down and the client reloads" {
 	local d g
-	D dev add s0 type sim fabric 7
+	dc dev add s0 type sim fabric 7
 	for d in "${SIM_PEERS[@]}"; do
-		D dev add "$d" type sim fabric 7
+		dc dev add "$d" type sim fabric 7
 	done
 	g=$(gid_of s0)
 	# The test client holds DMBs granted to s0 and s9 on every peer: s0
@@ -363,7 +355,7 @@ sim_churn() {
 	sim_dmbs || true	# big ones may be refused; counted
 
 	forever sim_write
-	forever D -force -b "$BATS_TEST_TMPDIR/state.b"
+	forever dc -force -b "$BATS_TEST_TMPDIR/state.b"
 	forever sim_churn
 	reload_loop sim_dmbs
 	sleep "$RUN_SECONDS"
@@ -414,9 +406,9 @@ race_round() {
 	# No lo: the client's add_dev()s (20 ms each here) start with a peer.
 	dibs_rmmod dibs_loopback
 	for d in "${SIM_PEERS[@]}"; do
-		D dev add "$d" type sim fabric 7
+		dc dev add "$d" type sim fabric 7
 	done
-	D dev add s9 type sim fabric 7 gid "$S9_GID"
+	dc dev add s9 type sim fabric 7 gid "$S9_GID"
 	load_test_client
 	# Every peer holds a DMB granted to s9: its removal is an event at
 	# each, for every client.

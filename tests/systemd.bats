@@ -96,10 +96,7 @@ setup() {
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
-	if [ -n "$MON_PID" ]; then
-		kill -TERM "$MON_PID" 2>/dev/null
-		wait "$MON_PID" 2>/dev/null
-	fi
+	dibs_stop_bg "$MON_PID"
 	if [ -e "$LOCAL_RULES" ]; then
 		rm -f "$LOCAL_RULES"
 		udevadm control --reload
@@ -112,14 +109,6 @@ teardown() {
 }
 
 # ---- helpers ---------------------------------------------------------------
-
-dc() {
-	"$DIBSCTL" "$@"
-}
-
-gid_of() {
-	dibs_dev_attr "$1" gid
-}
 
 # conf DEV: the configuration of DEV, from standard input.
 conf() {

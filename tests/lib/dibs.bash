@@ -149,6 +149,30 @@ dibs_dev_attr() {
 	cat "/sys/class/dibs/$1/$2"
 }
 
+# gid_of DEV: the gid of a dibs device, as sysfs prints it.
+gid_of() {
+	dibs_dev_attr "$1" gid
+}
+
+# dc ARG...: the dibsctl under test ($DIBSCTL, see dibs_require_dibsctl).
+dc() {
+	"$DIBSCTL" "$@"
+}
+
+# dibs_load_sim: load_dibs plus dibs_sim; what is loaded already stays.
+dibs_load_sim() {
+	load_dibs && { dibs_loaded dibs_sim || dibs_insmod dibs_sim; }
+}
+
+# dibs_stop_bg PID: end a test's background process (SIGTERM) and reap
+# it; an empty PID is nothing to do. Its exit status does not matter.
+dibs_stop_bg() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 # dibs_remove_cli_state: remove every device but lo and every DMB granted
 # from userspace (what a dibsctl-driven test leaves), through dibsctl.
 dibs_remove_cli_state() {
