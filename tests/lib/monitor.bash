@@ -2,7 +2,7 @@
 # Monitors for the VM suites: `dibsctl monitor dev WORDS...` in the
 # background, started so that nothing it should print is missed, and
 # stopped with a check that it exited cleanly. Needs lib/expect (file_has,
-# nap) and the suite's D (its dibsctl). setup() sets MON_PIDS=(),
+# nap) and lib/dibs (dc). setup() sets MON_PIDS=(),
 # teardown() calls mon_stop.
 
 # mon_start WORDS...: `dibsctl monitor dev WORDS...` in the background into
@@ -17,15 +17,15 @@ mon_start() {
 	MON_PIDS+=($!)
 	for try in {1..20}; do
 		mark=mark$n-$try
-		D dev add "$mark" type loopback || return 1
+		dc dev add "$mark" type loopback || return 1
 		for i in {1..10}; do
 			if file_has "$MON" "^\[dev,add\] [0-9]+: $mark: "; then
-				D dev del "$mark"
+				dc dev del "$mark"
 				return
 			fi
 			nap 0.3
 		done
-		D dev del "$mark" || return 1
+		dc dev del "$mark" || return 1
 	done
 	echo "monitor $n never printed a marker device:" >&2
 	cat "$MON" >&2
