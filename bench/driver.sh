@@ -29,6 +29,8 @@ export DIBS_REPO=${DIBS_REPO:-$repo}
 . "$repo/tests/lib/dibs.bash"
 # shellcheck source=lib.bash
 . "$here/lib.bash"
+# shellcheck source=blk.bash
+. "$here/blk.bash"
 
 NLB=$here/nlbench
 DC=$DIBSCTL
@@ -45,6 +47,7 @@ if [ $smoke = 1 ]; then
 	MEM_N=2000
 	MEM_LO_N=2000
 	SETTLE=1
+	BLK_MB=4 BLK_RAND_N=200 BLK_QD=4
 else
 	REPS=5
 	DUMP_COUNTS="1000 3000 10000 30000 100000"
@@ -52,6 +55,7 @@ else
 	MEM_N=10000
 	MEM_LO_N=4000	# a loopback device holds at most 5000
 	SETTLE=1	# seconds before a slab snapshot
+	BLK_MB=64 BLK_RAND_N=4000 BLK_QD=4
 fi
 DATA_LEN=65536
 MEM_LEN=4096
@@ -66,6 +70,7 @@ dev_field() {
 }
 
 cleanup() {
+	blk_cleanup
 	[ -d "$TC" ] && echo unreg_all >"$TC/ctl" 2>/dev/null
 	dibs_rmmod dummy >/dev/null 2>&1 || true
 	unload_dibs || true
@@ -262,6 +267,10 @@ tclient unreg_all >/dev/null
 for dev in $(seq 0 $((ndev - 1))); do
 	$DC dev del "bd$dev"
 done
+
+# ---- block: dibs-blk vs nbd-server over TCP loopback (blk.bash) ----------
+log "block ($BLK_MB MiB jobs x $REPS)"
+blk_bench
 
 log "report"
 "$PY" "$here/report.py" "$out"

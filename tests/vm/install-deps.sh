@@ -15,7 +15,8 @@ host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
 	   systemd udev dkms gnuplot-nox
 	   bc bison flex libelf-dev libssl-dev dwarves
 	   gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static file
-	   qemu-system-misc)
+	   qemu-system-misc
+	   e2fsprogs nbd-server nbd-client fio)
 
 # Two kernels are supported: Debian 12's default (6.1) and its 6.12 backport.
 # The metapackages pull the current ABI; the harness discovers it from
