@@ -395,10 +395,14 @@ static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 static const char *refuse_str(int why)
 {
 	switch (why) {
-	case DBLK_REFUSE_GID: return "this device's gid is not allowed";
-	case DBLK_REFUSE_BUSY: return "too many clients";
-	case DBLK_REFUSE_VERSION: return "protocol version";
-	default: return "the server failed to set up the session";
+	case DBLK_REFUSE_GID:
+		return "this device's gid is not allowed";
+	case DBLK_REFUSE_BUSY:
+		return "too many clients";
+	case DBLK_REFUSE_VERSION:
+		return "protocol version";
+	default:
+		return "the server failed to set up the session";
 	}
 }
 
@@ -516,7 +520,8 @@ int client_main(int argc, char **argv)
 	}
 	c.dev = parse_dev(devname);
 	dibsnl_gid_format(c.srv_gid, c.srv_str);
-	c.all.next = c.all.prev = &c.all;
+	c.all.next = &c.all;
+	c.all.prev = &c.all;
 	c.ptail = &c.phead;
 
 	err = dibsnl_open(&c.h);

@@ -83,11 +83,13 @@ uint64_t parse_size(const char *opt, const char *s)
 	v = strtoull(s, &end, 0);
 	if (errno || end == s || *s == '-')
 		die("%s %s: not a size in bytes", opt, s);
-	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
-	case 'T': case 't': shift = 40; end++; break;
+	if (*end) {
+		const char *p = strchr("KMGT", *end & ~0x20);
+
+		if (p && *p)
+			shift = 10 * (unsigned int)(p - "KMGT" + 1);
+		if (shift)
+			end++;
 	}
 	if (*end)
 		die("%s %s: unknown suffix (K, M, G or T)", opt, s);

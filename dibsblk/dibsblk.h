@@ -108,8 +108,8 @@ struct dblk_link {
 extern const char *prog;
 extern int verbose;
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-					       noreturn));
+__attribute__((noreturn))
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct dibsnl_dev_ref parse_dev(const char *s);
 uint64_t parse_size(const char *opt, const char *s);
 unsigned int parse_uint(const char *opt, const char *s, unsigned int max);

@@ -75,10 +75,10 @@ static int pio_full(int fd, void *buf, size_t len, uint64_t off, bool wr)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno;
+			return -errno;
 		}
 		if (!r)		/* the export shrank under us */
-			return EIO;
+			return -EIO;
 		buf = (char *)buf + r;
 		len -= r;
 		off += r;
@@ -86,12 +86,12 @@ static int pio_full(int fd, void *buf, size_t len, uint64_t off, bool wr)
 	return 0;
 }
 
-static int in_range(struct server *s, uint64_t off, uint32_t len)
+static bool in_range(struct server *s, uint64_t off, uint32_t len)
 {
 	return off < s->size && len <= s->size - off;
 }
 
-/* One request of slot @i; returns 0 or a positive errno for the client */
+/* One request of slot @i; returns 0 or a negative errno for the client */
 static int do_request(struct server *s, struct session *ss, unsigned int i,
 		      const struct dblk_req *rq)
 {
@@ -106,38 +106,38 @@ static int do_request(struct server *s, struct session *ss, unsigned int i,
 	switch (type) {
 	case DBLK_READ:
 		if (!len || len > DBLK_SLOT_SIZE || !in_range(s, off, len))
-			return EINVAL;
+			return -EINVAL;
 		if (l->peer.addr)
 			return pio_full(s->fd, (char *)l->peer.addr +
 					DBLK_SLOT_OFF(i), len, off, false);
 		err = pio_full(s->fd, s->bounce, len, off, false);
 		if (err)
 			return err;
-		return dblk_put(l, DBLK_SLOT_OFF(i), s->bounce, len) ? EIO : 0;
+		return dblk_put(l, DBLK_SLOT_OFF(i), s->bounce, len) ? -EIO : 0;
 	case DBLK_WRITE:
 		if (s->ro)
-			return EPERM;
+			return -EPERM;
 		if (!len || len > DBLK_SLOT_SIZE)
-			return EINVAL;
+			return -EINVAL;
 		if (!in_range(s, off, len))
-			return ENOSPC;
+			return -ENOSPC;
 		if (l->own.addr) {
 			buf = (char *)l->own.addr + DBLK_SLOT_OFF(i);
 		} else {
 			buf = s->bounce;
 			if (dblk_get(l, DBLK_SLOT_OFF(i), buf, len))
-				return EIO;
+				return -EIO;
 		}
 		err = pio_full(s->fd, buf, len, off, true);
 		if (!err && (flags & DBLK_REQ_FUA) && fdatasync(s->fd))
-			err = errno;
+			err = -errno;
 		return err;
 	case DBLK_FLUSH:
 		if (!s->ro && fdatasync(s->fd))
-			return errno;
+			return -errno;
 		return 0;
 	default:
-		return EINVAL;
+		return -EINVAL;
 	}
 }
 
@@ -161,7 +161,7 @@ static void service(struct server *s, struct session *ss)
 		}
 		ss->last[i] = seq;
 		memset(&cpl, 0, sizeof(cpl));
-		cpl.error = htole32(do_request(s, ss, i, &rq));
+		cpl.error = htole32(-do_request(s, ss, i, &rq));
 		if (verbose > 1)
 			msg("slot %u seq %u type %u%s off %llu len %u: %d", i,
 			    seq, le16toh(rq.type),
