@@ -35,7 +35,7 @@ VM := tests/vm
 
 # Userspace parts, in build order (dibsctl links against libdibsnl). Each is
 # built only once it has a Makefile.
-USERSPACE_DIRS := libdibsnl dibsctl ivshmem-server tests/tools bench
+USERSPACE_DIRS := libdibsnl dibsctl ivshmem-server dibsblk tests/tools bench
 
 export KERNELS SUITES SELFTEST DEBUG_KERNEL
 
@@ -114,7 +114,7 @@ help:
 #   make dkms-uninstall  dkms remove for every kernel, and the sources
 
 PREFIX		?= /usr/local
-INSTALL_DIRS	:= libdibsnl dibsctl ivshmem-server systemd
+INSTALL_DIRS	:= libdibsnl dibsctl ivshmem-server dibsblk systemd
 # The project's version, for everything: dibsctl -V, libdibsnl (its .pc
 # file and dibsnl_version()), and DKMS (make dkms writes it into dkms.conf).
 VERSION		:= $(shell cat VERSION 2>/dev/null)

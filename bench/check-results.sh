@@ -20,6 +20,11 @@ ratios='dump_scaling dev_show_vs_ip op_vs_rtt batch_vs_rtt kernel_data_loopback
 	user_mmap_read_loopback
 	signal_p50_vs_rtt signal_p99_vs_rtt kernel_bytes_per_dmb
 	kernel_bytes_per_dmb_loopback dibsctl_rss'
+# dibs-blk against NBD over TCP: only in a full run (driver.sh skips it in
+# --smoke)
+if ! $pair && [ "$(jq -r '.params.smoke' "$f" 2>/dev/null)" = 0 ]; then
+	ratios+=' blk_seqread_vs_nbd_tcp blk_seqwrite_vs_nbd_tcp blk_randread_vs_nbd_tcp'
+fi
 $pair && ratios='cross_vm_data_1024k cross_vm_data_64k cross_vm_signal_rtt_vs_rtt'
 
 # shellcheck disable=SC2016 # a jq program

@@ -29,6 +29,8 @@ export DIBS_REPO=${DIBS_REPO:-$repo}
 . "$repo/tests/lib/dibs.bash"
 # shellcheck source=lib.bash
 . "$here/lib.bash"
+# shellcheck source=blk.bash
+. "$here/blk.bash"
 
 NLB=$here/nlbench
 DC=$DIBSCTL
@@ -52,6 +54,7 @@ else
 	MEM_N=10000
 	MEM_LO_N=4000	# a loopback device holds at most 5000
 	SETTLE=1	# seconds before a slab snapshot
+	BLK_MB=64 BLK_RAND_N=4000 BLK_QD=4
 fi
 DATA_LEN=65536
 MEM_LEN=4096
@@ -66,6 +69,7 @@ dev_field() {
 }
 
 cleanup() {
+	blk_cleanup
 	[ -d "$TC" ] && echo unreg_all >"$TC/ctl" 2>/dev/null
 	dibs_rmmod dummy >/dev/null 2>&1 || true
 	unload_dibs || true
@@ -262,6 +266,14 @@ tclient unreg_all >/dev/null
 for dev in $(seq 0 $((ndev - 1))); do
 	$DC dev del "bd$dev"
 done
+
+# ---- block: dibs-blk vs nbd-server over TCP loopback (blk.bash) ----------
+# Not in --smoke: fio and two NBD devices took 270 s of a loaded 2-CPU
+# machine even with 4 MiB jobs, too much for make check's budget.
+if [ $smoke = 0 ]; then
+	log "block ($BLK_MB MiB jobs x $REPS)"
+	blk_bench
+fi
 
 log "report"
 "$PY" "$here/report.py" "$out"

@@ -355,6 +355,26 @@ def main():
             out, ".lo", "loopback", "a loopback device", n_lo, buf)
 
     rss = s["dump.%d.rss_kib" % hi]
+    # dibs-blk vs nbd-server over TCP (bench/blk.bash; not in --smoke)
+    blk = []
+    if "BLK_MB" in params:
+        blk = [("seqread", "sequential 1 MiB reads", 1.0),
+               ("seqwrite", "sequential 1 MiB writes", 1.0),
+               ("randread", "random 4 KiB reads (%s per job)"
+                % params["BLK_RAND_N"], None)]
+    for job, what, target in blk:
+        ratios["blk_%s_vs_nbd_tcp" % job] = ratio(
+            "dibs-blk vs NBD over TCP: " + what,
+            "bytes/s of dibs-blk (two sim devices, /dev/nbd0) / bytes/s of "
+            "Debian's nbd-server over TCP loopback with nbd-client "
+            "(/dev/nbd1), both exporting one file; fio, libaio, O_DIRECT, "
+            "queue depth %s, %s MiB per job; the order swapped every "
+            "repetition%s" % (params["BLK_QD"], params["BLK_MB"],
+                              "" if target else "; informative, no target"),
+            ">=", target, "ratio",
+            paired(s, "blk.dibs.%s_bps" % job, "blk.nbd.%s_bps" % job),
+            rawof(s, "blk.dibs.%s_bps" % job, "blk.nbd.%s_bps" % job))
+
     ratios["dibsctl_rss"] = ratio(
         "memory, dibsctl",
         "peak RSS of `dibsctl -j dmb show` dumping %d DMBs" % hi,

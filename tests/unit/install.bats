@@ -66,13 +66,16 @@ project_version() {
 	sort >"$BATS_TEST_TMPDIR/expected" <<-EOF
 	f 644 etc/dibs/lo.conf.example
 	f 644 etc/dibs/ivshmem.conf.example
+	f 644 etc/dibs/blk.conf.example
 	f 644 $udev/rules.d/70-dibs.rules
 	f 644 $unit/dibs-setup@.service
 	f 644 $unit/dibs-monitor.service
 	f 644 $unit/dibs-ivshmem-server@.service
+	f 644 $unit/dibs-blk-server@.service
 	f 644 usr/share/doc/dibs/examples/modules-load.d/dibs.conf
 	f 755 usr/sbin/dibsctl
 	f 755 usr/sbin/dibs-ivshmem-server
+	f 755 usr/sbin/dibs-blk
 	f 755 usr/libexec/dibs/dibs-setup
 	f 755 usr/lib/libdibsnl.so.1.0.0
 	l usr/lib/libdibsnl.so.1 -> libdibsnl.so.1.0.0
@@ -82,6 +85,7 @@ project_version() {
 	f 644 usr/include/dibsnl.h
 	f 644 usr/share/man/man8/dibsctl.8
 	f 644 usr/share/man/man8/dibs-ivshmem-server.8
+	f 644 usr/share/man/man8/dibs-blk.8
 	f 644 usr/share/man/man5/dibs.conf.5
 	f 644 usr/share/bash-completion/completions/dibsctl
 	EOF
@@ -105,6 +109,8 @@ project_version() {
 	grep -qx 'ExecStart=/usr/sbin/dibs-ivshmem-server --socket /run/dibs-ivshmem/%i/socket $DIBS_IVSHMEM_ARGS' \
 		"$ROOT/$unit/dibs-ivshmem-server@.service"
 	grep -qx 'EnvironmentFile=/etc/dibs/ivshmem-%i.conf' "$ROOT/$unit/dibs-ivshmem-server@.service"
+	grep -qx 'ExecStart=/usr/sbin/dibs-blk server $DIBS_BLK_ARGS' "$ROOT/$unit/dibs-blk-server@.service"
+	grep -qx 'EnvironmentFile=/etc/dibs/blk-%i.conf' "$ROOT/$unit/dibs-blk-server@.service"
 	grep -qx 'conf_dir=${DIBS_CONF_DIR:-/etc/dibs}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	grep -qx 'dibsctl=${DIBSCTL:-/usr/sbin/dibsctl}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	sh -n "$ROOT/usr/libexec/dibs/dibs-setup"
@@ -130,7 +136,8 @@ project_version() {
 	grep -qx "ExecStart=$p/usr/libexec/dibs/dibs-setup -- %i" "$p/units/dibs-setup@.service"
 	run env MANPATH="$p/usr/share/man" systemd-analyze verify \
 		"$p/units/dibs-setup@lo.service" "$p/units/dibs-setup@s-1.service" \
-		"$p/units/dibs-monitor.service" "$p/units/dibs-ivshmem-server@fab0.service"
+		"$p/units/dibs-monitor.service" "$p/units/dibs-ivshmem-server@fab0.service" \
+		"$p/units/dibs-blk-server@disk0.service"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -289,7 +296,7 @@ seconds() {
 @test "packaging: -Werror only with WERROR=1, which make check sets" {
 	local d
 	# (make check exports WERROR=1 to the tests as well: not here)
-	for d in libdibsnl dibsctl ivshmem-server tests/tools bench; do
+	for d in libdibsnl dibsctl ivshmem-server dibsblk tests/tools bench; do
 		run env -u WERROR make -s -n -B -C "$REPO/$d"
 		[ "$status" -eq 0 ]
 		[[ $output == *"-Wall -Wextra"* ]] || { echo "$d: no -Wall -Wextra"; false; }

@@ -5,9 +5,11 @@
 set -euo pipefail
 
 # Build and test tools for the host side. bc .. dwarves build the project's
-# own kernels (tests/vm/debug-kernel.sh) from linux-source-6.12; the last two
-# lines cross-build and run the s390x tests (qemu-user for the unit tests,
-# qemu-system-misc's qemu-system-s390x for the KUnit run).
+# own kernels (tests/vm/debug-kernel.sh) from linux-source-6.12; the two
+# lines after them cross-build and run the s390x tests (qemu-user for the
+# unit tests, qemu-system-misc's qemu-system-s390x for the KUnit run); the
+# last one is dibsblk's (tests/dibsblk.bats: mkfs.ext4 and fsck; make bench:
+# nbd-server and nbd-client over TCP to compare with, fio to measure).
 host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
 	   qemu-system-x86 busybox-static cpio kmod xz-utils rsync
 	   python3 python3-yaml libnl-utils groff man-db
@@ -15,7 +17,8 @@ host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
 	   systemd udev dkms gnuplot-nox
 	   bc bison flex libelf-dev libssl-dev dwarves
 	   gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static file
-	   qemu-system-misc)
+	   qemu-system-misc
+	   e2fsprogs nbd-server nbd-client fio)
 
 # Two kernels are supported: Debian 12's default (6.1) and its 6.12 backport.
 # The metapackages pull the current ABI; the harness discovers it from

@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dibs-blk client: shows a dibs-blk server's export as /dev/nbdN. The
+ * kernel's NBD driver gets one end of a socketpair (NBD_SET_SOCK) and
+ * speaks the NBD transmission protocol on it; this process serves it on
+ * the other end and forwards every request over dibs (PROTOCOL.md).
+ * One thread serves, another sits in NBD_DO_IT.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/nbd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dibsblk.h"
+
+#define MAX_REQ_LEN	(32u << 20)	/* the NBD driver's largest request */
+#define MAX_QUEUED	64		/* requests read from the socket */
+
+struct req {
+	struct req *prev, *next;	/* every request not yet answered */
+	struct req *pnext;		/* not yet fully posted */
+	char handle[8];
+	unsigned int type, flags;
+	uint64_t from;
+	uint32_t len;
+	uint32_t posted;		/* bytes given to slots */
+	unsigned int in_slots;		/* chunks in slots */
+	int error;
+	char *buf;
+};
+
+struct slot {
+	struct req *r;
+	uint32_t seq;
+	uint32_t off;			/* in the request */
+	uint32_t len;
+	double t;
+};
+
+struct client {
+	struct dibsnl *h, *n;
+	struct dibsnl_dev_ref dev;
+	uint32_t dev_index;
+	uint8_t srv_gid[DIBSNL_GID_LEN];
+	char srv_str[DIBSNL_GID_STR_LEN];
+	struct dblk_link l;
+	bool connected;
+	bool hello_sent;
+	double hello_t;
+	int refused;			/* reason of the last REFUSE */
+	uint64_t size;			/* the device's, once set up */
+	uint64_t export_size;
+	bool export_ro;
+	unsigned int timeout;
+	int sock;
+	struct req all;			/* list head */
+	struct req *phead, **ptail;
+	unsigned int queued;
+	struct slot slots[DBLK_SLOTS];
+	uint32_t seq;
+	bool quit;
+};
+
+static void client_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s client --dev DEV --server GID --nbd /dev/nbdN\n"
+		"           [--timeout SECONDS] [--verbose]\n"
+		"           [--size BYTES] [--writable]   (tests only)\n",
+		prog);
+}
+
+static int io_full(int fd, void *buf, size_t len, bool wr)
+{
+	ssize_t r;
+
+	while (len) {
+		r = wr ? write(fd, buf, len) : read(fd, buf, len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!r)
+			return -EPIPE;
+		buf = (char *)buf + r;
+		len -= r;
+	}
+	return 0;
+}
+
+static void reply(struct client *c, struct req *r)
+{
+	struct nbd_reply rep;
+
+	rep.magic = htobe32(NBD_REPLY_MAGIC);
+	rep.error = htobe32(r->error);
+	memcpy(rep.handle, r->handle, 8);
+	if (io_full(c->sock, &rep, sizeof(rep), true) ||
+	    (r->type == NBD_CMD_READ && !r->error &&
+	     io_full(c->sock, r->buf, r->len, true))) {
+		msg("%s: cannot answer the kernel: %m", "nbd");
+		c->quit = true;
+	}
+	r->prev->next = r->next;
+	r->next->prev = r->prev;
+	free(r->buf);
+	free(r);
+	c->queued--;
+}
+
+/* Every request not answered yet fails with @err */
+static void fail_all(struct client *c, int err)
+{
+	unsigned int i;
+
+	for (i = 0; i < DBLK_SLOTS; i++)
+		c->slots[i].r = NULL;
+	c->phead = NULL;
+	c->ptail = &c->phead;
+	while (c->all.next != &c->all) {
+		c->all.next->error = err;
+		reply(c, c->all.next);
+	}
+}
+
+static void disconnect(struct client *c, const char *why)
+{
+	if (c->connected)
+		msg("server %s: %s: I/O fails with EIO until it is back",
+		    c->srv_str, why);
+	c->connected = false;
+	c->hello_sent = false;
+	fail_all(c, EIO);
+	dblk_unlink(&c->l, true);
+}
+
+static int send_hello(struct client *c)
+{
+	int err;
+
+	dblk_unlink(&c->l, true);
+	memcpy(c->l.peer_gid, c->srv_gid, DIBSNL_GID_LEN);
+	err = dblk_grant_own(&c->l);
+	if (err)
+		return err;
+	err = dblk_event(&c->l, c->srv_gid, DBLK_MSG_HELLO, 0,
+			 c->l.own_token);
+	if (err && verbose)
+		msg("hello to %s: %s", c->srv_str, dibsnl_errmsg(c->h));
+	c->hello_sent = true;
+	c->hello_t = now_s();
+	return 0;
+}
+
+static void accept_session(struct client *c, uint64_t token)
+{
+	struct dblk_hdr hdr;
+	uint64_t size;
+
+	if (!c->hello_sent || c->connected)
+		return;
+	if (dblk_get(&c->l, 0, &hdr, sizeof(hdr)) ||
+	    memcmp(hdr.magic, DBLK_MAGIC, 4) ||
+	    le32toh(hdr.version) != DBLK_VERSION ||
+	    le32toh(hdr.slots) != DBLK_SLOTS ||
+	    le32toh(hdr.slot_size) != DBLK_SLOT_SIZE ||
+	    le64toh(hdr.req_token) != token) {
+		msg("server %s: accept without a valid header: ignored",
+		    c->srv_str);
+		return;
+	}
+	size = le64toh(hdr.size);
+	if (c->size && size != c->export_size) {
+		msg("server %s: the export has %llu bytes now, %llu before: not reconnecting",
+		    c->srv_str, (unsigned long long)size,
+		    (unsigned long long)c->export_size);
+		dblk_event(&c->l, c->srv_gid, DBLK_MSG_BYE, 0, c->l.own_token);
+		c->hello_sent = false;
+		return;
+	}
+	if (dblk_map_peer(&c->l, token))
+		return;
+	c->export_size = size;
+	c->export_ro = le32toh(hdr.flags) & DBLK_HDR_RO;
+	c->connected = true;
+	memset(c->slots, 0, sizeof(c->slots));
+	msg("server %s: connected (%llu bytes, %s%s)", c->srv_str,
+	    (unsigned long long)size, c->export_ro ? "read-only" : "read-write",
+	    c->l.peer.addr && c->l.own.addr ? "" : ", not mapped");
+}
+
+static void reap(struct client *c)
+{
+	struct dblk_cpl cpl;
+	struct slot *sl;
+	struct req *r;
+	unsigned int i;
+
+	for (i = 0; i < DBLK_SLOTS; i++) {
+		sl = &c->slots[i];
+		if (!sl->r || dblk_get_seq(&c->l, DBLK_DESC_AT(i) + 28) !=
+			      sl->seq)
+			continue;
+		r = sl->r;
+		sl->r = NULL;
+		r->in_slots--;
+		if (dblk_get(&c->l, DBLK_DESC_AT(i), &cpl, sizeof(cpl)))
+			cpl.error = htole32(EIO);
+		if (cpl.error && !r->error)
+			r->error = le32toh(cpl.error);
+		if (!cpl.error && r->type == NBD_CMD_READ &&
+		    dblk_get(&c->l, DBLK_SLOT_OFF(i), r->buf + sl->off,
+			     sl->len))
+			r->error = EIO;
+		if (!r->in_slots && r->posted == r->len && r != c->phead)
+			reply(c, r);
+	}
+}
+
+/* Give queued requests to free slots; one signal for all of them */
+static void post(struct client *c)
+{
+	struct dblk_req d;
+	struct slot *sl;
+	struct req *r;
+	unsigned int i;
+	bool any = false;
+	uint32_t n;
+
+	for (i = 0; i < DBLK_SLOTS && c->phead && c->connected; i++) {
+		sl = &c->slots[i];
+		if (sl->r)
+			continue;
+		r = c->phead;
+		n = r->len - r->posted;
+		if (n > DBLK_SLOT_SIZE)
+			n = DBLK_SLOT_SIZE;
+		if (r->type == NBD_CMD_WRITE &&
+		    dblk_put(&c->l, DBLK_SLOT_OFF(i), r->buf + r->posted, n))
+			goto broken;
+		memset(&d, 0, sizeof(d));
+		d.offset = htole64(r->from + r->posted);
+		d.len = htole32(n);
+		d.type = htole16(r->type);
+		/* FUA on every piece: each must be stable when answered */
+		d.flags = htole16(r->flags & NBD_CMD_FLAG_FUA ?
+				  DBLK_REQ_FUA : 0);
+		if (!++c->seq)
+			c->seq = 1;
+		if (dblk_put(&c->l, DBLK_DESC_AT(i), &d, 28) ||
+		    dblk_put_seq(&c->l, DBLK_DESC_AT(i) + 28, c->seq))
+			goto broken;
+		sl->r = r;
+		sl->seq = c->seq;
+		sl->off = r->posted;
+		sl->len = n;
+		sl->t = now_s();
+		r->in_slots++;
+		r->posted += n;
+		any = true;
+		if (r->posted == r->len) {
+			c->phead = r->pnext;
+			if (!c->phead)
+				c->ptail = &c->phead;
+		}
+	}
+	if (any && dblk_kick(&c->l))
+		disconnect(c, "gone (signal refused)");
+	return;
+broken:
+	disconnect(c, "gone (its DMB cannot be written)");
+}
+
+static int discard(int fd, uint32_t len)
+{
+	char buf[4096];
+	uint32_t n;
+	int err;
+
+	while (len) {
+		n = len > sizeof(buf) ? sizeof(buf) : len;
+		err = io_full(fd, buf, n, false);
+		if (err)
+			return err;
+		len -= n;
+	}
+	return 0;
+}
+
+/* One request from the kernel */
+static void take(struct client *c)
+{
+	struct nbd_request rq;
+	struct req *r;
+	unsigned int type;
+	int err;
+
+	err = io_full(c->sock, &rq, sizeof(rq), false);
+	if (err || be32toh(rq.magic) != NBD_REQUEST_MAGIC) {
+		if (err != -EPIPE)
+			msg("nbd: %s", err ? strerror(-err) : "bad magic");
+		c->quit = true;
+		return;
+	}
+	type = be32toh(rq.type) & 0xffff;
+	if (type == NBD_CMD_DISC) {
+		c->quit = true;
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		die("out of memory");
+	memcpy(r->handle, rq.handle, 8);
+	r->type = type;
+	r->flags = be32toh(rq.type) & ~0xffffu;
+	r->from = be64toh(rq.from);
+	r->len = be32toh(rq.len);
+	r->next = &c->all;
+	r->prev = c->all.prev;
+	c->all.prev->next = r;
+	c->all.prev = r;
+	c->queued++;
+	if ((type != NBD_CMD_READ && type != NBD_CMD_WRITE &&
+	     type != NBD_CMD_FLUSH) || r->len > MAX_REQ_LEN ||
+	    (type != NBD_CMD_FLUSH && !r->len)) {
+		if (type == NBD_CMD_WRITE && discard(c->sock, r->len))
+			c->quit = true;
+		r->error = EINVAL;
+		reply(c, r);
+		return;
+	}
+	if (r->len) {
+		r->buf = malloc(r->len);
+		if (!r->buf)
+			die("out of memory (%u bytes)", r->len);
+	}
+	if (type == NBD_CMD_WRITE && io_full(c->sock, r->buf, r->len, false)) {
+		c->quit = true;
+		r->error = EIO;
+		reply(c, r);
+		return;
+	}
+	if (!c->connected) {
+		r->error = EIO;
+		reply(c, r);
+		return;
+	}
+	*c->ptail = r;
+	c->ptail = &r->pnext;
+}
+
+static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
+{
+	struct client *c = arg;
+	const struct dibsnl_event *ev = &ntf->event;
+
+	if (ntf->kind == DIBSNL_NTF_SIGNAL) {
+		if (c->connected && ntf->signal.dev_index == c->dev_index &&
+		    ntf->signal.token == c->l.own_token)
+			reap(c);
+		return 0;
+	}
+	if (ntf->kind != DIBSNL_NTF_EVENT || ev->dev_index != c->dev_index ||
+	    ev->type != 2 || (ev->subtype & DBLK_EV_MASK) != DBLK_EV_BASE ||
+	    memcmp(ev->gid, c->srv_gid, DIBSNL_GID_LEN))
+		return 0;
+	switch (DBLK_EV_MSG(ev->subtype)) {
+	case DBLK_MSG_ACCEPT:
+		accept_session(c, ev->data);
+		break;
+	case DBLK_MSG_REFUSE:
+		c->refused = DBLK_EV_PARAM(ev->subtype);
+		c->hello_sent = false;
+		break;
+	case DBLK_MSG_BYE:
+		if (c->connected && ev->data == c->l.peer_token)
+			disconnect(c, "stopped");
+		break;
+	}
+	return 0;
+}
+
+static const char *refuse_str(int why)
+{
+	switch (why) {
+	case DBLK_REFUSE_GID:
+		return "this device's gid is not allowed";
+	case DBLK_REFUSE_BUSY:
+		return "too many clients";
+	case DBLK_REFUSE_VERSION:
+		return "protocol version";
+	default:
+		return "the server failed to set up the session";
+	}
+}
+
+static void *do_it(void *arg)
+{
+	int fd = *(int *)arg;
+
+	if (ioctl(fd, NBD_DO_IT) < 0 && errno != EPIPE && errno != EBUSY)
+		msg("nbd: NBD_DO_IT: %m");
+	return NULL;
+}
+
+static int nbd_setup(struct client *c, const char *path, uint64_t size,
+		     bool ro, int *nbd)
+{
+	unsigned long bs = size % 4096 ? 512 : 4096;
+	unsigned long flags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH |
+			      NBD_FLAG_SEND_FUA;
+	int sv[2];
+
+	if (size % 512)
+		die("the export has %llu bytes: not a multiple of 512",
+		    (unsigned long long)size);
+	if (ro)
+		flags |= NBD_FLAG_READ_ONLY;
+	*nbd = open(path, O_RDWR | O_CLOEXEC);
+	if (*nbd < 0)
+		die("--nbd %s: %m%s", path,
+		    errno == ENOENT ? " (modprobe nbd?)" : "");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		die("socketpair: %m");
+	if (ioctl(*nbd, NBD_SET_BLKSIZE, bs) < 0 ||
+	    ioctl(*nbd, NBD_SET_SIZE_BLOCKS, (unsigned long)(size / bs)) < 0)
+		die("--nbd %s: setting the size: %m", path);
+	if (ioctl(*nbd, NBD_SET_TIMEOUT, (unsigned long)c->timeout * 3) < 0 ||
+	    ioctl(*nbd, NBD_SET_FLAGS, flags) < 0)
+		die("--nbd %s: setting timeout and flags: %m", path);
+	if (ioctl(*nbd, NBD_SET_SOCK, sv[1]) < 0)
+		die("--nbd %s: %m%s", path,
+		    errno == EBUSY ? " (in use by another client)" : "");
+	close(sv[1]);
+	c->sock = sv[0];
+	c->size = size;
+	return 0;
+}
+
+int client_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "server", required_argument, NULL, 's' },
+		{ "nbd", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "size", required_argument, NULL, 'S' },
+		{ "writable", no_argument, NULL, 'w' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct client c = { .timeout = 10 };
+	const char *devname = NULL, *server = NULL, *nbdpath = NULL;
+	uint64_t size = 0;
+	bool writable = false;
+	struct dibsnl_dev dev;
+	struct pollfd pfd[3];
+	pthread_t thr;
+	unsigned int i;
+	int ch, err, sfd, nbd = -1, rc = 0;
+	double t0, now;
+	sigset_t sigs;
+
+	while ((ch = getopt_long(argc, argv, "d:s:n:t:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			devname = optarg;
+			break;
+		case 's':
+			server = optarg;
+			if (dibsnl_gid_parse(optarg, c.srv_gid))
+				die("--server %s: not a gid (uuid text)",
+				    optarg);
+			break;
+		case 'n':
+			nbdpath = optarg;
+			break;
+		case 't':
+			c.timeout = parse_uint("--timeout", optarg, 3600);
+			if (!c.timeout)
+				die("--timeout 0: at least 1 second");
+			break;
+		case 'S':
+			size = parse_size("--size", optarg);
+			if (!size)
+				die("--size 0: the device needs a size");
+			break;
+		case 'w':
+			writable = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			client_usage(stdout);
+			return 0;
+		default:
+			client_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc)
+		die("client: unexpected argument '%s'", argv[optind]);
+	if (!devname || !server || !nbdpath) {
+		client_usage(stderr);
+		die("client: --dev, --server and --nbd are required");
+	}
+	c.dev = parse_dev(devname);
+	dibsnl_gid_format(c.srv_gid, c.srv_str);
+	c.all.next = &c.all;
+	c.all.prev = &c.all;
+	c.ptail = &c.phead;
+
+	err = dibsnl_open(&c.h);
+	if (!err)
+		err = dibsnl_open(&c.n);
+	if (err)
+		die("netlink: %s (is the dibs module loaded?)",
+		    strerror(-err));
+	err = dibsnl_dev_get(c.h, c.dev, &dev);
+	if (err)
+		die("--dev %s: %s", devname, dibsnl_errmsg(c.h));
+	c.dev_index = dev.index;
+	c.dev.index = dev.index;
+	c.dev.name = NULL;
+	c.l.h = c.h;
+	c.l.dev = c.dev;
+	err = dibsnl_subscribe(c.n, DIBSNL_GROUP_MGMT | DIBSNL_GROUP_SIGNAL);
+	if (err)
+		die("subscribe: %s", dibsnl_errmsg(c.n));
+	fcntl(dibsnl_fd(c.n), F_SETFL,
+	      fcntl(dibsnl_fd(c.n), F_GETFL) | O_NONBLOCK);
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0)
+		die("signalfd: %m");
+	pfd[0] = (struct pollfd){ .fd = dibsnl_fd(c.n), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+
+	/* The first session, before the device exists */
+	err = send_hello(&c);
+	if (err)
+		die("--dev %s: %s", devname, dibsnl_errmsg(c.h));
+	t0 = now_s();
+	while (!c.connected) {
+		if (poll(pfd, 2, 200) < 0 && errno != EINTR)
+			die("poll: %m");
+		if (pfd[1].revents)
+			goto out;
+		dibsnl_ntf_dispatch(c.n, on_ntf, &c);
+		if (c.refused)
+			die("--server %s: refused: %s", server,
+			    refuse_str(c.refused));
+		now = now_s();
+		if (now - t0 > c.timeout)
+			die("--server %s: no answer from the server within %u s",
+			    server, c.timeout);
+		if (!c.connected && now - c.hello_t >= 1 && send_hello(&c))
+			die("--dev %s: %s", devname, dibsnl_errmsg(c.h));
+	}
+	nbd_setup(&c, nbdpath, size ? size : c.export_size,
+		  c.export_ro && !writable, &nbd);
+	err = pthread_create(&thr, NULL, do_it, &nbd);
+	if (err)
+		die("thread: %s", strerror(err));
+	msg("%s: %llu bytes from %s on %s", nbdpath,
+	    (unsigned long long)c.size, server, dev.name);
+
+	pfd[2] = (struct pollfd){ .fd = c.sock };
+	while (!c.quit) {
+		pfd[2].events = c.queued < MAX_QUEUED ? POLLIN : 0;
+		if (poll(pfd, 3, 100) < 0 && errno != EINTR)
+			die("poll: %m");
+		if (pfd[1].revents) {
+			/* the kernel answers with NBD_CMD_DISC */
+			ioctl(nbd, NBD_DISCONNECT);
+			pfd[1].fd = -1;
+		}
+		err = dibsnl_ntf_dispatch(c.n, on_ntf, &c);
+		if (err == -ENOBUFS && c.connected)
+			reap(&c);
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+			take(&c);
+		if (c.connected)
+			post(&c);
+		now = now_s();
+		for (i = 0; c.connected && i < DBLK_SLOTS; i++) {
+			if (!c.slots[i].r || now - c.slots[i].t < c.timeout)
+				continue;
+			/* a signal may have been lost: look once more */
+			reap(&c);
+			if (c.slots[i].r)
+				disconnect(&c, "no answer in time");
+		}
+		if (!c.connected) {
+			fail_all(&c, EIO);
+			if (now - c.hello_t >= 1 && send_hello(&c))
+				msg("hello: %s", dibsnl_errmsg(c.h));
+		}
+	}
+	fail_all(&c, EIO);
+	shutdown(c.sock, SHUT_RDWR);
+	pthread_join(thr, NULL);
+	ioctl(nbd, NBD_CLEAR_SOCK);
+	close(nbd);
+	close(c.sock);
+	if (pfd[1].fd >= 0) {
+		msg("%s: the kernel ended the connection", nbdpath);
+		rc = 1;
+	}
+out:
+	if (c.connected)
+		dblk_event(&c.l, c.srv_gid, DBLK_MSG_BYE, 0, c.l.own_token);
+	dblk_unlink(&c.l, true);
+	dibsnl_close(c.n);
+	dibsnl_close(c.h);
+	return rc;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dibs-blk: a block device over dibs, in user space on libdibsnl.
+ * The wire format is PROTOCOL.md beside this file.
+ */
+#ifndef DIBSBLK_H
+#define DIBSBLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include <dibsnl.h>
+
+/* Software event codes: 0xDC0B0000 | version << 12 | message << 8 | param */
+#define DBLK_EV_BASE		0xDC0B0000u
+#define DBLK_EV_MASK		0xFFFF0000u
+#define DBLK_VERSION		1
+#define DBLK_EV(msg, param)	(DBLK_EV_BASE | DBLK_VERSION << 12 | \
+				 (msg) << 8 | (param))
+#define DBLK_EV_VERSION(st)	(((st) >> 12) & 0xf)
+#define DBLK_EV_MSG(st)		(((st) >> 8) & 0xf)
+#define DBLK_EV_PARAM(st)	((st) & 0xff)
+
+enum {
+	DBLK_MSG_HELLO = 1,	/* client -> server, data: token of CPL */
+	DBLK_MSG_ACCEPT = 2,	/* server -> client, data: token of REQ */
+	DBLK_MSG_REFUSE = 3,	/* server -> client, param: reason */
+	DBLK_MSG_BYE = 4,	/* either, data: the token the sender granted */
+};
+
+enum {
+	DBLK_REFUSE_GID = 1,	/* the client's gid is not allowed */
+	DBLK_REFUSE_BUSY = 2,	/* too many clients */
+	DBLK_REFUSE_VERSION = 3,
+	DBLK_REFUSE_ERROR = 4,	/* the server failed to set up the session */
+};
+
+/* Both DMBs: a 4 KiB header page, then DBLK_SLOTS data slots */
+#define DBLK_SLOTS		15
+#define DBLK_SLOT_SIZE		(128u * 1024)
+#define DBLK_DATA_OFF		4096u
+#define DBLK_DMB_LEN		(DBLK_DATA_OFF + DBLK_SLOTS * DBLK_SLOT_SIZE)
+#define DBLK_DESC_OFF		256u
+#define DBLK_SLOT_OFF(i)	(DBLK_DATA_OFF + (uint32_t)(i) * DBLK_SLOT_SIZE)
+#define DBLK_DESC_AT(i)		(DBLK_DESC_OFF + (uint32_t)(i) * 32)
+
+/* Request types: the NBD command numbers */
+enum {
+	DBLK_READ = 0,
+	DBLK_WRITE = 1,
+	DBLK_FLUSH = 3,
+};
+
+#define DBLK_REQ_FUA		(1u << 0)
+
+/* The server's header, at offset 0 of CPL (little-endian) */
+#define DBLK_MAGIC		"DBK1"
+#define DBLK_HDR_RO		(1u << 0)
+
+struct dblk_hdr {
+	char magic[4];
+	uint32_t version;
+	uint64_t size;
+	uint32_t flags;
+	uint32_t slots;
+	uint32_t slot_size;
+	uint32_t rsvd;
+	uint64_t req_token;
+};
+
+/* In REQ at DBLK_DESC_AT(slot), written by the client, seq last */
+struct dblk_req {
+	uint64_t offset;
+	uint32_t len;
+	uint16_t type;
+	uint16_t flags;
+	uint32_t rsvd[3];
+	uint32_t seq;
+};
+
+/* In CPL at DBLK_DESC_AT(slot), written by the server, seq last */
+struct dblk_cpl {
+	int32_t error;		/* 0 or a positive errno */
+	uint32_t rsvd[6];
+	uint32_t seq;
+};
+
+_Static_assert(sizeof(struct dblk_req) == 32, "request descriptor size");
+_Static_assert(sizeof(struct dblk_cpl) == 32, "completion descriptor size");
+
+/*
+ * One side's view of the two DMBs of a session: the one it owns (reads)
+ * and the one it writes into (granted by the peer).
+ */
+struct dblk_link {
+	struct dibsnl *h;		/* commands */
+	struct dibsnl_dev_ref dev;
+	uint8_t peer_gid[DIBSNL_GID_LEN];
+	uint64_t own_token;
+	struct dibsnl_dmb_map own;	/* addr NULL: read with dmb_read */
+	uint64_t peer_token;
+	struct dibsnl_dmb_map peer;	/* fallback: write with dmb_write */
+	bool peer_mapped;
+};
+
+/* common.c */
+extern const char *prog;
+extern int verbose;
+void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn))
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct dibsnl_dev_ref parse_dev(const char *s);
+uint64_t parse_size(const char *opt, const char *s);
+unsigned int parse_uint(const char *opt, const char *s, unsigned int max);
+int dblk_grant_own(struct dblk_link *l);
+int dblk_map_peer(struct dblk_link *l, uint64_t token);
+void dblk_unlink(struct dblk_link *l, bool revoke);
+int dblk_put(struct dblk_link *l, uint32_t off, const void *data, size_t len);
+int dblk_get(struct dblk_link *l, uint32_t off, void *buf, size_t len);
+int dblk_put_seq(struct dblk_link *l, uint32_t off, uint32_t seq);
+uint32_t dblk_get_seq(struct dblk_link *l, uint32_t off);
+int dblk_kick(struct dblk_link *l);
+int dblk_event(struct dblk_link *l, const uint8_t gid[DIBSNL_GID_LEN],
+	       unsigned int m, unsigned int param, uint64_t data);
+double now_s(void);
+
+int server_main(int argc, char **argv);
+int client_main(int argc, char **argv);
+
+#endif /* DIBSBLK_H */

@@ -1,0 +1,266 @@
+#!/usr/bin/env bats
+# dibs-blk (dibsblk/): a block device over dibs, in the test VM. Server
+# and client run on two sim devices of one fabric (simA the server's,
+# simB and simC clients'); the client shows the export as /dev/nbdN
+# through the kernel's NBD driver (Debian's nbd.ko). The export is a file
+# on the guest's tmpfs.
+
+bats_require_minimum_version 1.5.0
+
+load lib/dibs
+
+BLK=$DIBS_REPO/dibsblk/dibs-blk
+MiB=$((1024 * 1024))
+
+load_all() {
+	load_dibs && { dibs_loaded dibs_sim || dibs_insmod dibs_sim; }
+}
+
+setup_file() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	unload_dibs
+	load_all
+	modprobe nbd nbds_max=4 2>/dev/null || true
+	modprobe ext4 2>/dev/null || true
+}
+
+teardown_file() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	unload_dibs
+}
+
+setup() {
+	dibs_require_vm
+	dibs_require_dibsctl
+	[ -x "$BLK" ] || skip "dibsblk/dibs-blk not built"
+	[ -b /dev/nbd1 ] || skip "no /dev/nbd1: modprobe nbd failed"
+	load_all
+	dibs_mark
+	SRV_PID='' CLI_PIDS=()
+	EXP=$BATS_TEST_TMPDIR/export.img
+	"$DIBSCTL" dev add simA type sim fabric 7
+	"$DIBSCTL" dev add simB type sim fabric 7
+	"$DIBSCTL" dev add simC type sim fabric 7
+}
+
+teardown() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	local rc=0 p
+	# what the programs said, when the test failed
+	[ -n "${BATS_TEST_COMPLETED:-}" ] ||
+		tail -n 40 "$BATS_TEST_TMPDIR"/srv "$BATS_TEST_TMPDIR"/cli-* >&2
+	for p in "${CLI_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	stop_server
+	umount "$BATS_TEST_TMPDIR/mnt" 2>/dev/null
+	dibs_remove_cli_state || rc=1
+	dibs_no_kernel_problems || rc=1
+	return $rc
+}
+
+gid_of() {
+	dibs_dev_attr "$1" gid
+}
+
+# wait_for FILE REGEX [N]: until FILE has N (default 1) lines matching
+wait_for() {
+	local i
+	for i in {1..150}; do
+		[ "$(grep -c -E "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0
+		sleep 0.1
+	done
+	echo "wait_for: no '$2' (x${3:-1}) in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# start_server ARG...: on simA, exporting $EXP; log in $BATS_TEST_TMPDIR/srv
+start_server() {
+	"$BLK" server --dev simA --export "$EXP" -v -v "$@" \
+		>>"$BATS_TEST_TMPDIR/srv" 2>&1 &
+	SRV_PID=$!
+	wait_for "$BATS_TEST_TMPDIR/srv" '^dibs-blk server: serving' \
+		"$(grep -c '^dibs-blk server: serving' "$BATS_TEST_TMPDIR/srv")"
+}
+
+stop_server() {
+	[ -n "$SRV_PID" ] || return 0
+	kill -TERM "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	SRV_PID=''
+}
+
+# start_client DEV NBD ARG...: log in $BATS_TEST_TMPDIR/cli-DEV
+start_client() {
+	local dev=$1 nbd=$2 log=$BATS_TEST_TMPDIR/cli-$1 i
+	shift 2
+	"$BLK" client --dev "$dev" --server "$(gid_of simA)" --nbd "$nbd" \
+		--timeout 3 "$@" >>"$log" 2>&1 &
+	CLI_PIDS+=($!)
+	for i in {1..100}; do
+		[ -e "/sys/block/${nbd#/dev/}/pid" ] && return 0
+		sleep 0.1
+	done
+	cat "$log" >&2
+	return 1
+}
+
+sum() {
+	sha256sum | cut -d' ' -f1
+}
+
+@test "dibsblk: ext4 on the client's device, fsck clean, files equal on the export" {
+	local mnt=$BATS_TEST_TMPDIR/mnt f
+	truncate -s $((32 * MiB)) "$EXP"
+	start_server
+	start_client simB /dev/nbd0
+	mkfs.ext4 -q -F /dev/nbd0
+	mkdir "$mnt"
+	mount /dev/nbd0 "$mnt"
+	head -c $((4 * MiB)) /dev/urandom >"$BATS_TEST_TMPDIR/big"
+	cp "$BATS_TEST_TMPDIR/big" "$mnt/big"
+	for f in 1 2 3 4 5; do
+		echo "small file $f" >"$mnt/small$f"
+	done
+	sync
+	umount "$mnt"
+	fsck.ext4 -f -n /dev/nbd0
+	# the device reads as the export holds it
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+	kill -TERM "${CLI_PIDS[0]}"
+	wait "${CLI_PIDS[0]}"
+	CLI_PIDS=()
+	stop_server
+	# the server's file, without the client
+	fsck.ext4 -f -n "$EXP"
+	[ "$(debugfs -R "cat /big" "$EXP" 2>/dev/null | sum)" = "$(sum <"$BATS_TEST_TMPDIR/big")" ]
+	[ "$(debugfs -R "cat /small3" "$EXP" 2>/dev/null)" = "small file 3" ]
+	# flushes reached the server, as fdatasync on the export
+	grep -q ' type 3 ' "$BATS_TEST_TMPDIR/srv"
+}
+
+@test "dibsblk: O_DIRECT writes and reads at random offsets match a reference" {
+	local ref=$BATS_TEST_TMPDIR/ref i off n
+	head -c $((8 * MiB)) /dev/urandom >"$EXP"
+	cp "$EXP" "$ref"
+	start_server
+	start_client simB /dev/nbd0
+	head -c $((2 * MiB)) /dev/urandom >"$BATS_TEST_TMPDIR/src"
+	for i in {1..8}; do
+		off=$((RANDOM % 1500))			# in 4 KiB blocks
+		n=$((1 + RANDOM % 64))			# 4 KiB .. 256 KiB
+		[ "$i" -ne 1 ] || n=512			# one of 2 MiB: 16 slots' worth
+		dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd0 bs=4K count=$n \
+			seek=$off oflag=direct status=none
+		dd if="$BATS_TEST_TMPDIR/src" of="$ref" bs=4K count=$n \
+			seek=$off conv=notrunc status=none
+	done
+	# FUA: a write with O_DSYNC on a device that has FUA
+	dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd0 bs=4K count=1 seek=7 \
+		oflag=direct,dsync status=none
+	dd if="$BATS_TEST_TMPDIR/src" of="$ref" bs=4K count=1 seek=7 \
+		conv=notrunc status=none
+	grep -q ' type 1 fua ' "$BATS_TEST_TMPDIR/srv"
+	for i in {1..8}; do
+		off=$((RANDOM % 1900))
+		n=$((1 + RANDOM % 64))
+		[ "$(dd if=/dev/nbd0 bs=4K skip=$off count=$n iflag=direct status=none | sum)" = \
+		  "$(dd if="$ref" bs=4K skip=$off count=$n status=none | sum)" ]
+	done
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$ref")" ]
+	[ "$(sum <"$EXP")" = "$(sum <"$ref")" ]
+}
+
+@test "dibsblk: a read-only export refuses writes" {
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	local before
+	before=$(sum <"$EXP")
+	start_server --read-only
+	start_client simB /dev/nbd0
+	[ "$(cat /sys/block/nbd0/ro)" = 1 ]
+	run -1 dd if=/dev/zero of=/dev/nbd0 bs=4K count=1 oflag=direct status=none
+	# a client that marks the device writable anyway: the server says EPERM
+	start_client simC /dev/nbd1 --writable
+	[ "$(cat /sys/block/nbd1/ro)" = 0 ]
+	run -1 dd if=/dev/zero of=/dev/nbd1 bs=4K count=1 oflag=direct status=none
+	[[ $output == *"Input/output error"* ]]
+	grep -q ' type 1 .*: 1$' "$BATS_TEST_TMPDIR/srv"	# EPERM
+	[ "$(sum <"$EXP")" = "$before" ]
+	# reads still work
+	[ "$(dd if=/dev/nbd1 bs=1M iflag=direct status=none | sum)" = "$before" ]
+}
+
+@test "dibsblk: the server never writes past the export's end" {
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	local before
+	before=$(sum <"$EXP")
+	start_server
+	# a client that shows a device larger than the export
+	start_client simB /dev/nbd0 --size 5M
+	# one 8 KiB write across the end, one beyond it
+	run -1 dd if=/dev/zero of=/dev/nbd0 bs=8K count=1 seek=$((4 * MiB - 4096)) \
+		oflag=direct,seek_bytes status=none
+	run -1 dd if=/dev/zero of=/dev/nbd0 bs=4K count=1 seek=1100 oflag=direct status=none
+	[ "$(stat -c %s "$EXP")" -eq $((4 * MiB)) ]
+	[ "$(sum <"$EXP")" = "$before" ]
+	grep -q ' type 1 .*: 28$' "$BATS_TEST_TMPDIR/srv"	# ENOSPC
+}
+
+@test "dibsblk: kill -9 of the server fails the client's I/O, a restart recovers" {
+	local t0 t1 ddpid st=0
+	truncate -s $((32 * MiB)) "$EXP"
+	start_server
+	start_client simB /dev/nbd0
+	dd if=/dev/urandom of=/dev/nbd0 bs=64K count=512 oflag=direct \
+		status=none 2>"$BATS_TEST_TMPDIR/dd.err" &
+	ddpid=$!
+	wait_for "$BATS_TEST_TMPDIR/srv" ' type 1 ' 20
+	kill -KILL "$SRV_PID"
+	wait "$SRV_PID" || true
+	SRV_PID=''
+	t0=$(date +%s)
+	wait "$ddpid" || st=$?
+	t1=$(date +%s)
+	[ "$st" -ne 0 ]
+	grep -q 'Input/output error' "$BATS_TEST_TMPDIR/dd.err"
+	[ $((t1 - t0)) -le 15 ]
+	# while the server is away, I/O fails at once
+	run -1 dd if=/dev/nbd0 of=/dev/null bs=4K count=1 skip=100 iflag=direct status=none
+	[[ $output == *"Input/output error"* ]]
+	# a new server: the client finds it by itself
+	start_server
+	wait_for "$BATS_TEST_TMPDIR/cli-simB" 'server .*: connected' 2
+	head -c $MiB /dev/urandom >"$BATS_TEST_TMPDIR/src"
+	dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd0 bs=64K seek=32 oflag=direct status=none
+	[ "$(dd if=/dev/nbd0 bs=64K skip=32 count=16 iflag=direct status=none | sum)" = \
+	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
+	[ "$(dd if="$EXP" bs=64K skip=32 count=16 status=none | sum)" = \
+	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
+}
+
+@test "dibsblk: a client that dies leaves the server serving another" {
+	head -c $((8 * MiB)) /dev/urandom >"$EXP"
+	start_server
+	start_client simB /dev/nbd0
+	start_client simC /dev/nbd1
+	wait_for "$BATS_TEST_TMPDIR/srv" 'client .*: connected' 2
+	dd if=/dev/nbd0 of=/dev/null bs=64K count=16 iflag=direct status=none
+	kill -KILL "${CLI_PIDS[0]}"
+	wait "${CLI_PIDS[0]}" || true
+	CLI_PIDS=("${CLI_PIDS[1]}")
+	head -c $MiB /dev/urandom >"$BATS_TEST_TMPDIR/src"
+	dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd1 bs=64K seek=8 oflag=direct status=none
+	[ "$(dd if="$EXP" bs=64K skip=8 count=16 status=none | sum)" = \
+	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
+	kill -0 "$SRV_PID"
+	# the dead client comes back on its device: a new session replaces the old
+	for i in {1..50}; do
+		[ -e /sys/block/nbd0/pid ] || break
+		sleep 0.1
+	done
+	start_client simB /dev/nbd0
+	[ "$(dd if=/dev/nbd0 bs=64K skip=8 count=16 iflag=direct status=none | sum)" = \
+	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
+}
