@@ -195,9 +195,12 @@ print(" ".join(sorted(keys)))')
 		comp dibsctl monitor dmb dev ""
 		comp dibsctl dmb show dev lo ""
 		comp dibsctl dmb read dev lo token 1 ""
-		comp dibsctl -ec' _ "$DIR/bash-completion/dibsctl"
+		comp dibsctl -ec
+		comp dibsctl co ""
+		comp dibsctl console enable dev lo allow x ""
+		comp dibsctl console connect dev ""' _ "$DIR/bash-completion/dibsctl"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "dev dmb client monitor help" ]
+	[ "${lines[0]}" = "dev dmb client monitor console help" ]
 	[ "${lines[1]}" = "show grant revoke write read help" ]
 	[ "${lines[2]}" = "lo sim0 sim1 dev type fabric state" ]
 	[ "${lines[3]}" = "remote-gid size owned" ]
@@ -209,6 +212,9 @@ print(" ".join(sorted(keys)))')
 	[ "${lines[9]}" = "token client remote-gid" ]
 	[ "${lines[10]}" = "offset length file" ]
 	[ "${lines[11]}" = "-echo" ]
+	[ "${lines[12]}" = "show connect enable disable help" ]
+	[ "${lines[13]}" = "allow" ]
+	[ "${lines[14]}" = "lo sim0 sim1" ]
 	# a failing dibsctl gives no device names, and no error
 	run env PATH="$TMP/bin:$PATH" DIBSNL_FAKE_NOFAMILY=1 bash -c '
 		. "$1"; COMP_WORDS=(dibsctl dev show ""); COMP_CWORD=3
