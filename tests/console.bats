@@ -110,13 +110,14 @@ connect() {
 	connect <"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
 	local srv=$!
 	PIDS+=($srv)
-	exec 3>"$TMP/in"
-	echo 'echo ready-$((1 + 1))' >&3
+	# fd 3 is bats' own: the session's stdin is held open on fd 5
+	exec 5>"$TMP/in"
+	echo 'echo ready-$((1 + 1))' >&5
 	wait_for 20 grep -q ready-2 "$TMP/out"
 	dc dev del simB
 	local rc=0
 	wait_for 10 bash -c "! kill -0 $srv 2>/dev/null" || rc=1
-	exec 3>&-
+	exec 5>&-
 	[ $rc = 0 ]
 	local st=0
 	wait "$srv" || st=$?
@@ -126,19 +127,29 @@ connect() {
 	[ "$(dc -j client show | jq '[.[] | select(.name == "userspace") | .dmb_count] | add // 0')" = 0 ]
 }
 
+# got_all FILE: FILE holds 10 MiB
+got_all() {
+	[ "$(stat -c %s "$1")" -ge $((10 << 20)) ]
+}
+
 @test "10 MiB each way through the console arrive intact" {
 	head -c 10M /dev/urandom >"$TMP/src"
-	# to the tty: raw and no echo there, cat into a file
+	# to the tty: raw and no echo there, cat into a file. The server's
+	# stdin stays open until all arrived: a hangup discards what the tty
+	# has not yet handed to its reader, as a serial line's does.
 	tty_run "stty raw -echo; exec cat >'$TMP/got'"
 	wait_for 5 bash -c "stty -F '$TTY' -a | grep -q -- -icanon"
-	run -0 connect linger 2 <"$TMP/src"
-	wait_for 20 bash -c "[ \$(stat -c %s '$TMP/got') -ge $((10 << 20)) ]" ||
-		echo "got $(stat -c %s "$TMP/got") bytes" >&3
+	{
+		cat "$TMP/src"
+		wait_for 600 got_all "$TMP/got" ||
+			echo "got $(stat -c %s "$TMP/got") bytes" >&3
+	} | connect linger 1
 	[ "$(sha256sum <"$TMP/got")" = "$(sha256sum <"$TMP/src")" ]
-	# from the tty: written once a byte from the server says go
+	# from the tty: written once a byte from the server says go; the
+	# server reads everything the console wrote before its linger ends
 	tty_run "stty raw -echo; head -c 1 >/dev/null; exec cat '$TMP/src'"
 	wait_for 5 bash -c "stty -F '$TTY' -a | grep -q -- -icanon"
-	printf g | connect linger 3 >"$TMP/back"
+	printf g | connect linger 10 >"$TMP/back"
 	[ "$(sha256sum <"$TMP/back")" = "$(sha256sum <"$TMP/src")" ]
 }
 
