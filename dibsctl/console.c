@@ -226,7 +226,8 @@ static int hello(struct sess *s)
 	s->c2s = dmb.token;
 	s->have_c2s = true;
 	s->mapped = dibsnl_dmb_map(s->h, s->da.ref, s->c2s, 0, &s->map) == 0;
-	s->cons = s->acked = 0;
+	s->cons = 0;
+	s->acked = 0;
 	err = send_event(s, CONS_HELLO, CONS_SHIFT, s->c2s);
 	if (err) {
 		switch (err) {
@@ -300,7 +301,8 @@ static void on_accept(struct sess *s, unsigned int shift, uint64_t token)
 	}
 	s->s2c = token;
 	s->s2c_ring = 1ull << shift;
-	s->prod = s->peer_ack = 0;
+	s->prod = 0;
+	s->peer_ack = 0;
 	s->state = S_CONNECTED;
 	if (s2c_write(s, CONS_OFF_MAGIC, magic, sizeof(magic), -1))
 		return;

@@ -90,6 +90,6 @@ size_t cons_escape_scan(const uint8_t *buf, size_t len, bool *esc)
 {
 	const uint8_t *p = memchr(buf, CONS_ESCAPE, len);
 
-	*esc = p != NULL;
+	*esc = !!p;
 	return p ? (size_t)(p - buf) : len;
 }
