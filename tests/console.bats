@@ -69,9 +69,11 @@ wait_for() {
 }
 
 # tty_run CMD: run sh -c CMD in a new session with the console's tty as its
-# controlling terminal and stdin/stdout/stderr.
+# controlling terminal and stdin/stdout/stderr. The tty keeps its termios
+# from one open to the next, as a serial line does: a test's "stty raw"
+# would outlive it, so every session starts from stty sane.
 tty_run() {
-	setsid -c sh -c "$1" <"$TTY" >"$TTY" 2>&1 &
+	setsid -c sh -c "stty sane; $1" <"$TTY" >"$TTY" 2>&1 &
 	PIDS+=($!)
 }
 
