@@ -19,7 +19,7 @@
 static const char top_usage[] =
 "Usage: dibsctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 "       dibsctl [ OPTIONS ] -b FILE\n"
-"where  OBJECT  := { dev | dmb | client | monitor }\n"
+"where  OBJECT  := { dev | dmb | client | monitor | console }\n"
 "       OPTIONS := { -V[ersion] | -j[son] | -p[retty] | -d[etails] |\n"
 "                    -s[tatistics] | -t[imestamp] | -b[atch] FILE |\n"
 "                    -n[etns] NETNS | -f[orce] | -e[cho] | -h[elp] }\n";
@@ -32,8 +32,9 @@ struct objent {
 static const struct objent objects[] = {
 	{ { "dev", KW_PREFERRED, 0 }, &dev_obj },
 	{ { "dmb", 0, 0 }, &dmb_obj },
-	{ { "client", 0, 0 }, &client_obj },
+	{ { "client", KW_PREFERRED, 0 }, &client_obj },
 	{ { "monitor", 0, 0 }, &monitor_obj },
+	{ { "console", 0, 0 }, &console_obj },
 	{ { "help", 0, KW_HELP }, NULL },
 	{ { NULL, 0, 0 }, NULL },
 };

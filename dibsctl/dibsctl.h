@@ -83,6 +83,7 @@ extern const struct dctl_obj dev_obj;
 extern const struct dctl_obj dmb_obj;
 extern const struct dctl_obj client_obj;
 extern const struct dctl_obj monitor_obj;
+extern const struct dctl_obj console_obj;
 
 /* dev event (event.c): a software event to a remote gid */
 int dev_event(struct cmdline *c);

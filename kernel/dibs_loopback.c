@@ -253,7 +253,7 @@ static int dibs_lo_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 		read_unlock_bh(&ldev->dmb_ht_lock);
 		return -EINVAL;
 	}
-	memcpy(node->cpu_addr + offset, data, size);
+	dibs_dmb_buf_write(node->cpu_addr + offset, data, size);
 	/*
 	 * Still under the table lock: the DMB cannot be unregistered and
 	 * its index handed to another DMB before its signal is delivered.

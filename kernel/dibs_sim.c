@@ -343,7 +343,7 @@ static int dibs_sim_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 	if (ret)
 		goto out;
 
-	memcpy(dmb->cpu_addr + offset, data, size);
+	dibs_dmb_buf_write(dmb->cpu_addr + offset, data, size);
 	if (!sf)
 		goto out;
 	/* Coalesced while pending: only the first bit queues a delivery. */

@@ -17,8 +17,9 @@ DIBS_BUILD=${DIBS_BUILD:-$DIBS_REPO/build/$(uname -r)}
 
 # Core modules in load order; unload goes the other way.
 DIBS_CORE_MODULES=(dibs dibs_loopback)
-# Device drivers that depend on the core and are not loaded by default.
-DIBS_SOFT_MODULES=(dibs_sim dibs_ivshmem)
+# Modules that depend on the core and are not loaded by default: the
+# console client, device drivers.
+DIBS_SOFT_MODULES=(dibs_console dibs_sim dibs_ivshmem)
 
 # dibs_ko NAME: path of a built module, from the core's or the tests' tree.
 dibs_ko() {

@@ -195,9 +195,12 @@ print(" ".join(sorted(keys)))')
 		comp dibsctl monitor dmb dev ""
 		comp dibsctl dmb show dev lo ""
 		comp dibsctl dmb read dev lo token 1 ""
-		comp dibsctl -ec' _ "$DIR/bash-completion/dibsctl"
+		comp dibsctl -ec
+		comp dibsctl co ""
+		comp dibsctl console enable dev lo allow x ""
+		comp dibsctl console connect dev ""' _ "$DIR/bash-completion/dibsctl"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "dev dmb client monitor help" ]
+	[ "${lines[0]}" = "dev dmb client monitor console help" ]
 	[ "${lines[1]}" = "show grant revoke write read help" ]
 	[ "${lines[2]}" = "lo sim0 sim1 dev type fabric state" ]
 	[ "${lines[3]}" = "remote-gid size owned" ]
@@ -209,6 +212,9 @@ print(" ".join(sorted(keys)))')
 	[ "${lines[9]}" = "token client remote-gid" ]
 	[ "${lines[10]}" = "offset length file" ]
 	[ "${lines[11]}" = "-echo" ]
+	[ "${lines[12]}" = "show connect enable disable help" ]
+	[ "${lines[13]}" = "allow" ]
+	[ "${lines[14]}" = "lo sim0 sim1" ]
 	# a failing dibsctl gives no device names, and no error
 	run env PATH="$TMP/bin:$PATH" DIBSNL_FAKE_NOFAMILY=1 bash -c '
 		. "$1"; COMP_WORDS=(dibsctl dev show ""); COMP_CWORD=3
@@ -1266,4 +1272,64 @@ assert (e["object"], e["type"], e["subtype"], e["data"], e["dev"]) == \
 			fi
 		done
 	done
+}
+
+# ---- console: the sysfs side against a fake tree (DIBSCTL_SYSFS) ----------
+
+# fake_console_tree: sim0 with a console directory as dibs_console makes
+# it, lo without one (the module does not serve it).
+fake_console_tree() {
+	local c=$TMP/sys/class/dibs/sim0/console
+	mkdir -p "$c" "$TMP/sys/class/dibs/lo"
+	echo 0 >"$c/enabled"
+	: >"$c/allowed_gids"
+	echo ttyDIBS0 >"$c/tty"
+	echo disabled >"$c/state"
+	: >"$c/peer_gid"
+	export DIBSCTL_SYSFS=$TMP/sys
+}
+
+@test "console enable/disable: write allowed_gids and enabled" {
+	fake_console_tree
+	local c=$TMP/sys/class/dibs/sim0/console
+	run -0 "$REAL" console enable dev sim0 allow "$SIM1_GID" allow "$LO_GID"
+	[ "$(cat "$c/enabled")" = 1 ]
+	[ "$(cat "$c/allowed_gids")" = "$(printf '%s\n%s' "$SIM1_GID" "$LO_GID")" ]
+	run -0 "$REAL" console disable dev sim0
+	[ "$(cat "$c/enabled")" = 0 ]
+	# disable keeps the allowed gids: enabling again needs them anyway
+	[ -s "$c/allowed_gids" ]
+}
+
+@test "console show: plain and JSON from sysfs" {
+	fake_console_tree
+	run -0 "$REAL" console enable dev sim0 allow "$SIM1_GID"
+	run -0 "$REAL" console show
+	[ "$output" = "sim0: enabled yes tty ttyDIBS0 state disabled allowed-gids $SIM1_GID" ]
+	run -0 "$REAL" -j console show
+	[ "$(jq -r '.[0].dev, .[0].enabled, .[0].peer_gid, .[0].allowed_gids[0]' <<<"$output")" = \
+		"$(printf 'sim0\ntrue\nnull\n%s' "$SIM1_GID")" ]
+	[ "$(jq length <<<"$output")" = 1 ]
+	run -0 "$REAL" -j console show dev sim0
+	[ "$(jq -r .tty <<<"$output")" = ttyDIBS0 ]
+}
+
+@test "console: errors name the argument and the reason" {
+	fake_console_tree
+	run -1 "$REAL" console enable dev lo allow "$SIM1_GID"
+	[[ "$output" == *'dev "lo" has no console: is the module dibs_console loaded?'* ]]
+	run -1 "$REAL" console disable dev nosuch
+	[[ "$output" == *'no such dibs device "nosuch"'* ]]
+	run -2 "$REAL" console enable dev sim0
+	[[ "$output" == *'at least one "allow GID" is needed'* ]]
+	run -2 "$REAL" console enable dev sim0 allow nogid
+	[[ "$output" == *'nogid'* ]]
+	run -2 "$REAL" console connect dev sim0
+	[[ "$output" == *'"remote-gid" is needed'* ]]
+	run -2 "$REAL" console connect remote-gid "$SIM1_GID"
+	[[ "$output" == *'"dev" is needed'* ]]
+	run -2 "$REAL" console connect dev sim0 remote-gid "$SIM1_GID" linger 9999
+	[[ "$output" == *linger* ]]
+	# nothing was written by the refused commands
+	[ "$(cat "$TMP/sys/class/dibs/sim0/console/enabled")" = 0 ]
 }

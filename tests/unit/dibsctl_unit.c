@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console_proto.h"
 #include "json.h"
 #include "out.h"
 #include "utils.h"
@@ -243,6 +244,59 @@ static int split(const char *in, char **argv, int max, char *buf,
 	snprintf(buf, len, "%s", in);
 	ret = split_line(buf, argv, max, &argc);
 	return ret ? ret : argc;
+}
+
+static void test_console(void)
+{
+	const uint64_t ring = 1u << 15;
+	unsigned int v, m, p;
+	uint32_t off[2];
+	size_t n[2];
+	bool esc;
+
+	ok(cons_subtype(CONS_HELLO, 15) == 0xDC0C110Fu,
+	   "console: HELLO with 2^15 is 0xDC0C110F");
+	ok(cons_subtype_parse(0xDC0C1302u, &v, &m, &p) && v == 1 &&
+	   m == CONS_REFUSE && p == CONS_REFUSE_NOCONSOLE,
+	   "console: REFUSE reason 2 parses");
+	ok(!cons_subtype_parse(1, &v, &m, &p) &&
+	   !cons_subtype_parse(0xDC0D1100u, &v, &m, &p),
+	   "console: SMC-D codes and near misses are not console codes");
+	ok(cons_subtype_parse(0xDC0C2100u, &v, &m, &p) && v == 2,
+	   "console: another version parses, for the caller to refuse");
+
+	ok(cons_room(ring, 0, 0) == ring, "ring: empty has all room");
+	ok(cons_room(ring, ring, 0) == 0, "ring: full has none");
+	ok(cons_room(ring, ring + 5, 10) == 5, "ring: room after an ack");
+	ok(cons_room(ring, 10, 20) == 0, "ring: an ack past prod gives no room");
+	ok(cons_room(ring, UINT64_MAX, UINT64_MAX - 100) == ring - 100,
+	   "ring: room near the counters' wrap");
+	ok(cons_prod_valid(ring, ring, 0) && !cons_prod_valid(ring, ring + 1, 0),
+	   "ring: prod at most a ring ahead of the reader");
+	ok(!cons_prod_valid(ring, 5, 10),
+	   "ring: prod behind the reader is a protocol error");
+
+	ok(cons_ring_pieces(ring, 0, 0, off, n) == 0, "pieces: none for 0");
+	ok(cons_ring_pieces(ring, 100, 50, off, n) == 1 && off[0] == 4196 &&
+	   n[0] == 50, "pieces: one inside the ring");
+	ok(cons_ring_pieces(ring, 3 * ring - 10, 30, off, n) == 2 &&
+	   off[0] == 4096 + ring - 10 && n[0] == 10 && off[1] == 4096 &&
+	   n[1] == 20, "pieces: two when the stream wraps");
+	ok(cons_ring_pieces(ring, ring - 10, 10, off, n) == 1 &&
+	   n[0] == 10, "pieces: ending at the ring's end is one");
+
+	ok(!cons_should_ack(ring, ring / 4 - 1, 0) &&
+	   cons_should_ack(ring, ring / 4, 0),
+	   "ack: after a quarter of the ring");
+	ok(cons_should_ack(ring, 2 * ring, ring),
+	   "ack: after a full ring (a stalled writer)");
+
+	ok(cons_escape_scan((const uint8_t *)"ls\r", 3, &esc) == 3 && !esc,
+	   "escape: none passes everything");
+	ok(cons_escape_scan((const uint8_t *)"ab\035cd", 5, &esc) == 2 && esc,
+	   "escape: Ctrl-] ends what passes");
+	ok(cons_escape_scan((const uint8_t *)"\035", 1, &esc) == 0 && esc,
+	   "escape: alone");
 }
 
 static void test_split(void)
@@ -578,6 +632,7 @@ int main(int argc, char **argv)
 	test_tokens();
 	test_misc();
 	test_split();
+	test_console();
 	test_hexdump();
 	test_json_escape();
 	test_json_writer();

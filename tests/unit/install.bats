@@ -72,6 +72,7 @@ project_version() {
 	f 644 $unit/dibs-monitor.service
 	f 644 $unit/dibs-ivshmem-server@.service
 	f 644 $unit/dibs-blk-server@.service
+	f 644 $unit/dibs-console-getty@.service
 	f 644 usr/share/doc/dibs/examples/modules-load.d/dibs.conf
 	f 755 usr/sbin/dibsctl
 	f 755 usr/sbin/dibs-ivshmem-server
@@ -111,6 +112,9 @@ project_version() {
 	grep -qx 'EnvironmentFile=/etc/dibs/ivshmem-%i.conf' "$ROOT/$unit/dibs-ivshmem-server@.service"
 	grep -qx 'ExecStart=/usr/sbin/dibs-blk server $DIBS_BLK_ARGS' "$ROOT/$unit/dibs-blk-server@.service"
 	grep -qx 'EnvironmentFile=/etc/dibs/blk-%i.conf' "$ROOT/$unit/dibs-blk-server@.service"
+	grep -qx 'TTYPath=/dev/%I' "$ROOT/$unit/dibs-console-getty@.service"
+	grep -qxF "ExecStart=-/sbin/agetty -L -o '-p -- \\\\u' - vt220" "$ROOT/$unit/dibs-console-getty@.service"
+	grep -qx 'BindsTo=dev-%i.device' "$ROOT/$unit/dibs-console-getty@.service"
 	grep -qx 'conf_dir=${DIBS_CONF_DIR:-/etc/dibs}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	grep -qx 'dibsctl=${DIBSCTL:-/usr/sbin/dibsctl}' "$ROOT/usr/libexec/dibs/dibs-setup"
 	sh -n "$ROOT/usr/libexec/dibs/dibs-setup"
@@ -137,7 +141,8 @@ project_version() {
 	run env MANPATH="$p/usr/share/man" systemd-analyze verify \
 		"$p/units/dibs-setup@lo.service" "$p/units/dibs-setup@s-1.service" \
 		"$p/units/dibs-monitor.service" "$p/units/dibs-ivshmem-server@fab0.service" \
-		"$p/units/dibs-blk-server@disk0.service"
+		"$p/units/dibs-blk-server@disk0.service" \
+		"$p/units/dibs-console-getty@ttyDIBS0.service"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]

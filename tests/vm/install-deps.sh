@@ -14,7 +14,7 @@ host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
 	   qemu-system-x86 busybox-static cpio kmod xz-utils rsync
 	   python3 python3-yaml libnl-utils groff man-db
 	   linux-source-6.12 python3-jsonschema
-	   systemd udev dkms gnuplot-nox
+	   systemd udev dkms gnuplot-nox tmux
 	   bc bison flex libelf-dev libssl-dev dwarves
 	   gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static file
 	   qemu-system-misc
