@@ -149,11 +149,12 @@ int dibsnl_req_dev(struct dibsnl *h, struct dibsnl_req *r,
 
 /*
  * Attributes: the walk and the per-type checks are libmnl's
- * (mnl_attr_parse_payload, mnl_attr_parse_nested, mnl_attr_validate). Kept here is what libmnl does not do: its walk ends
- * without a word at an attribute that overruns the buffer or at bytes left
- * over after the last one, which this library refuses (strict framing), so
- * walk_one() notes where the last attribute it saw ended and walk_end()
- * compares that with the end of the buffer.
+ * (mnl_attr_parse_payload, mnl_attr_parse_nested, mnl_attr_validate).
+ * Kept here is what libmnl does not do: its walk ends without a word at an
+ * attribute that overruns the buffer or at bytes left over after the last
+ * one, which this library refuses (strict framing), so walk_one() notes
+ * where the last attribute it saw ended and walk_end() compares that with
+ * the end of the buffer.
  */
 
 struct walk_ctx {
