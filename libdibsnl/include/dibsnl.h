@@ -8,6 +8,21 @@
  * one, is available from dibsnl_errmsg() until the next call on the handle
  * (or, for errors found before anything reached the kernel, the library's
  * own one-line explanation).
+ *
+ * The structs and the ABI (libdibsnl(3), README "Growing a struct"):
+ * - Extensible, fields only ever added at the end: struct dibsnl_dev,
+ *   dibsnl_dmb, dibsnl_client, dibsnl_event, dibsnl_signal, dibsnl_ntf
+ *   (the library fills them) and dibsnl_dev_new, dibsnl_dmb_filter (it
+ *   reads them). Allocate them anywhere, as before. The library writes and
+ *   reads no more of them than the binary that opened the handle was built
+ *   with: the version of dibsnl_open() a binary is bound to tells it
+ *   (DIBSNL_1 before 1.4; each later generation of the structs its own),
+ *   and a binary built with a newer header needs a library at least that
+ *   new. A struct a callback gets is at least as large as the caller's.
+ * - Frozen, never to change: struct dibsnl_dev_ref (passed by value),
+ *   dibsnl_dmb_map (dibsnl_dmb_unmap() has no handle to say whose layout),
+ *   dibsnl_client_dev (elements of arrays), dibsnl_dev_stats and
+ *   dibsnl_dmb_stats (inside other structs).
  */
 #ifndef DIBSNL_H
 #define DIBSNL_H
@@ -112,9 +127,10 @@ struct dibsnl_client_dev {
 
 /*
  * A client and its DMB count per device. devs[] holds the first
- * DIBSNL_CLIENT_DEVS_MAX devices (by index) only, n_devs never exceeds it:
- * a client on more devices has the rest only through
- * dibsnl_client_dump_devs(). (Notifications carry no devices.)
+ * DIBSNL_CLIENT_DEVS_MAX devices (by index) only, n_devs never exceeds it;
+ * n_devs_all (since DIBSNL_1.4) counts them all, so n_devs < n_devs_all
+ * says devs[] was cut: dibsnl_client_dump_devs() has every one.
+ * (Notifications carry no devices.)
  */
 #define DIBSNL_CLIENT_DEVS_MAX	64
 
@@ -124,6 +140,7 @@ struct dibsnl_client {
 	uint32_t dmb_count;
 	unsigned int n_devs;
 	struct dibsnl_client_dev devs[DIBSNL_CLIENT_DEVS_MAX];
+	unsigned int n_devs_all;	/* since DIBSNL_1.4 */
 };
 
 /*

@@ -23,10 +23,15 @@ if ! diff -u "$tmp/header" "$tmp/map"; then
 	echo "check-symbols: libdibsnl.map and dibsnl.h differ" >&2
 	status=1
 fi
-# name@@NODE for each function of the map, by the node it is listed in
+# name@@NODE for each function of the map, by the node it is listed in; a
+# function listed in several nodes (a new version of it) is the default
+# (@@) at the last of them and a compat symbol (name@NODE) at the others.
 awk '/^DIBSNL_[0-9.]+ *[{]/ { node = $1 }
 	/^[[:space:]]*dibsnl_[a-z_]*;/ { sub(/^[[:space:]]*/, ""); sub(/;.*/, "");
-		print $0 "@@" node }' libdibsnl.map | sort -u > "$tmp/want"
+		if ($0 in last) compat[$0 "@" last[$0]] = 1
+		last[$0] = node }
+	END { for (f in last) print f "@@" last[f]
+		for (c in compat) print c }' libdibsnl.map | sort -u > "$tmp/want"
 if ! diff -u "$tmp/want" "$tmp/exported"; then
 	echo "check-symbols: $lib exports other symbols" >&2
 	status=1
@@ -36,5 +41,5 @@ if [ "$soname" != libdibsnl.so.1 ]; then
 	echo "check-symbols: SONAME is '$soname'" >&2
 	status=1
 fi
-[ $status -eq 0 ] && echo "check-symbols: $(wc -l < "$tmp/header") functions, at $(sed 's/.*@@//' "$tmp/want" | sort -u | paste -sd, -), SONAME $soname"
+[ $status -eq 0 ] && echo "check-symbols: $(wc -l < "$tmp/header") functions, at $(sed -n 's/.*@@//p' "$tmp/want" | sort -u | paste -sd, -), compat $(grep -v @@ "$tmp/want" | paste -sd, -), SONAME $soname"
 exit $status

@@ -50,8 +50,11 @@ static int client_dev(const struct nlattr *a, void *arg)
 	if (mnl_attr_get_type(a) != DIBS_A_CLIENT_DEV)
 		return 0;
 	err = client_dev_parse(a, &d);
-	if (err || c->n_devs >= DIBSNL_CLIENT_DEVS_MAX)
+	if (err)
 		return err;
+	c->n_devs_all++;
+	if (c->n_devs >= DIBSNL_CLIENT_DEVS_MAX)
+		return 0;
 	c->devs[c->n_devs++] = d;
 	return 0;
 }
@@ -121,6 +124,7 @@ static int client_dump_flush(struct client_dump_ctx *ctx)
 	if (n)
 		memcpy(ctx->cur.devs, ctx->devs, n * sizeof(*ctx->devs));
 	ctx->cur.n_devs = n;
+	ctx->cur.n_devs_all = all;
 	return ctx->cb(&ctx->cur, ctx->devs, all, ctx->arg);
 }
 

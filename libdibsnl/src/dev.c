@@ -115,9 +115,17 @@ int dibsnl_parse_remote_query(const struct nlmsghdr *nlh, bool *reachable)
 	return 0;
 }
 
+/* A device for the caller's struct: as much of it as its layout has. */
 static int dev_reply(const struct nlmsghdr *nlh, void *arg)
 {
-	return dibsnl_parse_dev(nlh, arg);
+	struct dibsnl_out *o = arg;
+	struct dibsnl_dev d;
+	int err;
+
+	err = dibsnl_parse_dev(nlh, &d);
+	if (!err)
+		dibsnl_copy_out(o->obj, o->size, &d, sizeof(d));
+	return err;
 }
 
 DIBSNL_EXPORT int dibsnl_dev_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
@@ -133,7 +141,8 @@ DIBSNL_EXPORT int dibsnl_dev_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	err = dibsnl_req_dev(h, &r, dev, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
 	if (err)
 		return err;
-	return dibsnl_do(h, &r, dev_reply, out);
+	return dibsnl_do(h, &r, dev_reply,
+			 &(struct dibsnl_out){ out, h->layout->dev });
 }
 
 struct dev_dump_ctx {
@@ -169,13 +178,19 @@ DIBSNL_EXPORT int dibsnl_dev_dump(struct dibsnl *h,
 }
 
 DIBSNL_EXPORT int dibsnl_dev_new(struct dibsnl *h,
-				 const struct dibsnl_dev_new *req,
+				 const struct dibsnl_dev_new *creq,
 				 struct dibsnl_dev *out)
 {
+	struct dibsnl_out o;
+	struct dibsnl_dev_new rq;
+	const struct dibsnl_dev_new *req = &rq;
 	struct dibsnl_req r;
 
-	if (!h || !req)
+	if (!h || !creq)
 		return -EINVAL;
+	/* fields the caller's layout lacks are 0: not asked for */
+	dibsnl_copy_out(&rq, sizeof(rq), creq, h->layout->dev_new);
+	o = (struct dibsnl_out){ out, h->layout->dev };
 	dibsnl_clear_err(h);
 	dibsnl_req_start(h, &r, DIBS_CMD_DEV_NEW, 0);
 	if (req->name)
@@ -186,7 +201,7 @@ DIBSNL_EXPORT int dibsnl_dev_new(struct dibsnl *h,
 		dibsnl_req_u16(&r, DIBS_A_DEV_FABRIC_ID, req->fabric_id);
 	if (req->has_gid)
 		dibsnl_req_put(&r, DIBS_A_DEV_GID, req->gid, DIBSNL_GID_LEN);
-	return dibsnl_do(h, &r, out ? dev_reply : NULL, out);
+	return dibsnl_do(h, &r, out ? dev_reply : NULL, &o);
 }
 
 DIBSNL_EXPORT int dibsnl_dev_del(struct dibsnl *h, struct dibsnl_dev_ref dev)

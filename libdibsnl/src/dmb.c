@@ -103,9 +103,17 @@ int dibsnl_parse_dmb_data(const struct nlmsghdr *nlh, uint64_t token,
 	return 0;
 }
 
+/* A DMB for the caller's struct: as much of it as its layout has. */
 static int dmb_reply(const struct nlmsghdr *nlh, void *arg)
 {
-	return dibsnl_parse_dmb(nlh, arg);
+	struct dibsnl_out *o = arg;
+	struct dibsnl_dmb d;
+	int err;
+
+	err = dibsnl_parse_dmb(nlh, &d);
+	if (!err)
+		dibsnl_copy_out(o->obj, o->size, &d, sizeof(d));
+	return err;
 }
 
 DIBSNL_EXPORT int dibsnl_dmb_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
@@ -123,7 +131,8 @@ DIBSNL_EXPORT int dibsnl_dmb_get(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	if (err)
 		return err;
 	dibsnl_req_u64(&r, DIBS_A_DMB_TOKEN, token);
-	return dibsnl_do(h, &r, dmb_reply, out);
+	return dibsnl_do(h, &r, dmb_reply,
+			 &(struct dibsnl_out){ out, h->layout->dmb });
 }
 
 struct dmb_dump_ctx {
@@ -144,17 +153,25 @@ static int dmb_dump_one(const struct nlmsghdr *nlh, void *arg)
 }
 
 DIBSNL_EXPORT int dibsnl_dmb_dump(struct dibsnl *h,
-				  const struct dibsnl_dmb_filter *filter,
+				  const struct dibsnl_dmb_filter *cfilter,
 				  int (*cb)(const struct dibsnl_dmb *dmb,
 					    void *arg),
 				  void *arg)
 {
 	struct dmb_dump_ctx ctx = { .cb = cb, .arg = arg };
+	const struct dibsnl_dmb_filter *filter = NULL;
+	struct dibsnl_dmb_filter f;
 	struct dibsnl_req r;
 	int err;
 
 	if (!h || !cb)
 		return -EINVAL;
+	if (cfilter) {
+		/* fields the caller's layout lacks are 0: no filter */
+		dibsnl_copy_out(&f, sizeof(f), cfilter,
+				h->layout->dmb_filter);
+		filter = &f;
+	}
 	dibsnl_clear_err(h);
 	dibsnl_req_start(h, &r, DIBS_CMD_DMB_GET, NLM_F_DUMP);
 	if (filter && (filter->dev.index || filter->dev.name)) {
@@ -189,7 +206,8 @@ DIBSNL_EXPORT int dibsnl_dmb_grant(struct dibsnl *h,
 	dibsnl_req_u32(&r, DIBS_A_DMB_LEN, len);
 	if (owned)
 		dibsnl_req_flag(&r, DIBS_A_DMB_OWNED);
-	return dibsnl_do(h, &r, out ? dmb_reply : NULL, out);
+	return dibsnl_do(h, &r, out ? dmb_reply : NULL,
+			 &(struct dibsnl_out){ out, h->layout->dmb });
 }
 
 DIBSNL_EXPORT int dibsnl_dmb_revoke(struct dibsnl *h,

@@ -14,6 +14,22 @@
 #include <libmnl/libmnl.h>
 
 #include "internal.h"
+#include "layout.h"
+
+const struct dibsnl_layout dibsnl_layout_1 = {
+	.dev		= sizeof(struct dibsnl_dev_v1),
+	.dmb		= sizeof(struct dibsnl_dmb_v1),
+	.dev_new	= sizeof(struct dibsnl_dev_new_v1),
+	.dmb_filter	= sizeof(struct dibsnl_dmb_filter_v1),
+};
+
+void dibsnl_copy_out(void *dst, size_t dst_size, const void *src,
+		     size_t src_size)
+{
+	memcpy(dst, src, dst_size < src_size ? dst_size : src_size);
+	if (dst_size > src_size)
+		memset((char *)dst + src_size, 0, dst_size - src_size);
+}
 
 static ssize_t socket_send(struct dibsnl *h, const void *buf, size_t len)
 {
@@ -109,6 +125,7 @@ struct dibsnl *dibsnl_alloc(void)
 		return NULL;
 	}
 	h->io = &dibsnl_socket_io;
+	h->layout = &dibsnl_layout_1;
 	h->write_max = DIBSNL_WRITE_MAX;
 	h->cdev_fd = DIBSNL_CDEV_UNOPENED;
 	return h;
@@ -184,7 +201,7 @@ int dibsnl_open_socket(struct dibsnl *h)
 	return 0;
 }
 
-DIBSNL_EXPORT int dibsnl_open(struct dibsnl **hp)
+static int open_layout(struct dibsnl **hp, const struct dibsnl_layout *l)
 {
 	struct dibsnl_family_info fi;
 	struct dibsnl *h;
@@ -197,6 +214,7 @@ DIBSNL_EXPORT int dibsnl_open(struct dibsnl **hp)
 	h = dibsnl_alloc();
 	if (!h)
 		return -ENOMEM;
+	h->layout = l;
 	err = dibsnl_open_socket(h);
 	if (err)
 		goto fail;
@@ -214,6 +232,28 @@ DIBSNL_EXPORT int dibsnl_open(struct dibsnl **hp)
 fail:
 	dibsnl_free(h);
 	return err;
+}
+
+/*
+ * dibsnl_open has one version per generation of the public structs: the
+ * one a binary was linked against tells the library that binary's layouts
+ * (layout.h). @DIBSNL_1: binaries built before 1.4. @@DIBSNL_1.4: the
+ * default, which binaries built since need (so they do not start with an
+ * older library, whose structs lack what they read). In a static link,
+ * dibsnl_open is the default.
+ */
+__asm__(".symver dibsnl_open_1, dibsnl_open@DIBSNL_1");
+__asm__(".symver dibsnl_open_1_4, dibsnl_open@@DIBSNL_1.4");
+
+DIBSNL_EXPORT int dibsnl_open_1(struct dibsnl **hp)
+{
+	return open_layout(hp, &dibsnl_layout_1);
+}
+
+/* Since 1.4 struct dibsnl_client has n_devs_all: callers allocate none. */
+DIBSNL_EXPORT int dibsnl_open_1_4(struct dibsnl **hp)
+{
+	return open_layout(hp, &dibsnl_layout_1);
 }
 
 DIBSNL_EXPORT void dibsnl_close(struct dibsnl *h)

@@ -68,6 +68,31 @@ struct dibsnl_io {
 			 size_t len, int signal_idx);
 };
 
+/*
+ * The sizes of the structs a caller allocates, as the binary that opened
+ * the handle was compiled with (layout.h, handle.c): the library writes
+ * and reads no more of them than that.
+ */
+struct dibsnl_layout {
+	size_t dev;			/* dev_get, dev_new: out */
+	size_t dmb;			/* dmb_get, dmb_grant: out */
+	size_t dev_new;			/* dev_new: the request */
+	size_t dmb_filter;		/* dmb_dump: the filter */
+};
+
+/* DIBSNL_1 to DIBSNL_1.4 (the structs callers allocate are unchanged) */
+extern const struct dibsnl_layout dibsnl_layout_1;
+
+/* @src (@src_size bytes) into the caller's @dst of @dst_size bytes. */
+void dibsnl_copy_out(void *dst, size_t dst_size, const void *src,
+		     size_t src_size);
+
+/* A struct the caller allocated: where, and its size in the caller's layout */
+struct dibsnl_out {
+	void *obj;
+	size_t size;
+};
+
 /* dibsnl.cdev_fd before the first write tried it, and when unusable */
 #define DIBSNL_CDEV_UNOPENED	(-1)
 #define DIBSNL_CDEV_UNUSABLE	(-2)
@@ -75,6 +100,7 @@ struct dibsnl_io {
 struct dibsnl {
 	struct mnl_socket *nl;
 	const struct dibsnl_io *io;
+	const struct dibsnl_layout *layout;	/* the caller's */
 	void *io_priv;			/* the fake transport's state */
 	uint32_t portid;
 	uint32_t seq;
@@ -99,6 +125,9 @@ void dibsnl_clear_err(struct dibsnl *h);
 void dibsnl_set_err(struct dibsnl *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 extern const struct dibsnl_io dibsnl_socket_io;
+/* dibsnl_open@DIBSNL_1 and dibsnl_open@@DIBSNL_1.4 (handle.c) */
+DIBSNL_EXPORT int dibsnl_open_1(struct dibsnl **hp);
+DIBSNL_EXPORT int dibsnl_open_1_4(struct dibsnl **hp);
 
 /* cdev.c: the socket transport's dmb_write */
 int dibsnl_cdev_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,

@@ -12,56 +12,93 @@
 #include "internal.h"
 
 struct xact {
+	struct dibsnl *h;
 	uint32_t seq;
 	uint16_t type;			/* of the replies: the request's */
 	dibsnl_msg_cb cb;
 	void *arg;
 	int cb_ret;			/* non-zero: cb stopped the walk */
+	int err;			/* the answer's error */
 	bool interrupted;		/* NLM_F_DUMP_INTR seen */
 	bool reply_ends;		/* no ack asked: the reply is the end */
 };
 
-/* 1 when the answer is complete, 0 to read on, or a negative errno. */
-static int xact_msg(struct dibsnl *h, struct xact *x,
-		    const struct nlmsghdr *nlh)
+/*
+ * Notifications (port 0, seq 0) and replies to an earlier request that
+ * was given up (a receive error) are not ours: they are skipped. (libmnl's
+ * own check, a seq and port given to mnl_cb_run2(), would fail the whole
+ * datagram instead; it is given 0 for both, which turns it off.)
+ */
+static bool xact_ours(const struct xact *x, const struct nlmsghdr *nlh)
 {
-	int err;
+	return nlh->nlmsg_pid == x->h->portid && nlh->nlmsg_seq == x->seq;
+}
 
-	/*
-	 * Notifications (port 0, seq 0) and replies to an earlier request
-	 * that was given up (a receive error) are not ours: skip them.
-	 */
-	if (nlh->nlmsg_pid != h->portid || nlh->nlmsg_seq != x->seq)
-		return 0;
-	/* on an object, or on NLMSG_DONE for a change in the last part */
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		x->interrupted = true;
+/* mnl_cb_run2()'s data callback: the replies of the request's family */
+static int xact_data(const struct nlmsghdr *nlh, void *data)
+{
+	struct xact *x = data;
 
-	switch (nlh->nlmsg_type) {
-	case NLMSG_ERROR:
-	case NLMSG_DONE:
-		err = dibsnl_parse_ack(nlh, h->errmsg, sizeof(h->errmsg));
-		if (err)
-			return err;
-		/* the text of a successful ack is a warning: not kept */
-		dibsnl_clear_err(h);
-		return 1;
-	case NLMSG_NOOP:
-	case NLMSG_OVERRUN:
-		return 0;
-	}
-	if (nlh->nlmsg_type != x->type)
-		return 0;
+	if (!xact_ours(x, nlh) || nlh->nlmsg_type != x->type)
+		return MNL_CB_OK;
 	if (x->reply_ends) {
 		/* what an ack would have done; cb may set its own text */
-		dibsnl_clear_err(h);
+		dibsnl_clear_err(x->h);
 		if (x->cb)
 			x->cb_ret = x->cb(nlh, x->arg);
-		return 1;
+		return MNL_CB_STOP;
 	}
 	if (x->cb && !x->cb_ret)
 		x->cb_ret = x->cb(nlh, x->arg);
-	return 0;
+	return MNL_CB_OK;
+}
+
+/*
+ * NLMSG_ERROR and NLMSG_DONE end the answer. libmnl's own handlers give
+ * the error in errno but not the extack text, which dibsnl_parse_ack()
+ * reads into the handle.
+ */
+static int xact_ack(const struct nlmsghdr *nlh, void *data)
+{
+	struct xact *x = data;
+	int err;
+
+	if (!xact_ours(x, nlh))
+		return MNL_CB_OK;
+	err = dibsnl_parse_ack(nlh, x->h->errmsg, sizeof(x->h->errmsg));
+	if (err) {
+		x->err = err;
+		return MNL_CB_ERROR;
+	}
+	/* the text of a successful ack is a warning: not kept */
+	dibsnl_clear_err(x->h);
+	return MNL_CB_STOP;
+}
+
+/* NLMSG_NOOP and NLMSG_OVERRUN have no entry: skipped */
+static mnl_cb_t xact_ctl[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR]	= xact_ack,
+	[NLMSG_DONE]	= xact_ack,
+};
+
+/*
+ * mnl_cb_run2() gives up at the first message marked NLM_F_DUMP_INTR
+ * (EINTR), leaving the rest of the dump unread in the socket. This library
+ * reads a dump to its end and says afterwards that it was interrupted, so
+ * the mark is noted here and taken off our messages before libmnl runs.
+ * It is on an object, or on NLMSG_DONE for a change in the last part.
+ */
+static void xact_take_intr(struct xact *x, void *buf, int len)
+{
+	struct nlmsghdr *nlh = buf;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (xact_ours(x, nlh) &&
+		    (nlh->nlmsg_flags & NLM_F_DUMP_INTR)) {
+			x->interrupted = true;
+			nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+		}
+	}
 }
 
 /*
@@ -119,10 +156,10 @@ static ssize_t send_req(struct dibsnl *h, struct dibsnl_req *r)
 static int xact_run(struct dibsnl *h, struct dibsnl_req *r,
 		    dibsnl_msg_cb cb, void *arg, bool ack)
 {
-	struct xact x = { .cb = cb, .arg = arg };
+	struct xact x = { .h = h, .cb = cb, .arg = arg };
 	struct nlmsghdr *req = r->nlh;
-	int err = 0;
 	ssize_t n;
+	int ret;
 
 	if (r->overflow) {
 		dibsnl_set_err(h, "request too large");
@@ -146,24 +183,19 @@ static int xact_run(struct dibsnl *h, struct dibsnl_req *r,
 	if ((size_t)n != req->nlmsg_len)
 		return -EIO;
 
-	while (!err) {
-		const struct nlmsghdr *nlh = (const void *)h->rx;
-		int len;
-
+	do {
 		n = h->io->recv(h, h->rx, DIBSNL_RX_SIZE, false);
 		if (n < 0)
 			return x.cb_ret ? x.cb_ret : n;
-		len = n;
-		while (!err && mnl_nlmsg_ok(nlh, len)) {
-			err = xact_msg(h, &x, nlh);
-			nlh = mnl_nlmsg_next(nlh, &len);
-		}
-	}
+		xact_take_intr(&x, h->rx, n);
+		ret = mnl_cb_run2(h->rx, n, 0, 0, xact_data, &x, xact_ctl,
+				  MNL_ARRAY_SIZE(xact_ctl));
+	} while (ret > MNL_CB_STOP);
 
 	if (x.cb_ret)
 		return x.cb_ret;
-	if (err < 0)
-		return err;
+	if (ret < MNL_CB_STOP)
+		return x.err ? x.err : -EPROTO;
 	if (x.interrupted) {
 		dibsnl_set_err(h, "dump interrupted: devices or DMBs changed while it ran, the result may be inconsistent");
 		return -EINTR;

@@ -141,34 +141,55 @@ DIBSNL_EXPORT int dibsnl_subscribe(struct dibsnl *h, unsigned int groups)
 	return err;
 }
 
+struct ntf_ctx {
+	struct dibsnl *h;
+	int (*cb)(const struct dibsnl_ntf *ntf, void *arg);
+	void *arg;
+	int *bad;			/* the first malformed one's error */
+	int cb_ret;
+};
+
+static int ntf_one(const struct nlmsghdr *nlh, void *data)
+{
+	struct ntf_ctx *c = data;
+	struct dibsnl_ntf ntf;
+	int err;
+
+	if (nlh->nlmsg_type != c->h->family)
+		return MNL_CB_OK;
+	err = dibsnl_parse_ntf(nlh, &ntf);
+	if (err < 0) {
+		if (!*c->bad) {
+			*c->bad = err;
+			dibsnl_set_err(c->h, "malformed notification: %d",
+				       dibsnl_genl_cmd(nlh));
+		}
+		return MNL_CB_OK;
+	}
+	if (err > 0)
+		return MNL_CB_OK;
+	c->cb_ret = c->cb(&ntf, c->arg);
+	return c->cb_ret ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+/*
+ * Control messages (a late ack of a request this handle gave up) are not
+ * notifications: no handler, so mnl_cb_run2() skips them rather than stop
+ * at them as its defaults would.
+ */
+static mnl_cb_t ntf_ctl[NLMSG_MIN_TYPE];
+
 /* The notifications of one datagram; the first error is kept. */
 static int dispatch_buf(struct dibsnl *h, int len,
 			int (*cb)(const struct dibsnl_ntf *ntf, void *arg),
 			void *arg, int *bad)
 {
-	const struct nlmsghdr *nlh = (const void *)h->rx;
-	struct dibsnl_ntf ntf;
-	int err;
+	struct ntf_ctx c = { .h = h, .cb = cb, .arg = arg, .bad = bad };
 
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-		if (nlh->nlmsg_type != h->family)
-			continue;
-		err = dibsnl_parse_ntf(nlh, &ntf);
-		if (err < 0) {
-			if (!*bad) {
-				*bad = err;
-				dibsnl_set_err(h, "malformed notification: %d",
-					       dibsnl_genl_cmd(nlh));
-			}
-			continue;
-		}
-		if (err > 0)
-			continue;
-		err = cb(&ntf, arg);
-		if (err)
-			return err;
-	}
-	return 0;
+	/* seq and port 0: notifications carry none to check */
+	mnl_cb_run2(h->rx, len, 0, 0, ntf_one, &c, ntf_ctl,
+		    MNL_ARRAY_SIZE(ntf_ctl));
+	return c.cb_ret;
 }
 
 DIBSNL_EXPORT int dibsnl_ntf_dispatch(struct dibsnl *h,

@@ -177,7 +177,7 @@ print(" ".join(sorted(keys)))')
 	[[ $output == *libdibsnl.so.1* ]]
 }
 
-@test "bash completion: objects, commands, keywords and live devices" {
+@test "bash completion: objects, commands, keywords, live devices, tokens, clients, gids" {
 	mkdir -p "$TMP/bin"
 	ln -s "$FAKE" "$TMP/bin/dibsctl"
 	run env PATH="$TMP/bin:$PATH" bash -c '
@@ -215,6 +215,28 @@ print(" ".join(sorted(keys)))')
 	[ "${lines[12]}" = "show connect enable disable help" ]
 	[ "${lines[13]}" = "allow" ]
 	[ "${lines[14]}" = "lo sim0 sim1" ]
+	# tokens (of the DEV given, but any for a write: the DMB is remote),
+	# client names and the gids within reach, from dibsctl itself
+	run env PATH="$TMP/bin:$PATH" bash -c '
+		. "$1"
+		comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+			 _dibsctl; echo "[${COMPREPLY[*]}]"; }
+		comp dibsctl dmb revoke dev lo token ""
+		comp dibsctl dmb revoke dev sim0 token ""
+		comp dibsctl dmb write dev sim0 token 0x
+		comp dibsctl dmb show client ""
+		comp dibsctl dmb grant dev lo remote-gid 3
+		comp dibsctl dev query sim0 remote-gid ""
+		comp dibsctl dev add x gid ""' _ "$DIR/bash-completion/dibsctl"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "[0x0000000000001000]" ]
+	[ "${lines[1]}" = "[]" ]
+	[ "${lines[2]}" = "[0x0000000000001000]" ]
+	[ "${lines[3]}" = "[smc-d userspace]" ]
+	[ "${lines[4]}" = "[$SIM1_GID]" ]
+	[ "${lines[5]}" = "[$LO_GID 22232425-2627-2829-2a2b-2c2d2e2f3031 $SIM1_GID]" ]
+	# a new device's gid is the user's to choose: nothing offered
+	[ "${lines[6]}" = "[]" ]
 	# a failing dibsctl gives no device names, and no error
 	run env PATH="$TMP/bin:$PATH" DIBSNL_FAKE_NOFAMILY=1 bash -c '
 		. "$1"; COMP_WORDS=(dibsctl dev show ""); COMP_CWORD=3

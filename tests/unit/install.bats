@@ -88,6 +88,7 @@ project_version() {
 	f 644 usr/share/man/man8/dibs-ivshmem-server.8
 	f 644 usr/share/man/man8/dibs-blk.8
 	f 644 usr/share/man/man5/dibs.conf.5
+	f 644 usr/share/man/man3/libdibsnl.3
 	f 644 usr/share/bash-completion/completions/dibsctl
 	EOF
 	files "$ROOT" >"$BATS_TEST_TMPDIR/got"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # libdibsnl host tests of the build products: the public header alone, the
-# exported symbols and soname, install + pkg-config + the example program.
+# exported symbols and soname, the ABI across a grown struct, install +
+# pkg-config + the example program.
 # The unit tests proper are libdibsnl-unit.sh (one TAP line per case).
 # Runs on the build host; needs libmnl-dev, uuid-dev, pkg-config.
 
@@ -29,12 +30,35 @@ setup_file() {
 	[ "$status" -eq 0 ]
 }
 
+@test "libdibsnl: a field added to the public structs does not break a binary built before it" {
+	# scripts/check-abi.sh says what it builds and runs
+	cd "$LIB"
+	run ./scripts/check-abi.sh
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# both bindings of dibsnl_open, on both libraries
+	[ "$(grep -c ': ok' <<<"$output")" -eq 4 ]
+}
+
+@test "libdibsnl: libdibsnl(3) renders cleanly and states the ABI rules" {
+	local text
+	run groff -man -ww -z "$LIB/libdibsnl.3"
+	echo "$output"
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	text=$(groff -man -Tutf8 "$LIB/libdibsnl.3" 2>/dev/null | col -bx |
+		tr -s ' \n' ' ')
+	[[ $text == *"dibsnl_open@DIBSNL_1 for binaries linked before 1.4"* ]]
+	[[ $text == *"n_devs_all"* ]]
+	[[ $text == *"Every call written against the 1.0 API compiles unchanged"* ]]
+}
+
 @test "libdibsnl: install, pkg-config and the example" {
 	local root=$BATS_TEST_TMPDIR/root
 	run make -s -C "$LIB" install DESTDIR="$root" PREFIX=/usr
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -f "$root/usr/include/dibsnl.h" ]
+	[ -f "$root/usr/share/man/man3/libdibsnl.3" ]
 	[ -f "$root/usr/lib/libdibsnl.so.1.0.0" ]
 	[ "$(readlink "$root/usr/lib/libdibsnl.so.1")" = libdibsnl.so.1.0.0 ]
 	[ -L "$root/usr/lib/libdibsnl.so" ]

@@ -977,7 +977,7 @@ static void respond_clients_split(struct fake *f, const struct nlmsghdr *req)
 
 struct split_seen {
 	int clients;
-	unsigned int n_devs[2], capped[2];
+	unsigned int n_devs[2], capped[2], all[2];
 	bool in_order;
 };
 
@@ -1005,8 +1005,10 @@ static int client_capped_seen(const struct dibsnl_client *c, void *arg)
 {
 	struct split_seen *s = arg;
 
-	if (s->clients < 2)
+	if (s->clients < 2) {
 		s->capped[s->clients] = c->n_devs;
+		s->all[s->clients] = c->n_devs_all;
+	}
 	s->clients++;
 	return 0;
 }
@@ -1031,6 +1033,9 @@ static void ops_client_dump_split(void)
 	CHECK_EQ(s.clients, 2);
 	CHECK_EQ(s.capped[0], DIBSNL_CLIENT_DEVS_MAX);
 	CHECK_EQ(s.capped[1], 1);
+	/* the cut is not silent: n_devs_all counts every device */
+	CHECK_EQ(s.all[0], 150);
+	CHECK_EQ(s.all[1], 1);
 	fake_close(h, &f);
 }
 
