@@ -76,12 +76,20 @@ struct dibs_dmb_rec {
 };
 
 /* dibs_ops.c: the ops table the core puts in front of every driver */
-int dibs_ops_init(void);
-void dibs_ops_exit(void);
-void dibs_ops_init_dev(struct dibs_dev *dibs);
 void dibs_ops_install(struct dibs_dev *dibs);
 void dibs_ops_uninstall(struct dibs_dev *dibs);
-void dibs_ops_release_leftovers(struct dibs_dev *dibs);
+
+/* dibs_dmb_rec.c: the records of registered DMBs */
+int dibs_dmb_recs_init(void);
+void dibs_dmb_recs_exit(void);
+void dibs_dmb_recs_init_dev(struct dibs_dev *dibs);
+void dibs_dmb_recs_release(struct dibs_dev *dibs);
+struct dibs_dmb_rec *dibs_dmb_rec_add(struct dibs_dev *dibs,
+				      const struct dibs_dmb *dmb,
+				      struct dibs_client *client);
+void dibs_dmb_rec_remove(struct dibs_dev *dibs, u64 token);
+void dibs_dmb_rec_count_write(struct dibs_dev *dibs, u64 token,
+			      unsigned int size, bool sf, int ret);
 int dibs_client_dmb_count(u8 client_id);
 int dibs_client_dev_dmb_count(u8 client_id, struct dibs_dev *dibs);
 struct dibs_dmb_rec *dibs_dmb_rec_find(struct dibs_dev *dibs, u64 token);

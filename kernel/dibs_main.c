@@ -262,7 +262,7 @@ struct dibs_dev *dibs_dev_alloc(void)
 		return NULL;
 	INIT_LIST_HEAD(&dibs->list);
 	spin_lock_init(&dibs->lock);
-	dibs_ops_init_dev(dibs);
+	dibs_dmb_recs_init_dev(dibs);
 	write_pnet(&dibs->net, &init_net);
 	dibs->dev.class = &dibs_class;
 	dibs->dev.type = &dibs_dev_type;
@@ -427,7 +427,7 @@ void dibs_dev_del(struct dibs_dev *dibs)
 			client->ops->del_dev(dibs);
 	}
 	mutex_unlock(&dibs_clients_lock);
-	dibs_ops_release_leftovers(dibs);
+	dibs_dmb_recs_release(dibs);
 
 	/*
 	 * Still under the lock, in the device's namespace: after the DMBs'
@@ -539,7 +539,7 @@ static int __init dibs_init(void)
 	ret = class_register(&dibs_class);
 	if (ret)
 		return ret;
-	ret = dibs_ops_init();
+	ret = dibs_dmb_recs_init();
 	if (ret)
 		goto err_class;
 	ret = register_pernet_subsys(&dibs_net_ops);
@@ -563,7 +563,7 @@ err_uclient:
 err_pernet:
 	unregister_pernet_subsys(&dibs_net_ops);
 err_ops:
-	dibs_ops_exit();
+	dibs_dmb_recs_exit();
 err_class:
 	class_unregister(&dibs_class);
 	return ret;
@@ -577,7 +577,7 @@ static void __exit dibs_exit(void)
 	dibs_uclient_exit();
 	unregister_pernet_subsys(&dibs_net_ops);
 	dibs_soft_exit();
-	dibs_ops_exit();
+	dibs_dmb_recs_exit();
 	class_unregister(&dibs_class);
 	xa_destroy(&dibs_dev_xa);
 }
