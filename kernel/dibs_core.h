@@ -135,9 +135,14 @@ int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
 int dibs_cdev_init(void);
 void dibs_cdev_exit(void);
 
-/* dibs_netlink.c */
+/* dibs_netlink.c: the family */
 int dibs_nl_init(void);
 void dibs_nl_exit(void);
+/* The device set (add, delete, netns move) or the DMB set changed. */
+void dibs_nl_gen_bump_devs(void);
+void dibs_nl_gen_bump_dmbs(void);
+
+/* dibs_nl_ntf.c: notifications (each says in which context) */
 void dibs_nl_notify_dev(struct dibs_dev *dibs, u8 cmd);
 void dibs_nl_notify_dmb(struct dibs_dmb_rec *rec, u8 cmd);
 void dibs_nl_notify_client(struct dibs_client *client, u8 cmd);
@@ -145,8 +150,5 @@ void dibs_nl_notify_event(struct dibs_dev *dibs,
 			  const struct dibs_event *event);
 void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
 			   u16 mask);
-/* The device set (add, delete, netns move) or the DMB set changed. */
-void dibs_nl_gen_bump_devs(void);
-void dibs_nl_gen_bump_dmbs(void);
 
 #endif /* _DIBS_CORE_H */

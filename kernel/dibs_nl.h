@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal interfaces of the "dibs" generic netlink family: the op
- * handlers (dibs_nl_dev.c, dibs_nl_dmb.c) and the shared helpers of
- * dibs_netlink.c.
+ * handlers (dibs_nl_dev.c, dibs_nl_dmb.c), the shared helpers of
+ * dibs_netlink.c and the notifications' switch (dibs_nl_ntf.c).
  */
 #ifndef _DIBS_NL_H
 #define _DIBS_NL_H
@@ -18,6 +18,11 @@ enum dibs_nl_mcgrp {
 };
 
 extern struct genl_family dibs_nl_family;
+
+/* dibs_nl_ntf.c: notifications go out between start and stop. */
+void dibs_nl_ntf_start(void);
+void dibs_nl_ntf_stop(void);
+void dibs_nl_ntf_flush(void);
 
 /* One u64 counter of a stats nest: its attribute and where it is kept. */
 struct dibs_nl_counter {
