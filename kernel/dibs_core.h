@@ -107,9 +107,32 @@ struct dibs_dev *dibs_dev_find_name(const char *name);
 struct dibs_dev *dibs_dev_find_index(u32 index);
 struct dibs_dev *dibs_dev_next(unsigned long *index);
 int dibs_dev_set(struct dibs_dev *dibs, int state, struct net *net);
+
+/*
+ * dibs_dmb_write.c: the data path of both front ends (netlink dmb-write,
+ * /dev/dibs). A write names its device by index, or when that is 0 by
+ * name, in the writer's namespace.
+ */
 int dibs_dev_move(struct net *net, u32 index, const char *name, u64 token,
 		  unsigned int sig_idx, bool signal, unsigned int offset,
 		  void *data, unsigned int size);
+struct dibs_dmb_wr {
+	struct net *net;
+	u32 dev_index;
+	const char *dev_name;
+	u64 token;
+	u32 offset;
+	u32 len;			/* all pieces together */
+	bool signal;			/* signal_idx, with the last piece */
+	u32 signal_idx;
+	/*
+	 * The next piece, after @done bytes: its data and length, at most
+	 * the rest (len - done). Once only, of length 0, for a write of 0.
+	 */
+	int (*next)(struct dibs_dmb_wr *wr, u32 done, void **data, u32 *n);
+};
+
+int dibs_dmb_write(struct dibs_dmb_wr *wr);
 
 /* dibs_soft.c: soft device types */
 void dibs_soft_mutex_lock(void);

@@ -303,32 +303,6 @@ struct dibs_dev *dibs_dev_find_index(u32 index)
 	return xa_load(&dibs_dev_xa, index);
 }
 
-/*
- * The data path: one move_data() from the device named by @index (or, if
- * 0, @name) in @net, without the registry lock. Whatever the device's
- * driver needs stays alive until rcu_read_unlock(): dibs_dev_del() waits
- * for a grace period after the device left the registry. move_data() does
- * not sleep (SMC-D calls it under spinlocks).
- */
-int dibs_dev_move(struct net *net, u32 index, const char *name, u64 token,
-		  unsigned int sig_idx, bool signal, unsigned int offset,
-		  void *data, unsigned int size)
-{
-	struct dibs_dev *dibs;
-	int ret;
-
-	rcu_read_lock();
-	dibs = index ? dibs_dev_find_index(index) : dibs_dev_find_name(name);
-	if (!dibs || !READ_ONCE(dibs->registered) ||
-	    !net_eq(dibs_dev_net(dibs), net))
-		ret = -ENODEV;
-	else
-		ret = dibs->ops->move_data(dibs, token, sig_idx, signal, offset,
-					   data, size);
-	rcu_read_unlock();
-	return ret;
-}
-
 /* The device with the lowest index >= *index, for resumable dumps. */
 struct dibs_dev *dibs_dev_next(unsigned long *index)
 {

@@ -358,33 +358,61 @@ out:
 	return ret;
 }
 
+/* dmb-write's source: the DATA attributes of the request, in order. */
+struct dibs_nl_write_src {
+	struct dibs_dmb_wr wr;
+	struct nlattr *pos;		/* where the search for the next goes on */
+	int rem;
+	struct nlattr *piece;		/* the last one handed out */
+};
+
+static int dibs_nl_write_next(struct dibs_dmb_wr *wr, u32 done, void **data,
+			      u32 *n)
+{
+	struct dibs_nl_write_src *src =
+		container_of(wr, struct dibs_nl_write_src, wr);
+
+	for (; nla_ok(src->pos, src->rem);
+	     src->pos = nla_next(src->pos, &src->rem)) {
+		if (nla_type(src->pos) != DIBS_A_DMB_DATA)
+			continue;
+		src->piece = src->pos;
+		src->pos = nla_next(src->pos, &src->rem);
+		*data = nla_data(src->piece);
+		*n = nla_len(src->piece);
+		return 0;
+	}
+	return -EINVAL;		/* not reached: the length counts them */
+}
+
 /*
  * dmb-write: the DATA attributes (one or more, each at most
  * DIBS_DATA_CHUNK_MAX bytes) are written one after the other from OFFSET,
- * one move_data() each, the signal raised with the last only. The range
- * is checked as a whole first; the DMB's own size only move_data() knows,
- * so a piece it refuses ends the request with the pieces before it
- * written and no signal raised.
+ * one move_data() each, the signal raised with the last only
+ * (dibs_dmb_write()).
  */
 int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_nl_write_src src = {
+		.wr.net = genl_info_net(info),
+		.wr.next = dibs_nl_write_next,
+		.pos = genlmsg_data(info->genlhdr),
+		.rem = genlmsg_len(info->genlhdr),
+	};
 	struct nlattr *attr, *empty = NULL, *last = NULL, *dev_attr;
-	u32 offset = 0, idx = 0, total = 0, end, dev_index = 0;
+	struct dibs_dmb_wr *wr = &src.wr;
 	struct nlattr **tb = info->attrs;
-	const char *dev_name = NULL;
-	bool signal = false;
-	int rem, ret = 0;
-	u64 token;
+	int rem, ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN) ||
 	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_DATA))
 		return -EINVAL;
-	token = nla_get_u64(tb[DIBS_A_DMB_TOKEN]);
+	wr->token = nla_get_u64(tb[DIBS_A_DMB_TOKEN]);
 	if (tb[DIBS_A_DMB_OFFSET])
-		offset = nla_get_u32(tb[DIBS_A_DMB_OFFSET]);
+		wr->offset = nla_get_u32(tb[DIBS_A_DMB_OFFSET]);
 	if (tb[DIBS_A_DMB_SIGNAL_IDX]) {
-		signal = true;
-		idx = nla_get_u32(tb[DIBS_A_DMB_SIGNAL_IDX]);
+		wr->signal = true;
+		wr->signal_idx = nla_get_u32(tb[DIBS_A_DMB_SIGNAL_IDX]);
 	}
 
 	/* The policy checked each piece's length; the message bounds them. */
@@ -394,44 +422,28 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 			continue;
 		if (!nla_len(attr) && !empty)
 			empty = attr;
-		total += nla_len(attr);
+		wr->len += nla_len(attr);
 		last = attr;
 	}
 	/* Only a lone piece may be empty: a signal without data. */
-	if (empty && (empty != last || total)) {
+	if (empty && (empty != last || wr->len)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, empty,
 				    "an empty data piece among others");
-		return -EINVAL;
-	}
-	if (check_add_overflow(offset, total, &end) || end > DIBS_DMB_LEN_MAX) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_OFFSET] ?: last,
-				    "offset and length do not fit in any DMB");
 		return -EINVAL;
 	}
 
 	if (tb[DIBS_A_DMB_DEV_INDEX]) {
 		dev_attr = tb[DIBS_A_DMB_DEV_INDEX];
-		dev_index = nla_get_u32(dev_attr);
+		wr->dev_index = nla_get_u32(dev_attr);
 	} else if (tb[DIBS_A_DMB_DEV_NAME]) {
 		dev_attr = tb[DIBS_A_DMB_DEV_NAME];
-		dev_name = nla_data(dev_attr);
+		wr->dev_name = nla_data(dev_attr);
 	} else {
 		NL_SET_ERR_MSG(info->extack, "a device index or name is required");
 		return -EINVAL;
 	}
 
-	/* Each piece as /dev/dibs moves it: no registry lock held. */
-	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem) {
-		if (nla_type(attr) != DIBS_A_DMB_DATA)
-			continue;
-		ret = dibs_dev_move(genl_info_net(info), dev_index, dev_name,
-				    token, idx, signal && attr == last, offset,
-				    nla_data(attr), nla_len(attr));
-		if (ret)
-			break;
-		offset += nla_len(attr);
-	}
+	ret = dibs_dmb_write(wr);
 	switch (ret) {
 	case -ENODEV:
 		NL_SET_ERR_MSG_ATTR(info->extack, dev_attr, "no such dibs device");
@@ -445,8 +457,14 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 			       "the DMB is not granted to the writing device");
 		break;
 	case -EINVAL:
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "offset and length do not fit in the DMB");
+		/* No piece yet: the range as a whole was refused. */
+		if (!src.piece)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[DIBS_A_DMB_OFFSET] ?: last,
+					    "offset and length do not fit in any DMB");
+		else
+			NL_SET_ERR_MSG_ATTR(info->extack, src.piece,
+					    "offset and length do not fit in the DMB");
 		break;
 	case -ENETDOWN:
 		NL_SET_ERR_MSG(info->extack, "the writing device is down");
