@@ -34,10 +34,6 @@ struct dibs_nl_counter {
 int dibs_nl_put_counters(struct sk_buff *skb, int nest_attr, int pad,
 			 const struct dibs_nl_counter *c, int n);
 
-/* Looks a device up in the caller's namespace; dibs_devs_lock held. */
-struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info, int index_attr,
-				    int name_attr);
-
 /* cb->seq for a dump over the device set (and with @dmbs, the DMB set). */
 unsigned int dibs_nl_dump_seq(bool dmbs);
 

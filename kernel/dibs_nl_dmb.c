@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Netlink ops on DMBs: dmb-get, dmb-grant, dmb-revoke, dmb-write and
- * dmb-read. Every handler holds dibs_devs_lock while it uses a device, so
- * the device cannot be deleted (and its driver state freed) under it.
+ * dmb-read. The do-handlers but dmb-write's run with dibs_devs_lock held
+ * and their device in info->user_ptr[0] (dibs_nl_pre_doit()), so the
+ * device cannot be deleted (and its driver state freed) under them;
+ * dmb-write looks its device up per piece, as /dev/dibs does.
  */
 #include <linux/slab.h>
 
@@ -80,12 +82,6 @@ int dibs_nl_dmb_fill(struct sk_buff *skb, struct dibs_dmb_rec *rec,
 	return 0;
 }
 
-static struct dibs_dev *dibs_nl_dmb_dev(struct genl_info *info)
-{
-	return dibs_nl_dev_lookup(info, DIBS_A_DMB_DEV_INDEX,
-				  DIBS_A_DMB_DEV_NAME);
-}
-
 /* The DMB named by the TOKEN attribute on @dibs; NULL with an extack. */
 static struct dibs_dmb_rec *dibs_nl_dmb_rec(struct genl_info *info,
 					    struct dibs_dev *dibs)
@@ -102,18 +98,10 @@ static struct dibs_dmb_rec *dibs_nl_dmb_rec(struct genl_info *info,
 
 int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct dibs_dmb_rec *rec;
-	struct dibs_dev *dibs;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN))
-		return -EINVAL;
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs)) {
-		ret = PTR_ERR(dibs);
-		goto out;
-	}
 	/* RCU keeps a record that another client unregisters alive. */
 	rcu_read_lock();
 	rec = dibs_nl_dmb_rec(info, dibs);
@@ -132,8 +120,6 @@ int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info)
 		rcu_read_unlock();
 		ret = -ENOENT;
 	}
-out:
-	mutex_unlock(&dibs_devs_lock);
 	return ret;
 }
 
@@ -267,30 +253,18 @@ int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct nlattr **tb = info->attrs;
 	struct dibs_dmb_rec *rec;
-	struct dibs_dev *dibs;
 	struct sk_buff *msg;
 	uuid_t rgid;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_RGID) ||
-	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_LEN))
-		return -EINVAL;
 	memcpy(&rgid, nla_data(tb[DIBS_A_DMB_RGID]), DIBS_GID_LEN);
-
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs)) {
-		mutex_unlock(&dibs_devs_lock);
-		return PTR_ERR(dibs);
-	}
 	/* Allocated first: a grant is not made if its reply cannot be. */
 	msg = genlmsg_new(dibs_nl_dmb_size(dibs, &dibs_uclient), GFP_KERNEL);
-	if (!msg) {
-		mutex_unlock(&dibs_devs_lock);
+	if (!msg)
 		return -ENOMEM;
-	}
 	/* An owned grant is tied to the socket that sent the request. */
 	ret = dibs_uclient_grant(dibs, &rgid, nla_get_u32(tb[DIBS_A_DMB_LEN]),
 				 tb[DIBS_A_DMB_OWNED] ? NETLINK_CB(skb).sk : NULL,
@@ -303,7 +277,6 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 			dibs_uclient_revoke(dibs, rec->key.token);
 			break;
 		}
-		mutex_unlock(&dibs_devs_lock);
 		return genlmsg_reply(msg, info);
 	case -ENOSPC:
 		NL_SET_ERR_MSG(info->extack, "the device has no free DMB slot");
@@ -316,26 +289,17 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 				    "the device refused this DMB length");
 		break;
 	}
-	mutex_unlock(&dibs_devs_lock);
 	nlmsg_free(msg);
 	return ret;
 }
 
 int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct dibs_client *owner;
 	struct dibs_dmb_rec *rec;
-	struct dibs_dev *dibs;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN))
-		return -EINVAL;
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs)) {
-		ret = PTR_ERR(dibs);
-		goto out;
-	}
 	rcu_read_lock();
 	rec = dibs_nl_dmb_rec(info, dibs);
 	owner = rec ? dibs_client_by_id(rec->client_id) : NULL;
@@ -353,8 +317,6 @@ int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_unlock();
 	if (!ret)
 		ret = dibs_uclient_revoke(dibs, nla_get_u64(info->attrs[DIBS_A_DMB_TOKEN]));
-out:
-	mutex_unlock(&dibs_devs_lock);
 	return ret;
 }
 
@@ -476,7 +438,6 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct dibs_dev *dibs;
 	struct sk_buff *msg;
 	struct nlattr *data;
 	u32 offset = 0, len;
@@ -484,9 +445,6 @@ int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN) ||
-	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_LEN))
-		return -EINVAL;
 	token = nla_get_u64(tb[DIBS_A_DMB_TOKEN]);
 	len = nla_get_u32(tb[DIBS_A_DMB_LEN]);
 	if (tb[DIBS_A_DMB_OFFSET])
@@ -509,14 +467,8 @@ int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	}
 
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs))
-		ret = PTR_ERR(dibs);
-	else
-		ret = dibs_uclient_read(dibs, token, offset, len,
-					nla_data(data));
-	mutex_unlock(&dibs_devs_lock);
+	ret = dibs_uclient_read(info->user_ptr[0], token, offset, len,
+				nla_data(data));
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_TOKEN],
 				    "no DMB granted from userspace with this token on the device");
