@@ -8,7 +8,8 @@
  * every request, then move_data() copies it again. Here each open file
  * keeps one buffer: the caller's bytes are copied into it once and
  * move_data() takes them from there, one piece of DIBS_CDEV_PIECE at a time.
- * What a write may do and how it fails is the netlink op's.
+ * What a write may do and how it fails is the netlink op's: both are
+ * dibs_dmb_write().
  *
  * Who may write is the netlink op's too (GENL_ADMIN_PERM), asked of every
  * ioctl and not only at open: a netlink request is checked against both
@@ -32,7 +33,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/nsproxy.h>
-#include <linux/overflow.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -132,41 +132,48 @@ static int dibs_cdev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/*
- * One piece from f->buf. The device is looked up for every piece, as a
- * netlink write does, without the registry lock: writers on different
- * devices (or files) do not wait for each other or for the control plane.
- */
-static int dibs_cdev_move(struct dibs_cdev_file *f,
-			  const struct dibs_dmb_write *req, bool signal,
-			  u32 offset, u32 len)
+/* A write's source: the caller's bytes, through f->buf. */
+struct dibs_cdev_src {
+	struct dibs_dmb_wr wr;
+	struct dibs_cdev_file *f;
+	const u8 __user *data;
+};
+
+/* The next piece: up to DIBS_CDEV_PIECE bytes, copied into f->buf. */
+static int dibs_cdev_next(struct dibs_dmb_wr *wr, u32 done, void **data,
+			  u32 *n)
 {
-	return dibs_dev_move(f->net, req->dev_index, req->dev_name, req->token,
-			     req->signal_idx, signal, offset, f->buf, len);
+	struct dibs_cdev_src *src = container_of(wr, struct dibs_cdev_src, wr);
+
+	if (done && signal_pending(current))
+		return -EINTR;
+	*n = min_t(u32, wr->len - done, DIBS_CDEV_PIECE);
+	if (copy_from_user(src->f->buf, src->data + done, *n))
+		return -EFAULT;
+	*data = src->f->buf;
+	return 0;
 }
 
 static int dibs_cdev_write(struct dibs_cdev_file *f,
 			   const struct dibs_dmb_write *req)
 {
-	const u8 __user *src = u64_to_user_ptr(req->data);
-	bool signal = req->flags & DIBS_DMB_WRITE_SIGNAL;
-	u32 done = 0, n;
-	int ret;
+	struct dibs_cdev_src src = {
+		.wr = {
+			.net = f->net,
+			.dev_index = req->dev_index,
+			.dev_name = req->dev_name,
+			.token = req->token,
+			.offset = req->offset,
+			.len = req->len,
+			.signal = req->flags & DIBS_DMB_WRITE_SIGNAL,
+			.signal_idx = req->signal_idx,
+			.next = dibs_cdev_next,
+		},
+		.f = f,
+		.data = u64_to_user_ptr(req->data),
+	};
 
-	/* one step even for no data: it may carry a signal */
-	do {
-		if (done && signal_pending(current))
-			return -EINTR;
-		n = min_t(u32, req->len - done, DIBS_CDEV_PIECE);
-		if (copy_from_user(f->buf, src + done, n))
-			return -EFAULT;
-		ret = dibs_cdev_move(f, req, signal && done + n == req->len,
-				     req->offset + done, n);
-		if (ret)
-			return ret;
-		done += n;
-	} while (done < req->len);
-	return 0;
+	return dibs_dmb_write(&src.wr);
 }
 
 /* As __netlink_ns_capable() for GENL_ADMIN_PERM: opener and caller. */
@@ -307,7 +314,6 @@ static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 {
 	struct dibs_cdev_file *f = file->private_data;
 	struct dibs_dmb_write req;
-	u32 end;
 	int ret;
 
 	if (cmd != DIBS_IOC_DMB_WRITE && cmd != DIBS_IOC_DMB_MAP &&
@@ -326,9 +332,6 @@ static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 	if (!(req.flags & DIBS_DMB_WRITE_SIGNAL))
 		req.signal_idx = 0;
 	else if (req.signal_idx > DIBS_SIGNAL_IDX_MAX)
-		return -EINVAL;
-	if (check_add_overflow(req.offset, req.len, &end) ||
-	    end > DIBS_DMB_LEN_MAX)
 		return -EINVAL;
 	if (!req.dev_index && !memchr(req.dev_name, '\0', sizeof(req.dev_name)))
 		return -EINVAL;

@@ -26,6 +26,16 @@ static inline struct nlattr **dibs_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/*
+ * The op the family's pre_doit and post_doit are given: a split op since
+ * 6.2, the op of the table itself before. Both have cmd and internal_flags.
+ */
+#ifdef DIBS_HAVE_GENL_SPLIT_OPS
+#define dibs_genl_doit_ops	genl_split_ops
+#else
+#define dibs_genl_doit_ops	genl_ops
+#endif
+
 /* A dump's context struct fits cb->ctx: the kernel's check where it has it. */
 #ifdef DIBS_HAVE_NL_ASSERT_DUMP_CTX_FITS
 #define DIBS_ASSERT_DUMP_CTX_FITS(type) NL_ASSERT_DUMP_CTX_FITS(type)

@@ -76,12 +76,20 @@ struct dibs_dmb_rec {
 };
 
 /* dibs_ops.c: the ops table the core puts in front of every driver */
-int dibs_ops_init(void);
-void dibs_ops_exit(void);
-void dibs_ops_init_dev(struct dibs_dev *dibs);
 void dibs_ops_install(struct dibs_dev *dibs);
 void dibs_ops_uninstall(struct dibs_dev *dibs);
-void dibs_ops_release_leftovers(struct dibs_dev *dibs);
+
+/* dibs_dmb_rec.c: the records of registered DMBs */
+int dibs_dmb_recs_init(void);
+void dibs_dmb_recs_exit(void);
+void dibs_dmb_recs_init_dev(struct dibs_dev *dibs);
+void dibs_dmb_recs_release(struct dibs_dev *dibs);
+struct dibs_dmb_rec *dibs_dmb_rec_add(struct dibs_dev *dibs,
+				      const struct dibs_dmb *dmb,
+				      struct dibs_client *client);
+void dibs_dmb_rec_remove(struct dibs_dev *dibs, u64 token);
+void dibs_dmb_rec_count_write(struct dibs_dev *dibs, u64 token,
+			      unsigned int size, bool sf, int ret);
 int dibs_client_dmb_count(u8 client_id);
 int dibs_client_dev_dmb_count(u8 client_id, struct dibs_dev *dibs);
 struct dibs_dmb_rec *dibs_dmb_rec_find(struct dibs_dev *dibs, u64 token);
@@ -99,9 +107,32 @@ struct dibs_dev *dibs_dev_find_name(const char *name);
 struct dibs_dev *dibs_dev_find_index(u32 index);
 struct dibs_dev *dibs_dev_next(unsigned long *index);
 int dibs_dev_set(struct dibs_dev *dibs, int state, struct net *net);
+
+/*
+ * dibs_dmb_write.c: the data path of both front ends (netlink dmb-write,
+ * /dev/dibs). A write names its device by index, or when that is 0 by
+ * name, in the writer's namespace.
+ */
 int dibs_dev_move(struct net *net, u32 index, const char *name, u64 token,
 		  unsigned int sig_idx, bool signal, unsigned int offset,
 		  void *data, unsigned int size);
+struct dibs_dmb_wr {
+	struct net *net;
+	u32 dev_index;
+	const char *dev_name;
+	u64 token;
+	u32 offset;
+	u32 len;			/* all pieces together */
+	bool signal;			/* signal_idx, with the last piece */
+	u32 signal_idx;
+	/*
+	 * The next piece, after @done bytes: its data and length, at most
+	 * the rest (len - done). Once only, of length 0, for a write of 0.
+	 */
+	int (*next)(struct dibs_dmb_wr *wr, u32 done, void **data, u32 *n);
+};
+
+int dibs_dmb_write(struct dibs_dmb_wr *wr);
 
 /* dibs_soft.c: soft device types */
 void dibs_soft_mutex_lock(void);
@@ -127,9 +158,14 @@ int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
 int dibs_cdev_init(void);
 void dibs_cdev_exit(void);
 
-/* dibs_netlink.c */
+/* dibs_netlink.c: the family */
 int dibs_nl_init(void);
 void dibs_nl_exit(void);
+/* The device set (add, delete, netns move) or the DMB set changed. */
+void dibs_nl_gen_bump_devs(void);
+void dibs_nl_gen_bump_dmbs(void);
+
+/* dibs_nl_ntf.c: notifications (each says in which context) */
 void dibs_nl_notify_dev(struct dibs_dev *dibs, u8 cmd);
 void dibs_nl_notify_dmb(struct dibs_dmb_rec *rec, u8 cmd);
 void dibs_nl_notify_client(struct dibs_client *client, u8 cmd);
@@ -137,8 +173,5 @@ void dibs_nl_notify_event(struct dibs_dev *dibs,
 			  const struct dibs_event *event);
 void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
 			   u16 mask);
-/* The device set (add, delete, netns move) or the DMB set changed. */
-void dibs_nl_gen_bump_devs(void);
-void dibs_nl_gen_bump_dmbs(void);
 
 #endif /* _DIBS_CORE_H */

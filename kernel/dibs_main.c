@@ -262,7 +262,7 @@ struct dibs_dev *dibs_dev_alloc(void)
 		return NULL;
 	INIT_LIST_HEAD(&dibs->list);
 	spin_lock_init(&dibs->lock);
-	dibs_ops_init_dev(dibs);
+	dibs_dmb_recs_init_dev(dibs);
 	write_pnet(&dibs->net, &init_net);
 	dibs->dev.class = &dibs_class;
 	dibs->dev.type = &dibs_dev_type;
@@ -301,32 +301,6 @@ struct dibs_dev *dibs_dev_find_name(const char *name)
 struct dibs_dev *dibs_dev_find_index(u32 index)
 {
 	return xa_load(&dibs_dev_xa, index);
-}
-
-/*
- * The data path: one move_data() from the device named by @index (or, if
- * 0, @name) in @net, without the registry lock. Whatever the device's
- * driver needs stays alive until rcu_read_unlock(): dibs_dev_del() waits
- * for a grace period after the device left the registry. move_data() does
- * not sleep (SMC-D calls it under spinlocks).
- */
-int dibs_dev_move(struct net *net, u32 index, const char *name, u64 token,
-		  unsigned int sig_idx, bool signal, unsigned int offset,
-		  void *data, unsigned int size)
-{
-	struct dibs_dev *dibs;
-	int ret;
-
-	rcu_read_lock();
-	dibs = index ? dibs_dev_find_index(index) : dibs_dev_find_name(name);
-	if (!dibs || !READ_ONCE(dibs->registered) ||
-	    !net_eq(dibs_dev_net(dibs), net))
-		ret = -ENODEV;
-	else
-		ret = dibs->ops->move_data(dibs, token, sig_idx, signal, offset,
-					   data, size);
-	rcu_read_unlock();
-	return ret;
 }
 
 /* The device with the lowest index >= *index, for resumable dumps. */
@@ -427,7 +401,7 @@ void dibs_dev_del(struct dibs_dev *dibs)
 			client->ops->del_dev(dibs);
 	}
 	mutex_unlock(&dibs_clients_lock);
-	dibs_ops_release_leftovers(dibs);
+	dibs_dmb_recs_release(dibs);
 
 	/*
 	 * Still under the lock, in the device's namespace: after the DMBs'
@@ -539,7 +513,7 @@ static int __init dibs_init(void)
 	ret = class_register(&dibs_class);
 	if (ret)
 		return ret;
-	ret = dibs_ops_init();
+	ret = dibs_dmb_recs_init();
 	if (ret)
 		goto err_class;
 	ret = register_pernet_subsys(&dibs_net_ops);
@@ -563,7 +537,7 @@ err_uclient:
 err_pernet:
 	unregister_pernet_subsys(&dibs_net_ops);
 err_ops:
-	dibs_ops_exit();
+	dibs_dmb_recs_exit();
 err_class:
 	class_unregister(&dibs_class);
 	return ret;
@@ -577,7 +551,7 @@ static void __exit dibs_exit(void)
 	dibs_uclient_exit();
 	unregister_pernet_subsys(&dibs_net_ops);
 	dibs_soft_exit();
-	dibs_ops_exit();
+	dibs_dmb_recs_exit();
 	class_unregister(&dibs_class);
 	xa_destroy(&dibs_dev_xa);
 }

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "dibs" generic netlink family: attribute policies, the op table,
- * multicast groups and notifications. uapi/dibs.yaml is its spec; the op
- * handlers live in dibs_nl_dev.c and dibs_nl_dmb.c.
+ * multicast groups, its registration and the helpers its handlers share.
+ * uapi/dibs.yaml is its spec; the op handlers live in dibs_nl_dev.c and
+ * dibs_nl_dmb.c, the notifications in dibs_nl_ntf.c.
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
 #include <kunit/visibility.h>
-#include <linux/llist.h>
-#include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include "dibs_compat.h"
 #include "dibs_nl.h"
@@ -105,16 +103,119 @@ static const struct nla_policy dibs_event_signal_policy[DIBS_A_EVENT_MAX + 1] = 
 	[DIBS_A_EVENT_DATA] = { .type = NLA_U64 },
 };
 
+/*
+ * What the family's pre_doit does for an op (its internal_flags), after
+ * the checks of dibs_nl_required: look the device up, in the attribute
+ * set the op's low bits name, into info->user_ptr[0], and either keep
+ * dibs_devs_lock held for the handler (LOCKED) or take a reference on the
+ * device and let go of the lock (HELD, for handlers that take it
+ * themselves). post_doit undoes it.
+ */
+#define DIBS_NL_DEV_ATTRS	1	/* DIBS_A_DEV_INDEX or _NAME */
+#define DIBS_NL_DMB_ATTRS	2	/* DIBS_A_DMB_DEV_INDEX or _NAME */
+#define DIBS_NL_EVENT_ATTRS	3	/* DIBS_A_EVENT_DEV_INDEX or _NAME */
+#define DIBS_NL_ATTRS_MASK	3
+#define DIBS_NL_LOCKED		BIT(2)
+#define DIBS_NL_HELD		BIT(3)
+
+/* The attributes an op requires, checked before the device is looked up. */
+static const u8 dibs_nl_required[DIBS_CMD_MAX + 1][2] = {
+	[DIBS_CMD_REMOTE_QUERY] = { DIBS_A_DEV_REMOTE_GID },
+	[DIBS_CMD_DMB_GET] = { DIBS_A_DMB_TOKEN },
+	[DIBS_CMD_DMB_GRANT] = { DIBS_A_DMB_RGID, DIBS_A_DMB_LEN },
+	[DIBS_CMD_DMB_REVOKE] = { DIBS_A_DMB_TOKEN },
+	[DIBS_CMD_DMB_READ] = { DIBS_A_DMB_TOKEN, DIBS_A_DMB_LEN },
+	[DIBS_CMD_EVENT_SIGNAL] = { DIBS_A_EVENT_REMOTE_GID,
+				    DIBS_A_EVENT_SUBTYPE },
+};
+
+/* The device a request names, in the caller's namespace; dibs_devs_lock held. */
+static struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info,
+					   int index_attr, int name_attr)
+{
+	struct nlattr **tb = info->attrs;
+	struct dibs_dev *dibs;
+	int attr;
+
+	lockdep_assert_held(&dibs_devs_lock);
+	if (tb[index_attr]) {
+		attr = index_attr;
+		dibs = dibs_dev_find_index(nla_get_u32(tb[attr]));
+	} else if (tb[name_attr]) {
+		attr = name_attr;
+		dibs = dibs_dev_find_name(nla_data(tb[attr]));
+	} else {
+		NL_SET_ERR_MSG(info->extack, "a device index or name is required");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!dibs || !net_eq(dibs_dev_net(dibs), genl_info_net(info))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[attr], "no such dibs device");
+		return ERR_PTR(-ENODEV);
+	}
+	return dibs;
+}
+
+static int dibs_nl_pre_doit(const struct dibs_genl_doit_ops *ops,
+			    struct sk_buff *skb, struct genl_info *info)
+{
+	static const int dev_attrs[][2] = {
+		[DIBS_NL_DEV_ATTRS] = { DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME },
+		[DIBS_NL_DMB_ATTRS] = { DIBS_A_DMB_DEV_INDEX,
+					DIBS_A_DMB_DEV_NAME },
+		[DIBS_NL_EVENT_ATTRS] = { DIBS_A_EVENT_DEV_INDEX,
+					  DIBS_A_EVENT_DEV_NAME },
+	};
+	unsigned int set = ops->internal_flags & DIBS_NL_ATTRS_MASK;
+	const u8 *required = dibs_nl_required[ops->cmd];
+	struct dibs_dev *dibs;
+	int i;
+
+	if (!set)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(dibs_nl_required[0]) && required[i]; i++)
+		if (GENL_REQ_ATTR_CHECK(info, required[i]))
+			return -EINVAL;
+	mutex_lock(&dibs_devs_lock);
+	dibs = dibs_nl_dev_lookup(info, dev_attrs[set][0], dev_attrs[set][1]);
+	if (IS_ERR(dibs)) {
+		mutex_unlock(&dibs_devs_lock);
+		return PTR_ERR(dibs);
+	}
+	info->user_ptr[0] = dibs;
+	if (ops->internal_flags & DIBS_NL_HELD) {
+		get_device(&dibs->dev);
+		mutex_unlock(&dibs_devs_lock);
+	}
+	return 0;
+}
+
+static void dibs_nl_post_doit(const struct dibs_genl_doit_ops *ops,
+			      struct sk_buff *skb, struct genl_info *info)
+{
+	struct dibs_dev *dibs;
+
+	if (ops->internal_flags & DIBS_NL_LOCKED) {
+		mutex_unlock(&dibs_devs_lock);
+	} else if (ops->internal_flags & DIBS_NL_HELD) {
+		dibs = info->user_ptr[0];
+		put_device(&dibs->dev);
+	}
+}
+
 /* The op table */
 
 #define DIBS_OP(_cmd, _policy, _max)		\
 	.cmd = _cmd, .policy = _policy, .maxattr = _max
+
+/* The device of the request, in @_set, held as @_how for the handler. */
+#define DIBS_OP_DEV(_set, _how)	.internal_flags = DIBS_NL_##_set | DIBS_NL_##_how
 
 static const struct genl_ops dibs_nl_ops[] = {
 	{
 		DIBS_OP(DIBS_CMD_DEV_GET, dibs_dev_get_policy, DIBS_A_DEV_MAX),
 		.doit = dibs_nl_dev_get_doit,
 		.dumpit = dibs_nl_dev_get_dumpit,
+		DIBS_OP_DEV(DEV_ATTRS, LOCKED),
 	},
 	{
 		DIBS_OP(DIBS_CMD_DEV_NEW, dibs_dev_new_policy, DIBS_A_DEV_MAX),
@@ -124,23 +225,27 @@ static const struct genl_ops dibs_nl_ops[] = {
 	{
 		DIBS_OP(DIBS_CMD_DEV_DEL, dibs_dev_get_policy, DIBS_A_DEV_MAX),
 		.doit = dibs_nl_dev_del_doit,
+		DIBS_OP_DEV(DEV_ATTRS, HELD),
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		DIBS_OP(DIBS_CMD_DEV_SET, dibs_dev_set_policy, DIBS_A_DEV_MAX),
 		.doit = dibs_nl_dev_set_doit,
+		DIBS_OP_DEV(DEV_ATTRS, HELD),
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		DIBS_OP(DIBS_CMD_REMOTE_QUERY, dibs_remote_query_policy,
 			DIBS_A_DEV_MAX),
 		.doit = dibs_nl_remote_query_doit,
+		DIBS_OP_DEV(DEV_ATTRS, LOCKED),
 	},
 	{
 		DIBS_OP(DIBS_CMD_DMB_GET, dibs_dmb_get_policy, DIBS_A_DMB_MAX),
 		.doit = dibs_nl_dmb_get_doit,
 		.start = dibs_nl_dmb_get_start,
 		.dumpit = dibs_nl_dmb_get_dumpit,
+		DIBS_OP_DEV(DMB_ATTRS, LOCKED),
 		/* tokens are secrets: CAP_NET_ADMIN over the namespace */
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
@@ -148,12 +253,14 @@ static const struct genl_ops dibs_nl_ops[] = {
 		DIBS_OP(DIBS_CMD_DMB_GRANT, dibs_dmb_grant_policy,
 			DIBS_A_DMB_MAX),
 		.doit = dibs_nl_dmb_grant_doit,
+		DIBS_OP_DEV(DMB_ATTRS, LOCKED),
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		DIBS_OP(DIBS_CMD_DMB_REVOKE, dibs_dmb_revoke_policy,
 			DIBS_A_DMB_MAX),
 		.doit = dibs_nl_dmb_revoke_doit,
+		DIBS_OP_DEV(DMB_ATTRS, LOCKED),
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
@@ -165,6 +272,7 @@ static const struct genl_ops dibs_nl_ops[] = {
 	{
 		DIBS_OP(DIBS_CMD_DMB_READ, dibs_dmb_read_policy, DIBS_A_DMB_MAX),
 		.doit = dibs_nl_dmb_read_doit,
+		DIBS_OP_DEV(DMB_ATTRS, LOCKED),
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
@@ -175,6 +283,7 @@ static const struct genl_ops dibs_nl_ops[] = {
 		DIBS_OP(DIBS_CMD_EVENT_SIGNAL, dibs_event_signal_policy,
 			DIBS_A_EVENT_MAX),
 		.doit = dibs_nl_event_signal_doit,
+		DIBS_OP_DEV(EVENT_ATTRS, LOCKED),
 		/* a write to a peer, as dmb-write is */
 		.flags = GENL_ADMIN_PERM,
 	},
@@ -211,6 +320,8 @@ struct genl_family dibs_nl_family __ro_after_init = {
 	.version = DIBS_FAMILY_VERSION,
 	.netnsok = true,
 	.parallel_ops = true,		/* handlers take dibs_devs_lock */
+	.pre_doit = dibs_nl_pre_doit,
+	.post_doit = dibs_nl_post_doit,
 	.module = THIS_MODULE,
 	.ops = dibs_nl_ops,
 	.n_ops = ARRAY_SIZE(dibs_nl_ops),
@@ -218,9 +329,6 @@ struct genl_family dibs_nl_family __ro_after_init = {
 	.mcgrps = dibs_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(dibs_nl_mcgrps),
 };
-
-/* Notifications before the family exists (module init) are dropped. */
-static bool dibs_nl_registered;
 
 /*
  * Generations of the device set (add, delete, namespace move) and of the
@@ -276,273 +384,19 @@ int dibs_nl_put_counters(struct sk_buff *skb, int nest_attr, int pad,
 	return 0;
 }
 
-struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info, int index_attr,
-				    int name_attr)
-{
-	struct nlattr **tb = info->attrs;
-	struct dibs_dev *dibs;
-	int attr;
-
-	lockdep_assert_held(&dibs_devs_lock);
-	if (tb[index_attr]) {
-		attr = index_attr;
-		dibs = dibs_dev_find_index(nla_get_u32(tb[attr]));
-	} else if (tb[name_attr]) {
-		attr = name_attr;
-		dibs = dibs_dev_find_name(nla_data(tb[attr]));
-	} else {
-		NL_SET_ERR_MSG(info->extack, "a device index or name is required");
-		return ERR_PTR(-EINVAL);
-	}
-	if (!dibs || !net_eq(dibs_dev_net(dibs), genl_info_net(info))) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[attr], "no such dibs device");
-		return ERR_PTR(-ENODEV);
-	}
-	return dibs;
-}
-
-static void dibs_nl_multicast(struct sk_buff *skb, struct net *net,
-			      enum dibs_nl_mcgrp group, gfp_t gfp)
-{
-	genlmsg_multicast_netns(&dibs_nl_family, net, skb, 0, group, gfp);
-}
-
-static bool dibs_nl_wanted(struct net *net, enum dibs_nl_mcgrp group)
-{
-	return READ_ONCE(dibs_nl_registered) &&
-	       genl_has_listeners(&dibs_nl_family, net, group);
-}
-
-/*
- * The namespace of @dibs with a reference, for a notification sent outside
- * dibs_devs_lock; NULL once the device left the registry or its namespace
- * is going away. dibs->registered, seen under RCU, keeps the namespace's
- * memory (dibs_net_pre_exit, dibs_dev_del).
- */
-static struct net *dibs_nl_dev_get_net(struct dibs_dev *dibs)
-{
-	struct net *net = NULL;
-
-	rcu_read_lock();
-	if (READ_ONCE(dibs->registered))
-		net = maybe_get_net(dibs_dev_net(dibs));
-	rcu_read_unlock();
-	return net;
-}
-
-/* Called with dibs_devs_lock held, in process context. */
-void dibs_nl_notify_dev(struct dibs_dev *dibs, u8 cmd)
-{
-	struct net *net = dibs_dev_net(dibs);
-	struct sk_buff *skb;
-
-	lockdep_assert_held(&dibs_devs_lock);
-
-	if (!dibs_nl_wanted(net, DIBS_NLGRP_MGMT))
-		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	if (dibs_nl_dev_fill(skb, dibs, net, 0, 0, 0, cmd) < 0) {
-		nlmsg_free(skb);
-		return;
-	}
-	dibs_nl_multicast(skb, net, DIBS_NLGRP_MGMT, GFP_KERNEL);
-}
-
-/*
- * Any context: DMBs may be unregistered from a client's bottom half. All
- * under RCU, where a registered device's namespace stays valid.
- */
-void dibs_nl_notify_dmb(struct dibs_dmb_rec *rec, u8 cmd)
-{
-	struct sk_buff *skb;
-	struct net *net;
-
-	rcu_read_lock();
-	if (!READ_ONCE(rec->dibs->registered))
-		goto out;
-	net = dibs_dev_net(rec->dibs);
-	if (!dibs_nl_wanted(net, DIBS_NLGRP_MGMT))
-		goto out;
-	skb = dibs_nl_dmb_msg_new(rec, GFP_ATOMIC);
-	if (!skb)
-		goto out;
-	if (dibs_nl_dmb_fill(skb, rec, 0, 0, 0, cmd) < 0) {
-		nlmsg_free(skb);
-		goto out;
-	}
-	dibs_nl_multicast(skb, net, DIBS_NLGRP_MGMT, GFP_ATOMIC);
-out:
-	rcu_read_unlock();
-}
-
-/* Clients are global: their notifications go to the initial namespace. */
-void dibs_nl_notify_client(struct dibs_client *client, u8 cmd)
-{
-	struct sk_buff *skb;
-
-	if (!dibs_nl_wanted(&init_net, DIBS_NLGRP_MGMT))
-		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	if (dibs_nl_client_fill(skb, client, &init_net, 0, 0, 0, cmd) < 0) {
-		nlmsg_free(skb);
-		return;
-	}
-	dibs_nl_multicast(skb, &init_net, DIBS_NLGRP_MGMT, GFP_KERNEL);
-}
-
-/*
- * Events arrive in the drivers' IRQ context: they are queued here and sent
- * from a work item, never from the callback itself. (Signals are coalesced
- * and deferred by their owner, dibs_uclient.c.)
- */
-struct dibs_nl_deferred {
-	struct llist_node node;
-	struct net *net;		/* a reference */
-	u32 dev_index;
-	struct dibs_event event;
-};
-
-static LLIST_HEAD(dibs_nl_deferred_list);
-static void dibs_nl_deferred_work_fn(struct work_struct *work);
-static DECLARE_WORK(dibs_nl_deferred_work, dibs_nl_deferred_work_fn);
-
-static int dibs_nl_event_fill(struct sk_buff *skb,
-			      const struct dibs_nl_deferred *d)
-{
-	const struct dibs_event *ev = &d->event;
-	void *hdr;
-
-	hdr = genlmsg_put(skb, 0, 0, &dibs_nl_family, 0, DIBS_CMD_EVENT_NTF);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, DIBS_A_EVENT_DEV_INDEX, d->dev_index) ||
-	    nla_put_u32(skb, DIBS_A_EVENT_TYPE, ev->type) ||
-	    nla_put_u32(skb, DIBS_A_EVENT_SUBTYPE, ev->subtype) ||
-	    nla_put(skb, DIBS_A_EVENT_GID, DIBS_GID_LEN, &ev->gid) ||
-	    nla_put_u64_64bit(skb, DIBS_A_EVENT_TOKEN, ev->buffer_tok,
-			      DIBS_A_EVENT_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_EVENT_TIME, ev->time,
-			      DIBS_A_EVENT_PAD) ||
-	    nla_put_u64_64bit(skb, DIBS_A_EVENT_DATA, ev->data,
-			      DIBS_A_EVENT_PAD)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	return 0;
-}
-
-static void dibs_nl_send_event(const struct dibs_nl_deferred *d)
-{
-	struct sk_buff *skb;
-
-	if (!dibs_nl_wanted(d->net, DIBS_NLGRP_MGMT))
-		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	if (dibs_nl_event_fill(skb, d)) {
-		nlmsg_free(skb);
-		return;
-	}
-	dibs_nl_multicast(skb, d->net, DIBS_NLGRP_MGMT, GFP_KERNEL);
-}
-
-static void dibs_nl_deferred_work_fn(struct work_struct *work)
-{
-	struct dibs_nl_deferred *d, *tmp;
-	struct llist_node *list;
-
-	/* llist hands entries back newest first: restore arrival order. */
-	list = llist_reverse_order(llist_del_all(&dibs_nl_deferred_list));
-	llist_for_each_entry_safe(d, tmp, list, node) {
-		dibs_nl_send_event(d);
-		put_net(d->net);
-		kfree(d);
-	}
-}
-
-/* Any context. */
-void dibs_nl_notify_event(struct dibs_dev *dibs,
-			  const struct dibs_event *event)
-{
-	struct dibs_nl_deferred *d;
-	struct net *net;
-
-	net = dibs_nl_dev_get_net(dibs);
-	if (!net)
-		return;
-	if (!dibs_nl_wanted(net, DIBS_NLGRP_MGMT)) {
-		put_net(net);
-		return;
-	}
-	d = kzalloc(sizeof(*d), GFP_ATOMIC);
-	if (!d) {
-		put_net(net);
-		return;
-	}
-	d->net = net;
-	d->dev_index = dibs->index;
-	d->event = *event;
-	llist_add(&d->node, &dibs_nl_deferred_list);
-	schedule_work(&dibs_nl_deferred_work);
-}
-
-/* Process context: called from the signal owner's work item. */
-void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
-			   u16 mask)
-{
-	struct sk_buff *skb;
-	struct net *net;
-	void *hdr;
-
-	/* The device may have been deleted since the signal was queued. */
-	net = dibs_nl_dev_get_net(dibs);
-	if (!net)
-		return;
-	if (!dibs_nl_wanted(net, DIBS_NLGRP_SIGNAL))
-		goto out;
-	/* DEV_INDEX, TOKEN, SBA_IDX, MASK: sized to fit, see dibs_nl_dmb_size */
-	skb = genlmsg_new(3 * nla_total_size(sizeof(u32)) +
-			  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
-	if (!skb)
-		goto out;
-	hdr = genlmsg_put(skb, 0, 0, &dibs_nl_family, 0, DIBS_CMD_SIGNAL_NTF);
-	if (!hdr)
-		goto err_free;
-	if (nla_put_u32(skb, DIBS_A_SIGNAL_DEV_INDEX, dibs->index) ||
-	    nla_put_u64_64bit(skb, DIBS_A_SIGNAL_TOKEN, token,
-			      DIBS_A_SIGNAL_PAD) ||
-	    nla_put_u32(skb, DIBS_A_SIGNAL_SBA_IDX, sba_idx) ||
-	    nla_put_u32(skb, DIBS_A_SIGNAL_MASK, mask))
-		goto err_free;
-	genlmsg_end(skb, hdr);
-	dibs_nl_multicast(skb, net, DIBS_NLGRP_SIGNAL, GFP_KERNEL);
-	goto out;
-
-err_free:
-	nlmsg_free(skb);
-out:
-	put_net(net);
-}
-
 int dibs_nl_init(void)
 {
 	int ret;
 
 	ret = genl_register_family(&dibs_nl_family);
 	if (!ret)
-		WRITE_ONCE(dibs_nl_registered, true);
+		dibs_nl_ntf_start();
 	return ret;
 }
 
 void dibs_nl_exit(void)
 {
-	WRITE_ONCE(dibs_nl_registered, false);
+	dibs_nl_ntf_stop();
 	genl_unregister_family(&dibs_nl_family);
-	flush_work(&dibs_nl_deferred_work);
+	dibs_nl_ntf_flush();
 }

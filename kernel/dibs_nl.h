@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal interfaces of the "dibs" generic netlink family: the op
- * handlers (dibs_nl_dev.c, dibs_nl_dmb.c) and the shared helpers of
- * dibs_netlink.c.
+ * handlers (dibs_nl_dev.c, dibs_nl_dmb.c), the shared helpers of
+ * dibs_netlink.c and the notifications' switch (dibs_nl_ntf.c).
  */
 #ifndef _DIBS_NL_H
 #define _DIBS_NL_H
@@ -19,6 +19,11 @@ enum dibs_nl_mcgrp {
 
 extern struct genl_family dibs_nl_family;
 
+/* dibs_nl_ntf.c: notifications go out between start and stop. */
+void dibs_nl_ntf_start(void);
+void dibs_nl_ntf_stop(void);
+void dibs_nl_ntf_flush(void);
+
 /* One u64 counter of a stats nest: its attribute and where it is kept. */
 struct dibs_nl_counter {
 	int attr;
@@ -28,10 +33,6 @@ struct dibs_nl_counter {
 /* Puts @n counters into a nest @nest_attr (pad attribute @pad). */
 int dibs_nl_put_counters(struct sk_buff *skb, int nest_attr, int pad,
 			 const struct dibs_nl_counter *c, int n);
-
-/* Looks a device up in the caller's namespace; dibs_devs_lock held. */
-struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info, int index_attr,
-				    int name_attr);
 
 /* cb->seq for a dump over the device set (and with @dmbs, the DMB set). */
 unsigned int dibs_nl_dump_seq(bool dmbs);

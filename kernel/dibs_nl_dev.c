@@ -101,25 +101,16 @@ static int dibs_nl_dev_reply(struct genl_info *info, struct sk_buff *msg,
 	return genlmsg_reply(msg, info);
 }
 
+/* dibs_devs_lock held, the device in user_ptr[0] (dibs_nl_pre_doit()). */
 int dibs_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct dibs_dev *dibs;
 	struct sk_buff *msg;
-	int ret;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
-	if (IS_ERR(dibs)) {
-		nlmsg_free(msg);
-		ret = PTR_ERR(dibs);
-	} else {
-		ret = dibs_nl_dev_reply(info, msg, dibs, DIBS_CMD_DEV_GET);
-	}
-	mutex_unlock(&dibs_devs_lock);
-	return ret;
+	return dibs_nl_dev_reply(info, msg, info->user_ptr[0],
+				 DIBS_CMD_DEV_GET);
 }
 
 /* The dev-get dump's state in cb->ctx. */
@@ -231,25 +222,15 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/* A reference on the device in user_ptr[0], no lock (dibs_nl_pre_doit()). */
 int dibs_nl_dev_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct dibs_dev *dibs;
 	int ret;
 
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
-	if (IS_ERR(dibs)) {
-		mutex_unlock(&dibs_devs_lock);
-		return PTR_ERR(dibs);
-	}
-	get_device(&dibs->dev);
-	mutex_unlock(&dibs_devs_lock);
-
-	ret = dibs_soft_dev_del(dibs);
+	ret = dibs_soft_dev_del(info->user_ptr[0]);
 	if (ret == -EOPNOTSUPP)
 		NL_SET_ERR_MSG(info->extack,
 			       "only soft devices (loopback, sim) can be deleted");
-	put_device(&dibs->dev);
 	return ret;
 }
 
@@ -287,11 +268,14 @@ static struct net *dibs_nl_dev_set_target(struct sk_buff *skb,
 	return net;
 }
 
-/* All or nothing: what can be refused is checked before any change. */
+/*
+ * All or nothing: what can be refused is checked before any change. A
+ * reference on the device in user_ptr[0], no lock (dibs_nl_pre_doit()).
+ */
 int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct nlattr **tb = info->attrs;
-	struct dibs_dev *dibs;
 	struct net *net;
 	int state = -1;
 	int ret;
@@ -306,98 +290,62 @@ int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
-	if (IS_ERR(dibs)) {
-		mutex_unlock(&dibs_devs_lock);
-		ret = PTR_ERR(dibs);
-		goto out_net;
-	}
-	get_device(&dibs->dev);
-	mutex_unlock(&dibs_devs_lock);
-
 	ret = dibs_dev_set(dibs, state, net);
 	if (ret == -ENODEV)
 		NL_SET_ERR_MSG(info->extack, "the device was deleted meanwhile");
-	put_device(&dibs->dev);
-out_net:
 	if (net)
 		put_net(net);
 	return ret;
 }
 
+/* dibs_devs_lock held, the device in user_ptr[0] (dibs_nl_pre_doit()). */
 int dibs_nl_remote_query_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr **tb = info->attrs;
-	struct dibs_dev *dibs;
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct sk_buff *msg;
 	uuid_t rgid;
 	void *hdr;
-	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DEV_REMOTE_GID))
-		return -EINVAL;
-	memcpy(&rgid, nla_data(tb[DIBS_A_DEV_REMOTE_GID]), DIBS_GID_LEN);
-
+	memcpy(&rgid, nla_data(info->attrs[DIBS_A_DEV_REMOTE_GID]),
+	       DIBS_GID_LEN);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dev_lookup(info, DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME);
-	if (IS_ERR(dibs)) {
-		ret = PTR_ERR(dibs);
-		goto err_unlock;
-	}
 	hdr = genlmsg_put_reply(msg, info, &dibs_nl_family, 0,
 				DIBS_CMD_REMOTE_QUERY);
-	ret = -EMSGSIZE;
 	if (!hdr ||
 	    nla_put_u32(msg, DIBS_A_DEV_INDEX, dibs->index) ||
 	    nla_put_string(msg, DIBS_A_DEV_NAME, dev_name(&dibs->dev)) ||
 	    nla_put(msg, DIBS_A_DEV_REMOTE_GID, DIBS_GID_LEN, &rgid) ||
 	    nla_put_u8(msg, DIBS_A_DEV_REACHABLE,
-		       !dibs->ops->query_remote_gid(dibs, &rgid, 0, 0)))
-		goto err_unlock;
-	mutex_unlock(&dibs_devs_lock);
+		       !dibs->ops->query_remote_gid(dibs, &rgid, 0, 0))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
-
-err_unlock:
-	mutex_unlock(&dibs_devs_lock);
-	nlmsg_free(msg);
-	return ret;
 }
 
 /*
  * Send a DIBS_SW_EVENT from a device to a remote gid, as a client's
  * signal_event() does (trigger_irq set): the receiver's clients get it in
  * handle_event() and its namespace's "mgmt" listeners an event-ntf.
+ * dibs_devs_lock held, the device in user_ptr[0] (dibs_nl_pre_doit()).
  */
 int dibs_nl_event_signal_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct nlattr **tb = info->attrs;
-	struct dibs_dev *dibs;
+	int ret = -EOPNOTSUPP;
 	u64 data = 0;
 	uuid_t rgid;
 	u32 code;
-	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_EVENT_REMOTE_GID) ||
-	    GENL_REQ_ATTR_CHECK(info, DIBS_A_EVENT_SUBTYPE))
-		return -EINVAL;
 	memcpy(&rgid, nla_data(tb[DIBS_A_EVENT_REMOTE_GID]), DIBS_GID_LEN);
 	code = nla_get_u32(tb[DIBS_A_EVENT_SUBTYPE]);
 	if (tb[DIBS_A_EVENT_DATA])
 		data = nla_get_u64(tb[DIBS_A_EVENT_DATA]);
 
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dev_lookup(info, DIBS_A_EVENT_DEV_INDEX,
-				  DIBS_A_EVENT_DEV_NAME);
-	if (IS_ERR(dibs)) {
-		ret = PTR_ERR(dibs);
-		goto out;
-	}
-	ret = -EOPNOTSUPP;
 	if (dibs->ops->signal_event)
 		ret = dibs->ops->signal_event(dibs, &rgid, 1, code, data);
 	switch (ret) {
@@ -419,8 +367,6 @@ int dibs_nl_event_signal_doit(struct sk_buff *skb, struct genl_info *info)
 				    "the remote device has too many events waiting for delivery");
 		break;
 	}
-out:
-	mutex_unlock(&dibs_devs_lock);
 	return ret;
 }
 

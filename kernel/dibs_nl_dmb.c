@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Netlink ops on DMBs: dmb-get, dmb-grant, dmb-revoke, dmb-write and
- * dmb-read. Every handler holds dibs_devs_lock while it uses a device, so
- * the device cannot be deleted (and its driver state freed) under it.
+ * dmb-read. The do-handlers but dmb-write's run with dibs_devs_lock held
+ * and their device in info->user_ptr[0] (dibs_nl_pre_doit()), so the
+ * device cannot be deleted (and its driver state freed) under them;
+ * dmb-write looks its device up per piece, as /dev/dibs does.
  */
 #include <linux/slab.h>
 
@@ -80,12 +82,6 @@ int dibs_nl_dmb_fill(struct sk_buff *skb, struct dibs_dmb_rec *rec,
 	return 0;
 }
 
-static struct dibs_dev *dibs_nl_dmb_dev(struct genl_info *info)
-{
-	return dibs_nl_dev_lookup(info, DIBS_A_DMB_DEV_INDEX,
-				  DIBS_A_DMB_DEV_NAME);
-}
-
 /* The DMB named by the TOKEN attribute on @dibs; NULL with an extack. */
 static struct dibs_dmb_rec *dibs_nl_dmb_rec(struct genl_info *info,
 					    struct dibs_dev *dibs)
@@ -102,18 +98,10 @@ static struct dibs_dmb_rec *dibs_nl_dmb_rec(struct genl_info *info,
 
 int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct dibs_dmb_rec *rec;
-	struct dibs_dev *dibs;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN))
-		return -EINVAL;
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs)) {
-		ret = PTR_ERR(dibs);
-		goto out;
-	}
 	/* RCU keeps a record that another client unregisters alive. */
 	rcu_read_lock();
 	rec = dibs_nl_dmb_rec(info, dibs);
@@ -132,8 +120,6 @@ int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info)
 		rcu_read_unlock();
 		ret = -ENOENT;
 	}
-out:
-	mutex_unlock(&dibs_devs_lock);
 	return ret;
 }
 
@@ -267,30 +253,18 @@ int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct nlattr **tb = info->attrs;
 	struct dibs_dmb_rec *rec;
-	struct dibs_dev *dibs;
 	struct sk_buff *msg;
 	uuid_t rgid;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_RGID) ||
-	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_LEN))
-		return -EINVAL;
 	memcpy(&rgid, nla_data(tb[DIBS_A_DMB_RGID]), DIBS_GID_LEN);
-
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs)) {
-		mutex_unlock(&dibs_devs_lock);
-		return PTR_ERR(dibs);
-	}
 	/* Allocated first: a grant is not made if its reply cannot be. */
 	msg = genlmsg_new(dibs_nl_dmb_size(dibs, &dibs_uclient), GFP_KERNEL);
-	if (!msg) {
-		mutex_unlock(&dibs_devs_lock);
+	if (!msg)
 		return -ENOMEM;
-	}
 	/* An owned grant is tied to the socket that sent the request. */
 	ret = dibs_uclient_grant(dibs, &rgid, nla_get_u32(tb[DIBS_A_DMB_LEN]),
 				 tb[DIBS_A_DMB_OWNED] ? NETLINK_CB(skb).sk : NULL,
@@ -303,7 +277,6 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 			dibs_uclient_revoke(dibs, rec->key.token);
 			break;
 		}
-		mutex_unlock(&dibs_devs_lock);
 		return genlmsg_reply(msg, info);
 	case -ENOSPC:
 		NL_SET_ERR_MSG(info->extack, "the device has no free DMB slot");
@@ -316,26 +289,17 @@ int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info)
 				    "the device refused this DMB length");
 		break;
 	}
-	mutex_unlock(&dibs_devs_lock);
 	nlmsg_free(msg);
 	return ret;
 }
 
 int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_dev *dibs = info->user_ptr[0];
 	struct dibs_client *owner;
 	struct dibs_dmb_rec *rec;
-	struct dibs_dev *dibs;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN))
-		return -EINVAL;
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs)) {
-		ret = PTR_ERR(dibs);
-		goto out;
-	}
 	rcu_read_lock();
 	rec = dibs_nl_dmb_rec(info, dibs);
 	owner = rec ? dibs_client_by_id(rec->client_id) : NULL;
@@ -353,38 +317,64 @@ int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_unlock();
 	if (!ret)
 		ret = dibs_uclient_revoke(dibs, nla_get_u64(info->attrs[DIBS_A_DMB_TOKEN]));
-out:
-	mutex_unlock(&dibs_devs_lock);
 	return ret;
+}
+
+/* dmb-write's source: the DATA attributes of the request, in order. */
+struct dibs_nl_write_src {
+	struct dibs_dmb_wr wr;
+	struct nlattr *pos;		/* where the search for the next goes on */
+	int rem;
+	struct nlattr *piece;		/* the last one handed out */
+};
+
+static int dibs_nl_write_next(struct dibs_dmb_wr *wr, u32 done, void **data,
+			      u32 *n)
+{
+	struct dibs_nl_write_src *src =
+		container_of(wr, struct dibs_nl_write_src, wr);
+
+	for (; nla_ok(src->pos, src->rem);
+	     src->pos = nla_next(src->pos, &src->rem)) {
+		if (nla_type(src->pos) != DIBS_A_DMB_DATA)
+			continue;
+		src->piece = src->pos;
+		src->pos = nla_next(src->pos, &src->rem);
+		*data = nla_data(src->piece);
+		*n = nla_len(src->piece);
+		return 0;
+	}
+	return -EINVAL;		/* not reached: the length counts them */
 }
 
 /*
  * dmb-write: the DATA attributes (one or more, each at most
  * DIBS_DATA_CHUNK_MAX bytes) are written one after the other from OFFSET,
- * one move_data() each, the signal raised with the last only. The range
- * is checked as a whole first; the DMB's own size only move_data() knows,
- * so a piece it refuses ends the request with the pieces before it
- * written and no signal raised.
+ * one move_data() each, the signal raised with the last only
+ * (dibs_dmb_write()).
  */
 int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dibs_nl_write_src src = {
+		.wr.net = genl_info_net(info),
+		.wr.next = dibs_nl_write_next,
+		.pos = genlmsg_data(info->genlhdr),
+		.rem = genlmsg_len(info->genlhdr),
+	};
 	struct nlattr *attr, *empty = NULL, *last = NULL, *dev_attr;
-	u32 offset = 0, idx = 0, total = 0, end, dev_index = 0;
+	struct dibs_dmb_wr *wr = &src.wr;
 	struct nlattr **tb = info->attrs;
-	const char *dev_name = NULL;
-	bool signal = false;
-	int rem, ret = 0;
-	u64 token;
+	int rem, ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN) ||
 	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_DATA))
 		return -EINVAL;
-	token = nla_get_u64(tb[DIBS_A_DMB_TOKEN]);
+	wr->token = nla_get_u64(tb[DIBS_A_DMB_TOKEN]);
 	if (tb[DIBS_A_DMB_OFFSET])
-		offset = nla_get_u32(tb[DIBS_A_DMB_OFFSET]);
+		wr->offset = nla_get_u32(tb[DIBS_A_DMB_OFFSET]);
 	if (tb[DIBS_A_DMB_SIGNAL_IDX]) {
-		signal = true;
-		idx = nla_get_u32(tb[DIBS_A_DMB_SIGNAL_IDX]);
+		wr->signal = true;
+		wr->signal_idx = nla_get_u32(tb[DIBS_A_DMB_SIGNAL_IDX]);
 	}
 
 	/* The policy checked each piece's length; the message bounds them. */
@@ -394,44 +384,28 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 			continue;
 		if (!nla_len(attr) && !empty)
 			empty = attr;
-		total += nla_len(attr);
+		wr->len += nla_len(attr);
 		last = attr;
 	}
 	/* Only a lone piece may be empty: a signal without data. */
-	if (empty && (empty != last || total)) {
+	if (empty && (empty != last || wr->len)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, empty,
 				    "an empty data piece among others");
-		return -EINVAL;
-	}
-	if (check_add_overflow(offset, total, &end) || end > DIBS_DMB_LEN_MAX) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_OFFSET] ?: last,
-				    "offset and length do not fit in any DMB");
 		return -EINVAL;
 	}
 
 	if (tb[DIBS_A_DMB_DEV_INDEX]) {
 		dev_attr = tb[DIBS_A_DMB_DEV_INDEX];
-		dev_index = nla_get_u32(dev_attr);
+		wr->dev_index = nla_get_u32(dev_attr);
 	} else if (tb[DIBS_A_DMB_DEV_NAME]) {
 		dev_attr = tb[DIBS_A_DMB_DEV_NAME];
-		dev_name = nla_data(dev_attr);
+		wr->dev_name = nla_data(dev_attr);
 	} else {
 		NL_SET_ERR_MSG(info->extack, "a device index or name is required");
 		return -EINVAL;
 	}
 
-	/* Each piece as /dev/dibs moves it: no registry lock held. */
-	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem) {
-		if (nla_type(attr) != DIBS_A_DMB_DATA)
-			continue;
-		ret = dibs_dev_move(genl_info_net(info), dev_index, dev_name,
-				    token, idx, signal && attr == last, offset,
-				    nla_data(attr), nla_len(attr));
-		if (ret)
-			break;
-		offset += nla_len(attr);
-	}
+	ret = dibs_dmb_write(wr);
 	switch (ret) {
 	case -ENODEV:
 		NL_SET_ERR_MSG_ATTR(info->extack, dev_attr, "no such dibs device");
@@ -445,8 +419,14 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 			       "the DMB is not granted to the writing device");
 		break;
 	case -EINVAL:
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "offset and length do not fit in the DMB");
+		/* No piece yet: the range as a whole was refused. */
+		if (!src.piece)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[DIBS_A_DMB_OFFSET] ?: last,
+					    "offset and length do not fit in any DMB");
+		else
+			NL_SET_ERR_MSG_ATTR(info->extack, src.piece,
+					    "offset and length do not fit in the DMB");
 		break;
 	case -ENETDOWN:
 		NL_SET_ERR_MSG(info->extack, "the writing device is down");
@@ -458,7 +438,6 @@ int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info)
 int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct dibs_dev *dibs;
 	struct sk_buff *msg;
 	struct nlattr *data;
 	u32 offset = 0, len;
@@ -466,9 +445,6 @@ int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_TOKEN) ||
-	    GENL_REQ_ATTR_CHECK(info, DIBS_A_DMB_LEN))
-		return -EINVAL;
 	token = nla_get_u64(tb[DIBS_A_DMB_TOKEN]);
 	len = nla_get_u32(tb[DIBS_A_DMB_LEN]);
 	if (tb[DIBS_A_DMB_OFFSET])
@@ -491,14 +467,8 @@ int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	}
 
-	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dmb_dev(info);
-	if (IS_ERR(dibs))
-		ret = PTR_ERR(dibs);
-	else
-		ret = dibs_uclient_read(dibs, token, offset, len,
-					nla_data(data));
-	mutex_unlock(&dibs_devs_lock);
+	ret = dibs_uclient_read(info->user_ptr[0], token, offset, len,
+				nla_data(data));
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[DIBS_A_DMB_TOKEN],
 				    "no DMB granted from userspace with this token on the device");
