@@ -15,6 +15,9 @@
 #     same bytes and its clients get the signal (doorbell -> A's vector 0);
 #     writes to a DMB granted to another gid, past its end or to a revoked
 #     token are refused as on the soft devices, nothing lands;
+#   - software events cross in both directions (each guest's mailbox in
+#     the other's partition): the receiver's monitor shows the code, the
+#     data and the sender's gid;
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -137,6 +140,23 @@ query() {
 		put late 1
 		;;
 	esac
+}
+
+@test "pair: software events from B to A's gid and from A to B's" {
+	local me other code
+	me=$(my_gid)
+	other=$(get gid)
+	# A sends 0xa, B sends 0xb, each with its role in the data.
+	if [ "$ROLE" = A ]; then code=10; else code=11; fi
+	mon_start event
+	put evready 1
+	get evready >/dev/null
+	D dev event ivshmem0 remote-gid "$other" subtype "$code" data "0x$code"
+	# The other's event, with the other's gid as the sender.
+	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype $((21 - code)) gid $other token 0x0000000000000000 time [0-9]+ data 0x$((21 - code))$"
+	put evseen 1
+	get evseen >/dev/null
+	expect_eq "sw events" "$(count_lines "$MON" '^\[event\] .* type sw ')" 1
 }
 
 @test "pair: B goes away and comes back: A sees it go, old tokens stay dead" {
