@@ -80,8 +80,12 @@ enum dibs_ivs_slot_state {
 	DIBS_IVS_SLOT_FREE,
 	DIBS_IVS_SLOT_USED,
 	DIBS_IVS_SLOT_FREEING,	/* unregister_dmb() waits for writers */
-	/* A writer never left: slot and buffer stay out of use for good. */
-	DIBS_IVS_SLOT_LEAKED,
+	/*
+	 * Unregistered, but a writer never left or a peer still has the
+	 * buffer attached: slot and buffer stay out of use until the shared
+	 * writers and attached counts read 0 (dibs_ivs_reclaim()).
+	 */
+	DIBS_IVS_SLOT_HELD,
 };
 
 /* The owner's own record of a descriptor slot; the region's is untrusted. */
@@ -91,6 +95,13 @@ struct dibs_ivs_slot {
 	u32 npages;
 	u16 seq;		/* use count of the slot, the token's low bits */
 	u8 state;
+};
+
+/* A remote DMB this device attached (attach_dmb()), until detached. */
+struct dibs_ivs_attach {
+	struct list_head list;
+	u64 token;
+	struct dibs_ivshmem_dmb_desc *desc;	/* in the owner's partition */
 };
 
 /* What the last scan of the peer table found, for departure events. */
@@ -124,10 +135,15 @@ struct dibs_ivs_dev {
 	/* Serialises our sends: we are the only producer of our mailboxes. */
 	spinlock_t send_lock;
 
-	/* Protects slots[] and page_map: the DMB allocator. */
+	/* Protects slots[], page_map and held: the DMB allocator. */
 	spinlock_t alloc_lock;
 	struct dibs_ivs_slot *slots;
 	unsigned long *page_map;
+	u32 held;		/* slots in state HELD */
+
+	/* Remote DMBs attached by this device. */
+	spinlock_t att_lock;
+	struct list_head attached;
 
 	/*
 	 * Only peers_work reads and writes it after probe; a work item never
@@ -267,6 +283,32 @@ static bool dibs_ivs_slot_free(struct dibs_ivs_dev *ivs, u32 s)
 	       !READ_ONCE(ivs->descs[s].writers);
 }
 
+/*
+ * Give back held slots whose writers and attachers have all left; with
+ * alloc_lock held. Their buffers may be handed out (and zeroed) after.
+ */
+static void dibs_ivs_reclaim(struct dibs_ivs_dev *ivs)
+{
+	struct dibs_ivs_slot *slot;
+	bool freed = false;
+	u32 s;
+
+	lockdep_assert_held(&ivs->alloc_lock);
+	for (s = 0; ivs->held && s < ivs->lay.dmbs_per_peer; s++) {
+		slot = &ivs->slots[s];
+		if (slot->state != DIBS_IVS_SLOT_HELD ||
+		    READ_ONCE(ivs->descs[s].writers) ||
+		    READ_ONCE(ivs->descs[s].attached))
+			continue;
+		bitmap_clear(ivs->page_map, slot->first_page, slot->npages);
+		slot->state = DIBS_IVS_SLOT_FREE;
+		ivs->held--;
+		freed = true;
+	}
+	if (freed)
+		smp_mb();	/* their last stores before we zero the buffers */
+}
+
 static int dibs_ivs_take_slot(struct dibs_ivs_dev *ivs, u32 wanted)
 {
 	u32 s;
@@ -299,6 +341,7 @@ static int dibs_ivs_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 	npages = DIV_ROUND_UP(dmb->dmb_len, DIBS_IVSHMEM_PAGE);
 
 	spin_lock(&ivs->alloc_lock);
+	dibs_ivs_reclaim(ivs);
 	s = dibs_ivs_take_slot(ivs, dmb->idx);
 	if (s < 0) {
 		spin_unlock(&ivs->alloc_lock);
@@ -362,7 +405,7 @@ static int dibs_ivs_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
 	struct dibs_ivs_dev *ivs = to_ivs(dibs);
 	struct dibs_ivshmem_dmb_desc *desc;
 	struct dibs_ivs_slot *slot;
-	bool gone;
+	bool gone, attached;
 	u32 s = dmb->idx;
 
 	spin_lock(&ivs->alloc_lock);
@@ -381,24 +424,31 @@ static int dibs_ivs_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
 	desc = &ivs->descs[s];
 	WRITE_ONCE(desc->token, 0);
 	/*
-	 * Token 0 before reading writers: a writer either incremented
-	 * before (we see it and wait) or sees token 0 and gives up.
+	 * Token 0 before reading writers and attached: a writer or an
+	 * attacher either incremented before (we see it) or sees token 0
+	 * and gives up.
 	 */
 	smp_mb();
 	gone = dibs_ivs_writers_gone(desc);
+	/*
+	 * An attached peer may still store into the buffer: it stays ours,
+	 * out of use, until the peer detaches (no waiting for that).
+	 */
+	attached = READ_ONCE(desc->attached);
 
 	spin_lock(&ivs->alloc_lock);
-	if (gone) {
+	if (gone && !attached) {
 		bitmap_clear(ivs->page_map, slot->first_page, slot->npages);
 		slot->state = DIBS_IVS_SLOT_FREE;
 	} else {
-		slot->state = DIBS_IVS_SLOT_LEAKED;
+		slot->state = DIBS_IVS_SLOT_HELD;
+		ivs->held++;
 	}
 	slot->token = 0;
 	spin_unlock(&ivs->alloc_lock);
 	if (!gone)
 		dev_warn(&ivs->pdev->dev,
-			 "DMB slot %u: a writer never finished, slot and %u pages kept out of use\n",
+			 "DMB slot %u: a writer never finished, slot and %u pages kept out of use until it does\n",
 			 s, slot->npages);
 	return 0;
 }
@@ -472,6 +522,126 @@ out:
 	return ret;
 }
 
+static int dibs_ivs_support_mmapped_rdmb(struct dibs_dev *dibs)
+{
+	return 1;
+}
+
+/*
+ * Attach remote DMB dmb->dmb_tok: its buffer, in the owner's partition, is
+ * mapped in this guest too (BAR2), so the caller stores into it directly.
+ * The descriptor's attached count keeps the owner from reusing the
+ * buffer after it unregisters, until we detach; the checks are
+ * move_data()'s, so a token of an earlier life of the owner is refused.
+ */
+static int dibs_ivs_attach_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
+{
+	struct dibs_ivs_dev *ivs = to_ivs(dibs);
+	const struct dibs_ivs_layout *lay = &ivs->lay;
+	u64 tok = dmb->dmb_tok, buf_offset, end;
+	u32 owner = DIBS_IVSHMEM_TOKEN_PEER(tok);
+	u32 s = DIBS_IVSHMEM_TOKEN_SLOT(tok);
+	struct dibs_ivshmem_dmb_desc *desc;
+	struct dibs_ivs_attach *att;
+	unsigned long flags;
+	void *part;
+	uuid_t gid;
+	u32 gen, len;
+	int ret;
+
+	if (owner >= lay->max_peers || s >= lay->dmbs_per_peer)
+		return -ENOENT;
+	if (!dibs_ivs_peer_read(ivs, owner, &gen, &gid) ||
+	    (gen & 0xFFFF) != DIBS_IVSHMEM_TOKEN_GEN(tok))
+		return -ENOENT;
+	att = kzalloc(sizeof(*att), GFP_ATOMIC);
+	if (!att)
+		return -ENOMEM;
+
+	part = dibs_ivs_partition(ivs, owner);
+	desc = part + lay->desc_offset + (u64)s * DIBS_IVS_DESC_SIZE;
+	dibs_ivs_le32_add(&desc->attached, 1);
+	/* The owner sees our count before we look at its token. */
+	smp_mb__after_atomic();
+
+	ret = -ENOENT;
+	if (le64_to_cpu(READ_ONCE(desc->token)) != tok)
+		goto err;
+	ret = -EACCES;
+	if (memcmp(desc->rgid, &dibs->gid, sizeof(desc->rgid)))
+		goto err;
+	buf_offset = le64_to_cpu(READ_ONCE(desc->buf_offset));
+	len = le32_to_cpu(READ_ONCE(desc->len));
+	ret = -EIO;	/* a corrupt descriptor */
+	if (check_add_overflow(buf_offset, (u64)len, &end) ||
+	    end > lay->data_size)
+		goto err;
+
+	att->token = tok;
+	att->desc = desc;
+	spin_lock_irqsave(&ivs->att_lock, flags);
+	list_add(&att->list, &ivs->attached);
+	spin_unlock_irqrestore(&ivs->att_lock, flags);
+
+	dmb->cpu_addr = part + lay->data_offset + buf_offset;
+	dmb->dma_addr = 0;
+	dmb->dmb_len = len;
+	dmb->idx = s;
+	uuid_copy(&dmb->rgid, &dibs->gid);
+	return 0;
+
+err:
+	smp_mb__before_atomic();	/* our reads of the descriptor first */
+	dibs_ivs_le32_add(&desc->attached, -1);
+	kfree(att);
+	return ret;
+}
+
+static void dibs_ivs_put_attach(struct dibs_ivs_attach *att)
+{
+	/* Our stores into the buffer come before the owner may reuse it. */
+	smp_mb__before_atomic();
+	dibs_ivs_le32_add(&att->desc->attached, -1);
+	kfree(att);
+}
+
+static int dibs_ivs_detach_dmb(struct dibs_dev *dibs, u64 token)
+{
+	struct dibs_ivs_dev *ivs = to_ivs(dibs);
+	struct dibs_ivs_attach *att, *found = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ivs->att_lock, flags);
+	list_for_each_entry(att, &ivs->attached, list) {
+		if (att->token == token) {
+			list_del(&att->list);
+			found = att;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&ivs->att_lock, flags);
+	if (!found)
+		return -ENOENT;
+	dibs_ivs_put_attach(found);
+	return 0;
+}
+
+/* At remove: attachments the clients left behind are let go. */
+static void dibs_ivs_detach_all(struct dibs_ivs_dev *ivs)
+{
+	struct dibs_ivs_attach *att, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(att, tmp, &ivs->attached, list) {
+		list_del(&att->list);
+		dibs_ivs_put_attach(att);
+		n++;
+	}
+	if (n)
+		dev_warn(&ivs->pdev->dev, "%u remote DMBs still attached at removal: detached\n",
+			 n);
+}
+
 /* Sender @from's mailbox in peer @to's partition. */
 static struct dibs_ivshmem_mbox *dibs_ivs_mbox(struct dibs_ivs_dev *ivs,
 					       u32 to, u32 from)
@@ -541,11 +711,6 @@ static int dibs_ivs_signal_event(struct dibs_dev *dibs, const uuid_t *rgid,
 	return 0;
 }
 
-/*
- * No support_mmapped_rdmb/attach_dmb/detach_dmb: a mapped remote DMB
- * would be written outside the writers protocol, and nothing could keep
- * its owner from unregistering the slot and reusing the buffer meanwhile.
- */
 static const struct dibs_dev_ops dibs_ivs_ops = {
 	.get_fabric_id = dibs_ivs_get_fabric_id,
 	.query_remote_gid = dibs_ivs_query_remote_gid,
@@ -554,6 +719,9 @@ static const struct dibs_dev_ops dibs_ivs_ops = {
 	.unregister_dmb = dibs_ivs_unregister_dmb,
 	.move_data = dibs_ivs_move_data,
 	.signal_event = dibs_ivs_signal_event,
+	.support_mmapped_rdmb = dibs_ivs_support_mmapped_rdmb,
+	.attach_dmb = dibs_ivs_attach_dmb,
+	.detach_dmb = dibs_ivs_detach_dmb,
 };
 
 /* Deliver a signal mask to the client owning slot @s, as loopback does. */
@@ -875,6 +1043,32 @@ static int dibs_ivs_check_header(struct device *dev, const void *shm,
 }
 
 /*
+ * A slot an earlier life of our peer id left with a peer still attached
+ * (or a writer inside): its buffer stays out of use until they leave.
+ */
+static void dibs_ivs_hold_earlier(struct dibs_ivs_dev *ivs, u32 s)
+{
+	struct dibs_ivshmem_dmb_desc *desc = &ivs->descs[s];
+	struct dibs_ivs_slot *slot = &ivs->slots[s];
+	u64 off, len, first, npages;
+
+	if (!READ_ONCE(desc->attached) && !READ_ONCE(desc->writers))
+		return;
+	slot->state = DIBS_IVS_SLOT_HELD;
+	ivs->held++;
+	off = le64_to_cpu(READ_ONCE(desc->buf_offset));
+	len = le32_to_cpu(READ_ONCE(desc->len));
+	first = off / DIBS_IVSHMEM_PAGE;
+	npages = DIV_ROUND_UP(len, DIBS_IVSHMEM_PAGE);
+	/* A buffer outside our data area is no buffer: nothing to keep. */
+	if (off % DIBS_IVSHMEM_PAGE || first + npages > ivs->data_pages)
+		npages = 0;
+	slot->first_page = first;
+	slot->npages = npages;
+	bitmap_set(ivs->page_map, first, npages);
+}
+
+/*
  * Take our generation and clear what an earlier holder of our peer id left
  * in our partition; before any DMB can be registered.
  */
@@ -902,6 +1096,7 @@ static int dibs_ivs_init_partition(struct dibs_ivs_dev *ivs)
 		WRITE_ONCE(ivs->descs[s].signal_mask, 0);
 		ivs->slots[s].seq = le32_to_cpu(READ_ONCE(ivs->descs[s].last_use)) &
 				    0xFFFF;
+		dibs_ivs_hold_earlier(ivs, s);
 	}
 	memset(ivs->summary, 0, DIV_ROUND_UP(ivs->lay.dmbs_per_peer, 64) * 8);
 
@@ -1036,6 +1231,8 @@ static int dibs_ivs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ivs->pdev = pdev;
 	spin_lock_init(&ivs->alloc_lock);
 	spin_lock_init(&ivs->send_lock);
+	spin_lock_init(&ivs->att_lock);
+	INIT_LIST_HEAD(&ivs->attached);
 	INIT_WORK(&ivs->peers_work, dibs_ivs_peers_work);
 	INIT_WORK(&ivs->ev_work, dibs_ivs_ev_work);
 
@@ -1149,6 +1346,7 @@ static void dibs_ivs_remove(struct pci_dev *pdev)
 	/* Events still in our mailboxes go with the device. */
 	cancel_work_sync(&ivs->ev_work);
 	dibs_dev_del(ivs->dibs);
+	dibs_ivs_detach_all(ivs);
 	ida_free(&dibs_ivs_ida, ivs->index);
 	put_device(&ivs->dibs->dev);
 	pci_free_irq_vectors(pdev);

@@ -148,3 +148,66 @@ teardown() {
 	fails_with 1 "remote-gid $nobody is not reachable through dev \"ivshmem0\"" \
 		D dev event ivshmem0 remote-gid "$nobody" subtype 1
 }
+
+TC=/sys/kernel/debug/dibs_test_client
+
+# tc CMD...: one command to the test client; its answer in $TC/result.
+tc() {
+	printf '%s\n' "$*" >"$TC/ctl"
+}
+
+# tc_refused TEXT CMD...: the command fails, its error message has TEXT.
+tc_refused() {
+	local want=$1
+	shift
+	if tc "$@" 2>"$BATS_TEST_TMPDIR/tc.err"; then
+		echo "'$*' succeeded" >&2
+		return 1
+	fi
+	grep -q "$want" "$BATS_TEST_TMPDIR/tc.err" ||
+		{ echo "'$*': $(cat "$BATS_TEST_TMPDIR/tc.err"), expected $want" >&2; return 1; }
+}
+
+hex() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
+}
+
+@test "ivshmem: an attached DMB: stores land, a revoked one stays held until detached" {
+	local tok idx tok2 idx2
+	load_test_client
+	IVS_MODULES=(dibs_test_client "${IVS_MODULES[@]}")
+	tc reg ivshmem0 8192
+	read -r tok idx <"$TC/result"
+	expect_eq "first slot" "$idx" 0
+	tc attach ivshmem0 "$tok"
+	expect_eq "attached" "$(cat "$TC/result")" "$tok 8192 0"
+	# A store through the attachment is what the owner reads; a
+	# move_data() is what the attachment shows: one buffer.
+	tc mwrite "$tok" 10 mapped
+	tc read "$tok" 10 6
+	expect_eq "owner reads" "$(cat "$TC/result")" "$(hex mapped)"
+	tc write ivshmem0 "$tok" 20 moved
+	tc mread "$tok" 20 5
+	expect_eq "attachment reads" "$(cat "$TC/result")" "$(hex moved)"
+	# A token of another use of the slot never attaches.
+	tc_refused 'No such file' attach ivshmem0 "0x$(printf '%016x' $((tok + 1)))"
+
+	# Revoked while attached: gone for the fabric, the buffer held.
+	tc unreg ivshmem0 "$tok"
+	tc_refused 'No such file' attach ivshmem0 "$tok"
+	tc_refused 'No such file' write ivshmem0 "$tok" 0 late
+	tc mwrite "$tok" 0 still
+	tc mread "$tok" 0 5
+	expect_eq "held buffer" "$(cat "$TC/result")" "$(hex still)"
+	tc reg ivshmem0 8192
+	read -r tok2 idx2 <"$TC/result"
+	expect_eq "slot while held" "$idx2" 1
+	# Detached: the slot and buffer come back, zeroed.
+	tc detach ivshmem0 "$tok"
+	tc_refused 'No such file' detach ivshmem0 "$tok"
+	tc reg ivshmem0 8192
+	read -r tok idx <"$TC/result"
+	expect_eq "slot after detach" "$idx" 0
+	tc read "$tok" 0 5
+	expect_eq "zeroed" "$(cat "$TC/result")" 0000000000
+}

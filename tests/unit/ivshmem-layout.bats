@@ -50,9 +50,9 @@ compile() {
 @test "ivshmem layout: the header's structs are the document's tables" {
 	local c=$BATS_TEST_TMPDIR/layout.c
 	checks >"$c"
-	# the tables were found: 22 header, 5 peer, 7 descriptor, 2 mailbox
+	# the tables were found: 22 header, 5 peer, 8 descriptor, 2 mailbox
 	# and 4 event slot fields
-	grep -qx '/\* fields: 40 \*/' "$c"
+	grep -qx '/\* fields: 41 \*/' "$c"
 	run compile "$c"
 	echo "$output"
 	[ "$status" -eq 0 ]

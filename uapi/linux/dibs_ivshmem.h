@@ -104,8 +104,8 @@ struct dibs_ivshmem_peer {
 /*
  * DMB descriptor: slot S of peer P's partition, at partitions_offset +
  * P * partition_size + desc_offset + S * desc_size. The owner (peer P)
- * writes it, except writers and signal_mask, which the granted writer
- * changes with atomic operations. Slot S is the DMB's sba index.
+ * writes it, except writers, signal_mask and attached, which the granted
+ * writer changes with atomic operations. Slot S is the DMB's sba index.
  */
 struct dibs_ivshmem_dmb_desc {
 	__le64 token;			/* 0: slot free; written last */
@@ -115,7 +115,8 @@ struct dibs_ivshmem_dmb_desc {
 	__u8 rgid[16];			/* the only gid allowed to write */
 	__le64 signal_mask;		/* pending signals (atomic or / xchg) */
 	__le32 last_use;		/* use count of the slot's latest token */
-	__u8 reserved[12];		/* 0 */
+	__le32 attached;		/* peers' attachments (atomic inc/dec) */
+	__u8 reserved[8];		/* 0 */
 };					/* 64 bytes */
 
 /*
