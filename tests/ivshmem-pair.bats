@@ -18,6 +18,9 @@
 #   - software events cross in both directions (each guest's mailbox in
 #     the other's partition): the receiver's monitor shows the code, the
 #     data and the sender's gid;
+#   - B attaches A's DMB granted to it (in-kernel attach_dmb(), through
+#     dibs_test_client) and stores into it directly: A reads the bytes; a
+#     revoked DMB no longer attaches;
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -86,6 +89,13 @@ grant() {
 
 query() {
 	D dev query ivshmem0 remote-gid "$1"
+}
+
+TC=/sys/kernel/debug/dibs_test_client
+
+# tc CMD...: one command to dibs_test_client.
+tc() {
+	printf '%s\n' "$*" >"$TC/ctl"
 }
 
 @test "pair: both devices on one fabric, each reaches the other's gid" {
@@ -157,6 +167,36 @@ query() {
 	put evseen 1
 	get evseen >/dev/null
 	expect_eq "sw events" "$(count_lines "$MON" '^\[event\] .* type sw ')" 1
+}
+
+@test "pair: B stores into A's DMB through an attachment; A reads it" {
+	local b t
+	case $ROLE in
+	A)
+		b=$(get gid)
+		grant "$b" 4K && t=$TOK
+		put atttok "$t"
+		get stored >/dev/null
+		expect_eq "stored by B" "$(D dmb read dev ivshmem0 token "$t" offset 100 length 6)" direct
+		D dmb revoke dev ivshmem0 token "$t"
+		put attrevoked 1
+		get attdone >/dev/null
+		;;
+	B)
+		load_test_client
+		t=$(get atttok)
+		tc attach ivshmem0 "$t"
+		expect_eq "attached" "$(cat "$TC/result")" "$t 4096 $((t >> 16 & 0xffff))"
+		tc mwrite "$t" 100 direct
+		put stored 1
+		get attrevoked >/dev/null
+		# Revoked: no new attachment; the old one is let go.
+		! tc attach ivshmem0 "$t" 2>/dev/null
+		tc detach ivshmem0 "$t"
+		unload_test_client
+		put attdone 1
+		;;
+	esac
 }
 
 @test "pair: B goes away and comes back: A sees it go, old tokens stay dead" {
