@@ -191,7 +191,10 @@ tc() {
 		put stored 1
 		get attrevoked >/dev/null
 		# Revoked: no new attachment; the old one is let go.
-		! tc attach ivshmem0 "$t" 2>/dev/null
+		if tc attach ivshmem0 "$t" 2>/dev/null; then
+			echo "a revoked DMB attached" >&2
+			false
+		fi
 		tc detach ivshmem0 "$t"
 		unload_test_client
 		put attdone 1
