@@ -177,7 +177,7 @@ tc() {
 		grant "$b" 4K && t=$TOK
 		put atttok "$t"
 		get stored >/dev/null
-		expect_eq "stored by B" "$(D dmb read dev ivshmem0 token "$t" offset 100 length 6)" direct
+		expect_eq "stored by B" "$(D dmb read dev ivshmem0 token "$t" offset 100 length 6 file -)" direct
 		D dmb revoke dev ivshmem0 token "$t"
 		put attrevoked 1
 		get attdone >/dev/null
