@@ -173,7 +173,7 @@ hex() {
 }
 
 @test "ivshmem: an attached DMB: stores land, a revoked one stays held until detached" {
-	local tok idx tok2 idx2
+	local tok idx idx2
 	load_test_client
 	IVS_MODULES=(dibs_test_client "${IVS_MODULES[@]}")
 	tc reg ivshmem0 8192
@@ -200,7 +200,7 @@ hex() {
 	tc mread "$tok" 0 5
 	expect_eq "held buffer" "$(cat "$TC/result")" "$(hex still)"
 	tc reg ivshmem0 8192
-	read -r tok2 idx2 <"$TC/result"
+	read -r _ idx2 <"$TC/result"
 	expect_eq "slot while held" "$idx2" 1
 	# Detached: the slot and buffer come back, zeroed.
 	tc detach ivshmem0 "$tok"
