@@ -17,7 +17,7 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 
 int layout_compute(const struct options *o, struct layout *l)
 {
-	uint64_t summary, descs, min;
+	uint64_t summary, descs, evsummary, mboxes, min;
 
 	l->region_size = o->size;
 	l->peer_table_offset = DIBS_IVSHMEM_HEADER_SIZE;
@@ -30,7 +30,16 @@ int layout_compute(const struct options *o, struct layout *l)
 	descs = (uint64_t)o->dmbs_per_peer * sizeof(struct dibs_ivshmem_dmb_desc);
 	l->summary_offset = 0;
 	l->desc_offset = summary;
-	l->data_offset = round_up(summary + descs, PAGE);
+
+	/* One event mailbox per sender, after their pending bitmap. */
+	evsummary = round_up((o->max_peers + 63) / 64 * 8, 64);
+	l->mbox_slots = DIBS_IVSHMEM_EVENT_SLOTS;
+	l->mbox_size = sizeof(struct dibs_ivshmem_mbox) +
+		l->mbox_slots * sizeof(struct dibs_ivshmem_event);
+	mboxes = (uint64_t)o->max_peers * l->mbox_size;
+	l->event_summary_offset = summary + descs;
+	l->mbox_offset = l->event_summary_offset + evsummary;
+	l->data_offset = round_up(l->mbox_offset + mboxes, PAGE);
 
 	/* Each partition needs its bookkeeping and a page of buffers. */
 	min = l->partitions_offset + (uint64_t)o->max_peers * (l->data_offset + PAGE);

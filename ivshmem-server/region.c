@@ -50,6 +50,10 @@ static void write_header(struct region *r, const struct options *o,
 	h->desc_size = htole32(sizeof(struct dibs_ivshmem_dmb_desc));
 	h->data_offset = htole32(l->data_offset);
 	h->data_size = htole64(l->data_size);
+	h->event_summary_offset = htole32(l->event_summary_offset);
+	h->mbox_offset = htole32(l->mbox_offset);
+	h->mbox_size = htole32(l->mbox_size);
+	h->mbox_slots = htole32(l->mbox_slots);
 	/* The magic last: a region with it is complete. */
 	__atomic_store_n(&h->magic, htole32(DIBS_IVSHMEM_MAGIC), __ATOMIC_RELEASE);
 }

@@ -41,6 +41,10 @@ struct layout {
 	uint32_t desc_offset;
 	uint32_t data_offset;
 	uint64_t data_size;
+	uint32_t event_summary_offset;
+	uint32_t mbox_offset;
+	uint32_t mbox_size;
+	uint32_t mbox_slots;
 };
 int layout_compute(const struct options *o, struct layout *l);
 

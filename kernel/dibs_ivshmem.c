@@ -4,10 +4,11 @@
  *
  * The host's dibs-ivshmem-server shares one memory region (BAR2) between
  * VMs and hands each VM's device a peer id (IVPosition). The region's
- * layout, version 1, is the contract between the server and every guest:
+ * layout, version 2, is the contract between the server and every guest:
  * uapi/ivshmem-layout.md and uapi/linux/dibs_ivshmem.h. This driver is one
  * guest's side of it: it registers DMBs in its own partition, writes into
- * DMBs of other peers with move_data(), and rings their doorbells.
+ * DMBs of other peers with move_data(), puts software events into their
+ * mailboxes with signal_event(), and rings their doorbells.
  *
  * Every value read from the region may have been written by a hostile or
  * broken peer: the header is checked once at probe and only the driver's
@@ -15,10 +16,11 @@
  * locals and checked against that copy before any use.
  *
  * Byte order: the region is little-endian. Atomic updates of shared words
- * (writers, signal_mask, the pending-DMB bitmap) are done as exchanges or
- * compare-and-exchange loops on the little-endian value, so they are
- * correct on big-endian CPUs too; a plain atomic_inc() on the word would
- * not be. They need 64-bit cmpxchg: this driver is for 64-bit kernels.
+ * (writers, signal_mask, the pending-DMB and pending-mailbox bitmaps) are
+ * done as exchanges or compare-and-exchange loops on the little-endian
+ * value, so they are correct on big-endian CPUs too; a plain atomic_inc()
+ * on the word would not be. They need 64-bit cmpxchg: this driver is for
+ * 64-bit kernels.
  */
 #define pr_fmt(fmt) "dibs_ivshmem: " fmt
 
@@ -30,6 +32,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
@@ -48,6 +51,8 @@ MODULE_LICENSE("GPL");
 #define DIBS_IVS_BAR_SHM	2
 #define DIBS_IVS_PEER_SIZE	64
 #define DIBS_IVS_DESC_SIZE	64
+#define DIBS_IVS_MBOX_HDR	sizeof(struct dibs_ivshmem_mbox)
+#define DIBS_IVS_EVENT_SIZE	sizeof(struct dibs_ivshmem_event)
 /* How long unregister waits for writers in flight, per the layout. */
 #define DIBS_IVS_WRITERS_WAIT_MS 1000
 
@@ -63,6 +68,10 @@ struct dibs_ivs_layout {
 	u32 summary_offset;
 	u32 desc_offset;
 	u32 data_offset;
+	u32 event_summary_offset;
+	u32 mbox_offset;
+	u32 mbox_size;
+	u32 mbox_slots;		/* a power of two */
 	u16 fabric_id;
 	u16 vectors;
 };
@@ -71,8 +80,12 @@ enum dibs_ivs_slot_state {
 	DIBS_IVS_SLOT_FREE,
 	DIBS_IVS_SLOT_USED,
 	DIBS_IVS_SLOT_FREEING,	/* unregister_dmb() waits for writers */
-	/* A writer never left: slot and buffer stay out of use for good. */
-	DIBS_IVS_SLOT_LEAKED,
+	/*
+	 * Unregistered, but a writer never left or a peer still has the
+	 * buffer attached: slot and buffer stay out of use until the shared
+	 * writers and attached counts read 0 (dibs_ivs_reclaim()).
+	 */
+	DIBS_IVS_SLOT_HELD,
 };
 
 /* The owner's own record of a descriptor slot; the region's is untrusted. */
@@ -82,6 +95,13 @@ struct dibs_ivs_slot {
 	u32 npages;
 	u16 seq;		/* use count of the slot, the token's low bits */
 	u8 state;
+};
+
+/* A remote DMB this device attached (attach_dmb()), until detached. */
+struct dibs_ivs_attach {
+	struct list_head list;
+	u64 token;
+	struct dibs_ivshmem_dmb_desc *desc;	/* in the owner's partition */
 };
 
 /* What the last scan of the peer table found, for departure events. */
@@ -107,10 +127,23 @@ struct dibs_ivs_dev {
 	void *data;
 	u32 data_pages;
 
-	/* Protects slots[] and page_map: the DMB allocator. */
+	/* Our partition's event part: pending bitmap and mailboxes. */
+	__le64 *ev_summary;
+	/* Per sender: the events we took from its mailbox (ev_work only). */
+	u32 *ev_tail;
+	struct work_struct ev_work;
+	/* Serialises our sends: we are the only producer of our mailboxes. */
+	spinlock_t send_lock;
+
+	/* Protects slots[], page_map and held: the DMB allocator. */
 	spinlock_t alloc_lock;
 	struct dibs_ivs_slot *slots;
 	unsigned long *page_map;
+	u32 held;		/* slots in state HELD */
+
+	/* Remote DMBs attached by this device. */
+	spinlock_t att_lock;
+	struct list_head attached;
 
 	/*
 	 * Only peers_work reads and writes it after probe; a work item never
@@ -250,6 +283,32 @@ static bool dibs_ivs_slot_free(struct dibs_ivs_dev *ivs, u32 s)
 	       !READ_ONCE(ivs->descs[s].writers);
 }
 
+/*
+ * Give back held slots whose writers and attachers have all left; with
+ * alloc_lock held. Their buffers may be handed out (and zeroed) after.
+ */
+static void dibs_ivs_reclaim(struct dibs_ivs_dev *ivs)
+{
+	struct dibs_ivs_slot *slot;
+	bool freed = false;
+	u32 s;
+
+	lockdep_assert_held(&ivs->alloc_lock);
+	for (s = 0; ivs->held && s < ivs->lay.dmbs_per_peer; s++) {
+		slot = &ivs->slots[s];
+		if (slot->state != DIBS_IVS_SLOT_HELD ||
+		    READ_ONCE(ivs->descs[s].writers) ||
+		    READ_ONCE(ivs->descs[s].attached))
+			continue;
+		bitmap_clear(ivs->page_map, slot->first_page, slot->npages);
+		slot->state = DIBS_IVS_SLOT_FREE;
+		ivs->held--;
+		freed = true;
+	}
+	if (freed)
+		smp_mb();	/* their last stores before we zero the buffers */
+}
+
 static int dibs_ivs_take_slot(struct dibs_ivs_dev *ivs, u32 wanted)
 {
 	u32 s;
@@ -282,6 +341,7 @@ static int dibs_ivs_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 	npages = DIV_ROUND_UP(dmb->dmb_len, DIBS_IVSHMEM_PAGE);
 
 	spin_lock(&ivs->alloc_lock);
+	dibs_ivs_reclaim(ivs);
 	s = dibs_ivs_take_slot(ivs, dmb->idx);
 	if (s < 0) {
 		spin_unlock(&ivs->alloc_lock);
@@ -345,7 +405,7 @@ static int dibs_ivs_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
 	struct dibs_ivs_dev *ivs = to_ivs(dibs);
 	struct dibs_ivshmem_dmb_desc *desc;
 	struct dibs_ivs_slot *slot;
-	bool gone;
+	bool gone, attached;
 	u32 s = dmb->idx;
 
 	spin_lock(&ivs->alloc_lock);
@@ -364,24 +424,31 @@ static int dibs_ivs_unregister_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
 	desc = &ivs->descs[s];
 	WRITE_ONCE(desc->token, 0);
 	/*
-	 * Token 0 before reading writers: a writer either incremented
-	 * before (we see it and wait) or sees token 0 and gives up.
+	 * Token 0 before reading writers and attached: a writer or an
+	 * attacher either incremented before (we see it) or sees token 0
+	 * and gives up.
 	 */
 	smp_mb();
 	gone = dibs_ivs_writers_gone(desc);
+	/*
+	 * An attached peer may still store into the buffer: it stays ours,
+	 * out of use, until the peer detaches (no waiting for that).
+	 */
+	attached = READ_ONCE(desc->attached);
 
 	spin_lock(&ivs->alloc_lock);
-	if (gone) {
+	if (gone && !attached) {
 		bitmap_clear(ivs->page_map, slot->first_page, slot->npages);
 		slot->state = DIBS_IVS_SLOT_FREE;
 	} else {
-		slot->state = DIBS_IVS_SLOT_LEAKED;
+		slot->state = DIBS_IVS_SLOT_HELD;
+		ivs->held++;
 	}
 	slot->token = 0;
 	spin_unlock(&ivs->alloc_lock);
 	if (!gone)
 		dev_warn(&ivs->pdev->dev,
-			 "DMB slot %u: a writer never finished, slot and %u pages kept out of use\n",
+			 "DMB slot %u: a writer never finished, slot and %u pages kept out of use until it does\n",
 			 s, slot->npages);
 	return 0;
 }
@@ -455,18 +522,195 @@ out:
 	return ret;
 }
 
-/* Version 1 of the layout has no channel for software events. */
-static int dibs_ivs_signal_event(struct dibs_dev *dibs, const uuid_t *rgid,
-				 u32 trigger_irq, u32 event_code, u64 info)
+static int dibs_ivs_support_mmapped_rdmb(struct dibs_dev *dibs)
 {
-	return -EOPNOTSUPP;
+	return 1;
 }
 
 /*
- * No support_mmapped_rdmb/attach_dmb/detach_dmb: a mapped remote DMB
- * would be written outside the writers protocol, and nothing could keep
- * its owner from unregistering the slot and reusing the buffer meanwhile.
+ * Attach remote DMB dmb->dmb_tok: its buffer, in the owner's partition, is
+ * mapped in this guest too (BAR2), so the caller stores into it directly.
+ * The descriptor's attached count keeps the owner from reusing the
+ * buffer after it unregisters, until we detach; the checks are
+ * move_data()'s, so a token of an earlier life of the owner is refused.
  */
+static int dibs_ivs_attach_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
+{
+	struct dibs_ivs_dev *ivs = to_ivs(dibs);
+	const struct dibs_ivs_layout *lay = &ivs->lay;
+	u64 tok = dmb->dmb_tok, buf_offset, end;
+	u32 owner = DIBS_IVSHMEM_TOKEN_PEER(tok);
+	u32 s = DIBS_IVSHMEM_TOKEN_SLOT(tok);
+	struct dibs_ivshmem_dmb_desc *desc;
+	struct dibs_ivs_attach *att;
+	unsigned long flags;
+	void *part;
+	uuid_t gid;
+	u32 gen, len;
+	int ret;
+
+	if (owner >= lay->max_peers || s >= lay->dmbs_per_peer)
+		return -ENOENT;
+	if (!dibs_ivs_peer_read(ivs, owner, &gen, &gid) ||
+	    (gen & 0xFFFF) != DIBS_IVSHMEM_TOKEN_GEN(tok))
+		return -ENOENT;
+	att = kzalloc(sizeof(*att), GFP_ATOMIC);
+	if (!att)
+		return -ENOMEM;
+
+	part = dibs_ivs_partition(ivs, owner);
+	desc = part + lay->desc_offset + (u64)s * DIBS_IVS_DESC_SIZE;
+	dibs_ivs_le32_add(&desc->attached, 1);
+	/* The owner sees our count before we look at its token. */
+	smp_mb__after_atomic();
+
+	ret = -ENOENT;
+	if (le64_to_cpu(READ_ONCE(desc->token)) != tok)
+		goto err;
+	ret = -EACCES;
+	if (memcmp(desc->rgid, &dibs->gid, sizeof(desc->rgid)))
+		goto err;
+	buf_offset = le64_to_cpu(READ_ONCE(desc->buf_offset));
+	len = le32_to_cpu(READ_ONCE(desc->len));
+	ret = -EIO;	/* a corrupt descriptor */
+	if (check_add_overflow(buf_offset, (u64)len, &end) ||
+	    end > lay->data_size)
+		goto err;
+
+	att->token = tok;
+	att->desc = desc;
+	spin_lock_irqsave(&ivs->att_lock, flags);
+	list_add(&att->list, &ivs->attached);
+	spin_unlock_irqrestore(&ivs->att_lock, flags);
+
+	dmb->cpu_addr = part + lay->data_offset + buf_offset;
+	dmb->dma_addr = 0;
+	dmb->dmb_len = len;
+	dmb->idx = s;
+	uuid_copy(&dmb->rgid, &dibs->gid);
+	return 0;
+
+err:
+	smp_mb__before_atomic();	/* our reads of the descriptor first */
+	dibs_ivs_le32_add(&desc->attached, -1);
+	kfree(att);
+	return ret;
+}
+
+static void dibs_ivs_put_attach(struct dibs_ivs_attach *att)
+{
+	/* Our stores into the buffer come before the owner may reuse it. */
+	smp_mb__before_atomic();
+	dibs_ivs_le32_add(&att->desc->attached, -1);
+	kfree(att);
+}
+
+static int dibs_ivs_detach_dmb(struct dibs_dev *dibs, u64 token)
+{
+	struct dibs_ivs_dev *ivs = to_ivs(dibs);
+	struct dibs_ivs_attach *att, *found = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ivs->att_lock, flags);
+	list_for_each_entry(att, &ivs->attached, list) {
+		if (att->token == token) {
+			list_del(&att->list);
+			found = att;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&ivs->att_lock, flags);
+	if (!found)
+		return -ENOENT;
+	dibs_ivs_put_attach(found);
+	return 0;
+}
+
+/* At remove: attachments the clients left behind are let go. */
+static void dibs_ivs_detach_all(struct dibs_ivs_dev *ivs)
+{
+	struct dibs_ivs_attach *att, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(att, tmp, &ivs->attached, list) {
+		list_del(&att->list);
+		dibs_ivs_put_attach(att);
+		n++;
+	}
+	if (n)
+		dev_warn(&ivs->pdev->dev, "%u remote DMBs still attached at removal: detached\n",
+			 n);
+}
+
+/* Sender @from's mailbox in peer @to's partition. */
+static struct dibs_ivshmem_mbox *dibs_ivs_mbox(struct dibs_ivs_dev *ivs,
+					       u32 to, u32 from)
+{
+	return dibs_ivs_partition(ivs, to) + ivs->lay.mbox_offset +
+	       (u64)from * ivs->lay.mbox_size;
+}
+
+static struct dibs_ivshmem_event *
+dibs_ivs_event_slot(struct dibs_ivs_dev *ivs, struct dibs_ivshmem_mbox *mb,
+		    u32 count)
+{
+	return (void *)mb + DIBS_IVS_MBOX_HDR +
+	       (u64)(count & (ivs->lay.mbox_slots - 1)) * DIBS_IVS_EVENT_SIZE;
+}
+
+/*
+ * A software event for the peer with gid @rgid (ourselves included): into
+ * our mailbox in its partition, our bit in its pending-mailbox bitmap,
+ * and its vector 0. Does not sleep: clients may send from handle_event().
+ * The receiver delivers it from a work item as DIBS_SW_EVENT with our gid.
+ * The doorbell is always rung, whatever @trigger_irq says (as on the soft
+ * devices): an event nobody is told about would wait for the next one.
+ */
+static int dibs_ivs_signal_event(struct dibs_dev *dibs, const uuid_t *rgid,
+				 u32 trigger_irq, u32 event_code, u64 info)
+{
+	struct dibs_ivs_dev *ivs = to_ivs(dibs);
+	struct dibs_ivshmem_event *ev;
+	struct dibs_ivshmem_mbox *mb;
+	unsigned long flags;
+	u32 to, gen, head, tail;
+	__le64 *pending;
+	uuid_t gid;
+
+	for (to = 0; to < ivs->lay.max_peers; to++)
+		if (dibs_ivs_peer_read(ivs, to, &gen, &gid) &&
+		    uuid_equal(&gid, rgid))
+			break;
+	if (to == ivs->lay.max_peers)
+		return -ENETUNREACH;
+
+	mb = dibs_ivs_mbox(ivs, to, ivs->peer_id);
+	spin_lock_irqsave(&ivs->send_lock, flags);
+	head = le32_to_cpu(READ_ONCE(mb->head));
+	/* The receiver has read a slot before it moved tail past it. */
+	tail = le32_to_cpu(smp_load_acquire(&mb->tail));
+	if (head - tail >= ivs->lay.mbox_slots) {
+		spin_unlock_irqrestore(&ivs->send_lock, flags);
+		return -ENOBUFS;
+	}
+	ev = dibs_ivs_event_slot(ivs, mb, head);
+	WRITE_ONCE(ev->code, cpu_to_le32(event_code));
+	WRITE_ONCE(ev->generation, cpu_to_le32(ivs->generation));
+	WRITE_ONCE(ev->info, cpu_to_le64(info));
+	WRITE_ONCE(ev->time, cpu_to_le64(ktime_get_real_ns()));
+	/* The slot is written before the count that publishes it. */
+	smp_store_release(&mb->head, cpu_to_le32(head + 1));
+	spin_unlock_irqrestore(&ivs->send_lock, flags);
+
+	/* The count before the bit: a receiver that sees the bit finds it. */
+	smp_mb__before_atomic();
+	pending = dibs_ivs_partition(ivs, to) + ivs->lay.event_summary_offset;
+	dibs_ivs_le64_or(pending + ivs->peer_id / 64,
+			 BIT_ULL(ivs->peer_id % 64));
+	dibs_ivs_ring(ivs, to, DIBS_IVSHMEM_VEC_SIGNAL);
+	return 0;
+}
+
 static const struct dibs_dev_ops dibs_ivs_ops = {
 	.get_fabric_id = dibs_ivs_get_fabric_id,
 	.query_remote_gid = dibs_ivs_query_remote_gid,
@@ -475,6 +719,9 @@ static const struct dibs_dev_ops dibs_ivs_ops = {
 	.unregister_dmb = dibs_ivs_unregister_dmb,
 	.move_data = dibs_ivs_move_data,
 	.signal_event = dibs_ivs_signal_event,
+	.support_mmapped_rdmb = dibs_ivs_support_mmapped_rdmb,
+	.attach_dmb = dibs_ivs_attach_dmb,
+	.detach_dmb = dibs_ivs_detach_dmb,
 };
 
 /* Deliver a signal mask to the client owning slot @s, as loopback does. */
@@ -519,7 +766,76 @@ static irqreturn_t dibs_ivs_signal_irq(int irq, void *arg)
 				dibs_ivs_deliver(ivs->dibs, s, mask);
 		}
 	}
+	/* Events are delivered from process context: see dibs_ivs_ev_work. */
+	nwords = DIV_ROUND_UP(ivs->lay.max_peers, 64);
+	for (w = 0; w < nwords; w++) {
+		if (READ_ONCE(ivs->ev_summary[w])) {
+			schedule_work(&ivs->ev_work);
+			break;
+		}
+	}
 	return IRQ_HANDLED;
+}
+
+/*
+ * Take the events in sender @from's mailbox and deliver those its current
+ * life sent; a mailbox whose counts make no sense is emptied.
+ */
+static void dibs_ivs_drain_mbox(struct dibs_ivs_dev *ivs, u32 from)
+{
+	struct dibs_ivshmem_mbox *mb = dibs_ivs_mbox(ivs, ivs->peer_id, from);
+	struct dibs_event ev = { .type = DIBS_SW_EVENT };
+	struct dibs_ivshmem_event *slot;
+	u32 head, tail = ivs->ev_tail[from];
+	u32 gen, sgen;
+	uuid_t gid;
+	bool up;
+
+	/* Pairs with the sender's release: the slots are written. */
+	head = le32_to_cpu(smp_load_acquire(&mb->head));
+	if (head - tail > ivs->lay.mbox_slots) {
+		dev_warn_ratelimited(&ivs->pdev->dev,
+				     "event mailbox of peer %u corrupt (head %u, tail %u): emptied\n",
+				     from, head, tail);
+		tail = head;
+	}
+	up = dibs_ivs_peer_read(ivs, from, &gen, &gid);
+	uuid_copy(&ev.gid, &gid);
+	while (tail != head) {
+		slot = dibs_ivs_event_slot(ivs, mb, tail);
+		ev.subtype = le32_to_cpu(READ_ONCE(slot->code));
+		sgen = le32_to_cpu(READ_ONCE(slot->generation));
+		ev.data = le64_to_cpu(READ_ONCE(slot->info));
+		ev.time = le64_to_cpu(READ_ONCE(slot->time));
+		tail++;
+		/* The slot is read before the sender may reuse it. */
+		smp_store_release(&mb->tail, cpu_to_le32(tail));
+		/* Only a sender that is up now, and only its current life's. */
+		if (up && sgen == gen)
+			dibs_dev_event(ivs->dibs, &ev);
+	}
+	ivs->ev_tail[from] = tail;
+}
+
+/* Vector 0 saw pending mailboxes: deliver their events, in order. */
+static void dibs_ivs_ev_work(struct work_struct *work)
+{
+	struct dibs_ivs_dev *ivs = container_of(work, struct dibs_ivs_dev,
+						ev_work);
+	u32 nwords = DIV_ROUND_UP(ivs->lay.max_peers, 64);
+	unsigned long word;
+	u32 w, b, from;
+
+	for (w = 0; w < nwords; w++) {
+		/* A full barrier: the mailboxes are read after the bits. */
+		word = le64_to_cpu(xchg(&ivs->ev_summary[w], 0));
+		for_each_set_bit(b, &word, 64) {
+			from = w * 64 + b;
+			if (from >= ivs->lay.max_peers)
+				break;
+			dibs_ivs_drain_mbox(ivs, from);
+		}
+	}
 }
 
 /* Vector 1: the peer table changed; rescanning it may take a while. */
@@ -602,13 +918,18 @@ static int dibs_ivs_check_header(struct device *dev, const void *shm,
 	const struct dibs_ivshmem_header *hp = shm;
 	struct dibs_ivshmem_header h;
 	u64 table_len, parts_len, summary_len, desc_len, end;
+	u64 evsum_len, mbox_len;
 
 	/* The server writes magic last: read it first, the rest after. */
 	if (le32_to_cpu(smp_load_acquire(&hp->magic)) != DIBS_IVSHMEM_MAGIC)
 		return dibs_ivs_bad(dev, "magic");
 	memcpy(&h, shm, sizeof(h));
-	if (le32_to_cpu(h.version) != DIBS_IVSHMEM_VERSION)
-		return dibs_ivs_bad(dev, "version");
+	if (le32_to_cpu(h.version) != DIBS_IVSHMEM_VERSION) {
+		/* The one line: a server of another release wrote it. */
+		dev_err(dev, "region refused: layout version %u, this driver speaks version %u only\n",
+			le32_to_cpu(h.version), DIBS_IVSHMEM_VERSION);
+		return -ENODEV;
+	}
 	if (le32_to_cpu(h.header_size) != DIBS_IVSHMEM_HEADER_SIZE)
 		return dibs_ivs_bad(dev, "header_size");
 	if (le32_to_cpu(h.peer_entry_size) != DIBS_IVS_PEER_SIZE)
@@ -628,6 +949,10 @@ static int dibs_ivs_check_header(struct device *dev, const void *shm,
 	lay->desc_offset = le32_to_cpu(h.desc_offset);
 	lay->data_offset = le32_to_cpu(h.data_offset);
 	lay->data_size = le64_to_cpu(h.data_size);
+	lay->event_summary_offset = le32_to_cpu(h.event_summary_offset);
+	lay->mbox_offset = le32_to_cpu(h.mbox_offset);
+	lay->mbox_size = le32_to_cpu(h.mbox_size);
+	lay->mbox_slots = le32_to_cpu(h.mbox_slots);
 
 	if (lay->region_size != bar_len)
 		return dibs_ivs_bad(dev, "region_size");
@@ -672,6 +997,33 @@ static int dibs_ivs_check_header(struct device *dev, const void *shm,
 	    dibs_ivs_overlap(lay->desc_offset, desc_len,
 			     lay->summary_offset, summary_len))
 		return dibs_ivs_bad(dev, "desc_offset");
+
+	/* The event part: bitmap and mailboxes, disjoint from the above. */
+	if (!lay->mbox_slots || !is_power_of_2(lay->mbox_slots) ||
+	    lay->mbox_slots > DIBS_IVSHMEM_EVENT_SLOTS_MAX)
+		return dibs_ivs_bad(dev, "mbox_slots");
+	if (lay->mbox_size != DIBS_IVS_MBOX_HDR +
+			      lay->mbox_slots * DIBS_IVS_EVENT_SIZE)
+		return dibs_ivs_bad(dev, "mbox_size");
+	evsum_len = DIV_ROUND_UP(lay->max_peers, 64) * 8;
+	mbox_len = (u64)lay->max_peers * lay->mbox_size;
+	if (lay->event_summary_offset % 8 ||
+	    (u64)lay->event_summary_offset + evsum_len > lay->partition_size ||
+	    dibs_ivs_overlap(lay->event_summary_offset, evsum_len,
+			     lay->summary_offset, summary_len) ||
+	    dibs_ivs_overlap(lay->event_summary_offset, evsum_len,
+			     lay->desc_offset, desc_len))
+		return dibs_ivs_bad(dev, "event_summary_offset");
+	if (lay->mbox_offset % 8 ||
+	    (u64)lay->mbox_offset + mbox_len > lay->partition_size ||
+	    dibs_ivs_overlap(lay->mbox_offset, mbox_len,
+			     lay->summary_offset, summary_len) ||
+	    dibs_ivs_overlap(lay->mbox_offset, mbox_len,
+			     lay->desc_offset, desc_len) ||
+	    dibs_ivs_overlap(lay->mbox_offset, mbox_len,
+			     lay->event_summary_offset, evsum_len))
+		return dibs_ivs_bad(dev, "mbox_offset");
+
 	if (lay->data_offset % DIBS_IVSHMEM_PAGE ||
 	    lay->data_offset >= lay->partition_size)
 		return dibs_ivs_bad(dev, "data_offset");
@@ -681,9 +1033,39 @@ static int dibs_ivs_check_header(struct device *dev, const void *shm,
 	if (dibs_ivs_overlap(lay->data_offset, lay->data_size,
 			     lay->summary_offset, summary_len) ||
 	    dibs_ivs_overlap(lay->data_offset, lay->data_size,
-			     lay->desc_offset, desc_len))
+			     lay->desc_offset, desc_len) ||
+	    dibs_ivs_overlap(lay->data_offset, lay->data_size,
+			     lay->event_summary_offset, evsum_len) ||
+	    dibs_ivs_overlap(lay->data_offset, lay->data_size,
+			     lay->mbox_offset, mbox_len))
 		return dibs_ivs_bad(dev, "data_offset");
 	return 0;
+}
+
+/*
+ * A slot an earlier life of our peer id left with a peer still attached
+ * (or a writer inside): its buffer stays out of use until they leave.
+ */
+static void dibs_ivs_hold_earlier(struct dibs_ivs_dev *ivs, u32 s)
+{
+	struct dibs_ivshmem_dmb_desc *desc = &ivs->descs[s];
+	struct dibs_ivs_slot *slot = &ivs->slots[s];
+	u64 off, len, first, npages;
+
+	if (!READ_ONCE(desc->attached) && !READ_ONCE(desc->writers))
+		return;
+	slot->state = DIBS_IVS_SLOT_HELD;
+	ivs->held++;
+	off = le64_to_cpu(READ_ONCE(desc->buf_offset));
+	len = le32_to_cpu(READ_ONCE(desc->len));
+	first = off / DIBS_IVSHMEM_PAGE;
+	npages = DIV_ROUND_UP(len, DIBS_IVSHMEM_PAGE);
+	/* A buffer outside our data area is no buffer: nothing to keep. */
+	if (off % DIBS_IVSHMEM_PAGE || first + npages > ivs->data_pages)
+		npages = 0;
+	slot->first_page = first;
+	slot->npages = npages;
+	bitmap_set(ivs->page_map, first, npages);
 }
 
 /*
@@ -714,8 +1096,22 @@ static int dibs_ivs_init_partition(struct dibs_ivs_dev *ivs)
 		WRITE_ONCE(ivs->descs[s].signal_mask, 0);
 		ivs->slots[s].seq = le32_to_cpu(READ_ONCE(ivs->descs[s].last_use)) &
 				    0xFFFF;
+		dibs_ivs_hold_earlier(ivs, s);
 	}
 	memset(ivs->summary, 0, DIV_ROUND_UP(ivs->lay.dmbs_per_peer, 64) * 8);
+
+	/*
+	 * Events an earlier holder of our id did not take are dropped: every
+	 * mailbox starts empty, at the count its sender left in head (only
+	 * the sender writes head).
+	 */
+	for (s = 0; s < ivs->lay.max_peers; s++) {
+		struct dibs_ivshmem_mbox *mb = dibs_ivs_mbox(ivs, ivs->peer_id, s);
+
+		ivs->ev_tail[s] = le32_to_cpu(READ_ONCE(mb->head));
+		WRITE_ONCE(mb->tail, cpu_to_le32(ivs->ev_tail[s]));
+	}
+	memset(ivs->ev_summary, 0, DIV_ROUND_UP(ivs->lay.max_peers, 64) * 8);
 	return 0;
 }
 
@@ -776,6 +1172,7 @@ static int dibs_ivs_alloc_state(struct dibs_ivs_dev *ivs)
 	ivs->summary = part + ivs->lay.summary_offset;
 	ivs->descs = part + ivs->lay.desc_offset;
 	ivs->data = part + ivs->lay.data_offset;
+	ivs->ev_summary = part + ivs->lay.event_summary_offset;
 	ivs->data_pages = min_t(u64, ivs->lay.data_size / DIBS_IVSHMEM_PAGE,
 				U32_MAX);
 
@@ -785,13 +1182,16 @@ static int dibs_ivs_alloc_state(struct dibs_ivs_dev *ivs)
 				 sizeof(unsigned long), GFP_KERNEL);
 	ivs->seen = kvcalloc(ivs->lay.max_peers, sizeof(*ivs->seen),
 			     GFP_KERNEL);
-	if (!ivs->slots || !ivs->page_map || !ivs->seen)
+	ivs->ev_tail = kvcalloc(ivs->lay.max_peers, sizeof(*ivs->ev_tail),
+				GFP_KERNEL);
+	if (!ivs->slots || !ivs->page_map || !ivs->seen || !ivs->ev_tail)
 		return -ENOMEM;
 	return 0;
 }
 
 static void dibs_ivs_free_state(struct dibs_ivs_dev *ivs)
 {
+	kvfree(ivs->ev_tail);
 	kvfree(ivs->seen);
 	kvfree(ivs->page_map);
 	kvfree(ivs->slots);
@@ -830,7 +1230,11 @@ static int dibs_ivs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	ivs->pdev = pdev;
 	spin_lock_init(&ivs->alloc_lock);
+	spin_lock_init(&ivs->send_lock);
+	spin_lock_init(&ivs->att_lock);
+	INIT_LIST_HEAD(&ivs->attached);
 	INIT_WORK(&ivs->peers_work, dibs_ivs_peers_work);
+	INIT_WORK(&ivs->ev_work, dibs_ivs_ev_work);
 
 	ret = pci_enable_device(pdev);
 	if (ret)
@@ -859,7 +1263,7 @@ static int dibs_ivs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_state;
 
-	/* Vectors 0 and 1 are all version 1 uses; MSI delivery needs DMA. */
+	/* Vectors 0 and 1 are all the layout uses; MSI delivery needs DMA. */
 	pci_set_master(pdev);
 	ret = pci_alloc_irq_vectors(pdev, DIBS_IVSHMEM_VECTORS_MIN,
 				    DIBS_IVSHMEM_VECTORS_MIN, PCI_IRQ_MSIX);
@@ -939,7 +1343,10 @@ static void dibs_ivs_remove(struct pci_dev *pdev)
 	dibs_ivs_go_down(ivs);
 	dibs_ivs_free_irqs(ivs);
 	cancel_work_sync(&ivs->peers_work);
+	/* Events still in our mailboxes go with the device. */
+	cancel_work_sync(&ivs->ev_work);
 	dibs_dev_del(ivs->dibs);
+	dibs_ivs_detach_all(ivs);
 	ida_free(&dibs_ivs_ida, ivs->index);
 	put_device(&ivs->dibs->dev);
 	pci_free_irq_vectors(pdev);

@@ -15,6 +15,12 @@
 #     same bytes and its clients get the signal (doorbell -> A's vector 0);
 #     writes to a DMB granted to another gid, past its end or to a revoked
 #     token are refused as on the soft devices, nothing lands;
+#   - software events cross in both directions (each guest's mailbox in
+#     the other's partition): the receiver's monitor shows the code, the
+#     data and the sender's gid;
+#   - B attaches A's DMB granted to it (in-kernel attach_dmb(), through
+#     dibs_test_client) and stores into it directly: A reads the bytes; a
+#     revoked DMB no longer attaches;
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -85,6 +91,13 @@ query() {
 	D dev query ivshmem0 remote-gid "$1"
 }
 
+TC=/sys/kernel/debug/dibs_test_client
+
+# tc CMD...: one command to dibs_test_client.
+tc() {
+	printf '%s\n' "$*" >"$TC/ctl"
+}
+
 @test "pair: both devices on one fabric, each reaches the other's gid" {
 	local me other out
 	me=$(my_gid)
@@ -135,6 +148,56 @@ query() {
 		fails_with 1 "no DMB with token $t3 on the fabric of dibs device \"ivshmem0\"" \
 			D dmb write dev ivshmem0 token "$t3" data late
 		put late 1
+		;;
+	esac
+}
+
+@test "pair: software events from B to A's gid and from A to B's" {
+	local me other code
+	me=$(my_gid)
+	other=$(get gid)
+	# A sends 0xa, B sends 0xb, each with its role in the data.
+	if [ "$ROLE" = A ]; then code=10; else code=11; fi
+	mon_start event
+	put evready 1
+	get evready >/dev/null
+	D dev event ivshmem0 remote-gid "$other" subtype "$code" data "0x$code"
+	# The other's event, with the other's gid as the sender.
+	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype $((21 - code)) gid $other token 0x0000000000000000 time [0-9]+ data 0x$((21 - code))$"
+	put evseen 1
+	get evseen >/dev/null
+	expect_eq "sw events" "$(count_lines "$MON" '^\[event\] .* type sw ')" 1
+}
+
+@test "pair: B stores into A's DMB through an attachment; A reads it" {
+	local b t
+	case $ROLE in
+	A)
+		b=$(get gid)
+		grant "$b" 4K && t=$TOK
+		put atttok "$t"
+		get stored >/dev/null
+		expect_eq "stored by B" "$(D dmb read dev ivshmem0 token "$t" offset 100 length 6 file -)" direct
+		D dmb revoke dev ivshmem0 token "$t"
+		put attrevoked 1
+		get attdone >/dev/null
+		;;
+	B)
+		load_test_client
+		t=$(get atttok)
+		tc attach ivshmem0 "$t"
+		expect_eq "attached" "$(cat "$TC/result")" "$t 4096 $((t >> 16 & 0xffff))"
+		tc mwrite "$t" 100 direct
+		put stored 1
+		get attrevoked >/dev/null
+		# Revoked: no new attachment; the old one is let go.
+		if tc attach ivshmem0 "$t" 2>/dev/null; then
+			echo "a revoked DMB attached" >&2
+			false
+		fi
+		tc detach ivshmem0 "$t"
+		unload_test_client
+		put attdone 1
 		;;
 	esac
 }

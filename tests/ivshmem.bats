@@ -4,18 +4,21 @@
 # Runs inside the test VM (tests/vm/) with DIBS_VM_IVSHMEM=1 (run.sh's
 # default when this suite is on its list): the guest then has an
 # ivshmem-doorbell device on a dibs-ivshmem-server of fabric 0xff42 (4 MiB,
-# up to 4 peers, 2 vectors; this guest is the only peer) and an
-# ivshmem-plain device on a region whose magic is "NOPE". Without them
-# every test skips. Every test ends with no dibs module loaded.
+# up to 4 peers, 2 vectors; this guest is the only peer) and two
+# ivshmem-plain devices, on a region whose magic is "NOPE" and on one of
+# layout version 1. Without them every test skips. Every test ends with no dibs module loaded.
 #
 # What dibs_ivshmem promises (kernel/dibs_ivshmem.c, uapi/ivshmem-layout.md):
 #   - one dibs device "ivshmemN" of type "ivshmem" per ivshmem device whose
-#     region has a valid version 1 header, on the header's fabric;
+#     region has a valid version 2 header, on the header's fabric;
 #   - a region with a bad header gets one log line naming the field and no
-#     device;
+#     device; one of another layout version one line naming both versions;
 #   - a DMB lives in the device's own partition; its token carries the
 #     peer id (bits 63..48) and the slot (bits 31..16); a write with a
-#     signal lands and raises the signal at the owner (here: itself).
+#     signal lands and raises the signal at the owner (here: itself);
+#   - a software event to a gid that is up (here: its own) arrives as a sw
+#     event with the sender's gid, in order, also past the mailbox's 16
+#     slots; an unknown gid is unreachable.
 
 load lib/dibs
 load lib/expect
@@ -38,7 +41,7 @@ ivs_pci_count() {
 setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
-	[ "$(ivs_pci_count)" = 2 ] ||
+	[ "$(ivs_pci_count)" = 3 ] ||
 		skip "no ivshmem devices (run.sh with DIBS_VM_IVSHMEM=1)"
 	unload_dibs
 	dibs_mark
@@ -56,7 +59,7 @@ teardown() {
 	return $rc
 }
 
-@test "ivshmem: a device on the server's fabric; a region with a bad magic is refused" {
+@test "ivshmem: a device on the server's fabric; bad magic and old version refused" {
 	local out log
 	out=$(dc dev show)
 	expect_eq "ivshmem devices" "$(grep -c ': type ivshmem ' <<<"$out")" 1
@@ -68,6 +71,8 @@ teardown() {
 
 	log=$(dibs_dmesg_since_mark)
 	expect_eq "refusals" "$(grep -Ec ' ivshmem [0-9a-f:.]+: region refused: header field magic invalid$' <<<"$log")" 1
+	expect_eq "old version" "$(grep -Ec ' ivshmem [0-9a-f:.]+: region refused: layout version 1, this driver speaks version 2 only$' <<<"$log")" 1
+	expect_eq "refusal lines" "$(grep -c 'region refused' <<<"$log")" 2
 	# One line: the driver core adds none for -ENODEV.
 	expect_eq "probe failures" "$(grep -c 'probe with driver ivshmem failed' <<<"$log")" 0
 	grep -Eq "ivshmem0: fabric $IVS_FABRIC, peer 0 of 4, generation [0-9]+, gid $UUID_RE$" <<<"$log" ||
@@ -112,4 +117,93 @@ teardown() {
 	[ "${out#token }" != "$tok" ]
 	i=$(( ${out#token } >> 16 & 0xffff ))
 	expect_eq "slot" "$i" 0
+}
+
+@test "ivshmem: software events to its own gid, in order, past the mailbox's size" {
+	local gid nobody i z=0x0000000000000000 codes
+	read -r gid </sys/class/dibs/ivshmem0/gid
+	read -r nobody </proc/sys/kernel/random/uuid
+	mon_start event
+
+	D dev event ivshmem0 remote-gid "$gid" subtype 0xc0de data 0x1122334455667788
+	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype 49374 gid $gid token $z time [0-9]+ data 0x1122334455667788$"
+
+	# 20 more, one after another: the mailbox (16 slots) wraps. A send
+	# that finds it full (the receiver's work not yet run) is tried again.
+	for ((i = 1; i <= 20; i++)); do
+		until D dev event ivshmem0 remote-gid "$gid" subtype "$i" 2>"$BATS_TEST_TMPDIR/ev.err"; do
+			grep -q 'too many events waiting' "$BATS_TEST_TMPDIR/ev.err" ||
+				{ cat "$BATS_TEST_TMPDIR/ev.err" >&2; return 1; }
+			nap 0.1
+		done
+	done
+	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype 20 "
+	codes=$(sed -n 's/^\[event\] dev ivshmem0 type sw subtype \([0-9]*\) .*/\1/p' "$MON" | tr '\n' ' ')
+	expect_eq "codes in order" "$codes" "49374 $(seq -s ' ' 1 20) "
+
+	fails_with 1 "remote-gid $nobody is not reachable through dev \"ivshmem0\"" \
+		D dev event ivshmem0 remote-gid "$nobody" subtype 1
+}
+
+TC=/sys/kernel/debug/dibs_test_client
+
+# tc CMD...: one command to the test client; its answer in $TC/result.
+tc() {
+	printf '%s\n' "$*" >"$TC/ctl"
+}
+
+# tc_refused TEXT CMD...: the command fails, its error message has TEXT.
+tc_refused() {
+	local want=$1
+	shift
+	if tc "$@" 2>"$BATS_TEST_TMPDIR/tc.err"; then
+		echo "'$*' succeeded" >&2
+		return 1
+	fi
+	grep -q "$want" "$BATS_TEST_TMPDIR/tc.err" ||
+		{ echo "'$*': $(cat "$BATS_TEST_TMPDIR/tc.err"), expected $want" >&2; return 1; }
+}
+
+hex() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
+}
+
+@test "ivshmem: an attached DMB: stores land, a revoked one stays held until detached" {
+	local tok idx idx2
+	load_test_client
+	IVS_MODULES=(dibs_test_client "${IVS_MODULES[@]}")
+	tc reg ivshmem0 8192
+	read -r tok idx <"$TC/result"
+	expect_eq "first slot" "$idx" 0
+	tc attach ivshmem0 "$tok"
+	expect_eq "attached" "$(cat "$TC/result")" "$tok 8192 0"
+	# A store through the attachment is what the owner reads; a
+	# move_data() is what the attachment shows: one buffer.
+	tc mwrite "$tok" 10 mapped
+	tc read "$tok" 10 6
+	expect_eq "owner reads" "$(cat "$TC/result")" "$(hex mapped)"
+	tc write ivshmem0 "$tok" 20 moved
+	tc mread "$tok" 20 5
+	expect_eq "attachment reads" "$(cat "$TC/result")" "$(hex moved)"
+	# A token of another use of the slot never attaches.
+	tc_refused 'No such file' attach ivshmem0 "0x$(printf '%016x' $((tok + 1)))"
+
+	# Revoked while attached: gone for the fabric, the buffer held.
+	tc unreg ivshmem0 "$tok"
+	tc_refused 'No such file' attach ivshmem0 "$tok"
+	tc_refused 'No such file' write ivshmem0 "$tok" 0 late
+	tc mwrite "$tok" 0 still
+	tc mread "$tok" 0 5
+	expect_eq "held buffer" "$(cat "$TC/result")" "$(hex still)"
+	tc reg ivshmem0 8192
+	read -r _ idx2 <"$TC/result"
+	expect_eq "slot while held" "$idx2" 1
+	# Detached: the slot and buffer come back, zeroed.
+	tc detach ivshmem0 "$tok"
+	tc_refused 'No such file' detach ivshmem0 "$tok"
+	tc reg ivshmem0 8192
+	read -r tok idx <"$TC/result"
+	expect_eq "slot after detach" "$idx" 0
+	tc read "$tok" 0 5
+	expect_eq "zeroed" "$(cat "$TC/result")" 0000000000
 }

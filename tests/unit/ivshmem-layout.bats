@@ -14,10 +14,12 @@ checks() {
 	python3 - "$DOC" "${1:-0}" <<-'PY'
 	import re, sys
 	doc, delta = open(sys.argv[1]).read(), int(sys.argv[2])
-	# the tables of the three structs, in the document's order
+	# the tables of the five structs, in the document's order
 	parts = [("dibs_ivshmem_header", "## Header", "## Peer table"),
 	         ("dibs_ivshmem_peer", "## Peer table", "## Partitions"),
-	         ("dibs_ivshmem_dmb_desc", "## Partitions", "### Tokens")]
+	         ("dibs_ivshmem_dmb_desc", "## Partitions", "### Tokens"),
+	         ("dibs_ivshmem_mbox", "### Mailboxes", "An event slot"),
+	         ("dibs_ivshmem_event", "An event slot", "### Sending")]
 	sizes = {"le16": 2, "le32": 4, "le64": 8}
 	print("#include <stddef.h>\n#include <linux/dibs_ivshmem.h>")
 	n = 0
@@ -34,6 +36,8 @@ checks() {
 	print("_Static_assert(sizeof(struct dibs_ivshmem_header) == 128, \"header\");")
 	print("_Static_assert(sizeof(struct dibs_ivshmem_peer) == 64, \"peer\");")
 	print("_Static_assert(sizeof(struct dibs_ivshmem_dmb_desc) == 64, \"desc\");")
+	print("_Static_assert(sizeof(struct dibs_ivshmem_mbox) == 128, \"mbox\");")
+	print("_Static_assert(sizeof(struct dibs_ivshmem_event) == 32, \"event\");")
 	print("/* fields: %d */" % n)
 	PY
 }
@@ -46,8 +50,9 @@ compile() {
 @test "ivshmem layout: the header's structs are the document's tables" {
 	local c=$BATS_TEST_TMPDIR/layout.c
 	checks >"$c"
-	# the tables were found: 18 header, 5 peer, 7 descriptor fields
-	grep -qx '/\* fields: 30 \*/' "$c"
+	# the tables were found: 22 header, 5 peer, 8 descriptor, 2 mailbox
+	# and 4 event slot fields
+	grep -qx '/\* fields: 41 \*/' "$c"
 	run compile "$c"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -75,6 +80,8 @@ compile() {
 		       DIBS_IVSHMEM_MAGIC >> 24);
 		printf("%x %x %d\n", DIBS_IVSHMEM_FABRIC_MIN, DIBS_IVSHMEM_FABRIC_MAX,
 		       DIBS_IVSHMEM_VERSION);
+		printf("%d %d\n", DIBS_IVSHMEM_EVENT_SLOTS,
+		       DIBS_IVSHMEM_EVENT_SLOTS_MAX);
 		return 0;
 	}
 	EOF
@@ -84,5 +91,6 @@ compile() {
 	[ "${lines[0]}" = "12340005abcd0009 1234 5 abcd 9" ]
 	[ "${lines[1]}" = "00030001" ]
 	[ "${lines[2]}" = "DIBS" ]
-	[ "${lines[3]}" = "ff00 fffe 1" ]
+	[ "${lines[3]}" = "ff00 fffe 2" ]
+	[ "${lines[4]}" = "16 256" ]
 }

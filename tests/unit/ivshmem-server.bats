@@ -155,7 +155,7 @@ field() {
 	start_peer a
 	ask a header '^header '
 	[ "$(field a magic)" = 0x53424944 ]
-	[ "$(field a version)" = 1 ]
+	[ "$(field a version)" = 2 ]
 	[ "$(field a header_size)" = 4096 ]
 	[ "$(field a fabric_id)" = 0xff42 ]
 	[ "$(field a vectors)" = 3 ]
@@ -173,8 +173,14 @@ field() {
 	[ "$(field a summary_offset)" = 0 ]
 	[ "$(field a desc_offset)" = 64 ]
 	[ "$(field a desc_size)" = 64 ]
-	[ "$(field a data_offset)" = 8192 ]
-	[ "$(field a data_size)" = $((520192 - 8192)) ]
+	# 8 event mailboxes after the descriptors: a line of 8 pending bits,
+	# then 8 x (128 + 16 slots x 32) bytes; the data area on the next page
+	[ "$(field a event_summary_offset)" = $((64 + 100 * 64)) ]
+	[ "$(field a mbox_offset)" = $((64 + 100 * 64 + 64)) ]
+	[ "$(field a mbox_size)" = 640 ]
+	[ "$(field a mbox_slots)" = 16 ]
+	[ "$(field a data_offset)" = 12288 ]
+	[ "$(field a data_size)" = $((520192 - 12288)) ]
 	# the fd's size is the region's: QEMU takes BAR2's size from it
 	[ "$(stat -L -c %s "/proc/$SPID/fd/$(find /proc/$SPID/fd -lname '/memfd:dibs-ivshmem*' -printf '%f\n' | head -n 1)")" = 4194304 ]
 
@@ -440,7 +446,7 @@ hmp() {
 	[ -n "$bar2" ]
 	hmp "xp /4wx $bar2"
 	# magic, version, header_size, fabric_id | vectors << 16
-	wait_line "$qout" "^0*${bar2#0x}: 0x53424944 0x00000001 0x00001000 0x0002ff07"
+	wait_line "$qout" "^0*${bar2#0x}: 0x53424944 0x00000002 0x00001000 0x0002ff07"
 	hmp quit
 	exec {qin}>&-
 	wait "$qpid" || :

@@ -27,10 +27,11 @@
 # DIBS_VM_CPU (qemu64), DIBS_VM_APPEND (extra kernel parameters),
 # DIBS_VM_ACCEL (the -accel option, tcg), QEMU (qemu-system-x86_64),
 # DIBS_VM_QEMU_ARGS (extra qemu arguments, split at blanks).
-# DIBS_VM_IVSHMEM=1 gives the guest two ivshmem devices: an ivshmem-doorbell
+# DIBS_VM_IVSHMEM=1 gives the guest three ivshmem devices: an ivshmem-doorbell
 # (2 vectors) on a dibs-ivshmem-server started here for the run (fabric
-# 0xff42, 4 MiB, log in <out>/ivshmem-server.log), and an ivshmem-plain on a
-# 1 MiB file whose header has a bad magic. Default: 1 when
+# 0xff42, 4 MiB, log in <out>/ivshmem-server.log), and two ivshmem-plain on
+# 1 MiB files, one whose header has a bad magic, one whose header is of
+# layout version 1 (a server of an older release). Default: 1 when
 # tests/ivshmem.bats is among the suites, else 0.
 set -euo pipefail
 
@@ -156,10 +157,15 @@ if [ "$ivshmem" = 1 ]; then
 	# A region that is not ours: "NOPE" where the magic goes, then zeros.
 	printf NOPE >"$out/ivshmem-bad"
 	truncate -s 1M "$out/ivshmem-bad"
+	# One of layout version 1: the magic, then version 1 (le32).
+	printf 'DIBS\001\000\000\000' >"$out/ivshmem-v1"
+	truncate -s 1M "$out/ivshmem-v1"
 	qemu_extra+=(-chardev "socket,path=$ivs_sock,id=ivs0"
 		-device "ivshmem-doorbell,chardev=ivs0,vectors=2"
 		-object "memory-backend-file,id=ivsbad,mem-path=$out/ivshmem-bad,size=1M,share=on"
-		-device "ivshmem-plain,memdev=ivsbad")
+		-device "ivshmem-plain,memdev=ivsbad"
+		-object "memory-backend-file,id=ivsv1,mem-path=$out/ivshmem-v1,size=1M,share=on"
+		-device "ivshmem-plain,memdev=ivsv1")
 fi
 
 start=$(date +%s)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
 /*
  * dibs_ivshmem: the layout of the memory region that QEMU's ivshmem-doorbell
- * device shares between VMs, version 1. uapi/ivshmem-layout.md is the full
+ * device shares between VMs, version 2. uapi/ivshmem-layout.md is the full
  * description (who writes what, memory ordering, what a guest must check);
  * this header gives the numbers.
  *
@@ -19,7 +19,7 @@
 #include <linux/types.h>
 
 #define DIBS_IVSHMEM_MAGIC	0x53424944	/* bytes 'D' 'I' 'B' 'S' */
-#define DIBS_IVSHMEM_VERSION	1
+#define DIBS_IVSHMEM_VERSION	2	/* 2: event mailboxes (signal_event) */
 
 /* Fabric ids of ivshmem fabrics: the range SMC reserves for virtual ISM. */
 #define DIBS_IVSHMEM_FABRIC_MIN	0xFF00
@@ -32,12 +32,15 @@
 #define DIBS_IVSHMEM_PEERS_MAX	4096
 #define DIBS_IVSHMEM_DMBS_MAX	65535
 #define DIBS_IVSHMEM_VECTORS_MAX 64
+/* Event slots per mailbox: a power of two the server picks in 1..MAX. */
+#define DIBS_IVSHMEM_EVENT_SLOTS 16
+#define DIBS_IVSHMEM_EVENT_SLOTS_MAX 256
 
 /*
  * Doorbell vectors: a guest rings peer P's vector V by writing
  * DIBS_IVSHMEM_DOORBELL(P, V) to the device's Doorbell register.
  */
-#define DIBS_IVSHMEM_VEC_SIGNAL	0	/* a DMB of yours has pending signals */
+#define DIBS_IVSHMEM_VEC_SIGNAL	0	/* pending DMB signals or events */
 #define DIBS_IVSHMEM_VEC_PEERS	1	/* the peer table changed */
 #define DIBS_IVSHMEM_VECTORS_MIN 2
 #define DIBS_IVSHMEM_DOORBELL(peer, vec) \
@@ -68,7 +71,11 @@ struct dibs_ivshmem_header {
 	__le32 desc_size;		/* sizeof(struct dibs_ivshmem_dmb_desc) */
 	__le32 data_offset;		/* the DMB buffers; page aligned */
 	__le64 data_size;		/* bytes of buffers per partition */
-	__u8 reserved[40];		/* 0 */
+	__le32 event_summary_offset;	/* pending-mailbox bitmap, __le64 words */
+	__le32 mbox_offset;		/* the event mailboxes, one per sender */
+	__le32 mbox_size;		/* bytes per mailbox */
+	__le32 mbox_slots;		/* event slots per mailbox */
+	__u8 reserved[24];		/* 0 */
 };					/* 128 bytes; the rest of page 0 is 0 */
 
 /* srv_state: written by the server. */
@@ -97,8 +104,8 @@ struct dibs_ivshmem_peer {
 /*
  * DMB descriptor: slot S of peer P's partition, at partitions_offset +
  * P * partition_size + desc_offset + S * desc_size. The owner (peer P)
- * writes it, except writers and signal_mask, which the granted writer
- * changes with atomic operations. Slot S is the DMB's sba index.
+ * writes it, except writers, signal_mask and attached, which the granted
+ * writer changes with atomic operations. Slot S is the DMB's sba index.
  */
 struct dibs_ivshmem_dmb_desc {
 	__le64 token;			/* 0: slot free; written last */
@@ -108,7 +115,8 @@ struct dibs_ivshmem_dmb_desc {
 	__u8 rgid[16];			/* the only gid allowed to write */
 	__le64 signal_mask;		/* pending signals (atomic or / xchg) */
 	__le32 last_use;		/* use count of the slot's latest token */
-	__u8 reserved[12];		/* 0 */
+	__le32 attached;		/* peers' attachments (atomic inc/dec) */
+	__u8 reserved[8];		/* 0 */
 };					/* 64 bytes */
 
 /*
@@ -128,7 +136,30 @@ struct dibs_ivshmem_dmb_desc {
 #define DIBS_IVSHMEM_TOKEN_SEQ(tok)	((__u32)(tok) & 0xFFFF)
 
 /*
- * Signal bits a writer may raise in version 1: the in-kernel API hands a
+ * Event mailbox: in receiver R's partition, the one of sender S is at
+ * partitions_offset + R * partition_size + mbox_offset + S * mbox_size.
+ * A single-producer ring: only S writes head and the slots, only R writes
+ * tail; both count up freely (modulo 2^32), the slot of count c is
+ * c % mbox_slots. mbox_slots event slots follow this 128-byte head.
+ */
+struct dibs_ivshmem_mbox {
+	__le32 head;			/* sender: events written */
+	__u8 reserved1[60];		/* 0; head and tail on lines of their own */
+	__le32 tail;			/* receiver: events taken */
+	__u8 reserved2[60];		/* 0 */
+};					/* 128 bytes, then the slots */
+
+/* One event slot: a software event (DIBS_SW_EVENT at the receiver). */
+struct dibs_ivshmem_event {
+	__le32 code;			/* the event's subtype (event_code) */
+	__le32 generation;		/* the sender's generation when it sent */
+	__le64 info;			/* the event's data */
+	__le64 time;			/* sender's CLOCK_REALTIME, ns */
+	__u8 reserved[8];		/* 0 */
+};					/* 32 bytes */
+
+/*
+ * Signal bits a writer may raise (versions 1 and 2): the in-kernel API hands a
  * client a u16 mask (handle_irq's dmbemask). Bits 16..63 of signal_mask
  * are reserved: writers leave them 0, owners ignore them.
  */
