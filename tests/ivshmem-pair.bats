@@ -36,10 +36,6 @@ load lib/pair
 IVS_FABRIC=0xff42
 MADE_UP=01234567-89ab-cdef-0123-456789abcdef
 
-D() {
-	"$DIBSCTL" "$@"
-}
-
 setup_file() {
 	pair_mount
 	[ -n "$ROLE" ] && [ -n "${DIBS_IN_VM:-}" ] || return 0
@@ -83,12 +79,12 @@ teardown() {
 # grant RGID SIZE: a DMB on this guest's device; its token in TOK.
 grant() {
 	local out
-	out=$(D dmb grant dev ivshmem0 remote-gid "$1" size "$2") || return 1
+	out=$(dc dmb grant dev ivshmem0 remote-gid "$1" size "$2") || return 1
 	TOK=${out#token }
 }
 
 query() {
-	D dev query ivshmem0 remote-gid "$1"
+	dc dev query ivshmem0 remote-gid "$1"
 }
 
 TC=/sys/kernel/debug/dibs_test_client
@@ -104,7 +100,7 @@ tc() {
 	put gid "$me"
 	other=$(get gid)
 	[ "$other" != "$me" ]
-	out=$(D dev show ivshmem0)
+	out=$(dc dev show ivshmem0)
 	[[ $out == *": ivshmem0: type ivshmem fabric $IVS_FABRIC gid $me "* ]] ||
 		{ echo "dev show: $out" >&2; false; }
 	expect_eq "query other" "$(query "$other")" "dev ivshmem0 remote-gid $other reachable yes"
@@ -126,27 +122,27 @@ tc() {
 		grant "$b" 4K && t3=$TOK
 		put tokens "$t1 $t2 $t3"
 		sum=$(get written)
-		expect_eq "bytes read back" "$(D dmb read dev ivshmem0 token "$t1" file - | sha256sum)" "$sum"
+		expect_eq "bytes read back" "$(dc dmb read dev ivshmem0 token "$t1" file - | sha256sum)" "$sum"
 		wait_for "$MON" "^\[signal\] dev ivshmem0 token $t1 sba [0-9]+ mask 0x0020$"
-		expect_eq "non-zero bytes in A's own DMB" "$(D dmb read dev ivshmem0 token "$t2" file - | tr -d '\0' | wc -c)" 0
-		D dmb revoke dev ivshmem0 token "$t2"
-		D dmb revoke dev ivshmem0 token "$t3"
+		expect_eq "non-zero bytes in A's own DMB" "$(dc dmb read dev ivshmem0 token "$t2" file - | tr -d '\0' | wc -c)" 0
+		dc dmb revoke dev ivshmem0 token "$t2"
+		dc dmb revoke dev ivshmem0 token "$t3"
 		put revoked 1
 		get late >/dev/null
-		D dmb revoke dev ivshmem0 token "$t1"
+		dc dmb revoke dev ivshmem0 token "$t1"
 		;;
 	B)
 		read -r t1 t2 t3 < <(get tokens)
 		head -c 1M /dev/urandom >"$BATS_TEST_TMPDIR/data"
-		D dmb write dev ivshmem0 token "$t1" file "$BATS_TEST_TMPDIR/data" signal 5
+		dc dmb write dev ivshmem0 token "$t1" file "$BATS_TEST_TMPDIR/data" signal 5
 		fails_with 1 "the DMB is not granted to the writing device" \
-			D dmb write dev ivshmem0 token "$t2" data intruder
+			dc dmb write dev ivshmem0 token "$t2" data intruder
 		fails_with 1 "offset and length do not fit in the DMB" \
-			D dmb write dev ivshmem0 token "$t1" offset $((1024 * 1024 - 2)) data xyz
+			dc dmb write dev ivshmem0 token "$t1" offset $((1024 * 1024 - 2)) data xyz
 		put written "$(sha256sum <"$BATS_TEST_TMPDIR/data")"
 		get revoked >/dev/null
 		fails_with 1 "no DMB with token $t3 on the fabric of dibs device \"ivshmem0\"" \
-			D dmb write dev ivshmem0 token "$t3" data late
+			dc dmb write dev ivshmem0 token "$t3" data late
 		put late 1
 		;;
 	esac
@@ -161,7 +157,7 @@ tc() {
 	mon_start event
 	put evready 1
 	get evready >/dev/null
-	D dev event ivshmem0 remote-gid "$other" subtype "$code" data "0x$code"
+	dc dev event ivshmem0 remote-gid "$other" subtype "$code" data "0x$code"
 	# The other's event, with the other's gid as the sender.
 	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype $((21 - code)) gid $other token 0x0000000000000000 time [0-9]+ data 0x$((21 - code))$"
 	put evseen 1
@@ -177,8 +173,8 @@ tc() {
 		grant "$b" 4K && t=$TOK
 		put atttok "$t"
 		get stored >/dev/null
-		expect_eq "stored by B" "$(D dmb read dev ivshmem0 token "$t" offset 100 length 6 file -)" direct
-		D dmb revoke dev ivshmem0 token "$t"
+		expect_eq "stored by B" "$(dc dmb read dev ivshmem0 token "$t" offset 100 length 6 file -)" direct
+		dc dmb revoke dev ivshmem0 token "$t"
 		put attrevoked 1
 		get attdone >/dev/null
 		;;
@@ -210,18 +206,18 @@ tc() {
 		mon_start event
 		grant "$b" 8K && ta=$TOK
 		tb=$(get tb)
-		D dmb write dev ivshmem0 token "$tb" data before
+		dc dmb write dev ivshmem0 token "$tb" data before
 		put wrote 1
 		get gone >/dev/null
 		# The driver of B went away: an event for its gid, within seconds.
 		wait_for "$MON" "^\[event\] dev ivshmem0 type dev subtype disabled gid $b "
 		expect_eq "query gone" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
 		fails_with 1 "no DMB with token $tb on the fabric of dibs device \"ivshmem0\"" \
-			D dmb write dev ivshmem0 token "$tb" data gone
+			dc dmb write dev ivshmem0 token "$tb" data gone
 		# A's DMB for B stays until revoked.
-		out=$(D -j dmb show token "$ta" | jq -r '.[0].remote_gid')
+		out=$(dc -j dmb show token "$ta" | jq -r '.[0].remote_gid')
 		expect_eq "DMB for B" "$out" "$b"
-		D dmb revoke dev ivshmem0 token "$ta"
+		dc dmb revoke dev ivshmem0 token "$ta"
 		put checked 1
 
 		read -r b2 tb2 < <(get back)
@@ -230,15 +226,15 @@ tc() {
 		# A token of B's previous life is refused, not written into the
 		# DMB that took its slot; the new token works.
 		fails_with 1 "no DMB with token $tb on the fabric of dibs device \"ivshmem0\"" \
-			D dmb write dev ivshmem0 token "$tb" offset 100 data stale
-		D dmb write dev ivshmem0 token "$tb2" data fresh
+			dc dmb write dev ivshmem0 token "$tb" offset 100 data stale
+		dc dmb write dev ivshmem0 token "$tb2" data fresh
 		put wrote2 1
 		;;
 	B)
 		grant "$a" 8K && tb=$TOK
 		put tb "$tb"
 		get wrote >/dev/null
-		expect_eq "A's write" "$(D dmb read dev ivshmem0 token "$tb" file - length 6)" before
+		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb" file - length 6)" before
 		rmmod dibs_ivshmem
 		put gone 1
 		get checked >/dev/null
@@ -252,9 +248,9 @@ tc() {
 		[ "$tb2" != "$tb" ] || { echo "token $tb issued again" >&2; false; }
 		put back "$b2 $tb2"
 		get wrote2 >/dev/null
-		expect_eq "new DMB" "$(D dmb read dev ivshmem0 token "$tb2" file - length 5)" fresh
-		expect_eq "stale write" "$(D dmb read dev ivshmem0 token "$tb2" file - offset 100 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
-		D dmb revoke dev ivshmem0 token "$tb2"
+		expect_eq "new DMB" "$(dc dmb read dev ivshmem0 token "$tb2" file - length 5)" fresh
+		expect_eq "stale write" "$(dc dmb read dev ivshmem0 token "$tb2" file - offset 100 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
+		dc dmb revoke dev ivshmem0 token "$tb2"
 		;;
 	esac
 }
@@ -271,9 +267,9 @@ tc() {
 		# and the server marks it dead and rings us.
 		wait_for "$MON" "^\[event\] dev ivshmem0 type dev subtype disabled gid $b "
 		expect_eq "query gone" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
-		out=$(D -j dmb show token "$ta" | jq -r '.[0].remote_gid')
+		out=$(dc -j dmb show token "$ta" | jq -r '.[0].remote_gid')
 		expect_eq "DMB for B" "$out" "$b"
-		D dmb revoke dev ivshmem0 token "$ta"
+		dc dmb revoke dev ivshmem0 token "$ta"
 		;;
 	B)
 		get watching >/dev/null
