@@ -185,7 +185,7 @@ static int s2c_write(struct sess *s, uint32_t off, const void *p, size_t len,
 	return err;
 }
 
-static int send_event(struct sess *s, enum cons_msg msg, uint8_t param,
+static int send_event(struct sess *s, enum dibs_console_msg msg, uint8_t param,
 		      uint64_t data)
 {
 	int err, tries = 0;
@@ -216,10 +216,10 @@ static int hello(struct sess *s)
 	int err;
 
 	c2s_release(s);
-	s->c2s_ring = 1ull << CONS_SHIFT;
+	s->c2s_ring = 1ull << DIBS_CONSOLE_RING_ORDER;
 	/* soft devices hand out zeroed DMBs: nothing written reads as 0 */
 	err = dibsnl_dmb_grant(s->h, s->da.ref, s->rgid,
-			       CONS_HDR_LEN + (uint32_t)s->c2s_ring, true,
+			       DIBS_CONSOLE_OFF_RING + (uint32_t)s->c2s_ring, true,
 			       &dmb);
 	if (err)
 		return nl_dev_err(s->d, err, &s->da);
@@ -228,7 +228,7 @@ static int hello(struct sess *s)
 	s->mapped = dibsnl_dmb_map(s->h, s->da.ref, s->c2s, 0, &s->map) == 0;
 	s->cons = 0;
 	s->acked = 0;
-	err = send_event(s, CONS_HELLO, CONS_SHIFT, s->c2s);
+	err = send_event(s, DIBS_CONSOLE_HELLO, DIBS_CONSOLE_RING_ORDER, s->c2s);
 	if (err) {
 		switch (err) {
 		case -ENETUNREACH:
@@ -259,41 +259,41 @@ static void send_winsize(struct sess *s)
 	if (!s->tty || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) || !ws.ws_row)
 		return;
 	v = ws.ws_row;
-	if (s2c_write(s, CONS_OFF_ROWS, &v, sizeof(v), -1))
+	if (s2c_write(s, DIBS_CONSOLE_OFF_ROWS, &v, sizeof(v), -1))
 		return;
 	v = ws.ws_col;
-	if (s2c_write(s, CONS_OFF_COLS, &v, sizeof(v), -1))
+	if (s2c_write(s, DIBS_CONSOLE_OFF_COLS, &v, sizeof(v), -1))
 		return;
 	s->ctl_seq++;
-	s2c_write(s, CONS_OFF_CTL_SEQ, &s->ctl_seq, sizeof(s->ctl_seq),
-		  CONS_SIG_CTL);
+	s2c_write(s, DIBS_CONSOLE_OFF_CTL_SEQ, &s->ctl_seq, sizeof(s->ctl_seq),
+		  DIBS_CONSOLE_SIG_CTL);
 }
 
 /* HANGUP: flags bit 0 in S2C with bit 2, then the event; errors ignored. */
-static void send_hangup(struct sess *s, enum cons_hangup reason)
+static void send_hangup(struct sess *s, enum dibs_console_hangup reason)
 {
 	if (s->hangup_sent || !s->have_c2s)
 		return;
 	s->hangup_sent = true;
 	if (s->s2c) {
-		s->flags |= CONS_FLAG_HANGUP;
+		s->flags |= DIBS_CONSOLE_FLAG_HANGUP;
 		s->ctl_seq++;
-		if (!dibsnl_dmb_write(s->h, s->da.ref, s->s2c, CONS_OFF_FLAGS,
+		if (!dibsnl_dmb_write(s->h, s->da.ref, s->s2c, DIBS_CONSOLE_OFF_FLAGS,
 				      &s->flags, sizeof(s->flags), -1))
 			dibsnl_dmb_write(s->h, s->da.ref, s->s2c,
-					 CONS_OFF_CTL_SEQ, &s->ctl_seq,
-					 sizeof(s->ctl_seq), CONS_SIG_CTL);
+					 DIBS_CONSOLE_OFF_CTL_SEQ, &s->ctl_seq,
+					 sizeof(s->ctl_seq), DIBS_CONSOLE_SIG_CTL);
 	}
-	send_event(s, CONS_HANGUP, reason, s->c2s);
+	send_event(s, DIBS_CONSOLE_HANGUP, reason, s->c2s);
 }
 
 static void c2s_drain(struct sess *s);
 
 static void on_accept(struct sess *s, unsigned int shift, uint64_t token)
 {
-	static const uint8_t magic[4] = CONS_MAGIC;
+	static const uint8_t magic[4] = DIBS_CONSOLE_MAGIC;
 
-	if (shift < CONS_SHIFT_MIN || shift > CONS_SHIFT_MAX) {
+	if (shift < DIBS_CONSOLE_RING_ORDER_MIN || shift > DIBS_CONSOLE_RING_ORDER_MAX) {
 		sess_msg(s, "Error: the console of remote-gid %s answered with a ring of 2^%u bytes (protocol error)",
 			 s->rgid_str, shift);
 		sess_end(s, EXIT_FAIL);
@@ -304,7 +304,7 @@ static void on_accept(struct sess *s, unsigned int shift, uint64_t token)
 	s->prod = 0;
 	s->peer_ack = 0;
 	s->state = S_CONNECTED;
-	if (s2c_write(s, CONS_OFF_MAGIC, magic, sizeof(magic), -1))
+	if (s2c_write(s, DIBS_CONSOLE_OFF_MAGIC, magic, sizeof(magic), -1))
 		return;
 	if (s->tty) {
 		if (term_raw())
@@ -368,22 +368,22 @@ static int c2s_hdr(struct sess *s, struct c2s_hdr *hd)
 	if (s->mapped) {
 		/* each field as one load: the writer stores it as one */
 		q = (const uint64_t *)((const uint8_t *)s->map.addr +
-				       CONS_OFF_PROD);
+				       DIBS_CONSOLE_OFF_PROD);
 		hd->prod = __atomic_load_n(q, __ATOMIC_ACQUIRE);
 		q = (const uint64_t *)((const uint8_t *)s->map.addr +
-				       CONS_OFF_ACK);
+				       DIBS_CONSOLE_OFF_ACK);
 		hd->ack = __atomic_load_n(q, __ATOMIC_ACQUIRE);
 		hd->flags = __atomic_load_n((const uint32_t *)((const uint8_t *)
-					    s->map.addr + CONS_OFF_FLAGS),
+					    s->map.addr + DIBS_CONSOLE_OFF_FLAGS),
 					    __ATOMIC_ACQUIRE);
 		return 0;
 	}
 	err = dibsnl_dmb_read(s->h, s->da.ref, s->c2s, 0, raw, sizeof(raw));
 	if (err)
 		return err;
-	memcpy(&hd->flags, raw + CONS_OFF_FLAGS, sizeof(hd->flags));
-	memcpy(&hd->prod, raw + CONS_OFF_PROD, sizeof(hd->prod));
-	memcpy(&hd->ack, raw + CONS_OFF_ACK, sizeof(hd->ack));
+	memcpy(&hd->flags, raw + DIBS_CONSOLE_OFF_FLAGS, sizeof(hd->flags));
+	memcpy(&hd->prod, raw + DIBS_CONSOLE_OFF_PROD, sizeof(hd->prod));
+	memcpy(&hd->ack, raw + DIBS_CONSOLE_OFF_ACK, sizeof(hd->ack));
 	return 0;
 }
 
@@ -411,7 +411,7 @@ static void c2s_drain(struct sess *s)
 	if (!cons_prod_valid(s->c2s_ring, hd.prod, s->cons)) {
 		sess_msg(s, "Error: the console of remote-gid %s wrote past the ring (prod %" PRIu64 ", consumed %" PRIu64 "): protocol error",
 			 s->rgid_str, hd.prod, s->cons);
-		send_hangup(s, CONS_HUP_CLOSED);
+		send_hangup(s, DIBS_CONSOLE_HUP_CLOSED);
 		sess_end(s, EXIT_FAIL);
 		return;
 	}
@@ -436,7 +436,7 @@ static void c2s_drain(struct sess *s)
 			if (err != -EPIPE)
 				sess_msg(s, "Error: writing to stdout: %s",
 					 strerror(-err));
-			send_hangup(s, CONS_HUP_CLOSED);
+			send_hangup(s, DIBS_CONSOLE_HUP_CLOSED);
 			sess_end(s, EXIT_FAIL);
 			return;
 		}
@@ -452,11 +452,11 @@ static void c2s_drain(struct sess *s)
 	if (got && s->stdin_eof)
 		s->quiet_until = now_ms() + s->linger_ms;
 	if (cons_should_ack(s->c2s_ring, s->cons, s->acked)) {
-		if (!s2c_write(s, CONS_OFF_ACK, &s->cons, sizeof(s->cons),
-			       CONS_SIG_ACK))
+		if (!s2c_write(s, DIBS_CONSOLE_OFF_ACK, &s->cons, sizeof(s->cons),
+			       DIBS_CONSOLE_SIG_ACK))
 			s->acked = s->cons;
 	}
-	if (hd.flags & CONS_FLAG_HANGUP) {
+	if (hd.flags & DIBS_CONSOLE_FLAG_HANGUP) {
 		sess_msg(s, "The console of remote-gid %s hung up.",
 			 s->rgid_str);
 		sess_end(s, EXIT_FAIL);
@@ -479,7 +479,7 @@ static void s2c_send(struct sess *s, const uint8_t *p, size_t len)
 		p += n[i];
 	}
 	s->prod += len;
-	s2c_write(s, CONS_OFF_PROD, &s->prod, sizeof(s->prod), CONS_SIG_DATA);
+	s2c_write(s, DIBS_CONSOLE_OFF_PROD, &s->prod, sizeof(s->prod), DIBS_CONSOLE_SIG_DATA);
 }
 
 static void stdin_read(struct sess *s)
@@ -497,7 +497,7 @@ static void stdin_read(struct sess *s)
 		if (errno == EINTR || errno == EAGAIN)
 			return;
 		sess_msg(s, "Error: reading stdin: %s", strerror(errno));
-		send_hangup(s, CONS_HUP_CLOSED);
+		send_hangup(s, DIBS_CONSOLE_HUP_CLOSED);
 		sess_end(s, EXIT_FAIL);
 		return;
 	}
@@ -513,7 +513,7 @@ static void stdin_read(struct sess *s)
 	if (pass)
 		s2c_send(s, s->buf, pass);
 	if (esc && s->state == S_CONNECTED) {
-		send_hangup(s, CONS_HUP_CLOSED);
+		send_hangup(s, DIBS_CONSOLE_HUP_CLOSED);
 		sess_msg(s, "Disconnected from the console of remote-gid %s.",
 			 s->rgid_str);
 		sess_end(s, EXIT_OK);
@@ -573,15 +573,15 @@ static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 		}
 		if (ev->type != DIBS_EV_SW ||
 		    !cons_subtype_parse(ev->subtype, &ver, &msg, &param) ||
-		    ver != CONS_VERSION)
+		    ver != DIBS_CONSOLE_VERSION)
 			break;
-		if (msg == CONS_REFUSE && s->state == S_HELLO) {
+		if (msg == DIBS_CONSOLE_REFUSE && s->state == S_HELLO) {
 			sess_msg(s, "Error: the console of remote-gid %s refused the connection: %s",
 				 s->rgid_str, cons_refuse_str(param));
 			sess_end(s, EXIT_FAIL);
-		} else if (msg == CONS_ACCEPT && s->state == S_HELLO) {
+		} else if (msg == DIBS_CONSOLE_ACCEPT && s->state == S_HELLO) {
 			on_accept(s, param, ev->data);
-		} else if (msg == CONS_HANGUP && s->state == S_CONNECTED &&
+		} else if (msg == DIBS_CONSOLE_HANGUP && s->state == S_CONNECTED &&
 			   ev->data == s->s2c) {
 			sess_msg(s, "The console of remote-gid %s hung up: %s.",
 				 s->rgid_str, cons_hangup_str(param));
@@ -614,7 +614,7 @@ static void sig_read(struct sess *s)
 				send_winsize(s);
 			continue;
 		}
-		send_hangup(s, CONS_HUP_CLOSED);
+		send_hangup(s, DIBS_CONSOLE_HUP_CLOSED);
 		sess_msg(s, "Disconnected from the console of remote-gid %s: %s.",
 			 s->rgid_str, strsignal((int)si.ssi_signo));
 		sess_end(s, 128 + (int)si.ssi_signo);
@@ -653,7 +653,7 @@ static int sess_loop(struct sess *s)
 				wake = s->give_up_at;
 		} else {
 			if (s->stdin_eof && now >= s->quiet_until) {
-				send_hangup(s, CONS_HUP_CLOSED);
+				send_hangup(s, DIBS_CONSOLE_HUP_CLOSED);
 				sess_end(s, EXIT_OK);
 				break;
 			}

@@ -6,15 +6,15 @@
 
 #include "console_proto.h"
 
-uint32_t cons_subtype(enum cons_msg msg, uint8_t param)
+uint32_t cons_subtype(enum dibs_console_msg msg, uint8_t param)
 {
-	return CONS_SUB_BASE | CONS_VERSION << 12 | (uint32_t)msg << 8 | param;
+	return DIBS_CONSOLE_CODE_BASE | DIBS_CONSOLE_VERSION << 12 | (uint32_t)msg << 8 | param;
 }
 
 bool cons_subtype_parse(uint32_t subtype, unsigned int *version,
 			unsigned int *msg, unsigned int *param)
 {
-	if ((subtype & CONS_SUB_MASK) != CONS_SUB_BASE)
+	if ((subtype & DIBS_CONSOLE_CODE_MASK) != DIBS_CONSOLE_CODE_BASE)
 		return false;
 	*version = (subtype >> 12) & 0xf;
 	*msg = (subtype >> 8) & 0xf;
@@ -25,13 +25,13 @@ bool cons_subtype_parse(uint32_t subtype, unsigned int *version,
 const char *cons_refuse_str(unsigned int reason)
 {
 	switch (reason) {
-	case CONS_REFUSE_GID:
+	case DIBS_CONSOLE_REFUSE_GID:
 		return "this gid is not allowed";
-	case CONS_REFUSE_NOCONSOLE:
+	case DIBS_CONSOLE_REFUSE_NOCONSOLE:
 		return "no console is enabled on that device";
-	case CONS_REFUSE_BUSY:
+	case DIBS_CONSOLE_REFUSE_BUSY:
 		return "busy: another server is connected";
-	case CONS_REFUSE_VERSION:
+	case DIBS_CONSOLE_REFUSE_VERSION:
 		return "unsupported protocol version";
 	}
 	return "unknown reason";
@@ -40,11 +40,11 @@ const char *cons_refuse_str(unsigned int reason)
 const char *cons_hangup_str(unsigned int reason)
 {
 	switch (reason) {
-	case CONS_HUP_CLOSED:
+	case DIBS_CONSOLE_HUP_CLOSED:
 		return "closed";
-	case CONS_HUP_TTY:
+	case DIBS_CONSOLE_HUP_TTY:
 		return "the tty hung up";
-	case CONS_HUP_GOING:
+	case DIBS_CONSOLE_HUP_GOING:
 		return "the console is going away";
 	}
 	return "unknown reason";
@@ -70,13 +70,13 @@ unsigned int cons_ring_pieces(uint64_t ring, uint64_t pos, size_t len,
 
 	if (!len)
 		return 0;
-	off[0] = (uint32_t)(CONS_HDR_LEN + at);
+	off[0] = (uint32_t)(DIBS_CONSOLE_OFF_RING + at);
 	if (len <= first) {
 		n[0] = len;
 		return 1;
 	}
 	n[0] = (size_t)first;
-	off[1] = CONS_HDR_LEN;
+	off[1] = DIBS_CONSOLE_OFF_RING;
 	n[1] = len - (size_t)first;
 	return 2;
 }

@@ -12,61 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* software event subtypes: 0xDC0C0000 | version << 12 | msg << 8 | param */
-#define CONS_SUB_BASE		0xDC0C0000u
-#define CONS_SUB_MASK		0xFFFF0000u
-#define CONS_VERSION		1
+/* the wire format's numbers; what only dibsctl needs follows */
+#include <linux/dibs_console.h>
 
-enum cons_msg {
-	CONS_HELLO = 1,
-	CONS_ACCEPT = 2,
-	CONS_REFUSE = 3,
-	CONS_HANGUP = 4,
-};
-
-/* REFUSE reasons */
-enum cons_refuse {
-	CONS_REFUSE_GID = 1,
-	CONS_REFUSE_NOCONSOLE = 2,
-	CONS_REFUSE_BUSY = 3,
-	CONS_REFUSE_VERSION = 4,
-};
-
-/* HANGUP reasons */
-enum cons_hangup {
-	CONS_HUP_CLOSED = 1,
-	CONS_HUP_TTY = 2,
-	CONS_HUP_GOING = 3,
-};
-
-/* the DMB: a header page, then the ring */
-#define CONS_OFF_MAGIC		0
-#define CONS_OFF_FLAGS		4
-#define CONS_OFF_PROD		8
-#define CONS_OFF_ACK		16
-#define CONS_OFF_ROWS		24
-#define CONS_OFF_COLS		26
-#define CONS_OFF_CTL_SEQ	28
-#define CONS_HDR_READ		32	/* the fields above */
-#define CONS_HDR_LEN		4096
-#define CONS_MAGIC		"DCN1"
-
-#define CONS_FLAG_HANGUP	(1u << 0)
-#define CONS_FLAG_BREAK		(1u << 1)
-
-/* signal bits of the reader's DMB */
-#define CONS_SIG_DATA		0
-#define CONS_SIG_ACK		1
-#define CONS_SIG_CTL		2
-
-#define CONS_SHIFT_MIN		12
-#define CONS_SHIFT_MAX		20
-#define CONS_SHIFT		15	/* version 1 */
+/* the header fields dibsctl reads in one go (magic to ctl_seq) */
+#define CONS_HDR_READ		32
 
 /* the escape character: Ctrl-] as telnet and virsh console have */
 #define CONS_ESCAPE		0x1d
 
-uint32_t cons_subtype(enum cons_msg msg, uint8_t param);
+uint32_t cons_subtype(enum dibs_console_msg msg, uint8_t param);
 /*
  * Split a subtype: false when it is not a console code at all. *@version
  * is returned for every console code (a caller refuses other versions).

@@ -48,62 +48,9 @@
 #include <linux/tty_flip.h>
 #include <linux/uuid.h>
 #include <linux/workqueue.h>
+#include <uapi/linux/dibs_console.h>
 
-/* The handshake's software events (subtype = code, data = token). */
-#define DCON_CODE_BASE		0xDC0C0000u
-#define DCON_CODE_MASK		0xFFFF0000u
-#define DCON_VERSION		1
-#define DCON_CODE(msg, param)	(DCON_CODE_BASE | DCON_VERSION << 12 | \
-				 (msg) << 8 | (param))
-#define DCON_CODE_VERSION(c)	(((c) >> 12) & 0xf)
-#define DCON_CODE_MSG(c)	(((c) >> 8) & 0xf)
-#define DCON_CODE_PARAM(c)	((c) & 0xff)
-
-enum {
-	DCON_HELLO = 1,
-	DCON_ACCEPT = 2,
-	DCON_REFUSE = 3,
-	DCON_HANGUP = 4,
-};
-
-/* REFUSE reasons */
-enum {
-	DCON_REFUSE_GID = 1,
-	DCON_REFUSE_NOCONSOLE = 2,
-	DCON_REFUSE_BUSY = 3,
-	DCON_REFUSE_VERSION = 4,
-};
-
-/* HANGUP reasons */
-enum {
-	DCON_HUP_CLOSED = 1,
-	DCON_HUP_TTY = 2,
-	DCON_HUP_GOING = 3,
-};
-
-/* A DMB: the header fields (offsets) and the ring behind them. */
-#define DCON_OFF_MAGIC		0
-#define DCON_OFF_FLAGS		4
-#define DCON_OFF_PROD		8
-#define DCON_OFF_ACK		16
-#define DCON_OFF_ROWS		24
-#define DCON_OFF_COLS		26
-#define DCON_OFF_CTL_SEQ	28
-#define DCON_OFF_RING		4096
-#define DCON_MAGIC		"DCN1"
-
-#define DCON_FLAG_HANGUP	BIT(0)
-#define DCON_FLAG_BREAK		BIT(1)
-
-/* Signal bits of a DMB. */
-#define DCON_SIG_DATA		0
-#define DCON_SIG_ACK		1
-#define DCON_SIG_CTL		2
-
-#define DCON_RING_ORDER_MIN	12
-#define DCON_RING_ORDER_MAX	20
-#define DCON_S2C_ORDER		15	/* version 1 */
-
+/* The wire format's numbers are uapi/linux/dibs_console.h's; these are ours. */
 #define DCON_MAX_TTYS		64
 #define DCON_MAX_GIDS		16
 #define DCON_TXBUF		8192	/* the tty's output FIFO, a power of 2 */
@@ -201,7 +148,7 @@ static int dcon_send(struct dcon *dc, const uuid_t *gid, u32 msg, u32 param,
 		return ret;
 	for (i = 0; i < DCON_ENOBUFS_TRIES; i++) {
 		ret = dibs->ops->signal_event(dibs, gid, 1,
-					      DCON_CODE(msg, param), data);
+					      DIBS_CONSOLE_CODE(msg, param), data);
 		if (ret != -ENOBUFS)
 			break;
 		msleep(100);
@@ -240,12 +187,12 @@ static void dcon_end(struct dcon *dc, enum dcon_end_how how, u32 reason)
 	if (!dc->connected)
 		return;
 	if (how == DCON_END_NOTIFY) {
-		dc->tx_flags |= DCON_FLAG_HANGUP;
+		dc->tx_flags |= DIBS_CONSOLE_FLAG_HANGUP;
 		dc->tx_ctl_seq++;
-		if (!dcon_put(dc, DCON_OFF_FLAGS, &dc->tx_flags, 4, -1))
-			dcon_put(dc, DCON_OFF_CTL_SEQ, &dc->tx_ctl_seq, 4,
-				 DCON_SIG_CTL);
-		dcon_send(dc, &dc->peer, DCON_HANGUP, reason,
+		if (!dcon_put(dc, DIBS_CONSOLE_OFF_FLAGS, &dc->tx_flags, 4, -1))
+			dcon_put(dc, DIBS_CONSOLE_OFF_CTL_SEQ, &dc->tx_ctl_seq, 4,
+				 DIBS_CONSOLE_SIG_CTL);
+		dcon_send(dc, &dc->peer, DIBS_CONSOLE_HANGUP, reason,
 			  dc->s2c.dmb_tok);
 	}
 	spin_lock_irqsave(&dc->slock, flags);
@@ -295,26 +242,26 @@ static bool dcon_allowed(struct dcon *dc, const uuid_t *gid)
 static void dcon_hello(struct dcon *dc, const struct dibs_event *ev)
 {
 	struct dibs_dev *dibs = dc->dibs;
-	u32 order = DCON_CODE_PARAM(ev->subtype);
+	u32 order = DIBS_CONSOLE_CODE_PARAM(ev->subtype);
 	const uuid_t *gid = &ev->gid;
 	unsigned long flags;
 	u32 reason = 0;
 	u32 magic;
 	int ret;
 
-	if (DCON_CODE_VERSION(ev->subtype) != DCON_VERSION ||
-	    order < DCON_RING_ORDER_MIN || order > DCON_RING_ORDER_MAX)
-		reason = DCON_REFUSE_VERSION;
+	if (DIBS_CONSOLE_CODE_VERSION(ev->subtype) != DIBS_CONSOLE_VERSION ||
+	    order < DIBS_CONSOLE_RING_ORDER_MIN || order > DIBS_CONSOLE_RING_ORDER_MAX)
+		reason = DIBS_CONSOLE_REFUSE_VERSION;
 	else if (!dc->enabled)
-		reason = DCON_REFUSE_NOCONSOLE;
+		reason = DIBS_CONSOLE_REFUSE_NOCONSOLE;
 	else if (!dcon_allowed(dc, gid))
-		reason = DCON_REFUSE_GID;
+		reason = DIBS_CONSOLE_REFUSE_GID;
 	else if (dc->connected && !uuid_equal(&dc->peer, gid))
-		reason = DCON_REFUSE_BUSY;
+		reason = DIBS_CONSOLE_REFUSE_BUSY;
 	if (reason) {
 		pr_info("%s: HELLO from %pUb refused, reason %u\n",
 			dev_name(&dibs->dev), gid, reason);
-		dcon_send(dc, gid, DCON_REFUSE, reason, 0);
+		dcon_send(dc, gid, DIBS_CONSOLE_REFUSE, reason, 0);
 		return;
 	}
 
@@ -323,12 +270,12 @@ static void dcon_hello(struct dcon *dc, const struct dibs_event *ev)
 
 	memset(&dc->s2c, 0, sizeof(dc->s2c));
 	uuid_copy(&dc->s2c.rgid, gid);
-	dc->s2c.dmb_len = DCON_OFF_RING + (1U << DCON_S2C_ORDER);
+	dc->s2c.dmb_len = DIBS_CONSOLE_OFF_RING + (1U << DIBS_CONSOLE_RING_ORDER);
 	ret = dibs->ops->register_dmb(dibs, &dc->s2c, &dcon_client);
 	if (ret) {
 		pr_warn("%s: cannot grant S2C to %pUb: %d\n",
 			dev_name(&dibs->dev), gid, ret);
-		dcon_send(dc, gid, DCON_REFUSE, DCON_REFUSE_BUSY, 0);
+		dcon_send(dc, gid, DIBS_CONSOLE_REFUSE, DIBS_CONSOLE_REFUSE_BUSY, 0);
 		return;
 	}
 	memset(dc->s2c.cpu_addr, 0, dc->s2c.dmb_len);
@@ -349,10 +296,10 @@ static void dcon_hello(struct dcon *dc, const struct dibs_event *ev)
 	dc->cols = 0;
 	dc->connected = true;
 
-	ret = dcon_send(dc, gid, DCON_ACCEPT, DCON_S2C_ORDER, dc->s2c.dmb_tok);
+	ret = dcon_send(dc, gid, DIBS_CONSOLE_ACCEPT, DIBS_CONSOLE_RING_ORDER, dc->s2c.dmb_tok);
 	if (!ret) {
-		memcpy(&magic, DCON_MAGIC, sizeof(magic));
-		ret = dcon_put(dc, DCON_OFF_MAGIC, &magic, sizeof(magic), -1);
+		memcpy(&magic, DIBS_CONSOLE_MAGIC, sizeof(magic));
+		ret = dcon_put(dc, DIBS_CONSOLE_OFF_MAGIC, &magic, sizeof(magic), -1);
 	}
 	if (ret) {
 		dcon_lost(dc, ret);
@@ -372,11 +319,11 @@ static void dcon_event(struct dcon *dc, const struct dibs_event *ev)
 
 	switch (ev->type) {
 	case DIBS_SW_EVENT:
-		switch (DCON_CODE_MSG(ev->subtype)) {
-		case DCON_HELLO:
+		switch (DIBS_CONSOLE_CODE_MSG(ev->subtype)) {
+		case DIBS_CONSOLE_HELLO:
 			dcon_hello(dc, ev);
 			break;
-		case DCON_HANGUP:
+		case DIBS_CONSOLE_HANGUP:
 			/* The sender names the C2S of the session it ends. */
 			mine = (dc->connected && ev->data == dc->c2s_tok &&
 				uuid_equal(&ev->gid, &dc->peer)) ||
@@ -385,7 +332,7 @@ static void dcon_event(struct dcon *dc, const struct dibs_event *ev)
 				break;
 			dcon_end(dc, DCON_END_QUIET, 0);
 			dc->ended_tok = 0;
-			if (DCON_CODE_PARAM(ev->subtype) != DCON_HUP_GOING)
+			if (DIBS_CONSOLE_CODE_PARAM(ev->subtype) != DIBS_CONSOLE_HUP_GOING)
 				tty_port_tty_hangup(&dc->port, false);
 			break;
 		default:	/* ACCEPT, REFUSE: for servers */
@@ -424,7 +371,7 @@ static bool dcon_ev_pop(struct dcon *dc, struct dibs_event *ev)
 /* Control fields of S2C: window size, break, hangup. */
 static void dcon_rx_ctl(struct dcon *dc, const u8 *base)
 {
-	u32 seq = READ_ONCE(*(const u32 *)(base + DCON_OFF_CTL_SEQ));
+	u32 seq = READ_ONCE(*(const u32 *)(base + DIBS_CONSOLE_OFF_CTL_SEQ));
 	struct tty_struct *tty;
 	struct winsize ws = {};
 	u32 flags;
@@ -433,11 +380,11 @@ static void dcon_rx_ctl(struct dcon *dc, const u8 *base)
 		return;
 	dc->rx_ctl_seq = seq;
 	smp_rmb();	/* the fields before their ctl_seq */
-	flags = READ_ONCE(*(const u32 *)(base + DCON_OFF_FLAGS));
-	ws.ws_row = READ_ONCE(*(const u16 *)(base + DCON_OFF_ROWS));
-	ws.ws_col = READ_ONCE(*(const u16 *)(base + DCON_OFF_COLS));
+	flags = READ_ONCE(*(const u32 *)(base + DIBS_CONSOLE_OFF_FLAGS));
+	ws.ws_row = READ_ONCE(*(const u16 *)(base + DIBS_CONSOLE_OFF_ROWS));
+	ws.ws_col = READ_ONCE(*(const u16 *)(base + DIBS_CONSOLE_OFF_COLS));
 
-	if ((flags ^ dc->rx_flags) & DCON_FLAG_BREAK) {
+	if ((flags ^ dc->rx_flags) & DIBS_CONSOLE_FLAG_BREAK) {
 		tty_insert_flip_char(&dc->port, 0, TTY_BREAK);
 		tty_flip_buffer_push(&dc->port);
 	}
@@ -461,7 +408,7 @@ static void dcon_rx_ctl(struct dcon *dc, const u8 *base)
 static int dcon_rx(struct dcon *dc, bool *retry)
 {
 	const u8 *base = dc->s2c.cpu_addr;
-	u64 ring = 1ULL << DCON_S2C_ORDER;
+	u64 ring = 1ULL << DIBS_CONSOLE_RING_ORDER;
 	struct tty_struct *tty;
 	u64 ack, prod, avail;
 	unsigned long flags;
@@ -470,17 +417,17 @@ static int dcon_rx(struct dcon *dc, bool *retry)
 	int ret;
 
 	/* Acquire: pairs with the device's release store of an index. */
-	ack = smp_load_acquire((const u64 *)(base + DCON_OFF_ACK));
+	ack = smp_load_acquire((const u64 *)(base + DIBS_CONSOLE_OFF_ACK));
 	if (ack - dc->tx_ack > dc->tx_prod - dc->tx_ack) {
 		pr_warn("%s: server acked %llu of %llu bytes\n",
 			dev_name(&dc->dibs->dev), ack, dc->tx_prod);
-		dcon_close(dc, DCON_HUP_CLOSED);
+		dcon_close(dc, DIBS_CONSOLE_HUP_CLOSED);
 		return -EPROTO;
 	}
 	dc->tx_ack = ack;
 
 	dcon_rx_ctl(dc, base);
-	if (dc->rx_flags & DCON_FLAG_HANGUP) {
+	if (dc->rx_flags & DIBS_CONSOLE_FLAG_HANGUP) {
 		/* The HANGUP event that follows says whether to hang up. */
 		dc->ended_tok = dc->c2s_tok;
 		dcon_end(dc, DCON_END_QUIET, 0);
@@ -488,12 +435,12 @@ static int dcon_rx(struct dcon *dc, bool *retry)
 	}
 
 	/* Acquire: the ring's bytes up to prod are there once it is seen. */
-	prod = smp_load_acquire((const u64 *)(base + DCON_OFF_PROD));
+	prod = smp_load_acquire((const u64 *)(base + DIBS_CONSOLE_OFF_PROD));
 	avail = prod - dc->rx_cons;
 	if (avail > ring) {
 		pr_warn("%s: server wrote %llu bytes, %llu consumed\n",
 			dev_name(&dc->dibs->dev), prod, dc->rx_cons);
-		dcon_close(dc, DCON_HUP_CLOSED);
+		dcon_close(dc, DIBS_CONSOLE_HUP_CLOSED);
 		return -EPROTO;
 	}
 	was_full = avail == ring;
@@ -510,7 +457,7 @@ static int dcon_rx(struct dcon *dc, bool *retry)
 		done = n;
 		if (tty)
 			done = tty_insert_flip_string(&dc->port,
-						      base + DCON_OFF_RING + off,
+						      base + DIBS_CONSOLE_OFF_RING + off,
 						      n);
 		dc->rx_cons += done;
 		avail -= done;
@@ -526,7 +473,7 @@ static int dcon_rx(struct dcon *dc, bool *retry)
 
 	if (dc->rx_cons - dc->rx_acked >= ring / 4 ||
 	    (was_full && dc->rx_cons != dc->rx_acked)) {
-		ret = dcon_put(dc, DCON_OFF_ACK, &dc->rx_cons, 8, DCON_SIG_ACK);
+		ret = dcon_put(dc, DIBS_CONSOLE_OFF_ACK, &dc->rx_cons, 8, DIBS_CONSOLE_SIG_ACK);
 		if (ret) {
 			dcon_lost(dc, ret);
 			return ret;
@@ -557,15 +504,15 @@ static int dcon_tx(struct dcon *dc)
 		moved = true;
 		off = dc->tx_prod & (ring - 1);
 		first = min_t(u64, n, ring - off);
-		ret = dcon_put(dc, DCON_OFF_RING + off, dc->bounce, first, -1);
+		ret = dcon_put(dc, DIBS_CONSOLE_OFF_RING + off, dc->bounce, first, -1);
 		if (!ret && first < n)
-			ret = dcon_put(dc, DCON_OFF_RING, dc->bounce + first,
+			ret = dcon_put(dc, DIBS_CONSOLE_OFF_RING, dc->bounce + first,
 				       n - first, -1);
 		if (ret)
 			break;
 		dc->tx_prod += n;
-		ret = dcon_put(dc, DCON_OFF_PROD, &dc->tx_prod, 8,
-			       DCON_SIG_DATA);
+		ret = dcon_put(dc, DIBS_CONSOLE_OFF_PROD, &dc->tx_prod, 8,
+			       DIBS_CONSOLE_SIG_DATA);
 		if (ret)
 			break;
 	}
@@ -620,7 +567,7 @@ static bool dcon_event_wanted(const struct dibs_event *ev)
 {
 	switch (ev->type) {
 	case DIBS_SW_EVENT:
-		return (ev->subtype & DCON_CODE_MASK) == DCON_CODE_BASE;
+		return (ev->subtype & DIBS_CONSOLE_CODE_MASK) == DIBS_CONSOLE_CODE_BASE;
 	case DIBS_DEV_EVENT:
 		return ev->subtype == DIBS_DEV_DISABLED;
 	case DIBS_BUF_EVENT:
@@ -828,7 +775,7 @@ static ssize_t enabled_store(struct device *dev, struct device_attribute *attr,
 	mutex_lock(&dc->lock);
 	dc->enabled = on;
 	if (!on)
-		dcon_close(dc, DCON_HUP_CLOSED);
+		dcon_close(dc, DIBS_CONSOLE_HUP_CLOSED);
 	mutex_unlock(&dc->lock);
 	return count;
 }
@@ -882,7 +829,7 @@ static ssize_t allowed_gids_store(struct device *dev,
 	memcpy(dc->allowed, gids, n * sizeof(*gids));
 	dc->n_allowed = n;
 	if (dc->connected && !dcon_allowed(dc, &dc->peer))
-		dcon_close(dc, DCON_HUP_CLOSED);
+		dcon_close(dc, DIBS_CONSOLE_HUP_CLOSED);
 	mutex_unlock(&dc->lock);
 out:
 	kfree(copy);
@@ -1020,7 +967,7 @@ static void dcon_del_dev(struct dibs_dev *dibs)
 	cancel_delayed_work_sync(&dc->work);
 
 	mutex_lock(&dc->lock);
-	dcon_end(dc, DCON_END_NOTIFY, DCON_HUP_GOING);
+	dcon_end(dc, DCON_END_NOTIFY, DIBS_CONSOLE_HUP_GOING);
 	dc->enabled = false;
 	dc->dibs = NULL;
 	mutex_unlock(&dc->lock);

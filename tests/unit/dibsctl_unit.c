@@ -254,10 +254,10 @@ static void test_console(void)
 	size_t n[2];
 	bool esc;
 
-	ok(cons_subtype(CONS_HELLO, 15) == 0xDC0C110Fu,
+	ok(cons_subtype(DIBS_CONSOLE_HELLO, 15) == 0xDC0C110Fu,
 	   "console: HELLO with 2^15 is 0xDC0C110F");
 	ok(cons_subtype_parse(0xDC0C1302u, &v, &m, &p) && v == 1 &&
-	   m == CONS_REFUSE && p == CONS_REFUSE_NOCONSOLE,
+	   m == DIBS_CONSOLE_REFUSE && p == DIBS_CONSOLE_REFUSE_NOCONSOLE,
 	   "console: REFUSE reason 2 parses");
 	ok(!cons_subtype_parse(1, &v, &m, &p) &&
 	   !cons_subtype_parse(0xDC0D1100u, &v, &m, &p),
