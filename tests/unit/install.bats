@@ -375,7 +375,8 @@ usr/lib/$triplet/pkgconfig/libdibsnl.pc" ]
 		printf "f 644 usr/src/dibs-$v/%s\\n" Kbuild Makefile dkms.conf *.c *.h \
 			include/linux/dibs.h include/uapi/linux/dibs.h \
 			include/uapi/linux/dibs_ioctl.h \
-			include/uapi/linux/dibs_ivshmem.h | sort)
+			include/uapi/linux/dibs_ivshmem.h \
+			include/uapi/linux/dibs_console.h | sort)
 	[ "$(files "$r")" = "$exp" ]
 	cmp "$REPO/uapi/linux/dibs.h" "$r/usr/src/dibs-$v/include/uapi/linux/dibs.h"
 	cmp "$REPO/uapi/linux/dibs_ioctl.h" \
