@@ -8,16 +8,10 @@ bats_require_minimum_version 1.5.0
 
 load lib/dibs
 
-load_all() {
-	load_dibs || return 1
-	dibs_loaded dibs_sim || dibs_insmod dibs_sim || return 1
-	dibs_loaded dibs_console || dibs_insmod dibs_console
-}
-
 setup_file() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	unload_dibs
-	load_all
+	dibs_load_sim dibs_console
 }
 
 teardown_file() {
@@ -29,7 +23,7 @@ teardown_file() {
 setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
-	load_all
+	dibs_load_sim dibs_console
 	dibs_mark
 	TMP=$BATS_TEST_TMPDIR
 	PIDS=()

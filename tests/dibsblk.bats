@@ -12,14 +12,10 @@ load lib/dibs
 BLK=$DIBS_REPO/dibsblk/dibs-blk
 MiB=$((1024 * 1024))
 
-load_all() {
-	load_dibs && { dibs_loaded dibs_sim || dibs_insmod dibs_sim; }
-}
-
 setup_file() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	unload_dibs
-	load_all
+	dibs_load_sim
 	modprobe nbd nbds_max=4 2>/dev/null || true
 	modprobe ext4 2>/dev/null || true
 }
@@ -34,7 +30,7 @@ setup() {
 	dibs_require_dibsctl
 	[ -x "$BLK" ] || skip "dibsblk/dibs-blk not built"
 	[ -b /dev/nbd1 ] || skip "no /dev/nbd1: modprobe nbd failed"
-	load_all
+	dibs_load_sim
 	dibs_mark
 	SRV_PID='' CLI_PIDS=()
 	EXP=$BATS_TEST_TMPDIR/export.img

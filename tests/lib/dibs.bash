@@ -160,9 +160,14 @@ dc() {
 	"$DIBSCTL" "$@"
 }
 
-# dibs_load_sim: load_dibs plus dibs_sim; what is loaded already stays.
+# dibs_load_sim [MODULE...]: load_dibs, dibs_sim and each MODULE (a client
+# such as dibs_console); what is loaded already stays.
 dibs_load_sim() {
-	load_dibs && { dibs_loaded dibs_sim || dibs_insmod dibs_sim; }
+	local m
+	load_dibs || return 1
+	for m in dibs_sim "$@"; do
+		dibs_loaded "$m" || dibs_insmod "$m" || return 1
+	done
 }
 
 # dibs_stop_bg PID: end a test's background process (SIGTERM) and reap
