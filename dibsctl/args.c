@@ -94,6 +94,14 @@ int dup_err(const struct cmdline *c, const char *key)
 	return usage_err(c, "\"%s\" is given twice", key);
 }
 
+int arg_once(struct cmdline *c, const char *key, bool seen, const char **v)
+{
+	if (seen)
+		return dup_err(c, key);
+	*v = arg_value(c, key);
+	return *v ? EXIT_OK : EXIT_USAGE;
+}
+
 int arg_gid(const struct cmdline *c, const char *key, const char *s,
 	    uint8_t gid[DIBSNL_GID_LEN])
 {

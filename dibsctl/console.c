@@ -728,36 +728,22 @@ static int console_connect(struct cmdline *c)
 			goto out;
 		switch (id) {
 		case K_C_DEV:
-			rc = has_dev ? dup_err(c, "dev") : EXIT_OK;
-			v = rc ? NULL : arg_value(c, "dev");
-			if (!rc && !v)
-				rc = EXIT_USAGE;
+			rc = arg_once(c, "dev", has_dev, &v);
 			if (!rc)
 				rc = devarg_parse(c, "dev", v, &s->da);
 			has_dev = true;
 			break;
 		case K_C_RGID:
-			rc = has_rgid ? dup_err(c, "remote-gid") : EXIT_OK;
-			v = rc ? NULL : arg_value(c, "remote-gid");
-			if (!rc && !v)
-				rc = EXIT_USAGE;
+			rc = arg_once(c, "remote-gid", has_rgid, &v);
 			if (!rc)
 				rc = arg_gid(c, "remote-gid", v, s->rgid);
 			has_rgid = true;
 			break;
 		case K_C_LOG:
-			rc = log ? dup_err(c, "log") : EXIT_OK;
-			if (!rc) {
-				log = arg_value(c, "log");
-				if (!log)
-					rc = EXIT_USAGE;
-			}
+			rc = arg_once(c, "log", log, &log);
 			break;
 		case K_C_LINGER:
-			rc = has_linger ? dup_err(c, "linger") : EXIT_OK;
-			v = rc ? NULL : arg_value(c, "linger");
-			if (!rc && !v)
-				rc = EXIT_USAGE;
+			rc = arg_once(c, "linger", has_linger, &v);
 			if (!rc)
 				rc = arg_u32(c, "linger", v, 3600, &linger);
 			has_linger = true;

@@ -296,11 +296,9 @@ static int dev_add(struct cmdline *c)
 			return rc;
 		switch (id) {
 		case K_TYPE:
-			if (req.type)
-				return dup_err(c, "type");
-			v = arg_value(c, "type");
-			if (!v)
-				return EXIT_USAGE;
+			rc = arg_once(c, "type", req.type, &v);
+			if (rc)
+				return rc;
 			if (kw_lookup(type_kws, sizeof(*type_kws), v, &hit) !=
 			    KW_MATCH)
 				return usage_err(c, "unknown device type \"%s\": expected loopback or sim",
@@ -308,22 +306,18 @@ static int dev_add(struct cmdline *c)
 			req.type = hit->name;
 			break;
 		case K_FABRIC:
-			if (req.has_fabric_id)
-				return dup_err(c, "fabric");
-			v = arg_value(c, "fabric");
-			if (!v)
-				return EXIT_USAGE;
+			rc = arg_once(c, "fabric", req.has_fabric_id, &v);
+			if (rc)
+				return rc;
 			rc = arg_fabric(c, "fabric", v, &req.fabric_id);
 			if (rc)
 				return rc;
 			req.has_fabric_id = true;
 			break;
 		case K_GID:
-			if (req.has_gid)
-				return dup_err(c, "gid");
-			v = arg_value(c, "gid");
-			if (!v)
-				return EXIT_USAGE;
+			rc = arg_once(c, "gid", req.has_gid, &v);
+			if (rc)
+				return rc;
 			rc = arg_gid(c, "gid", v, req.gid);
 			if (rc)
 				return rc;
@@ -443,22 +437,18 @@ static int dev_set(struct cmdline *c)
 			return rc;
 		switch (id) {
 		case K_STATE:
-			if (has_state)
-				return dup_err(c, "state");
-			v = arg_value(c, "state");
-			if (!v)
-				return EXIT_USAGE;
+			rc = arg_once(c, "state", has_state, &v);
+			if (rc)
+				return rc;
 			rc = arg_state(c, v, &state);
 			if (rc)
 				return rc;
 			has_state = true;
 			break;
 		case K_NETNS:
-			if (netns)
-				return dup_err(c, "netns");
-			netns = arg_value(c, "netns");
-			if (!netns)
-				return EXIT_USAGE;
+			rc = arg_once(c, "netns", netns, &netns);
+			if (rc)
+				return rc;
 			if (!*netns || strchr(netns, '/') ||
 			    strcmp(netns, ".") == 0 ||
 			    strcmp(netns, "..") == 0 ||
@@ -515,11 +505,9 @@ static int dev_query(struct cmdline *c)
 		id = next_kw(c, query_kws, &rc);
 		if (id < 0)
 			return rc;
-		if (has_rgid)
-			return dup_err(c, "remote-gid");
-		v = arg_value(c, "remote-gid");
-		if (!v)
-			return EXIT_USAGE;
+		rc = arg_once(c, "remote-gid", has_rgid, &v);
+		if (rc)
+			return rc;
 		rc = arg_gid(c, "remote-gid", v, rgid);
 		if (rc)
 			return rc;

@@ -117,6 +117,11 @@ int next_kw(struct cmdline *c, const struct kw *tab, int *status);
 const char *arg_value(struct cmdline *c, const char *key);
 /* Usage error for a keyword given twice. */
 int dup_err(const struct cmdline *c, const char *key);
+/*
+ * The value of keyword @key, which may be given once (@seen: it was): a
+ * second @key or a missing value is a usage error, printed, EXIT_USAGE.
+ */
+int arg_once(struct cmdline *c, const char *key, bool seen, const char **v);
 
 /* Parse a value and print a specific usage error when it is bad. */
 int arg_gid(const struct cmdline *c, const char *key, const char *s,

@@ -67,33 +67,27 @@ int dev_event(struct cmdline *c)
 			return rc;
 		switch (id) {
 		case K_EV_REMOTE_GID:
-			if (has_rgid)
-				return dup_err(c, "remote-gid");
-			v = arg_value(c, "remote-gid");
-			if (!v)
-				return EXIT_USAGE;
+			rc = arg_once(c, "remote-gid", has_rgid, &v);
+			if (rc)
+				return rc;
 			rc = arg_gid(c, "remote-gid", v, rgid);
 			if (rc)
 				return rc;
 			has_rgid = true;
 			break;
 		case K_EV_SUBTYPE:
-			if (has_subtype)
-				return dup_err(c, "subtype");
-			v = arg_value(c, "subtype");
-			if (!v)
-				return EXIT_USAGE;
+			rc = arg_once(c, "subtype", has_subtype, &v);
+			if (rc)
+				return rc;
 			rc = arg_u32(c, "subtype", v, UINT32_MAX, &subtype);
 			if (rc)
 				return rc;
 			has_subtype = true;
 			break;
 		case K_EV_DATA:
-			if (has_data)
-				return dup_err(c, "data");
-			v = arg_value(c, "data");
-			if (!v)
-				return EXIT_USAGE;
+			rc = arg_once(c, "data", has_data, &v);
+			if (rc)
+				return rc;
 			switch (parse_number(v, UINT64_MAX, false, &data)) {
 			case 0:
 				break;
