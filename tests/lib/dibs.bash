@@ -150,6 +150,13 @@ dibs_dev_attr() {
 	cat "/sys/class/dibs/$1/$2"
 }
 
+# dibs_on_newest_kernel: the guest runs the newest installed Debian kernel
+# (tests/vm/kernels.sh --newest), where make check runs what does not change
+# with the kernel (tests/vm/one-kernel-suites says why).
+dibs_on_newest_kernel() {
+	[ "$(uname -r)" = "$("$DIBS_REPO/tests/vm/kernels.sh" --newest)" ]
+}
+
 # gid_of DEV: the gid of a dibs device, as sysfs prints it.
 gid_of() {
 	dibs_dev_attr "$1" gid
