@@ -125,13 +125,13 @@ teardown() {
 	read -r nobody </proc/sys/kernel/random/uuid
 	mon_start event
 
-	D dev event ivshmem0 remote-gid "$gid" subtype 0xc0de data 0x1122334455667788
+	dc dev event ivshmem0 remote-gid "$gid" subtype 0xc0de data 0x1122334455667788
 	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype 49374 gid $gid token $z time [0-9]+ data 0x1122334455667788$"
 
 	# 20 more, one after another: the mailbox (16 slots) wraps. A send
 	# that finds it full (the receiver's work not yet run) is tried again.
 	for ((i = 1; i <= 20; i++)); do
-		until D dev event ivshmem0 remote-gid "$gid" subtype "$i" 2>"$BATS_TEST_TMPDIR/ev.err"; do
+		until dc dev event ivshmem0 remote-gid "$gid" subtype "$i" 2>"$BATS_TEST_TMPDIR/ev.err"; do
 			grep -q 'too many events waiting' "$BATS_TEST_TMPDIR/ev.err" ||
 				{ cat "$BATS_TEST_TMPDIR/ev.err" >&2; return 1; }
 			nap 0.1
@@ -142,7 +142,7 @@ teardown() {
 	expect_eq "codes in order" "$codes" "49374 $(seq -s ' ' 1 20) "
 
 	fails_with 1 "remote-gid $nobody is not reachable through dev \"ivshmem0\"" \
-		D dev event ivshmem0 remote-gid "$nobody" subtype 1
+		dc dev event ivshmem0 remote-gid "$nobody" subtype 1
 }
 
 TC=/sys/kernel/debug/dibs_test_client
