@@ -58,14 +58,6 @@ teardown() {
 	return $rc
 }
 
-dc() {
-	"$DIBSCTL" "$@"
-}
-
-gid_of() {
-	dibs_dev_attr "$1" gid
-}
-
 # le64 N / le16 N: N as little-endian bytes on stdout
 le64() {
 	local i s=''

@@ -48,10 +48,6 @@ teardown() {
 	return $rc
 }
 
-dc() {
-	"$DIBSCTL" "$@"
-}
-
 # wait_for SECS CMD...: until CMD succeeds, polling every 0.1 s.
 wait_for() {
 	local n=$(($1 * 10))

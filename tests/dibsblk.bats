@@ -56,10 +56,6 @@ teardown() {
 	return $rc
 }
 
-gid_of() {
-	dibs_dev_attr "$1" gid
-}
-
 # wait_for FILE REGEX [N]: until FILE has N (default 1) lines matching
 wait_for() {
 	local i
