@@ -18,9 +18,7 @@ HANGUP=$((0xDC0C1400))		# | reason
 DMB_LEN=$((4096 + 32768))
 
 setup_file() {
-	[ -n "${DIBS_IN_VM:-}" ] || return 0
-	unload_dibs
-	dibs_load_sim dibs_console
+	dibs_fresh_modules dibs_console
 }
 
 teardown_file() {

@@ -9,9 +9,7 @@ bats_require_minimum_version 1.5.0
 load lib/dibs
 
 setup_file() {
-	[ -n "${DIBS_IN_VM:-}" ] || return 0
-	unload_dibs
-	dibs_load_sim dibs_console
+	dibs_fresh_modules dibs_console
 }
 
 teardown_file() {

@@ -23,9 +23,7 @@ GID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 TOK_RE='0x[0-9a-f]{16}'
 
 setup_file() {
-	[ -n "${DIBS_IN_VM:-}" ] || return 0
-	unload_dibs
-	dibs_load_sim
+	dibs_fresh_modules
 }
 
 teardown_file() {

@@ -13,9 +13,7 @@ load lib/dibs
 MM=$DIBS_REPO/tests/tools/dibs-mmap
 
 setup_file() {
-	[ -n "${DIBS_IN_VM:-}" ] || return 0
-	unload_dibs
-	dibs_load_sim
+	dibs_fresh_modules
 }
 
 teardown_file() {

@@ -177,6 +177,14 @@ dibs_load_sim() {
 	done
 }
 
+# dibs_fresh_modules [MODULE...]: how a suite's setup_file starts: every
+# dibs module unloaded, then dibs_load_sim MODULE...; outside the VM nothing.
+dibs_fresh_modules() {
+	[ -n "${DIBS_IN_VM:-}" ] || return 0
+	unload_dibs
+	dibs_load_sim "$@"
+}
+
 # dibs_stop_bg PID: end a test's background process (SIGTERM) and reap
 # it; an empty PID is nothing to do. Its exit status does not matter.
 dibs_stop_bg() {
