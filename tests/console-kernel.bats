@@ -134,17 +134,16 @@ connect() {
 }
 
 # open_tty: a session leader with the console as its controlling tty, in
-# raw mode, copying what arrives to $TMP/tty.out
+# raw mode, copying what arrives to $TMP/tty.out. It says when it is ready
+# with a file: the tty keeps its termios from one open to the next, so
+# "-icanon" in `stty -a` may be a previous test's and prove nothing.
 open_tty() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
-	setsid bash -c 'exec <"$1"; stty raw -echo; exec cat >"$2"' _ \
-		"$TTY" "$TMP/tty.out" &
+	setsid bash -c 'exec <"$1" || exit 2; stty raw -echo || exit 3
+		: >"$3"; exec cat >"$2"' _ \
+		"$TTY" "$TMP/tty.out" "$TMP/tty.ready" &
 	CAT_PID=$!
-	wait_for tty_raw
-}
-
-tty_raw() {
-	stty -F "$TTY" -a 2>/dev/null | grep -q -- -icanon
+	wait_for test -e "$TMP/tty.ready"
 }
 
 # tty_hung_up: the tty's reader died of SIGHUP (status 129)

@@ -59,7 +59,8 @@ wait_for() {
 # tty_run CMD: run sh -c CMD in a new session with the console's tty as its
 # controlling terminal and stdin/stdout/stderr. The tty keeps its termios
 # from one open to the next, as a serial line does: a test's "stty raw"
-# would outlive it, so every session starts from stty sane.
+# would outlive it, so every session starts from stty sane, and a test
+# waits for a ready-file its command writes, never for the tty's modes.
 tty_run() {
 	setsid -c sh -c "stty sane; $1" <"$TTY" >"$TTY" 2>&1 &
 	PIDS+=($!)
@@ -127,8 +128,8 @@ got_all() {
 	# to the tty: raw and no echo there, cat into a file. The server's
 	# stdin stays open until all arrived: a hangup discards what the tty
 	# has not yet handed to its reader, as a serial line's does.
-	tty_run "stty raw -echo; exec cat >'$TMP/got'"
-	wait_for 5 bash -c "stty -F '$TTY' -a | grep -q -- -icanon"
+	tty_run "stty raw -echo && : >'$TMP/ready1' && exec cat >'$TMP/got'"
+	wait_for 5 test -e "$TMP/ready1"
 	{
 		cat "$TMP/src"
 		wait_for 600 got_all "$TMP/got" ||
@@ -137,8 +138,9 @@ got_all() {
 	[ "$(sha256sum <"$TMP/got")" = "$(sha256sum <"$TMP/src")" ]
 	# from the tty: written once a byte from the server says go; the
 	# server reads everything the console wrote before its linger ends
-	tty_run "stty raw -echo; head -c 1 >/dev/null; exec cat '$TMP/src'"
-	wait_for 5 bash -c "stty -F '$TTY' -a | grep -q -- -icanon"
+	tty_run "stty raw -echo && : >'$TMP/ready2' && head -c 1 >/dev/null &&
+		exec cat '$TMP/src'"
+	wait_for 5 test -e "$TMP/ready2"
 	printf g | connect linger 10 >"$TMP/back"
 	[ "$(sha256sum <"$TMP/back")" = "$(sha256sum <"$TMP/src")" ]
 }
