@@ -43,6 +43,8 @@
 #include <linux/workqueue.h>
 #include <uapi/linux/dibs_ivshmem.h>
 
+#include "dibs_dmb_store.h"
+
 MODULE_DESCRIPTION("dibs device on QEMU ivshmem-doorbell");
 MODULE_LICENSE("GPL");
 
@@ -505,7 +507,7 @@ static int dibs_ivs_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 		ret = -EINVAL;
 		goto out;
 	}
-	memcpy(part + lay->data_offset + buf_offset + offset, data, size);
+	dibs_dmb_store(part + lay->data_offset + buf_offset + offset, data, size);
 	if (sf) {
 		/* The data is visible before the bits that announce it. */
 		smp_mb__before_atomic();

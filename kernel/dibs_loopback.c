@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 
 #include "dibs_dmb_buf.h"
+#include "dibs_dmb_store.h"
 #include "dibs_soft_evq.h"
 
 MODULE_DESCRIPTION("dibs loopback device");
@@ -253,7 +254,7 @@ static int dibs_lo_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 		read_unlock_bh(&ldev->dmb_ht_lock);
 		return -EINVAL;
 	}
-	dibs_dmb_buf_write(node->cpu_addr + offset, data, size);
+	dibs_dmb_store(node->cpu_addr + offset, data, size);
 	/*
 	 * Still under the table lock: the DMB cannot be unregistered and
 	 * its index handed to another DMB before its signal is delivered.

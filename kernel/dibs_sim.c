@@ -33,6 +33,7 @@
 #include <uapi/linux/dibs.h>
 
 #include "dibs_dmb_buf.h"
+#include "dibs_dmb_store.h"
 #include "dibs_soft_evq.h"
 
 MODULE_DESCRIPTION("dibs simulated fabric devices");
@@ -343,7 +344,7 @@ static int dibs_sim_move_data(struct dibs_dev *dibs, u64 dmb_tok,
 	if (ret)
 		goto out;
 
-	dibs_dmb_buf_write(dmb->cpu_addr + offset, data, size);
+	dibs_dmb_store(dmb->cpu_addr + offset, data, size);
 	if (!sf)
 		goto out;
 	/* Coalesced while pending: only the first bit queues a delivery. */
