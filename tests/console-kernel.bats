@@ -180,7 +180,7 @@ tty_hung_up() {
 	[ "$(cat "$CON/state")" = disabled ]
 }
 
-@test "console: HELLO -> ACCEPT, bytes both ways, window size, unload refused, HANGUP" {
+@test "console: HELLO -> ACCEPT, bytes both ways, window size, break, unload refused, HANGUP" {
 	connect
 	# The console attached to C2S: magic first.
 	[ "$(dc dmb read dev simA token "$C2S" length 4 file -)" = DCN1 ]
@@ -201,6 +201,14 @@ tty_hung_up() {
 	le16 132 | s2c_put 26
 	printf '\x01\0\0\0' | s2c_put 28 2
 	wait_for test "$(stty -F "$TTY" size)" = "40 132"
+
+	# break: flags bit 1 toggled, ctl_seq again with signal 2; in raw
+	# mode (-ignbrk -brkint -parmrk) the line discipline reads it as NUL
+	[ "$(tr -d '\0' <"$TMP/tty.out" | wc -c)" -eq "$(wc -c <"$TMP/tty.out")" ]
+	printf '\x02\0\0\0' | s2c_put 4
+	printf '\x02\0\0\0' | s2c_put 28 2
+	wait_for test "$(tr -d '\0' <"$TMP/tty.out" | wc -c)" -lt \
+		"$(wc -c <"$TMP/tty.out")"
 
 	# an open tty holds the module
 	run ! rmmod dibs_console
