@@ -25,8 +25,9 @@
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
 #     written into its new buffers;
-#   - B's QEMU ending with B's driver loaded (no remove runs in B, as when
-#     it is killed): the server marks B dead, A sees the event for B's gid.
+#   - B's QEMU killed with SIGKILL with B's driver loaded (run-pair.sh
+#     does it once B's suite is done; nothing shuts down in B): the server
+#     marks B dead, A sees the event for B's gid.
 
 load lib/dibs
 load lib/expect
@@ -47,8 +48,8 @@ setup_file() {
 teardown_file() {
 	[ -n "${ROLE:-}" ] && [ -n "${DIBS_IN_VM:-}" ] || return 0
 	umount "$PAIR_DIR"
-	# B leaves with its driver loaded (the last test): its QEMU ends
-	# with the guest as it is, as when it is killed.
+	# B leaves with its driver loaded (the last test): run-pair.sh
+	# kills its QEMU with SIGKILL once B's suite is done.
 	[ "$ROLE" = A ] || return 0
 	unload_dibs
 	! dibs_loaded dibs_ivshmem
@@ -255,7 +256,7 @@ tc() {
 	esac
 }
 
-@test "pair: B's QEMU ends with its driver loaded: A sees it go" {
+@test "pair: B's QEMU is killed (SIGKILL) with its driver loaded: A sees it go" {
 	local b ta out
 	case $ROLE in
 	A)
@@ -263,8 +264,9 @@ tc() {
 		mon_start event
 		grant "$b" 4K && ta=$TOK
 		put watching 1
-		# B's suite ends here; its VM stops without unloading anything
-		# and the server marks it dead and rings us.
+		# B's suite ends here; run-pair.sh kills B's QEMU with SIGKILL
+		# (nothing unloads in B) and the server marks it dead and
+		# rings us.
 		wait_for "$MON" "^\[event\] dev ivshmem0 type dev subtype disabled gid $b "
 		expect_eq "query gone" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
 		out=$(dc -j dmb show token "$ta" | jq -r '.[0].remote_gid')

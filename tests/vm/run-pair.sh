@@ -23,6 +23,10 @@
 # instructions into host atomics (CF_PARALLEL), which the fabric's shared
 # words need between two QEMU processes (uapi/ivshmem-layout.md, "Atomics").
 #
+# B's QEMU does not shut down: once B's suite is done and its status is in
+# its results share, run.sh kills it with SIGKILL (DIBS_VM_KILL_AT_END), so
+# the suite's last step sees a guest vanish as a killed VM does.
+#
 # The run fails when either guest's run.sh does (a failed test, a kernel
 # problem on its console, no status, its time limit). Time limits: each
 # guest's suite DIBS_SUITE_TIMEOUT (default 240 s here), qemu
@@ -71,6 +75,12 @@ for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 start=$(date +%s)
 pids=()
 for role in A B; do
+	# B's QEMU is killed with SIGKILL once its suite is done
+	# (run.sh DIBS_VM_KILL_AT_END): its last step is A seeing B go
+	# without any shutdown in B.
+	kill_b=''
+	[ "$role" = A ] || kill_b=1
+	DIBS_VM_KILL_AT_END=$kill_b \
 	DIBS_VM_IVSHMEM=0 \
 	DIBS_VM_ACCEL=tcg,thread=multi DIBS_VM_SMP=1,maxcpus=2 \
 	DIBS_SUITE_TIMEOUT=${DIBS_SUITE_TIMEOUT:-240} \

@@ -33,6 +33,10 @@
 # 1 MiB files, one whose header has a bad magic, one whose header is of
 # layout version 1 (a server of an older release). Default: 1 when
 # tests/ivshmem.bats is among the suites, else 0.
+# DIBS_VM_KILL_AT_END=1: once the guest has written its status into the
+# results share, the guest waits and this script kills qemu with SIGKILL
+# (as a host kills a VM that hangs: no shutdown runs in the guest, its
+# devices simply vanish); the status is then read from the share.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -133,6 +137,8 @@ mkdir -p "$results"
 # default hides them. panic=-1 + -no-reboot: a panic ends qemu at once,
 # with no status, which counts as a failure.
 append="console=ttyS0 loglevel=7 panic=-1 harness_repo=$repo harness_results=$results"
+kill_at_end=${DIBS_VM_KILL_AT_END:-}
+[ -z "$kill_at_end" ] || append+=" harness_hold=1"
 # The debug kernel: with ACPI IRQ routing its boot takes ~50 s instead of
 # ~20 s under TCG; kasan_multi_shot reports every KASAN hit, not just the
 # first (after which lockdep is off too).
@@ -184,8 +190,28 @@ timeout --foreground -k 10 "$vm_timeout" "$qemu" \
 	</dev/null >"$out/qemu.log" 2>&1 &
 qpid=$!
 trap 'kill "$qpid" ${ivs_pid:+"$ivs_pid"} 2>/dev/null; exit 130' INT TERM HUP
-wait "$qpid"
-qrc=$?
+killer=''
+if [ -n "$kill_at_end" ]; then
+	# qemu is timeout's child. The guest syncs and unmounts the share
+	# right after it writes its status: give it 2 s.
+	(
+		while [ ! -e "$results/guest-status" ] && kill -0 "$qpid" 2>/dev/null; do
+			sleep 1
+		done
+		sleep 2
+		pkill -KILL -P "$qpid"
+	) &
+	killer=$!
+fi
+if [ -n "$killer" ]; then
+	# (no "Killed" job notice for the kill we asked for)
+	wait "$qpid" 2>/dev/null
+	qrc=$?
+	wait "$killer" 2>/dev/null || true
+else
+	wait "$qpid"
+	qrc=$?
+fi
 trap - INT TERM HUP
 if [ -n "$ivs_pid" ]; then
 	kill "$ivs_pid" 2>/dev/null
@@ -199,7 +225,13 @@ elapsed=$(($(date +%s) - start))
 # verdicts and anything else means it never got to say.
 extra=()
 status=''
-if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+if [ -n "$kill_at_end" ] && [ $qrc -eq 137 ] &&
+	status=$(cat "$results/guest-status" 2>/dev/null) &&
+	[[ $status =~ ^[0-9]+$ ]]; then
+	echo "   qemu killed with SIGKILL after the guest's status ($status), as asked" >>"$out/qemu.log"
+	[ "$status" -le 1 ] || extra+=("guest harness error (status $status), see $console")
+elif [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	status=''
 	extra+=("VM timed out after ${vm_timeout} s (killed)")
 elif [ $qrc -ge 65 ] && [ $qrc -le 127 ] && [ $((qrc % 2)) -eq 1 ]; then
 	status=$(((qrc - 1) / 2 - 0x20))
