@@ -207,3 +207,28 @@ hex() {
 	tc read "$tok" 0 5
 	expect_eq "zeroed" "$(cat "$TC/result")" 0000000000
 }
+
+@test "ivshmem: a full mailbox refuses an event with ENOBUFS, loses none sent" {
+	local gid irq sent err codes
+	load_test_client
+	IVS_MODULES=(dibs_test_client "${IVS_MODULES[@]}")
+	read -r gid </sys/class/dibs/ivshmem0/gid
+	mon_start event
+	# The receiver drains its mailbox from a work item queued on the CPU
+	# that takes its vector 0. Make that CPU 0 and send from CPU 0 with
+	# preemption off (the test client's burst): nothing drains before the
+	# burst ends, so the 17th event finds the 16 slots full.
+	irq=$(awk -F: '/dibs_ivshmem-signal/ { gsub(/ /, "", $1); print $1; exit }' /proc/interrupts)
+	[ -n "$irq" ]
+	echo 1 >"/proc/irq/$irq/smp_affinity"
+	taskset -c 0 bash -c "printf 'events ivshmem0 %s 20\n' '$gid' >'$TC/ctl'"
+	read -r sent err <"$TC/result"
+	expect_eq "sent, then" "$sent $err" "16 -105"
+
+	# The 16 arrive in order, and only they; then the mailbox takes more.
+	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype 16 "
+	dc dev event ivshmem0 remote-gid "$gid" subtype 99
+	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype 99 "
+	codes=$(sed -n 's/^\[event\] dev ivshmem0 type sw subtype \([0-9]*\) .*/\1/p' "$MON" | tr '\n' ' ')
+	expect_eq "codes in order" "$codes" "$(seq -s ' ' 1 16) 99 "
+}

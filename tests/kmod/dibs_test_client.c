@@ -30,6 +30,13 @@
  *   mwrite TOKEN OFFSET STRING    store through an attached mapping
  *   mread TOKEN OFFSET LEN        hex, read through an attached mapping
  *   query DEV GID
+ *   events DEV GID COUNT          COUNT (<= 1000) signal_event() calls to
+ *                                 GID back to back, event codes 1..COUNT,
+ *                                 with preemption off: nothing else runs
+ *                                 on this CPU in between (a receiver whose
+ *                                 work item is queued here cannot drain);
+ *                                 stops at the first error; result
+ *                                 "SENT FIRST_ERRNO"
  *   client_unregister
  *   client_register
  *   irq_reset
@@ -72,6 +79,7 @@
 #define TC_NAME_MAX	32
 #define TC_BENCH_LEN_MAX	SZ_1M	/* largest bench write */
 #define TC_BENCH_COUNT_MAX	100000	/* bench iterations, 1.6 MB of times */
+#define TC_EVENTS_BURST_MAX	1000	/* events in one burst */
 
 /* A device offered to us by add_dev() and not yet taken by del_dev(). */
 struct tc_dev {
@@ -681,6 +689,35 @@ static int tc_cmd_query(char **argv, unsigned int argc, struct tc_out *out)
 	return rc;
 }
 
+static int tc_cmd_events(char **argv, unsigned int argc, struct tc_out *out)
+{
+	struct dibs_dev *dibs;
+	struct tc_dev *tdev;
+	u32 count, sent;
+	uuid_t gid;
+	int rc;
+
+	rc = tc_parse_dev(argv[1], &tdev);
+	if (rc)
+		return rc;
+	if (tc_parse_uuid(argv[2], &gid) || tc_parse_u32(argv[3], &count) ||
+	    count > TC_EVENTS_BURST_MAX)
+		return -EINVAL;
+	dibs = tdev->dibs;
+	if (!dibs->ops->signal_event)
+		return -EOPNOTSUPP;
+	/* signal_event() may be called in atomic context (SMC-D does). */
+	preempt_disable();
+	for (sent = 0; sent < count; sent++) {
+		rc = dibs->ops->signal_event(dibs, &gid, 1, sent + 1, 0);
+		if (rc)
+			break;
+	}
+	preempt_enable();
+	tc_printf(out, "%u %d\n", sent, rc);
+	return 0;
+}
+
 static int tc_cmd_irq_reset(char **argv, unsigned int argc,
 			    struct tc_out *out)
 {
@@ -830,6 +867,7 @@ static const struct tc_cmd tc_cmds[] = {
 	{ "mwrite", 4, 4, false, tc_cmd_mwrite },
 	{ "mread", 4, 4, false, tc_cmd_mread },
 	{ "query", 3, 3, false, tc_cmd_query },
+	{ "events", 4, 4, false, tc_cmd_events },
 	{ "bench", 5, 5, false, tc_cmd_bench },
 	{ "irq_reset", 1, 1, true, tc_cmd_irq_reset },
 	{ "client_unregister", 1, 1, true, tc_cmd_client_unregister },
