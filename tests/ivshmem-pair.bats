@@ -25,6 +25,11 @@
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
 #     written into its new buffers;
+#   - a console over the fabric (uapi/dibs-console.md): B serves a login
+#     shell (agetty --autologin, as dibs-console-getty@.service runs it) on
+#     its ttyDIBS<n>, allowed to A's gid; A's `dibsctl console connect`
+#     types `uname -n` and reads B's host name back, not its own; A
+#     leaving hangs the tty up and B's login session ends;
 #   - B's QEMU killed with SIGKILL with B's driver loaded (run-pair.sh
 #     does it once B's suite is done; nothing shuts down in B): the server
 #     marks B dead, A sees the event for B's gid.
@@ -63,11 +68,16 @@ setup() {
 	dibs_mark
 	nap_init
 	MON_PIDS=()
+	PIDS=()
 }
 
 teardown() {
 	[ -n "${ROLE:-}" ] || return 0
-	local rc=0
+	local rc=0 p
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	mon_stop || rc=1
 	dibs_no_kernel_problems || rc=1
 	# A failed step: the other guest stops waiting for this one.
@@ -252,6 +262,98 @@ tc() {
 		expect_eq "new DMB" "$(dc dmb read dev ivshmem0 token "$tb2" file - length 5)" fresh
 		expect_eq "stale write" "$(dc dmb read dev ivshmem0 token "$tb2" file - offset 100 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
 		dc dmb revoke dev ivshmem0 token "$tb2"
+		;;
+	esac
+}
+
+# gone SECS PID: PID has exited within SECS seconds.
+gone() {
+	local end=$((SECONDS + $1))
+	while kill -0 "$2" 2>/dev/null; do
+		((SECONDS < end)) || return 1
+		nap 0.2
+	done
+}
+
+# stamp WHAT: when this guest reached WHAT, into the run's results (the
+# console step's phases; the two guests' clocks differ).
+stamp() {
+	echo "$EPOCHREALTIME $1" >>"$DIBS_RESULTS/pair-console.$ROLE.times"
+}
+
+@test "pair: a login shell on B's console, reached from A, says B's name" {
+	local a b out err tty getty srv rc i=0
+	# A's transcript stays with the run's results.
+	out=$DIBS_RESULTS/pair-console.out err=$DIBS_RESULTS/pair-console.err
+	case $ROLE in
+	A)
+		b=$(get console)
+		stamp start
+		hostname dibs-pair-a
+		mkfifo "$BATS_TEST_TMPDIR/in"
+		dc console connect dev ivshmem0 remote-gid "$b" linger 1 \
+			<"$BATS_TEST_TMPDIR/in" >"$out" 2>"$err" 3>&- &
+		srv=$!
+		PIDS+=("$srv")
+		exec 5>"$BATS_TEST_TMPDIR/in"
+		# What the login printed before A attached went nowhere (no
+		# server, no output): press Enter until the shell's prompt
+		# comes, as a person at the terminal would.
+		# (grep: the prompt is a last line without a newline)
+		while ! grep -qF -- '# ' "$out"; do
+			if ! kill -0 "$srv" 2>/dev/null || ((i++ >= 450)); then
+				echo "no prompt from B's login shell; stderr:" >&2
+				cat "$err" "$out" >&2
+				exec 5>&-
+				return 1
+			fi
+			((i % 5 != 1)) || printf '\r' >&5
+			nap 0.2
+		done
+		stamp prompt
+		printf 'uname -n\r' >&5
+		# The answer on a line of its own (the prompt names B too).
+		wait_for "$out" $'(^|\r)dibs-pair-b\r?$'
+		stamp answer
+		no_line "$out" dibs-pair-a
+		expect_eq "A's own name" "$(uname -n)" dibs-pair-a
+		# End of input: after 1 s of quiet the server hangs up.
+		exec 5>&-
+		gone 20 "$srv" || { echo "console connect did not end" >&2; false; }
+		rc=0
+		wait "$srv" || rc=$?
+		expect_eq "connect's exit status" "$rc" 0
+		stamp ended
+		put consoled 1
+		;;
+	B)
+		a=$(get gid)
+		stamp start
+		hostname dibs-pair-b
+		dibs_insmod dibs_console
+		dc console enable dev ivshmem0 allow "$a"
+		tty=$(cat /sys/class/dibs/ivshmem0/console/tty)
+		# The getty of dibs-console-getty@.service (no systemd here),
+		# logging root in without a password. Root's home is the host's
+		# (the read-only 9p root): an empty one in the getty's own mount
+		# namespace keeps the host's dotfiles (slow under TCG) out.
+		# shellcheck disable=SC2016 # expanded by the inner sh
+		setsid -w unshare -m sh -c \
+			'mount -t tmpfs none /root && exec agetty -L -a root "$1" vt220' \
+			_ "$tty" </dev/null >/dev/null 2>&1 3>&- &
+		getty=$!
+		PIDS+=("$getty")
+		put console "$(my_gid)"
+		stamp getty
+		get consoled >/dev/null
+		stamp consoled
+		# A's hangup ended the login session: getty, login and shell.
+		gone 20 "$getty" || { echo "the login on $tty outlived the session" >&2; false; }
+		stamp gone
+		expect_eq "state after" "$(cat /sys/class/dibs/ivshmem0/console/state)" idle
+		dc console disable dev ivshmem0
+		dibs_rmmod dibs_console
+		stamp unloaded
 		;;
 	esac
 }
