@@ -12,7 +12,8 @@
 # --smoke: the same benchmarks with small counts, in seconds.
 #
 # Needs root, the modules built for the running kernel ($DIBS_BUILD), the
-# dummy module of the running kernel, dibsctl, bench/nlbench, jq, python3.
+# dummy module of the running kernel, dibsctl, bench/nlbench,
+# bench/conbench, jq, python3.
 # Leaves every module unloaded.
 set -euo pipefail
 
@@ -31,6 +32,8 @@ export DIBS_REPO=${DIBS_REPO:-$repo}
 . "$here/lib.bash"
 # shellcheck source=blk.bash
 . "$here/blk.bash"
+# shellcheck source=console.bash
+. "$here/console.bash"
 
 NLB=$here/nlbench
 DC=$DIBSCTL
@@ -47,6 +50,7 @@ if [ $smoke = 1 ]; then
 	MEM_N=2000
 	MEM_LO_N=2000
 	SETTLE=1
+	CON_ECHO_N=20 CON_BULK_BYTES=262144 CON_BULK_N=3
 else
 	REPS=5
 	DUMP_COUNTS="1000 3000 10000 30000 100000"
@@ -55,6 +59,7 @@ else
 	MEM_LO_N=4000	# a loopback device holds at most 5000
 	SETTLE=1	# seconds before a slab snapshot
 	BLK_MB=64 BLK_RAND_N=4000 BLK_QD=4
+	CON_ECHO_N=200 CON_BULK_BYTES=4194304 CON_BULK_N=5
 fi
 DATA_LEN=65536
 MEM_LEN=4096
@@ -177,6 +182,11 @@ for r in $(seq "$REPS"); do
 done
 $DC dev del sa
 $DC dev del sb
+
+# ---- console over dibs: echo vs a signal round trip, bulk vs a pty pair ---
+# (console.bash)
+log "console ($CON_ECHO_N echoes, $CON_BULK_N x $CON_BULK_BYTES bytes x $REPS)"
+console_bench
 
 # ---- dibsctl dev show over N sim devices vs ip link show over N dummies ---
 log "dev show ($DEVS_N devices x $REPS)"

@@ -24,8 +24,9 @@ jq -r '
 	lab("median"; 0.82; 0.90; "right font \",11\""),
 	lab("max"; 0.885; 0.90; "right font \",11\""),
 	lab("target"; 0.90; 0.90; "font \",11\""),
-	(.ratios | to_entries | to_entries[]
-	 | (0.84 - 0.06 * .key) as $y | .value.key as $k | .value.value as $e
+	(.ratios | length) as $n | ([0.06, 0.84 / ($n + 0.5)] | min) as $step
+	| (.ratios | to_entries | to_entries[]
+	 | (0.84 - $step * .key) as $y | .value.key as $k | .value.value as $e
 	 | (if $e.met == null then "black" elif $e.met then "#007000" else "#c00000" end) as $c
 	 | (if $e.met == null then "" elif $e.met then "met" else "MISSED" end) as $m
 	 | (if $e.target then "\($e.target.op) \($e.target.value)" else "-" end) as $t
@@ -36,13 +37,16 @@ jq -r '
 	   lab($e.max | f; 0.885; $y; "right"),
 	   lab("\($t) \($m)"; 0.90; $y; "tc rgb \"\($c)\""))' "$in" >"$tmp/table.gp"
 
+# one row of the table per ratio, at least 32 px each
+rows=$(jq '.ratios | length' "$in")
+height=$((rows * 40 > 640 ? rows * 40 : 640))
 kernel=$(jq -r '.params.kernel' "$in")
 smoke=$(jq -r '.params.smoke' "$in")
 title="dibs benchmarks, $kernel (qemu TCG)"
 [ "$smoke" = 1 ] && title="$title, SMOKE run (small counts)"
 
 gnuplot <<GP
-set terminal pngcairo size 1400,640 font "sans,10" noenhanced
+set terminal pngcairo size 1400,$height font "sans,10" noenhanced
 set output "$png"
 set multiplot title "$title" font ",13"
 set size 0.48,0.9

@@ -344,6 +344,36 @@ def main():
             paired(s, "signal.%s_ns" % p, "signal.rtt_ns"),
             rawof(s, "signal.%s_ns" % p, "signal.rtt_ns"))
 
+    # console over dibs (bench/console.bash, bench/conbench)
+    ratios["console_echo_vs_signal_rtt"] = ratio(
+        "console echo round trip",
+        "median of single 1-byte round trips through the console (the "
+        "server writes the byte into S2C, dibs_console hands it to the "
+        "tty, a raw-mode program writes it back, dibs_console moves it "
+        "into C2S, until the server has it) / median of single signal "
+        "round trips between the same two sim devices (a signal from the "
+        "server's device, answered by a process on the console's device "
+        "with a signal back); %s of each, interleaved one by one"
+        % params["CON_ECHO_N"],
+        "<=", 3.0, "ratio",
+        paired(s, "con.echo_ns", "con.sigrtt_ns"),
+        rawof(s, *[n for n in ("con.echo_ns", "con.sigrtt_ns",
+                               "con.echo_min_ns", "con.sigrtt_min_ns",
+                               "con.echo_mean_ns", "con.sigrtt_mean_ns")
+                   if n in s]))
+    ratios["console_bulk_vs_pty"] = ratio(
+        "console bulk throughput",
+        "throughput of %s bytes written to the console's tty (raw) and "
+        "read by the server from C2S / throughput of the same bytes "
+        "through a local pty pair (written to the slave, read from the "
+        "master); the same writer, medians of %s transfers of each, "
+        "interleaved" % (params["CON_BULK_BYTES"], params["CON_BULK_N"]),
+        ">=", 0.5, "ratio",
+        paired(s, "con.bulk_pty_ns", "con.bulk_console_ns"),
+        rawof(s, *[n for n in ("con.bulk_console_ns", "con.bulk_pty_ns",
+                               "con.bulk_console_min_ns",
+                               "con.bulk_pty_min_ns") if n in s]))
+
     # memory: slab bytes per DMB beyond its buffer, on sim and on loopback
     n = int(params["MEM_N"])
     n_lo = int(params.get("MEM_LO_N", 0))

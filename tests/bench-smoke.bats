@@ -12,6 +12,7 @@ setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
 	[ -x "$DIBS_REPO/bench/nlbench" ] || skip "bench/nlbench not built"
+	[ -x "$DIBS_REPO/bench/conbench" ] || skip "bench/conbench not built"
 	# a kernel built without them (the small debug kernel, say)
 	[ -r /proc/slabinfo ] || skip "no /proc/slabinfo in this kernel"
 	[ -d /sys/module/dummy ] || modprobe -n dummy 2>/dev/null ||
@@ -29,7 +30,7 @@ teardown() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -f "$OUT/results.json" ]
-	for m in dibs dibs_loopback dibs_sim dibs_test_client dummy; do
+	for m in dibs dibs_loopback dibs_sim dibs_test_client dibs_console dummy; do
 		! dibs_loaded "$m" || { echo "$m still loaded"; false; }
 	done
 }
@@ -38,10 +39,18 @@ teardown() {
 	[ -f "$OUT/results.json" ] || skip "the driver test did not produce results"
 	"$DIBS_REPO/bench/check-results.sh" "$OUT/results.json"
 	# the checker can fail: a ratio taken away is reported
-	jq 'del(.ratios.op_vs_rtt)' "$OUT/results.json" >"$OUT/broken.json"
-	run "$DIBS_REPO/bench/check-results.sh" "$OUT/broken.json"
-	[ "$status" -eq 1 ]
-	[[ $output == *op_vs_rtt* ]]
+	local k
+	for k in op_vs_rtt console_echo_vs_signal_rtt console_bulk_vs_pty; do
+		jq --arg k "$k" 'del(.ratios[$k])' "$OUT/results.json" >"$OUT/broken.json"
+		run "$DIBS_REPO/bench/check-results.sh" "$OUT/broken.json"
+		[ "$status" -eq 1 ]
+		[[ $output == *"$k"* ]]
+	done
+	# the console's figures come from the smoke counts, every byte checked
+	jq -e '.params.CON_ECHO_N == "20" and .params.CON_BULK_BYTES == "262144"
+		and (.ratios.console_echo_vs_signal_rtt.raw["con.echo_ns"] | length) == 3
+		and (.ratios.console_bulk_vs_pty.raw["con.bulk_pty_ns"] | length) == 3' \
+		"$OUT/results.json"
 }
 
 @test "bench smoke: the plot is drawn" {
