@@ -27,13 +27,52 @@ static inline struct nlattr **dibs_dump_attrs(struct netlink_callback *cb)
 }
 
 /*
- * The op the family's pre_doit and post_doit are given: a split op since
- * 6.2, the op of the table itself before. Both have cmd and internal_flags.
+ * Split ops (a do and a dump entry per command, each with its own policy
+ * and hooks) came in 6.2; the generated op table (dibs_nl_gen.c) is one.
+ * For 6.1 the struct is declared here as 6.2 has it, and dibs_netlink.c
+ * turns the table into plain genl_ops when the module loads. This header
+ * is included first in dibs_nl_gen.c too (Kbuild).
  */
-#ifdef DIBS_HAVE_GENL_SPLIT_OPS
-#define dibs_genl_doit_ops	genl_split_ops
-#else
-#define dibs_genl_doit_ops	genl_ops
+#ifndef DIBS_HAVE_GENL_SPLIT_OPS
+struct genl_split_ops {
+	union {
+		struct {
+			int (*pre_doit)(const struct genl_split_ops *ops,
+					struct sk_buff *skb,
+					struct genl_info *info);
+			int (*doit)(struct sk_buff *skb,
+				    struct genl_info *info);
+			void (*post_doit)(const struct genl_split_ops *ops,
+					  struct sk_buff *skb,
+					  struct genl_info *info);
+		};
+		struct {
+			int (*start)(struct netlink_callback *cb);
+			int (*dumpit)(struct sk_buff *skb,
+				      struct netlink_callback *cb);
+			int (*done)(struct netlink_callback *cb);
+		};
+	};
+	const struct nla_policy *policy;
+	unsigned int		maxattr;
+	u8			cmd;
+	u8			internal_flags;
+	u8			flags;
+	u8			validate;
+};
+#endif
+
+/*
+ * A policy's range struct is const since 6.2 (the generated ones are);
+ * 6.1 only reads it through a pointer that is not.
+ */
+#ifndef DIBS_HAVE_CONST_RANGE
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (struct netlink_range_validation *)(_range),		\
+}
 #endif
 
 /* A dump's context struct fits cb->ctx: the kernel's check where it has it. */

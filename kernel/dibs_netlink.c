@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "dibs" generic netlink family: attribute policies, the op table,
- * multicast groups, its registration and the helpers its handlers share.
- * uapi/dibs.yaml is its spec; the op handlers live in dibs_nl_dev.c and
- * dibs_nl_dmb.c, the notifications in dibs_nl_ntf.c.
+ * The "dibs" generic netlink family: the ops' pre_doit and post_doit
+ * hooks, multicast groups, its registration and the helpers its handlers
+ * share. uapi/dibs.yaml is its spec; the attribute policies and the op
+ * table are generated from it (dibs_nl_gen.c); the op handlers live in
+ * dibs_nl_dev.c and dibs_nl_dmb.c, the notifications in dibs_nl_ntf.c.
  */
 #define pr_fmt(fmt) "dibs: " fmt
 
@@ -12,113 +13,10 @@
 #include "dibs_compat.h"
 #include "dibs_nl.h"
 
-/* Attribute policies, one per op */
-
-#define DIBS_POLICY_NAME \
-	{ .type = NLA_NUL_STRING, .len = DIBS_DEV_NAME_MAX - 1 }
-#define DIBS_POLICY_GID		NLA_POLICY_EXACT_LEN(DIBS_GID_LEN)
-#define DIBS_POLICY_INDEX	NLA_POLICY_MIN(NLA_U32, 1)
-
-/* Ranges beyond s16 need a range struct (not const: 6.1 wants it so). */
-static struct netlink_range_validation dibs_dmb_len_range = {
-	.min = 1,
-	.max = DIBS_DMB_LEN_MAX,
-};
-
-static struct netlink_range_validation dibs_chunk_len_range = {
-	.min = 1,
-	.max = DIBS_DATA_CHUNK_MAX,
-};
-
-static const struct nla_policy dibs_dev_get_policy[DIBS_A_DEV_MAX + 1] = {
-	[DIBS_A_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_DEV_NAME] = DIBS_POLICY_NAME,
-};
-
-static const struct nla_policy dibs_dev_new_policy[DIBS_A_DEV_MAX + 1] = {
-	[DIBS_A_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_DEV_TYPE] = { .type = NLA_NUL_STRING, .len = 31 },
-	[DIBS_A_DEV_FABRIC_ID] = { .type = NLA_U16 },
-	[DIBS_A_DEV_GID] = DIBS_POLICY_GID,
-};
-
-static const struct nla_policy dibs_dev_set_policy[DIBS_A_DEV_MAX + 1] = {
-	[DIBS_A_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_DEV_STATE] = NLA_POLICY_MAX(NLA_U32, DIBS_DEV_STATE_UP),
-	[DIBS_A_DEV_NETNS_PID] = { .type = NLA_U32 },
-	[DIBS_A_DEV_NETNS_FD] = { .type = NLA_U32 },
-};
-
-static const struct nla_policy dibs_remote_query_policy[DIBS_A_DEV_MAX + 1] = {
-	[DIBS_A_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_DEV_REMOTE_GID] = DIBS_POLICY_GID,
-};
-
-static const struct nla_policy dibs_dmb_get_policy[DIBS_A_DMB_MAX + 1] = {
-	[DIBS_A_DMB_TOKEN] = { .type = NLA_U64 },
-	[DIBS_A_DMB_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_DMB_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_DMB_CLIENT_NAME] = { .type = NLA_NUL_STRING, .len = 63 },
-};
-
-static const struct nla_policy dibs_dmb_grant_policy[DIBS_A_DMB_MAX + 1] = {
-	[DIBS_A_DMB_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_DMB_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_DMB_RGID] = DIBS_POLICY_GID,
-	[DIBS_A_DMB_LEN] = NLA_POLICY_FULL_RANGE(NLA_U32, &dibs_dmb_len_range),
-	[DIBS_A_DMB_OWNED] = { .type = NLA_FLAG },
-};
-
-static const struct nla_policy dibs_dmb_revoke_policy[DIBS_A_DMB_MAX + 1] = {
-	[DIBS_A_DMB_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_DMB_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_DMB_TOKEN] = { .type = NLA_U64 },
-};
-
-static const struct nla_policy dibs_dmb_write_policy[DIBS_A_DMB_MAX + 1] = {
-	[DIBS_A_DMB_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_DMB_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_DMB_TOKEN] = { .type = NLA_U64 },
-	[DIBS_A_DMB_OFFSET] = { .type = NLA_U32 },
-	/* one or more pieces, each checked here, written in order */
-	[DIBS_A_DMB_DATA] = { .type = NLA_BINARY, .len = DIBS_DATA_CHUNK_MAX },
-	[DIBS_A_DMB_SIGNAL_IDX] = NLA_POLICY_MAX(NLA_U32, DIBS_SIGNAL_IDX_MAX),
-};
-
-static const struct nla_policy dibs_dmb_read_policy[DIBS_A_DMB_MAX + 1] = {
-	[DIBS_A_DMB_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_DMB_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_DMB_TOKEN] = { .type = NLA_U64 },
-	[DIBS_A_DMB_OFFSET] = { .type = NLA_U32 },
-	[DIBS_A_DMB_LEN] = NLA_POLICY_FULL_RANGE(NLA_U32, &dibs_chunk_len_range),
-};
-
-static const struct nla_policy dibs_event_signal_policy[DIBS_A_EVENT_MAX + 1] = {
-	[DIBS_A_EVENT_DEV_INDEX] = DIBS_POLICY_INDEX,
-	[DIBS_A_EVENT_DEV_NAME] = DIBS_POLICY_NAME,
-	[DIBS_A_EVENT_REMOTE_GID] = DIBS_POLICY_GID,
-	[DIBS_A_EVENT_SUBTYPE] = { .type = NLA_U32 },
-	[DIBS_A_EVENT_DATA] = { .type = NLA_U64 },
-};
-
 /*
- * What the family's pre_doit does for an op (its internal_flags), after
- * the checks of dibs_nl_required: look the device up, in the attribute
- * set the op's low bits name, into info->user_ptr[0], and either keep
- * dibs_devs_lock held for the handler (LOCKED) or take a reference on the
- * device and let go of the lock (HELD, for handlers that take it
- * themselves). post_doit undoes it.
+ * The attributes an op requires, checked by its pre_doit before the device
+ * is looked up (so a missing attribute is reported first).
  */
-#define DIBS_NL_DEV_ATTRS	1	/* DIBS_A_DEV_INDEX or _NAME */
-#define DIBS_NL_DMB_ATTRS	2	/* DIBS_A_DMB_DEV_INDEX or _NAME */
-#define DIBS_NL_EVENT_ATTRS	3	/* DIBS_A_EVENT_DEV_INDEX or _NAME */
-#define DIBS_NL_ATTRS_MASK	3
-#define DIBS_NL_LOCKED		BIT(2)
-#define DIBS_NL_HELD		BIT(3)
-
-/* The attributes an op requires, checked before the device is looked up. */
 static const u8 dibs_nl_required[DIBS_CMD_MAX + 1][2] = {
 	[DIBS_CMD_REMOTE_QUERY] = { DIBS_A_DEV_REMOTE_GID },
 	[DIBS_CMD_DMB_GET] = { DIBS_A_DMB_TOKEN },
@@ -155,148 +53,130 @@ static struct dibs_dev *dibs_nl_dev_lookup(struct genl_info *info,
 	return dibs;
 }
 
-static int dibs_nl_pre_doit(const struct dibs_genl_doit_ops *ops,
-			    struct sk_buff *skb, struct genl_info *info)
+/*
+ * Checks the op's required attributes, looks up the device the request
+ * names by @index_attr or @name_attr into info->user_ptr[0], and either
+ * keeps dibs_devs_lock held for the handler or (@held) takes a reference
+ * on the device and lets go of the lock, for handlers that take it
+ * themselves. dibs_nl_post_doit_unlock() and _put() undo it.
+ */
+static int dibs_nl_pre_doit_lookup(const struct genl_split_ops *ops,
+				   struct genl_info *info, int index_attr,
+				   int name_attr, bool held)
 {
-	static const int dev_attrs[][2] = {
-		[DIBS_NL_DEV_ATTRS] = { DIBS_A_DEV_INDEX, DIBS_A_DEV_NAME },
-		[DIBS_NL_DMB_ATTRS] = { DIBS_A_DMB_DEV_INDEX,
-					DIBS_A_DMB_DEV_NAME },
-		[DIBS_NL_EVENT_ATTRS] = { DIBS_A_EVENT_DEV_INDEX,
-					  DIBS_A_EVENT_DEV_NAME },
-	};
-	unsigned int set = ops->internal_flags & DIBS_NL_ATTRS_MASK;
 	const u8 *required = dibs_nl_required[ops->cmd];
 	struct dibs_dev *dibs;
 	int i;
 
-	if (!set)
-		return 0;
 	for (i = 0; i < ARRAY_SIZE(dibs_nl_required[0]) && required[i]; i++)
 		if (GENL_REQ_ATTR_CHECK(info, required[i]))
 			return -EINVAL;
 	mutex_lock(&dibs_devs_lock);
-	dibs = dibs_nl_dev_lookup(info, dev_attrs[set][0], dev_attrs[set][1]);
+	dibs = dibs_nl_dev_lookup(info, index_attr, name_attr);
 	if (IS_ERR(dibs)) {
 		mutex_unlock(&dibs_devs_lock);
 		return PTR_ERR(dibs);
 	}
 	info->user_ptr[0] = dibs;
-	if (ops->internal_flags & DIBS_NL_HELD) {
+	if (held) {
 		get_device(&dibs->dev);
 		mutex_unlock(&dibs_devs_lock);
 	}
 	return 0;
 }
 
-static void dibs_nl_post_doit(const struct dibs_genl_doit_ops *ops,
-			      struct sk_buff *skb, struct genl_info *info)
+int dibs_nl_pre_doit_dev(const struct genl_split_ops *ops, struct sk_buff *skb,
+			 struct genl_info *info)
 {
-	struct dibs_dev *dibs;
-
-	if (ops->internal_flags & DIBS_NL_LOCKED) {
-		mutex_unlock(&dibs_devs_lock);
-	} else if (ops->internal_flags & DIBS_NL_HELD) {
-		dibs = info->user_ptr[0];
-		put_device(&dibs->dev);
-	}
+	return dibs_nl_pre_doit_lookup(ops, info, DIBS_A_DEV_INDEX,
+				       DIBS_A_DEV_NAME, false);
 }
 
-/* The op table */
+int dibs_nl_pre_doit_dev_held(const struct genl_split_ops *ops,
+			      struct sk_buff *skb, struct genl_info *info)
+{
+	return dibs_nl_pre_doit_lookup(ops, info, DIBS_A_DEV_INDEX,
+				       DIBS_A_DEV_NAME, true);
+}
 
-#define DIBS_OP(_cmd, _policy, _max)		\
-	.cmd = _cmd, .policy = _policy, .maxattr = _max
+int dibs_nl_pre_doit_dmb(const struct genl_split_ops *ops, struct sk_buff *skb,
+			 struct genl_info *info)
+{
+	return dibs_nl_pre_doit_lookup(ops, info, DIBS_A_DMB_DEV_INDEX,
+				       DIBS_A_DMB_DEV_NAME, false);
+}
 
-/* The device of the request, in @_set, held as @_how for the handler. */
-#define DIBS_OP_DEV(_set, _how)	.internal_flags = DIBS_NL_##_set | DIBS_NL_##_how
-
-static const struct genl_ops dibs_nl_ops[] = {
-	{
-		DIBS_OP(DIBS_CMD_DEV_GET, dibs_dev_get_policy, DIBS_A_DEV_MAX),
-		.doit = dibs_nl_dev_get_doit,
-		.dumpit = dibs_nl_dev_get_dumpit,
-		DIBS_OP_DEV(DEV_ATTRS, LOCKED),
-	},
-	{
-		DIBS_OP(DIBS_CMD_DEV_NEW, dibs_dev_new_policy, DIBS_A_DEV_MAX),
-		.doit = dibs_nl_dev_new_doit,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		DIBS_OP(DIBS_CMD_DEV_DEL, dibs_dev_get_policy, DIBS_A_DEV_MAX),
-		.doit = dibs_nl_dev_del_doit,
-		DIBS_OP_DEV(DEV_ATTRS, HELD),
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		DIBS_OP(DIBS_CMD_DEV_SET, dibs_dev_set_policy, DIBS_A_DEV_MAX),
-		.doit = dibs_nl_dev_set_doit,
-		DIBS_OP_DEV(DEV_ATTRS, HELD),
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		DIBS_OP(DIBS_CMD_REMOTE_QUERY, dibs_remote_query_policy,
-			DIBS_A_DEV_MAX),
-		.doit = dibs_nl_remote_query_doit,
-		DIBS_OP_DEV(DEV_ATTRS, LOCKED),
-	},
-	{
-		DIBS_OP(DIBS_CMD_DMB_GET, dibs_dmb_get_policy, DIBS_A_DMB_MAX),
-		.doit = dibs_nl_dmb_get_doit,
-		.start = dibs_nl_dmb_get_start,
-		.dumpit = dibs_nl_dmb_get_dumpit,
-		DIBS_OP_DEV(DMB_ATTRS, LOCKED),
-		/* tokens are secrets: CAP_NET_ADMIN over the namespace */
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		DIBS_OP(DIBS_CMD_DMB_GRANT, dibs_dmb_grant_policy,
-			DIBS_A_DMB_MAX),
-		.doit = dibs_nl_dmb_grant_doit,
-		DIBS_OP_DEV(DMB_ATTRS, LOCKED),
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		DIBS_OP(DIBS_CMD_DMB_REVOKE, dibs_dmb_revoke_policy,
-			DIBS_A_DMB_MAX),
-		.doit = dibs_nl_dmb_revoke_doit,
-		DIBS_OP_DEV(DMB_ATTRS, LOCKED),
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		DIBS_OP(DIBS_CMD_DMB_WRITE, dibs_dmb_write_policy,
-			DIBS_A_DMB_MAX),
-		.doit = dibs_nl_dmb_write_doit,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		DIBS_OP(DIBS_CMD_DMB_READ, dibs_dmb_read_policy, DIBS_A_DMB_MAX),
-		.doit = dibs_nl_dmb_read_doit,
-		DIBS_OP_DEV(DMB_ATTRS, LOCKED),
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = DIBS_CMD_CLIENT_GET,
-		.dumpit = dibs_nl_client_get_dumpit,
-	},
-	{
-		DIBS_OP(DIBS_CMD_EVENT_SIGNAL, dibs_event_signal_policy,
-			DIBS_A_EVENT_MAX),
-		.doit = dibs_nl_event_signal_doit,
-		DIBS_OP_DEV(EVENT_ATTRS, LOCKED),
-		/* a write to a peer, as dmb-write is */
-		.flags = GENL_ADMIN_PERM,
-	},
+/*
+ * dmb-read's len is at most one chunk, narrower than the range the spec
+ * gives the attribute (dmb-grant's): checked here first, as a policy of
+ * its own, so the error is the policy's ("integer out of range", the
+ * attribute and its range) and comes before any other.
+ */
+static struct netlink_range_validation dibs_dmb_read_len_range = {
+	.min = 1,
+	.max = DIBS_DATA_CHUNK_MAX,
 };
 
+static const struct nla_policy dibs_dmb_read_len_policy[DIBS_A_DMB_LEN + 1] = {
+	[DIBS_A_DMB_LEN] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						 &dibs_dmb_read_len_range),
+};
+
+VISIBLE_IF_KUNIT
+int dibs_nl_dmb_read_len_check(const struct nlattr *len,
+			       struct netlink_ext_ack *extack)
+{
+	return nla_validate(len, len->nla_len, DIBS_A_DMB_LEN,
+			    dibs_dmb_read_len_policy, extack);
+}
+EXPORT_SYMBOL_IF_KUNIT(dibs_nl_dmb_read_len_check);
+
+int dibs_nl_pre_doit_dmb_read(const struct genl_split_ops *ops,
+			      struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *len = info->attrs[DIBS_A_DMB_LEN];
+	int ret;
+
+	if (len) {
+		ret = dibs_nl_dmb_read_len_check(len, info->extack);
+		if (ret)
+			return ret;
+	}
+	return dibs_nl_pre_doit_dmb(ops, skb, info);
+}
+
+int dibs_nl_pre_doit_event(const struct genl_split_ops *ops,
+			   struct sk_buff *skb, struct genl_info *info)
+{
+	return dibs_nl_pre_doit_lookup(ops, info, DIBS_A_EVENT_DEV_INDEX,
+				       DIBS_A_EVENT_DEV_NAME, false);
+}
+
+void dibs_nl_post_doit_unlock(const struct genl_split_ops *ops,
+			      struct sk_buff *skb, struct genl_info *info)
+{
+	mutex_unlock(&dibs_devs_lock);
+}
+
+void dibs_nl_post_doit_put(const struct genl_split_ops *ops,
+			   struct sk_buff *skb, struct genl_info *info)
+{
+	struct dibs_dev *dibs = info->user_ptr[0];
+
+	put_device(&dibs->dev);
+}
+
 #if IS_ENABLED(CONFIG_KUNIT)
-/* For the KUnit tests: the entry of the op table for @cmd, or NULL. */
-const struct genl_ops *dibs_nl_cmd_ops(u8 cmd)
+/*
+ * For the KUnit tests: the entry of the op table for @cmd with @cap
+ * (GENL_CMD_CAP_DO or GENL_CMD_CAP_DUMP), or NULL.
+ */
+const struct genl_split_ops *dibs_nl_cmd_ops(u8 cmd, u8 cap)
 {
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(dibs_nl_ops); i++)
-		if (dibs_nl_ops[i].cmd == cmd)
+		if (dibs_nl_ops[i].cmd == cmd && dibs_nl_ops[i].flags & cap)
 			return &dibs_nl_ops[i];
 	return NULL;
 }
@@ -320,15 +200,142 @@ struct genl_family dibs_nl_family __ro_after_init = {
 	.version = DIBS_FAMILY_VERSION,
 	.netnsok = true,
 	.parallel_ops = true,		/* handlers take dibs_devs_lock */
-	.pre_doit = dibs_nl_pre_doit,
-	.post_doit = dibs_nl_post_doit,
 	.module = THIS_MODULE,
-	.ops = dibs_nl_ops,
-	.n_ops = ARRAY_SIZE(dibs_nl_ops),
+#ifdef DIBS_HAVE_GENL_SPLIT_OPS
+	.split_ops = dibs_nl_ops,
+	.n_split_ops = ARRAY_SIZE(dibs_nl_ops),
+#else
+	/* 6.1: .ops, .n_ops, .pre_doit and .post_doit from dibs_nl_ops_61() */
 	.resv_start_op = DIBS_CMD_DEV_GET,	/* every op is strict */
+#endif
 	.mcgrps = dibs_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(dibs_nl_mcgrps),
 };
+
+#ifndef DIBS_HAVE_GENL_SPLIT_OPS
+/*
+ * 6.1 has no split ops: the generated table (a do and a dump entry per
+ * command, each with its policy and hooks) becomes one genl_ops per
+ * command. A command whose do and dump both have a policy gets their
+ * union (each attribute has one policy in the spec, so they never
+ * disagree); the family's pre_doit and post_doit call the do entry's.
+ */
+static struct genl_ops dibs_nl_ops_full[ARRAY_SIZE(dibs_nl_ops)];
+static struct nla_policy *dibs_nl_policy_union[ARRAY_SIZE(dibs_nl_ops)];
+
+static const struct genl_split_ops *dibs_nl_split_do(u8 cmd)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dibs_nl_ops); i++)
+		if (dibs_nl_ops[i].cmd == cmd &&
+		    dibs_nl_ops[i].flags & GENL_CMD_CAP_DO)
+			return &dibs_nl_ops[i];
+	return NULL;
+}
+
+static int dibs_nl_pre_doit_61(const struct genl_ops *ops, struct sk_buff *skb,
+			       struct genl_info *info)
+{
+	const struct genl_split_ops *split = dibs_nl_split_do(ops->cmd);
+
+	return split && split->pre_doit ? split->pre_doit(split, skb, info) : 0;
+}
+
+static void dibs_nl_post_doit_61(const struct genl_ops *ops,
+				 struct sk_buff *skb, struct genl_info *info)
+{
+	const struct genl_split_ops *split = dibs_nl_split_do(ops->cmd);
+
+	if (split && split->post_doit)
+		split->post_doit(split, skb, info);
+}
+
+/* @op's policy and @split's, entry by entry, into a new array. */
+static int dibs_nl_policy_merge(struct genl_ops *op,
+				const struct genl_split_ops *split, int slot)
+{
+	unsigned int max = max(op->maxattr, split->maxattr);
+	static const struct nla_policy none;
+	struct nla_policy *pol;
+	unsigned int a;
+
+	pol = kcalloc(max + 1, sizeof(*pol), GFP_KERNEL);
+	if (!pol)
+		return -ENOMEM;
+	/* memcpy: some members of struct nla_policy are const */
+	for (a = 0; a <= max; a++) {
+		if (a <= op->maxattr &&
+		    memcmp(&op->policy[a], &none, sizeof(none)))
+			memcpy(&pol[a], &op->policy[a], sizeof(*pol));
+		else if (a <= split->maxattr)
+			memcpy(&pol[a], &split->policy[a], sizeof(*pol));
+	}
+	dibs_nl_policy_union[slot] = pol;
+	op->policy = pol;
+	op->maxattr = max;
+	return 0;
+}
+
+static void dibs_nl_ops_61_free(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dibs_nl_policy_union); i++) {
+		kfree(dibs_nl_policy_union[i]);
+		dibs_nl_policy_union[i] = NULL;
+	}
+}
+
+static int dibs_nl_ops_61(void)
+{
+	const struct genl_split_ops *s;
+	struct genl_ops *op = NULL;
+	int i, n = 0, ret;
+
+	for (i = 0; i < ARRAY_SIZE(dibs_nl_ops); i++) {
+		s = &dibs_nl_ops[i];
+		if (!op || op->cmd != s->cmd) {
+			op = &dibs_nl_ops_full[n++];
+			op->cmd = s->cmd;
+		}
+		op->flags |= s->flags & (GENL_ADMIN_PERM | GENL_UNS_ADMIN_PERM);
+		if (s->flags & GENL_CMD_CAP_DO) {
+			op->doit = s->doit;
+		} else {
+			op->start = s->start;
+			op->dumpit = s->dumpit;
+			op->done = s->done;
+		}
+		if (!s->policy)
+			continue;
+		if (!op->policy) {
+			op->policy = s->policy;
+			op->maxattr = s->maxattr;
+			continue;
+		}
+		ret = dibs_nl_policy_merge(op, s, i);
+		if (ret) {
+			dibs_nl_ops_61_free();
+			return ret;
+		}
+	}
+	dibs_nl_family.ops = dibs_nl_ops_full;
+	dibs_nl_family.n_ops = n;
+	dibs_nl_family.pre_doit = dibs_nl_pre_doit_61;
+	dibs_nl_family.post_doit = dibs_nl_post_doit_61;
+	return 0;
+}
+#else
+static int dibs_nl_ops_61(void)
+{
+	return 0;
+}
+
+static void dibs_nl_ops_61_free(void)
+{
+}
+#endif
 
 /*
  * Generations of the device set (add, delete, namespace move) and of the
@@ -388,10 +395,16 @@ int dibs_nl_init(void)
 {
 	int ret;
 
+	ret = dibs_nl_ops_61();
+	if (ret)
+		return ret;
 	ret = genl_register_family(&dibs_nl_family);
-	if (!ret)
-		dibs_nl_ntf_start();
-	return ret;
+	if (ret) {
+		dibs_nl_ops_61_free();
+		return ret;
+	}
+	dibs_nl_ntf_start();
+	return 0;
 }
 
 void dibs_nl_exit(void)
@@ -399,4 +412,5 @@ void dibs_nl_exit(void)
 	dibs_nl_ntf_stop();
 	genl_unregister_family(&dibs_nl_family);
 	dibs_nl_ntf_flush();
+	dibs_nl_ops_61_free();
 }

@@ -12,10 +12,9 @@
 
 #include "dibs_core.h"
 
-enum dibs_nl_mcgrp {
-	DIBS_NLGRP_MGMT,
-	DIBS_NLGRP_SIGNAL,
-};
+/* The op table, its handlers and hooks, the multicast group numbers. */
+#include "dibs_compat.h"
+#include "dibs_nl_gen.h"
 
 extern struct genl_family dibs_nl_family;
 
@@ -58,26 +57,11 @@ int dibs_nl_client_fill(struct sk_buff *skb, struct dibs_client *client,
 			struct net *viewer, u32 portid, u32 seq, int flags,
 			u8 cmd);
 
-int dibs_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
-int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_dev_del_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_remote_query_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_event_signal_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_client_get_dumpit(struct sk_buff *skb,
-			      struct netlink_callback *cb);
-int dibs_nl_dmb_get_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_dmb_get_start(struct netlink_callback *cb);
-int dibs_nl_dmb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
-int dibs_nl_dmb_grant_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_dmb_revoke_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_dmb_write_doit(struct sk_buff *skb, struct genl_info *info);
-int dibs_nl_dmb_read_doit(struct sk_buff *skb, struct genl_info *info);
-
 /* Exposed to the KUnit tests (tests/kmod/dibs_kunit.c) only. */
 #if IS_ENABLED(CONFIG_KUNIT)
-const struct genl_ops *dibs_nl_cmd_ops(u8 cmd);
+const struct genl_split_ops *dibs_nl_cmd_ops(u8 cmd, u8 cap);
+int dibs_nl_dmb_read_len_check(const struct nlattr *len,
+			       struct netlink_ext_ack *extack);
 bool dibs_nl_name_valid(const char *name);
 #endif
 

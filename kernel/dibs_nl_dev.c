@@ -101,7 +101,7 @@ static int dibs_nl_dev_reply(struct genl_info *info, struct sk_buff *msg,
 	return genlmsg_reply(msg, info);
 }
 
-/* dibs_devs_lock held, the device in user_ptr[0] (dibs_nl_pre_doit()). */
+/* dibs_devs_lock held, the device in user_ptr[0] (its pre_doit). */
 int dibs_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -222,7 +222,7 @@ int dibs_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-/* A reference on the device in user_ptr[0], no lock (dibs_nl_pre_doit()). */
+/* A reference on the device in user_ptr[0], no lock (its pre_doit). */
 int dibs_nl_dev_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	int ret;
@@ -270,7 +270,7 @@ static struct net *dibs_nl_dev_set_target(struct sk_buff *skb,
 
 /*
  * All or nothing: what can be refused is checked before any change. A
- * reference on the device in user_ptr[0], no lock (dibs_nl_pre_doit()).
+ * reference on the device in user_ptr[0], no lock (its pre_doit).
  */
 int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -298,7 +298,7 @@ int dibs_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-/* dibs_devs_lock held, the device in user_ptr[0] (dibs_nl_pre_doit()). */
+/* dibs_devs_lock held, the device in user_ptr[0] (its pre_doit). */
 int dibs_nl_remote_query_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dibs_dev *dibs = info->user_ptr[0];
@@ -330,7 +330,7 @@ int dibs_nl_remote_query_doit(struct sk_buff *skb, struct genl_info *info)
  * Send a DIBS_SW_EVENT from a device to a remote gid, as a client's
  * signal_event() does (trigger_irq set): the receiver's clients get it in
  * handle_event() and its namespace's "mgmt" listeners an event-ntf.
- * dibs_devs_lock held, the device in user_ptr[0] (dibs_nl_pre_doit()).
+ * dibs_devs_lock held, the device in user_ptr[0] (its pre_doit).
  */
 int dibs_nl_event_signal_doit(struct sk_buff *skb, struct genl_info *info)
 {

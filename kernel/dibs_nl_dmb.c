@@ -2,7 +2,7 @@
 /*
  * Netlink ops on DMBs: dmb-get, dmb-grant, dmb-revoke, dmb-write and
  * dmb-read. The do-handlers but dmb-write's run with dibs_devs_lock held
- * and their device in info->user_ptr[0] (dibs_nl_pre_doit()), so the
+ * and their device in info->user_ptr[0] (its pre_doit), so the
  * device cannot be deleted (and its driver state freed) under them;
  * dmb-write looks its device up per piece, as /dev/dibs does.
  */

@@ -15,12 +15,12 @@
 static bool dibs_nl_registered;
 
 static void dibs_nl_multicast(struct sk_buff *skb, struct net *net,
-			      enum dibs_nl_mcgrp group, gfp_t gfp)
+			      unsigned int group, gfp_t gfp)
 {
 	genlmsg_multicast_netns(&dibs_nl_family, net, skb, 0, group, gfp);
 }
 
-static bool dibs_nl_wanted(struct net *net, enum dibs_nl_mcgrp group)
+static bool dibs_nl_wanted(struct net *net, unsigned int group)
 {
 	return READ_ONCE(dibs_nl_registered) &&
 	       genl_has_listeners(&dibs_nl_family, net, group);

@@ -499,12 +499,16 @@ static struct nlattr *dk_put(struct kunit *test, struct dk_msg *m, u16 type,
 	return nla;
 }
 
+/* In a command number: parse as the command's dump request, not its do. */
+#define DK_DUMP		0x80
+
 /* Parse @m as the request of @cmd, the way the family does (strict). */
 static int dk_parse(struct kunit *test, u8 cmd, struct dk_msg *m,
 		    struct nlattr **tb, unsigned int tb_size,
 		    struct netlink_ext_ack *extack)
 {
-	const struct genl_ops *ops = dibs_nl_cmd_ops(cmd);
+	u8 cap = cmd & DK_DUMP ? GENL_CMD_CAP_DUMP : GENL_CMD_CAP_DO;
+	const struct genl_split_ops *ops = dibs_nl_cmd_ops(cmd & ~DK_DUMP, cap);
 
 	KUNIT_ASSERT_NOT_NULL_MSG(test, ops, "no op for command %u", cmd);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, ops->policy, "command %u", cmd);
@@ -568,71 +572,108 @@ static char *dk_str(struct kunit *test, int len)
 	return s;
 }
 
+/* dmb-read's narrower check of @len: @want, naming the attribute. */
+static void dk_expect_read_len(struct kunit *test, u32 len, int want)
+{
+	struct dk_msg *m = dk_msg_reset(test);
+	struct netlink_ext_ack extack = {};
+	struct nlattr *nla;
+	int err;
+
+	nla = dk_put(test, m, DIBS_A_DMB_LEN, &len, sizeof(len));
+	err = dibs_nl_dmb_read_len_check(nla, &extack);
+	KUNIT_EXPECT_EQ_MSG(test, err, want, "dmb-read len %u", len);
+	if (err && err == want) {
+		KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+		KUNIT_EXPECT_PTR_EQ(test, extack.bad_attr, nla);
+	}
+}
+
 struct dk_op_want {
 	u8 cmd;
-	unsigned int maxattr;	/* 0: no attributes, no policy */
 	u32 perm;		/* GENL_ADMIN_PERM, GENL_UNS_ADMIN_PERM or 0 */
 	bool doit;
+	unsigned int do_max;	/* the do's maxattr; 0: no attributes, no policy */
 	bool dumpit;
+	unsigned int dump_max;	/* the dump's */
 	bool start;	/* a dump whose filters .start parses */
 };
 
 #define ADMIN	GENL_ADMIN_PERM
 #define UNS	GENL_UNS_ADMIN_PERM	/* CAP_NET_ADMIN over the netns */
 
-/* DESIGN.md §4: every op, its attribute set and its permission. */
+/*
+ * DESIGN.md §4: every op, its permission, and the last attribute of its
+ * do and dump requests (tests/unit/kernel-nl-agrees.py checks this table
+ * against uapi/dibs.yaml).
+ */
 static const struct dk_op_want dk_ops_want[] = {
-	{ DIBS_CMD_DEV_GET, DIBS_A_DEV_MAX, 0, true, true },
-	{ DIBS_CMD_DEV_NEW, DIBS_A_DEV_MAX, ADMIN, true, false },
-	{ DIBS_CMD_DEV_DEL, DIBS_A_DEV_MAX, ADMIN, true, false },
-	{ DIBS_CMD_DEV_SET, DIBS_A_DEV_MAX, ADMIN, true, false },
-	{ DIBS_CMD_REMOTE_QUERY, DIBS_A_DEV_MAX, 0, true, false },
-	{ DIBS_CMD_DMB_GET, DIBS_A_DMB_MAX, UNS, true, true, true },
-	{ DIBS_CMD_DMB_GRANT, DIBS_A_DMB_MAX, ADMIN, true, false },
-	{ DIBS_CMD_DMB_REVOKE, DIBS_A_DMB_MAX, ADMIN, true, false },
-	{ DIBS_CMD_DMB_WRITE, DIBS_A_DMB_MAX, ADMIN, true, false },
-	{ DIBS_CMD_DMB_READ, DIBS_A_DMB_MAX, ADMIN, true, false },
-	{ DIBS_CMD_CLIENT_GET, 0, 0, false, true },
-	{ DIBS_CMD_EVENT_SIGNAL, DIBS_A_EVENT_MAX, ADMIN, true, false },
+	{ DIBS_CMD_DEV_GET, 0, true, DIBS_A_DEV_NAME, true, 0 },
+	{ DIBS_CMD_DEV_NEW, ADMIN, true, DIBS_A_DEV_FABRIC_ID, false, 0 },
+	{ DIBS_CMD_DEV_DEL, ADMIN, true, DIBS_A_DEV_NAME, false, 0 },
+	{ DIBS_CMD_DEV_SET, ADMIN, true, DIBS_A_DEV_NETNS_FD, false, 0 },
+	{ DIBS_CMD_REMOTE_QUERY, 0, true, DIBS_A_DEV_REMOTE_GID, false, 0 },
+	{ DIBS_CMD_DMB_GET, UNS, true, DIBS_A_DMB_DEV_NAME,
+	  true, DIBS_A_DMB_CLIENT_NAME, true },
+	{ DIBS_CMD_DMB_GRANT, ADMIN, true, DIBS_A_DMB_OWNED, false, 0 },
+	{ DIBS_CMD_DMB_REVOKE, ADMIN, true, DIBS_A_DMB_DEV_NAME, false, 0 },
+	{ DIBS_CMD_DMB_WRITE, ADMIN, true, DIBS_A_DMB_SIGNAL_IDX, false, 0 },
+	{ DIBS_CMD_DMB_READ, ADMIN, true, DIBS_A_DMB_OFFSET, false, 0 },
+	{ DIBS_CMD_CLIENT_GET, 0, false, 0, true, 0 },
+	{ DIBS_CMD_EVENT_SIGNAL, ADMIN, true, DIBS_A_EVENT_REMOTE_GID, false, 0 },
 };
 
 #undef ADMIN
 #undef UNS
 
+/* The op table's entry for @cap of @w's command: as @w has it. */
+static void dk_expect_op(struct kunit *test, const struct dk_op_want *w,
+			 u8 cap)
+{
+	const struct genl_split_ops *ops = dibs_nl_cmd_ops(w->cmd, cap);
+	bool dump = cap == GENL_CMD_CAP_DUMP;
+	unsigned int max = dump ? w->dump_max : w->do_max;
+
+	KUNIT_EXPECT_EQ_MSG(test, !!ops, dump ? w->dumpit : w->doit,
+			    "command %u %s", w->cmd, dump ? "dump" : "do");
+	if (!ops)
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, ops->maxattr, max, "command %u", w->cmd);
+	KUNIT_EXPECT_EQ_MSG(test, !!ops->policy, !!max,
+			    "command %u policy", w->cmd);
+	KUNIT_EXPECT_EQ_MSG(test, ops->flags &
+			    (GENL_ADMIN_PERM | GENL_UNS_ADMIN_PERM),
+			    w->perm, "command %u permission", w->cmd);
+	/* No GENL_DONT_VALIDATE_*: parsed and dumped strictly. */
+	KUNIT_EXPECT_EQ_MSG(test, ops->validate, 0,
+			    "command %u validation", w->cmd);
+	if (dump) {
+		KUNIT_EXPECT_NOT_NULL_MSG(test, ops->dumpit, "command %u",
+					  w->cmd);
+		KUNIT_EXPECT_EQ_MSG(test, !!ops->start, w->start,
+				    "command %u start", w->cmd);
+	} else {
+		KUNIT_EXPECT_NOT_NULL_MSG(test, ops->doit, "command %u",
+					  w->cmd);
+	}
+}
+
 static void policy_op_table_matches_design(struct kunit *test)
 {
-	const struct dk_op_want *w;
-	const struct genl_ops *ops;
+	const u8 any = GENL_CMD_CAP_DO | GENL_CMD_CAP_DUMP;
 	unsigned int i;
 	u8 cmd;
 
 	for (i = 0; i < ARRAY_SIZE(dk_ops_want); i++) {
-		w = &dk_ops_want[i];
-		ops = dibs_nl_cmd_ops(w->cmd);
-		KUNIT_ASSERT_NOT_NULL_MSG(test, ops, "command %u", w->cmd);
-		KUNIT_EXPECT_EQ_MSG(test, ops->maxattr, w->maxattr,
-				    "command %u", w->cmd);
-		KUNIT_EXPECT_EQ_MSG(test, !!ops->policy, !!w->maxattr,
-				    "command %u policy", w->cmd);
-		KUNIT_EXPECT_EQ_MSG(test, ops->flags &
-				    (GENL_ADMIN_PERM | GENL_UNS_ADMIN_PERM),
-				    w->perm, "command %u permission", w->cmd);
-		/* No GENL_DONT_VALIDATE_*: parsed and dumped strictly. */
-		KUNIT_EXPECT_EQ_MSG(test, ops->validate, 0,
-				    "command %u validation", w->cmd);
-		KUNIT_EXPECT_EQ_MSG(test, !!ops->doit, w->doit,
-				    "command %u doit", w->cmd);
-		KUNIT_EXPECT_EQ_MSG(test, !!ops->dumpit, w->dumpit,
-				    "command %u dumpit", w->cmd);
-		KUNIT_EXPECT_EQ_MSG(test, !!ops->start, w->start,
-				    "command %u start", w->cmd);
+		dk_expect_op(test, &dk_ops_want[i], GENL_CMD_CAP_DO);
+		dk_expect_op(test, &dk_ops_want[i], GENL_CMD_CAP_DUMP);
 	}
 	/* Notifications are sent, never requested; 0 is no command. */
-	KUNIT_EXPECT_NULL(test, dibs_nl_cmd_ops(0));
+	KUNIT_EXPECT_NULL(test, dibs_nl_cmd_ops(0, any));
 	for (cmd = DIBS_CMD_DEV_ADD_NTF; cmd <= DIBS_CMD_SIGNAL_NTF; cmd++)
-		KUNIT_EXPECT_NULL_MSG(test, dibs_nl_cmd_ops(cmd),
+		KUNIT_EXPECT_NULL_MSG(test, dibs_nl_cmd_ops(cmd, any),
 				      "notification %u has an op", cmd);
-	KUNIT_EXPECT_NULL(test, dibs_nl_cmd_ops(DIBS_CMD_MAX + 1));
+	KUNIT_EXPECT_NULL(test, dibs_nl_cmd_ops(DIBS_CMD_MAX + 1, any));
 }
 
 static void policy_gid_is_exactly_16_bytes(struct kunit *test)
@@ -669,7 +710,8 @@ static void policy_name_strings_are_bounded(struct kunit *test)
 		{ DIBS_CMD_EVENT_SIGNAL, DIBS_A_EVENT_DEV_NAME,
 		  DIBS_DEV_NAME_MAX - 1 },
 		{ DIBS_CMD_DEV_NEW, DIBS_A_DEV_TYPE, 31 },
-		{ DIBS_CMD_DMB_GET, DIBS_A_DMB_CLIENT_NAME, 63 },
+		/* a filter of the dump */
+		{ DIBS_CMD_DMB_GET | DK_DUMP, DIBS_A_DMB_CLIENT_NAME, 63 },
 	};
 	unsigned int i;
 	u8 cmd;
@@ -727,13 +769,17 @@ static void policy_dmb_len_range(struct kunit *test)
 	dk_expect_attr(test, DIBS_CMD_DMB_GRANT, DIBS_A_DMB_LEN, &wide,
 		       sizeof(wide), -EINVAL);
 
-	/* dmb-read: a chunk of 1 to DIBS_DATA_CHUNK_MAX bytes */
+	/*
+	 * dmb-read: a chunk of 1 to DIBS_DATA_CHUNK_MAX bytes. The op's
+	 * policy has the spec's range for the attribute (dmb-grant's); its
+	 * pre_doit narrows it first thing, with a policy of its own.
+	 */
 	dk_expect_u32(test, DIBS_CMD_DMB_READ, DIBS_A_DMB_LEN, 0, -ERANGE);
 	dk_expect_u32(test, DIBS_CMD_DMB_READ, DIBS_A_DMB_LEN, 1, 0);
-	dk_expect_u32(test, DIBS_CMD_DMB_READ, DIBS_A_DMB_LEN,
-		      DIBS_DATA_CHUNK_MAX, 0);
-	dk_expect_u32(test, DIBS_CMD_DMB_READ, DIBS_A_DMB_LEN,
-		      DIBS_DATA_CHUNK_MAX + 1, -ERANGE);
+	dk_expect_read_len(test, 1, 0);
+	dk_expect_read_len(test, DIBS_DATA_CHUNK_MAX, 0);
+	dk_expect_read_len(test, DIBS_DATA_CHUNK_MAX + 1, -ERANGE);
+	dk_expect_read_len(test, DIBS_DMB_LEN_MAX, -ERANGE);
 }
 
 static void policy_write_data_and_signal(struct kunit *test)
