@@ -1,7 +1,7 @@
 # dibs: top-level build and test entry points.
 #
 #   make                 build the kernel modules for every installed kernel
-#                        (tests/vm/kernels.sh) and the userspace parts
+#                        (scripts/kernels.sh) and the userspace parts
 #   make check           install what is missing, build, run every test: host
 #                        unit tests, the VM suites on every kernel, the harness
 #                        self-test; ends with one line "N passed, N failed"
@@ -28,6 +28,7 @@
 #                                 (make check and check-debug set it)
 #
 # Kernel modules are built out of tree per kernel under build/<abi>/ (see
+# scripts/build-modules.sh; the test harness adds tests/kmod/'s with
 # tests/vm/build-modules.sh); nothing is built inside kernel/ or tests/kmod/.
 
 SHELL := /bin/bash
@@ -46,12 +47,12 @@ all: modules userspace
 # Installed kernels are discovered when the recipe runs, so that a `make
 # check` that installs them first builds for them too.
 modules:
-	@kernels="$(KERNELS)"; [ -n "$$kernels" ] || kernels=$$($(VM)/kernels.sh); \
+	@kernels="$(KERNELS)"; [ -n "$$kernels" ] || kernels=$$(scripts/kernels.sh); \
 	if [ -z "$$kernels" ]; then \
 		echo "no kernel with headers, vmlinuz and modules found: run 'make deps'" >&2; \
 		exit 1; \
 	fi; \
-	for abi in $$kernels; do $(VM)/build-modules.sh "$$abi" || exit 1; done
+	for abi in $$kernels; do scripts/build-modules.sh "$$abi" || exit 1; done
 
 userspace:
 	@for d in $(USERSPACE_DIRS); do \
@@ -78,7 +79,7 @@ NEWEST_RUN_demo := $(VM)/run.sh --demo
 NEWEST_RUN_bench := bench/run.sh
 
 demo bench: deps
-	@abi=$$($(VM)/kernels.sh --newest); \
+	@abi=$$(scripts/kernels.sh --newest); \
 	if [ -z "$$abi" ]; then echo "no kernel found" >&2; exit 1; fi; \
 	$(VM)/build-modules.sh "$$abi" && \
 	$(MAKE) --no-print-directory userspace && \

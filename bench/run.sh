@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: the full benchmark run on one kernel (default: the newest,
-# tests/vm/kernels.sh --newest), in the VMs of the test harness.
+# scripts/kernels.sh --newest), in the VMs of the test harness.
 #
 #   bench/run.sh [--only single|pair] [ABI]
 #
@@ -22,7 +22,7 @@ if [ "${1:-}" = --only ]; then
 	case $only in single|pair) ;; *) echo "bench: --only: \"$only\" is not single or pair" >&2; exit 2 ;; esac
 	shift 2
 fi
-abi=${1:-$("$repo/tests/vm/kernels.sh" --newest)}
+abi=${1:-$("$repo/scripts/kernels.sh" --newest)}
 [ -n "$abi" ] || { echo "bench: no kernel found (make deps)" >&2; exit 1; }
 
 # table RESULTS.json: its ratio table (bench/report.py)

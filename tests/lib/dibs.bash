@@ -151,10 +151,10 @@ dibs_dev_attr() {
 }
 
 # dibs_on_newest_kernel: the guest runs the newest installed Debian kernel
-# (tests/vm/kernels.sh --newest), where make check runs what does not change
+# (scripts/kernels.sh --newest), where make check runs what does not change
 # with the kernel (tests/vm/one-kernel-suites says why).
 dibs_on_newest_kernel() {
-	[ "$(uname -r)" = "$("$DIBS_REPO/tests/vm/kernels.sh" --newest)" ]
+	[ "$(uname -r)" = "$("$DIBS_REPO/scripts/kernels.sh" --newest)" ]
 }
 
 # gid_of DEV: the gid of a dibs device, as sysfs prints it.

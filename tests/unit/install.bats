@@ -393,7 +393,7 @@ dkms_private() {
 @test "dkms: add, build for an installed kernel, remove" {
 	command -v dkms >/dev/null || skip "no dkms (apt-get install dkms)"
 	local abi v m
-	abi=$("$REPO/tests/vm/kernels.sh" --newest)
+	abi=$("$REPO/scripts/kernels.sh" --newest)
 	[ -n "$abi" ] || skip "no kernel headers installed"
 	v=$(project_version)
 	DK=$BATS_TEST_TMPDIR/dkms
@@ -430,7 +430,7 @@ dkms_private() {
 @test "dkms: a copy of kernel/ with its symlink fails to build and says why" {
 	command -v dkms >/dev/null || skip "no dkms (apt-get install dkms)"
 	local abi v
-	abi=$("$REPO/tests/vm/kernels.sh" --newest)
+	abi=$("$REPO/scripts/kernels.sh" --newest)
 	[ -n "$abi" ] || skip "no kernel headers installed"
 	v=$(project_version)
 	DK=$BATS_TEST_TMPDIR/dkms

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the project's kernel modules for one kernel ABI under build/<ABI>/:
-#   kernel/  dibs.ko, dibs_loopback.ko, ...    (from kernel/)
-#   kmod/    dibs_test_client.ko, ...          (from tests/kmod/)
-#   uapi/    a copy of uapi/ (headers only), so that the relative include
-#            paths of the sources (../uapi from kernel/) hold in the mirror
-# The test modules link against the core's exports, so they are built second
-# with the core's Module.symvers and its include/ directory.
+# Builds what the VM suites load for one kernel ABI, under build/<ABI>/:
+#   kernel/, uapi/  the project's modules (scripts/build-modules.sh, the
+#                   production build), against this ABI's tree
+#                   (kernel-paths.sh: the debug and s390x kernels have their
+#                   own)
+#   kmod/           the test modules, dibs_test_client.ko, ... (from
+#                   tests/kmod/), with the core's Module.symvers and its
+#                   include/ directory
 #
 #   build-modules.sh ABI
 set -euo pipefail
@@ -16,24 +17,20 @@ abi=${1:?usage: build-modules.sh ABI}
 out=$repo/build/$abi
 export DIBS_REPO=$repo
 
-if [ ! -f "$repo/kernel/Kbuild" ] && [ ! -f "$repo/kernel/Makefile" ]; then
-	echo "build-modules: no kernel/ sources: nothing to build for $abi" >&2
-	exit 0
-fi
+# shellcheck source=kernel-paths.sh
+. "$here/kernel-paths.sh"
+kernel_paths "$abi"
+export KDIR=$KERNEL_KDIR
 
-mkdir -p "$out"
-# One build per ABI at a time: colleagues share the tree.
-exec 9>"$out/.lock"
-flock 9
-
-if [ -d "$repo/uapi" ]; then
-	rsync -a --delete "$repo/uapi/" "$out/uapi/"
-fi
-
-"$here/kbuild.sh" "$abi" "$repo/kernel" "$out/kernel"
+"$repo/scripts/build-modules.sh" "$abi" "${KERNEL_MAKE_ARGS[@]}"
 
 if [ -d "$repo/tests/kmod" ]; then
-	"$here/kbuild.sh" "$abi" "$repo/tests/kmod" "$out/kmod" \
+	mkdir -p "$out"
+	# One build per ABI at a time: colleagues share the tree.
+	exec 9>"$out/.lock"
+	flock 9
+	"$repo/scripts/kbuild.sh" "$abi" "$repo/tests/kmod" "$out/kmod" \
+		"${KERNEL_MAKE_ARGS[@]}" \
 		KBUILD_EXTRA_SYMBOLS="$out/kernel/Module.symvers" \
 		DIBS_INCLUDE="$out/kernel/include"
 fi

@@ -16,7 +16,7 @@
 #
 # Environment (make passes its variables through):
 #   KERNELS   ABIs to test, "debug" for the debug kernel (default: every
-#             installed kernel, see kernels.sh, and the debug kernel)
+#             installed kernel, see scripts/kernels.sh, and the debug kernel)
 #   DEBUG_KERNEL  0: leave the debug kernel out of the default KERNELS
 #   HOST_TESTS    0: skip the host unit tests
 #   SUITES    VM suites to run (default: tests/*.bats)
@@ -130,7 +130,7 @@ else
 fi
 
 # ---- 3. kernels ------------------------------------------------------------
-mapfile -t found < <("$here/kernels.sh")
+mapfile -t found < <("$repo/scripts/kernels.sh")
 if [ -n "${KERNELS:-}" ]; then
 	read -r -a kernels <<<"$KERNELS"
 else
@@ -176,7 +176,7 @@ case " ${suites[*]} " in
 *) suites=(tests/vm/selftest/env.bats "${suites[@]}") ;;
 esac
 
-[ ${#kernels[@]} -gt 0 ] || fail_one "kernels" "no kernel found (see tests/vm/kernels.sh)"
+[ ${#kernels[@]} -gt 0 ] || fail_one "kernels" "no kernel found (see scripts/kernels.sh)"
 ready=()
 for abi in "${kernels[@]}"; do
 	if ! printf '%s\n' "${found[@]}" | grep -qxF -- "$abi"; then

@@ -4,9 +4,10 @@
 # fakes what a guest leaves behind, so its verdicts are checked in seconds.
 
 VM=$BATS_TEST_DIRNAME/..
+SCRIPTS=$BATS_TEST_DIRNAME/../../../scripts
 
 setup() {
-	ABI=$("$VM/kernels.sh" | head -n 1)
+	ABI=$("$SCRIPTS/kernels.sh" | head -n 1)
 	OUT=$BATS_TEST_TMPDIR/out
 	SUITE=$BATS_TEST_DIRNAME/env.bats
 }
@@ -77,7 +78,7 @@ module_init(w_init);
 MODULE_DESCRIPTION("harness self-test: has a warning");
 MODULE_LICENSE("GPL");
 C
-	run "$VM/kbuild.sh" "$ABI" "$BATS_TEST_TMPDIR/w" "$BATS_TEST_TMPDIR/w-out"
+	run "$SCRIPTS/kbuild.sh" "$ABI" "$BATS_TEST_TMPDIR/w" "$BATS_TEST_TMPDIR/w-out"
 	[ "$status" -ne 0 ]
 	[[ $output == *"unused variable"* ]]
 }

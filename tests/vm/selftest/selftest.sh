@@ -4,7 +4,7 @@
 #   selftest.sh [--host-only] [ABI]
 #
 # 1. Host side, no VM (harness.bats): TAP counting, the console detector,
-#    the warnings gate of kbuild.sh, and run.sh's verdicts with a stand-in
+#    the warnings gate of scripts/kbuild.sh, and run.sh's verdicts with a stand-in
 #    qemu (no status, timeout, console hit, clean run).
 # 2. One real boot of ABI (default: the oldest discovered kernel) that runs
 #    env.bats, lib.bats (the helpers of tests/lib/dibs.bash against the real
@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$here/../.." && pwd)
 host_only=0
 [ "${1:-}" = --host-only ] && { host_only=1; shift; }
-abi=${1:-$("$here/kernels.sh" | head -n 1)}
+abi=${1:-$("$repo/scripts/kernels.sh" | head -n 1)}
 
 pass=0 fail=0 skip=0
 fails=()
@@ -42,7 +42,7 @@ echo "harness self-test (host): $pass passed, $fail failed" >&2
 if [ $host_only -eq 0 ]; then
 	out=$repo/build/vm/$abi/selftest
 	verdict=''
-	if ! "$here/kbuild.sh" "$abi" "$here/selftest/broken" "$repo/build/$abi/selftest" >&2; then
+	if ! "$repo/scripts/kbuild.sh" "$abi" "$here/selftest/broken" "$repo/build/$abi/selftest" >&2; then
 		verdict="cannot build the broken module for $abi"
 	else
 		sum=$tmp/summary

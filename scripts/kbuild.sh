@@ -2,6 +2,8 @@
 # Builds one directory of out-of-tree kernel modules against one kernel ABI.
 #
 #   kbuild.sh ABI SRC DEST [extra make arguments...]
+#   KDIR=TREE kbuild.sh ...   build against TREE instead of
+#                             /usr/src/linux-headers-ABI
 #
 # kbuild writes its objects next to the sources (M=), and we target several
 # kernels from one tree, so the sources are mirrored into DEST (one per ABI)
@@ -17,10 +19,10 @@ if [ $# -lt 3 ]; then
 fi
 abi=$1 src=$2 dest=$3
 shift 3
-# shellcheck source=kernel-paths.sh
-. "$(dirname "$0")/kernel-paths.sh"
-kernel_paths "$abi"
-kdir=$KERNEL_KDIR
+# The tree to build against: a Debian kernel's headers package, unless the
+# caller names another (KDIR=; the test harness does for its own kernels,
+# tests/vm/kernel-paths.sh).
+kdir=${KDIR:-/usr/src/linux-headers-$abi}
 
 [ -d "$kdir" ] || { echo "kbuild: no headers for $abi ($kdir)" >&2; exit 1; }
 [ -d "$src" ] || { echo "kbuild: no source directory $src" >&2; exit 1; }
@@ -41,7 +43,7 @@ rsync -a --copy-unsafe-links --delete "${excl[@]}" "$src/" "$dest/"
 dest=$(cd "$dest" && pwd)
 
 log=$dest/build.log
-if ! make -C "$kdir" M="$dest" W=1 -j"$(nproc)" "${KERNEL_MAKE_ARGS[@]}" "$@" modules >"$log" 2>&1; then
+if ! make -C "$kdir" M="$dest" W=1 -j"$(nproc)" "$@" modules >"$log" 2>&1; then
 	echo "kbuild: build of $src for $abi failed; log $log:" >&2
 	tail -n 40 "$log" >&2
 	exit 1
