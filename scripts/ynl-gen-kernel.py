@@ -5,10 +5,11 @@
     scripts/ynl-gen-kernel.py [--ynl DIR] [-o OUTDIR]
 
 runs the kernel's own generator, tools/net/ynl/ynl-gen-c.py of Debian's
-linux-source-6.12, in --mode kernel and writes OUTDIR/dibs_nl_gen.h and .c (default
-kernel/, where they are committed). The generator is DIR, or $LINUX_SRC/tools/net/ynl, or else
-the one tests/spec/ynl-tools.sh extracts once from the package
-linux-source-6.12 (half a minute). tests/unit/kernel-nl-agrees.py checks
+linux-source-6.12, in --mode kernel and writes OUTDIR/dibs_nl_gen.h and .c
+(default kernel/, where they are committed; rerun it after changing the
+spec). The generator is DIR, or $LINUX_SRC/tools/net/ynl, or else the one
+tests/spec/ynl-tools.sh extracts once from the package linux-source-6.12
+(half a minute). tests/unit/kernel-nl-agrees.py checks
 that the committed files are what it renders, byte for byte.
 
 Two things the 6.12 generator does not do on its own, done here:
