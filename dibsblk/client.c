@@ -376,6 +376,14 @@ static void post(struct client *c)
 		r->in_slots++;
 		r->posted += n;
 		any = true;
+		/* the server writes this piece while the next is read in */
+		if (r->type == NBD_CMD_WRITE && n >= DBLK_KICK_LEN) {
+			if (dblk_kick(&c->l)) {
+				disconnect(c, "gone (signal refused)");
+				return;
+			}
+			any = false;
+		}
 		if (r->posted == r->len) {
 			c->phead = r->pnext;
 			if (!c->phead)

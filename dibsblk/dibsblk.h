@@ -45,6 +45,13 @@ enum {
 #define DBLK_SLOT_OFF(i)	(DBLK_DATA_OFF + (uint32_t)(i) * DBLK_SLOT_SIZE)
 #define DBLK_DESC_AT(i)		(DBLK_DESC_OFF + (uint32_t)(i) * 32)
 
+/*
+ * A piece with at least this much data is signalled on its own, at once:
+ * the peer starts on it while this side copies the next one. Smaller
+ * ones are signalled together, once per pass.
+ */
+#define DBLK_KICK_LEN		(64u * 1024)
+
 /* Request types: the NBD command numbers */
 enum {
 	DBLK_READ = 0,

@@ -174,6 +174,13 @@ static void service(struct server *s, struct session *ss)
 			return;
 		}
 		any = true;
+		if (le32toh(rq.len) >= DBLK_KICK_LEN) {
+			if (dblk_kick(l)) {
+				drop(ss, "gone (signal refused)");
+				return;
+			}
+			any = false;
+		}
 	}
 	if (any) {
 		err = dblk_kick(l);
