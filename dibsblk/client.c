@@ -27,6 +27,7 @@
 
 #define MAX_REQ_LEN	(32u << 20)	/* the NBD driver's largest request */
 #define MAX_QUEUED	64		/* requests read from the socket */
+#define SOCK_BUF	(4 << 20)	/* each end's send buffer */
 
 /*
  * No copy of the data in this process where the DMBs are mapped: the
@@ -529,6 +530,21 @@ static void *do_it(void *arg)
 	return NULL;
 }
 
+/*
+ * A unix socket's send buffer is 208 KiB by default: a 1 MiB request or
+ * reply then crosses in many rounds, each a sleep and a wake-up of the
+ * sender (TCP's grows to 4 MiB by itself). Room for several requests
+ * instead; without CAP_NET_ADMIN up to net.core.wmem_max.
+ */
+static void sock_buf(int fd)
+{
+	int v = SOCK_BUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) && verbose)
+		msg("socket buffer: %m");
+}
+
 static int nbd_setup(struct client *c, const char *path, uint64_t size,
 		     bool ro, int *nbd)
 {
@@ -548,6 +564,8 @@ static int nbd_setup(struct client *c, const char *path, uint64_t size,
 		    errno == ENOENT ? " (modprobe nbd?)" : "");
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		die("socketpair: %m");
+	sock_buf(sv[0]);
+	sock_buf(sv[1]);
 	if (ioctl(*nbd, NBD_SET_BLKSIZE, bs) < 0 ||
 	    ioctl(*nbd, NBD_SET_SIZE_BLOCKS, (unsigned long)(size / bs)) < 0)
 		die("--nbd %s: setting the size: %m", path);
