@@ -678,6 +678,7 @@ int client_main(int argc, char **argv)
 		die("subscribe: %s", dibsnl_errmsg(c.n));
 	fcntl(dibsnl_fd(c.n), F_SETFL,
 	      fcntl(dibsnl_fd(c.n), F_GETFL) | O_NONBLOCK);
+	dblk_filter_signals(dibsnl_fd(c.n), c.dev_index);
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

@@ -131,6 +131,7 @@ int dblk_kick(struct dblk_link *l);
 int dblk_event(struct dblk_link *l, const uint8_t gid[DIBSNL_GID_LEN],
 	       unsigned int m, unsigned int param, uint64_t data);
 double now_s(void);
+void dblk_filter_signals(int fd, uint32_t dev_index);
 
 int server_main(int argc, char **argv);
 int client_main(int argc, char **argv);

@@ -426,6 +426,7 @@ int server_main(int argc, char **argv)
 		die("subscribe: %s", dibsnl_errmsg(s.n));
 	fcntl(dibsnl_fd(s.n), F_SETFL,
 	      fcntl(dibsnl_fd(s.n), F_GETFL) | O_NONBLOCK);
+	dblk_filter_signals(dibsnl_fd(s.n), s.dev_index);
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
