@@ -5,12 +5,14 @@
 REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 
 @test "dibs-blk: the signal filter drops only other devices' signals" {
+	local libs
 	make -s -C "$REPO/libdibsnl" libdibsnl.a
+	read -ra libs < <(pkg-config --libs libmnl uuid)
 	cc -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -Werror \
 		-I"$REPO/dibsblk" -I"$REPO/libdibsnl/include" -I"$REPO/uapi" \
 		-o "$BATS_TEST_TMPDIR/filter" \
 		"$REPO/tests/unit/dibsblk/filter_test.c" "$REPO/dibsblk/common.c" \
-		"$REPO/libdibsnl/libdibsnl.a" $(pkg-config --libs libmnl uuid)
+		"$REPO/libdibsnl/libdibsnl.a" "${libs[@]}"
 	run "$BATS_TEST_TMPDIR/filter"
 	echo "$output"
 	[ "$status" = 0 ]
