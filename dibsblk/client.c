@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/nbd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -545,6 +547,63 @@ static void sock_buf(int fd)
 		msg("socket buffer: %m");
 }
 
+/*
+ * The NBD driver sends a write's data one page per sendmsg(). On a unix
+ * socket each is an skb of its own and a wake-up of the reader: 256 for a
+ * 1 MiB write. TCP joins them (MSG_MORE) into 64 KiB segments, as it does
+ * for nbd-server. So the kernel gets one end of a TCP connection over
+ * loopback that only this process can have made: the listener is closed
+ * once our own connect() is accepted (a stranger's is dropped). Where
+ * loopback is down, a unix socketpair (the caller's fallback).
+ */
+static int tcp_pair(int sv[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET }, mine, peer;
+	socklen_t len = sizeof(a);
+	int l, one = 1, tries;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sv[0] = sv[1] = -1;
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		goto fail;
+	sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sv[1] < 0 || connect(sv[1], (struct sockaddr *)&a, sizeof(a)))
+		goto fail;
+	len = sizeof(mine);
+	if (getsockname(sv[1], (struct sockaddr *)&mine, &len))
+		goto fail;
+	for (tries = 0; tries < 4; tries++) {
+		len = sizeof(peer);
+		sv[0] = accept4(l, (struct sockaddr *)&peer, &len,
+				SOCK_CLOEXEC);
+		if (sv[0] < 0)
+			goto fail;
+		if (peer.sin_port == mine.sin_port &&
+		    peer.sin_addr.s_addr == mine.sin_addr.s_addr)
+			break;
+		close(sv[0]);	/* not ours */
+		sv[0] = -1;
+	}
+	if (sv[0] < 0)
+		goto fail;
+	close(l);
+	/* small replies must not wait for an ACK (Nagle) */
+	setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(sv[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
+fail:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	close(l);
+	return -1;
+}
+
 static int nbd_setup(struct client *c, const char *path, uint64_t size,
 		     bool ro, int *nbd)
 {
@@ -562,10 +621,14 @@ static int nbd_setup(struct client *c, const char *path, uint64_t size,
 	if (*nbd < 0)
 		die("--nbd %s: %m%s", path,
 		    errno == ENOENT ? " (modprobe nbd?)" : "");
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
-		die("socketpair: %m");
-	sock_buf(sv[0]);
-	sock_buf(sv[1]);
+	if (tcp_pair(sv)) {
+		if (verbose)
+			msg("no TCP over loopback: a unix socketpair");
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+			die("socketpair: %m");
+		sock_buf(sv[0]);
+		sock_buf(sv[1]);
+	}
 	if (ioctl(*nbd, NBD_SET_BLKSIZE, bs) < 0 ||
 	    ioctl(*nbd, NBD_SET_SIZE_BLOCKS, (unsigned long)(size / bs)) < 0)
 		die("--nbd %s: setting the size: %m", path);
