@@ -79,6 +79,7 @@ struct client {
 	bool export_ro;
 	unsigned int timeout;
 	int sock;
+	bool sock_tcp;			/* else a unix socketpair */
 	struct req all;			/* list head */
 	struct req *phead, **ptail;
 	struct req *rx;			/* a write whose data is still to read */
@@ -554,7 +555,8 @@ static void sock_buf(int fd)
  * for nbd-server. So the kernel gets one end of a TCP connection over
  * loopback that only this process can have made: the listener is closed
  * once our own connect() is accepted (a stranger's is dropped). Where
- * loopback is down, a unix socketpair (the caller's fallback).
+ * loopback is down (no connection within 2 s), a unix socketpair (the
+ * caller's fallback).
  */
 static int tcp_pair(int sv[2])
 {
@@ -570,8 +572,23 @@ static int tcp_pair(int sv[2])
 	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
 	    getsockname(l, (struct sockaddr *)&a, &len))
 		goto fail;
-	sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sv[1] < 0 || connect(sv[1], (struct sockaddr *)&a, sizeof(a)))
+	/*
+	 * Not blocking: with lo down the SYN is lost, and a blocking
+	 * connect() would retry for two minutes.
+	 */
+	sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sv[1] < 0)
+		goto fail;
+	if (connect(sv[1], (struct sockaddr *)&a, sizeof(a))) {
+		struct pollfd p = { .fd = sv[1], .events = POLLOUT };
+		int e = 0;
+
+		len = sizeof(e);
+		if (errno != EINPROGRESS || poll(&p, 1, 2000) != 1 ||
+		    getsockopt(sv[1], SOL_SOCKET, SO_ERROR, &e, &len) || e)
+			goto fail;
+	}
+	if (fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) & ~O_NONBLOCK))
 		goto fail;
 	len = sizeof(mine);
 	if (getsockname(sv[1], (struct sockaddr *)&mine, &len))
@@ -621,7 +638,8 @@ static int nbd_setup(struct client *c, const char *path, uint64_t size,
 	if (*nbd < 0)
 		die("--nbd %s: %m%s", path,
 		    errno == ENOENT ? " (modprobe nbd?)" : "");
-	if (tcp_pair(sv)) {
+	c->sock_tcp = !tcp_pair(sv);
+	if (!c->sock_tcp) {
 		if (verbose)
 			msg("no TCP over loopback: a unix socketpair");
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
@@ -781,8 +799,9 @@ int client_main(int argc, char **argv)
 	err = pthread_create(&thr, NULL, do_it, &nbd);
 	if (err)
 		die("thread: %s", strerror(err));
-	msg("%s: %llu bytes from %s on %s", nbdpath,
-	    (unsigned long long)c.size, server, dev.name);
+	msg("%s: %llu bytes from %s on %s (NBD socket: %s)", nbdpath,
+	    (unsigned long long)c.size, server, dev.name,
+	    c.sock_tcp ? "TCP over loopback" : "unix socketpair");
 
 	pfd[2] = (struct pollfd){ .fd = c.sock };
 	while (!c.quit) {
