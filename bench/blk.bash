@@ -9,11 +9,13 @@
 # every repetition: sequential 1 MiB reads and writes, random 4 KiB reads.
 # Records blk.{dibs,nbd}.{seqread,seqwrite,randread}_bps $r (bytes/s).
 #
-# The caller (driver.sh) sets DC, REPS, BLK_MB (file and job size in MiB),
+# BLK_PROG is the dibs-blk measured (default: the tree's; another build can
+# be compared in the same boot). The caller (driver.sh) sets DC, REPS,
+# BLK_MB (file and job size in MiB),
 # BLK_RAND_N (random reads per job) and BLK_QD, and calls blk_cleanup
 # from its exit trap.
 
-BLK_PROG=$DIBS_REPO/dibsblk/dibs-blk
+BLK_PROG=${BLK_PROG:-$DIBS_REPO/dibsblk/dibs-blk}
 BLK_DIR=''
 BLK_SRV='' BLK_CLI='' BLK_NBDSRV_PID=''
 

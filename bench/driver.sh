@@ -2,7 +2,7 @@
 # The benchmarks of bench/, run inside the test VM (bench/bench.bats for
 # `make bench`, tests/bench-smoke.bats for `make check`).
 #
-#   driver.sh [--smoke] OUTDIR
+#   driver.sh [--smoke | --blk] OUTDIR
 #
 # Every figure is a ratio of two things measured side by side, repetition
 # by repetition, in this one run: absolute times under TCG on a shared
@@ -10,6 +10,9 @@
 # lines, "param NAME VALUE" for the sizes used), slab and meminfo snapshots
 # next to it; bench/report.py turns them into OUTDIR/results.json.
 # --smoke: the same benchmarks with small counts, in seconds.
+# --blk: the block benchmark alone (blk.bash), with the full counts
+# (BLK_REPS repetitions, default 5); report.py --blk makes its results.json
+# (bench/blk.bats, `bench/run.sh --only blk`).
 #
 # Needs root, the modules built for the running kernel ($DIBS_BUILD), the
 # dummy module of the running kernel, dibsctl, bench/nlbench,
@@ -17,12 +20,12 @@
 # Leaves every module unloaded.
 set -euo pipefail
 
-smoke=0
-if [ "${1:-}" = --smoke ]; then
-	smoke=1
-	shift
-fi
-out=${1:?usage: driver.sh [--smoke] OUTDIR}
+smoke=0 blk_only=0
+case ${1:-} in
+--smoke) smoke=1; shift ;;
+--blk) blk_only=1; shift ;;
+esac
+out=${1:?usage: driver.sh [--smoke | --blk] OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 export DIBS_REPO=${DIBS_REPO:-$repo}
@@ -81,6 +84,22 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo "bench: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
+
+if [ $blk_only = 1 ]; then
+	REPS=${BLK_REPS:-5}
+	unload_dibs
+	load_dibs
+	dibs_insmod dibs_sim
+	param smoke 0
+	param blk_only 1
+	param reps "$REPS"
+	param kernel "$(uname -r)"
+	log "block ($BLK_MB MiB jobs x $REPS)"
+	blk_bench
+	log "report"
+	"$PY" "$here/report.py" --blk "$out"
+	exit 0
+fi
 
 unload_dibs
 load_dibs

@@ -4,6 +4,7 @@
 
     report.py OUTDIR
     report.py --pair OUTDIR    the cross-VM figures (bench/ivshmem-pair.bats)
+    report.py --blk OUTDIR     the block figures alone (driver.sh --blk)
 
 Reads OUTDIR/raw.txt ("NAME REP VALUE", "param NAME VALUE") and the slab
 and meminfo snapshots (slab.R.before/after, meminfo.R.before/after), writes
@@ -200,9 +201,42 @@ def pair_main(out):
     write(out, {"params": params, "ratios": ratios})
 
 
+def blk_ratios(params, s):
+    """dibs-blk against nbd-server over TCP (bench/blk.bash)."""
+    ratios = {}
+    for job, what, target in [
+            ("seqread", "sequential 1 MiB reads", 1.0),
+            ("seqwrite", "sequential 1 MiB writes", 1.0),
+            ("randread", "random 4 KiB reads (%s per job)"
+             % params["BLK_RAND_N"], None)]:
+        ratios["blk_%s_vs_nbd_tcp" % job] = ratio(
+            "dibs-blk vs NBD over TCP: " + what,
+            "bytes/s of dibs-blk (two sim devices, /dev/nbd0) / bytes/s of "
+            "Debian's nbd-server over TCP loopback with nbd-client "
+            "(/dev/nbd1), both exporting one file; fio, libaio, O_DIRECT, "
+            "queue depth %s, %s MiB per job; the order swapped every "
+            "repetition%s" % (params["BLK_QD"], params["BLK_MB"],
+                              "" if target else "; informative, no target"),
+            ">=", target, "ratio",
+            paired(s, "blk.dibs.%s_bps" % job, "blk.nbd.%s_bps" % job),
+            rawof(s, "blk.dibs.%s_bps" % job, "blk.nbd.%s_bps" % job))
+    return ratios
+
+
+def blk_main(out):
+    """The block part alone (driver.sh --blk)."""
+    params, s = load_raw(os.path.join(out, "raw.txt"))
+    ratios = blk_ratios(params, s)
+    check_finite(ratios)
+    write(out, {"params": params, "ratios": ratios})
+
+
 def main():
     if sys.argv[1] == "--pair":
         pair_main(sys.argv[2])
+        return
+    if sys.argv[1] == "--blk":
+        blk_main(sys.argv[2])
         return
     out = sys.argv[1]
     params, s = load_raw(os.path.join(out, "raw.txt"))
@@ -386,24 +420,8 @@ def main():
 
     rss = s["dump.%d.rss_kib" % hi]
     # dibs-blk vs nbd-server over TCP (bench/blk.bash; not in --smoke)
-    blk = []
     if "BLK_MB" in params:
-        blk = [("seqread", "sequential 1 MiB reads", 1.0),
-               ("seqwrite", "sequential 1 MiB writes", 1.0),
-               ("randread", "random 4 KiB reads (%s per job)"
-                % params["BLK_RAND_N"], None)]
-    for job, what, target in blk:
-        ratios["blk_%s_vs_nbd_tcp" % job] = ratio(
-            "dibs-blk vs NBD over TCP: " + what,
-            "bytes/s of dibs-blk (two sim devices, /dev/nbd0) / bytes/s of "
-            "Debian's nbd-server over TCP loopback with nbd-client "
-            "(/dev/nbd1), both exporting one file; fio, libaio, O_DIRECT, "
-            "queue depth %s, %s MiB per job; the order swapped every "
-            "repetition%s" % (params["BLK_QD"], params["BLK_MB"],
-                              "" if target else "; informative, no target"),
-            ">=", target, "ratio",
-            paired(s, "blk.dibs.%s_bps" % job, "blk.nbd.%s_bps" % job),
-            rawof(s, "blk.dibs.%s_bps" % job, "blk.nbd.%s_bps" % job))
+        ratios.update(blk_ratios(params, s))
 
     ratios["dibsctl_rss"] = ratio(
         "memory, dibsctl",

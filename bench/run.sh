@@ -2,7 +2,7 @@
 # `make bench`: the full benchmark run on one kernel (default: the newest,
 # scripts/kernels.sh --newest), in the VMs of the test harness.
 #
-#   bench/run.sh [--only single|pair] [ABI]
+#   bench/run.sh [--only single|pair|blk] [ABI]
 #
 # single: boots the VM with bench/bench.bats alone (results under
 # build/bench/<ABI>/), copies the guest's results.json to bench/ and draws
@@ -12,14 +12,17 @@
 # build/bench/pair-<ABI>/); guest B's results.json goes to
 # bench/results-pair.json and its ratio table is printed.
 # Both by default, single first; the run fails when either does.
+# blk: the block benchmark alone (bench/blk.bats, driver.sh --blk; files
+# under build/bench/blk-<ABI>/), its ratio table printed; bench/results.json
+# is left as it is.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 only=''
 if [ "${1:-}" = --only ]; then
-	only=${2:?usage: bench/run.sh [--only single|pair] [ABI]}
-	case $only in single|pair) ;; *) echo "bench: --only: \"$only\" is not single or pair" >&2; exit 2 ;; esac
+	only=${2:?usage: bench/run.sh [--only single|pair|blk] [ABI]}
+	case $only in single|pair|blk) ;; *) echo "bench: --only: \"$only\" is not single, pair or blk" >&2; exit 2 ;; esac
 	shift 2
 fi
 abi=${1:-$("$repo/scripts/kernels.sh" --newest)}
@@ -37,6 +40,18 @@ PY
 
 start=$(date +%s)
 rc=0
+if [ "$only" = blk ]; then
+	out=$repo/build/bench/blk-$abi
+	"$repo/tests/vm/run.sh" --out "$out" "$abi" "$here/blk.bats" || rc=1
+	if [ -f "$out/results/blk/results.json" ]; then
+		table "$out/results/blk/results.json"
+	else
+		echo "bench: no block results (see $out)" >&2
+		rc=1
+	fi
+	echo "bench: $(($(date +%s) - start)) s wall; $out/results/blk/results.json"
+	exit $rc
+fi
 if [ "$only" != pair ]; then
 	out=$repo/build/bench/$abi
 	"$repo/tests/vm/run.sh" --out "$out" "$abi" "$here/bench.bats"

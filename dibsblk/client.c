@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/nbd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,13 +22,22 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "dibsblk.h"
 
 #define MAX_REQ_LEN	(32u << 20)	/* the NBD driver's largest request */
 #define MAX_QUEUED	64		/* requests read from the socket */
+#define SOCK_BUF	(4 << 20)	/* each end's send buffer */
 
+/*
+ * No copy of the data in this process where the DMBs are mapped: the
+ * payload of a write is read from the socket straight into its slots of
+ * REQ, and a read is answered with one writev() from its slots of CPL,
+ * which it keeps until then (a read larger than all slots together, or
+ * an unmapped CPL, goes through @buf).
+ */
 struct req {
 	struct req *prev, *next;	/* every request not yet answered */
 	struct req *pnext;		/* not yet fully posted */
@@ -35,13 +46,17 @@ struct req {
 	uint64_t from;
 	uint32_t len;
 	uint32_t posted;		/* bytes given to slots */
-	unsigned int in_slots;		/* chunks in slots */
+	uint32_t rcvd;			/* of a write's data, from the socket */
+	unsigned int in_slots;		/* pieces in slots, not answered */
+	unsigned int n_held;		/* a read's answered pieces, in order */
+	uint8_t held[DBLK_SLOTS];
 	int error;
-	char *buf;
+	char *buf;			/* a read not answered from slots */
 };
 
 struct slot {
-	struct req *r;
+	struct req *r;			/* NULL: free */
+	bool held;			/* answered, data kept for the reply */
 	uint32_t seq;
 	uint32_t off;			/* in the request */
 	uint32_t len;
@@ -64,8 +79,11 @@ struct client {
 	bool export_ro;
 	unsigned int timeout;
 	int sock;
+	bool sock_tcp;			/* else a unix socketpair */
 	struct req all;			/* list head */
 	struct req *phead, **ptail;
+	struct req *rx;			/* a write whose data is still to read */
+	char *bounce;			/* a piece, where REQ is not mapped */
 	unsigned int queued;
 	struct slot slots[DBLK_SLOTS];
 	uint32_t seq;
@@ -100,18 +118,65 @@ static int io_full(int fd, void *buf, size_t len, bool wr)
 	return 0;
 }
 
+static int writev_full(int fd, struct iovec *iov, int n)
+{
+	ssize_t r;
+
+	while (n) {
+		r = writev(fd, iov, n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		while (n && (size_t)r >= iov->iov_len) {
+			r -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (char *)iov->iov_base + r;
+			iov->iov_len -= r;
+		}
+	}
+	return 0;
+}
+
+/* Answer the kernel; frees @r and the slots it kept */
 static void reply(struct client *c, struct req *r)
 {
+	struct iovec iov[DBLK_SLOTS + 1];
 	struct nbd_reply rep;
+	struct slot *sl;
+	unsigned int k;
+	int n = 1, err;
 
 	rep.magic = htobe32(NBD_REPLY_MAGIC);
 	rep.error = htobe32(r->error);
 	memcpy(rep.handle, r->handle, 8);
-	if (io_full(c->sock, &rep, sizeof(rep), true) ||
-	    (r->type == NBD_CMD_READ && !r->error &&
-	     io_full(c->sock, r->buf, r->len, true))) {
-		msg("%s: cannot answer the kernel: %m", "nbd");
+	iov[0] = (struct iovec){ &rep, sizeof(rep) };
+	if (r->type == NBD_CMD_READ && !r->error) {
+		if (r->buf)
+			iov[n++] = (struct iovec){ r->buf, r->len };
+		else
+			for (k = 0; k < r->n_held; k++) {
+				sl = &c->slots[r->held[k]];
+				iov[n++] = (struct iovec){
+					(char *)c->l.own.addr +
+					DBLK_SLOT_OFF(r->held[k]), sl->len };
+			}
+	}
+	err = writev_full(c->sock, iov, n);
+	if (err) {
+		msg("nbd: cannot answer the kernel: %s", strerror(-err));
 		c->quit = true;
+	}
+	for (k = 0; k < r->n_held; k++) {
+		sl = &c->slots[r->held[k]];
+		if (sl->r == r) {
+			sl->r = NULL;
+			sl->held = false;
+		}
 	}
 	r->prev->next = r->next;
 	r->next->prev = r->prev;
@@ -120,13 +185,21 @@ static void reply(struct client *c, struct req *r)
 	c->queued--;
 }
 
+static int discard(int fd, uint32_t len);
+
 /* Every request not answered yet fails with @err */
 static void fail_all(struct client *c, int err)
 {
 	unsigned int i;
 
-	for (i = 0; i < DBLK_SLOTS; i++)
+	/* the rest of a write's data first: the stream stays in step */
+	if (c->rx && discard(c->sock, c->rx->len - c->rx->rcvd))
+		c->quit = true;
+	c->rx = NULL;
+	for (i = 0; i < DBLK_SLOTS; i++) {
 		c->slots[i].r = NULL;
+		c->slots[i].held = false;
+	}
 	c->phead = NULL;
 	c->ptail = &c->phead;
 	while (c->all.next != &c->all) {
@@ -210,23 +283,58 @@ static void reap(struct client *c)
 
 	for (i = 0; i < DBLK_SLOTS; i++) {
 		sl = &c->slots[i];
-		if (!sl->r || dblk_get_seq(&c->l, DBLK_DESC_AT(i) + 28) !=
-			      sl->seq)
+		if (!sl->r || sl->held ||
+		    dblk_get_seq(&c->l, DBLK_DESC_AT(i) + 28) != sl->seq)
 			continue;
 		r = sl->r;
-		sl->r = NULL;
 		r->in_slots--;
 		if (dblk_get(&c->l, DBLK_DESC_AT(i), &cpl, sizeof(cpl)))
 			cpl.error = htole32(EIO);
 		if (cpl.error && !r->error)
 			r->error = le32toh(cpl.error);
-		if (!cpl.error && r->type == NBD_CMD_READ &&
-		    dblk_get(&c->l, DBLK_SLOT_OFF(i), r->buf + sl->off,
-			     sl->len))
-			r->error = EIO;
+		if (r->type == NBD_CMD_READ && !r->buf) {
+			sl->held = true;	/* until the reply */
+		} else {
+			sl->r = NULL;
+			if (!cpl.error && r->type == NBD_CMD_READ &&
+			    dblk_get(&c->l, DBLK_SLOT_OFF(i), r->buf + sl->off,
+				     sl->len))
+				r->error = EIO;
+		}
 		if (!r->in_slots && r->posted == r->len && r != c->phead)
 			reply(c, r);
 	}
+}
+
+/*
+ * The next @n bytes of the write being received (c->rx, the head of the
+ * queue), from the socket straight into slot @i of REQ. Non-zero when
+ * they did not get there: the socket failed (quit) or the session did
+ * (disconnected, @r answered).
+ */
+static int receive(struct client *c, unsigned int i, uint32_t n)
+{
+	struct req *r = c->rx;
+	int err;
+
+	err = io_full(c->sock, c->l.peer.addr ?
+		      (char *)c->l.peer.addr + DBLK_SLOT_OFF(i) : c->bounce,
+		      n, false);
+	if (err) {
+		msg("nbd: %s", strerror(-err));
+		c->quit = true;
+		c->rx = NULL;		/* nothing more to read */
+		return err;
+	}
+	r->rcvd += n;
+	if (r->rcvd == r->len)
+		c->rx = NULL;
+	if (!c->l.peer.addr &&
+	    dblk_put(&c->l, DBLK_SLOT_OFF(i), c->bounce, n)) {
+		disconnect(c, "gone (its DMB cannot be written)");
+		return -EIO;
+	}
+	return 0;
 }
 
 /* Give queued requests to free slots; one signal for all of them */
@@ -247,9 +355,8 @@ static void post(struct client *c)
 		n = r->len - r->posted;
 		if (n > DBLK_SLOT_SIZE)
 			n = DBLK_SLOT_SIZE;
-		if (r->type == NBD_CMD_WRITE &&
-		    dblk_put(&c->l, DBLK_SLOT_OFF(i), r->buf + r->posted, n))
-			goto broken;
+		if (r->type == NBD_CMD_WRITE && receive(c, i, n))
+			return;
 		memset(&d, 0, sizeof(d));
 		d.offset = htole64(r->from + r->posted);
 		d.len = htole32(n);
@@ -263,13 +370,24 @@ static void post(struct client *c)
 		    dblk_put_seq(&c->l, DBLK_DESC_AT(i) + 28, c->seq))
 			goto broken;
 		sl->r = r;
+		sl->held = false;
 		sl->seq = c->seq;
 		sl->off = r->posted;
 		sl->len = n;
 		sl->t = now_s();
+		if (r->type == NBD_CMD_READ && !r->buf)
+			r->held[r->n_held++] = i;
 		r->in_slots++;
 		r->posted += n;
 		any = true;
+		/* the server writes this piece while the next is read in */
+		if (r->type == NBD_CMD_WRITE && n >= DBLK_KICK_LEN) {
+			if (dblk_kick(&c->l)) {
+				disconnect(c, "gone (signal refused)");
+				return;
+			}
+			any = false;
+		}
 		if (r->posted == r->len) {
 			c->phead = r->pnext;
 			if (!c->phead)
@@ -341,22 +459,22 @@ static void take(struct client *c)
 		reply(c, r);
 		return;
 	}
-	if (r->len) {
+	if (!c->connected) {
+		if (type == NBD_CMD_WRITE && discard(c->sock, r->len))
+			c->quit = true;
+		r->error = EIO;
+		reply(c, r);
+		return;
+	}
+	if (type == NBD_CMD_READ &&
+	    (!c->l.own.addr || r->len > DBLK_SLOTS * DBLK_SLOT_SIZE)) {
 		r->buf = malloc(r->len);
 		if (!r->buf)
 			die("out of memory (%u bytes)", r->len);
 	}
-	if (type == NBD_CMD_WRITE && io_full(c->sock, r->buf, r->len, false)) {
-		c->quit = true;
-		r->error = EIO;
-		reply(c, r);
-		return;
-	}
-	if (!c->connected) {
-		r->error = EIO;
-		reply(c, r);
-		return;
-	}
+	/* its data is read into the slots as they are posted */
+	if (type == NBD_CMD_WRITE)
+		c->rx = r;
 	*c->ptail = r;
 	c->ptail = &r->pnext;
 }
@@ -415,6 +533,94 @@ static void *do_it(void *arg)
 	return NULL;
 }
 
+/*
+ * A unix socket's send buffer is 208 KiB by default: a 1 MiB request or
+ * reply then crosses in many rounds, each a sleep and a wake-up of the
+ * sender (TCP's grows to 4 MiB by itself). Room for several requests
+ * instead; without CAP_NET_ADMIN up to net.core.wmem_max.
+ */
+static void sock_buf(int fd)
+{
+	int v = SOCK_BUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) && verbose)
+		msg("socket buffer: %m");
+}
+
+/*
+ * The NBD driver sends a write's data one page per sendmsg(). On a unix
+ * socket each is an skb of its own and a wake-up of the reader: 256 for a
+ * 1 MiB write. TCP joins them (MSG_MORE) into 64 KiB segments, as it does
+ * for nbd-server. So the kernel gets one end of a TCP connection over
+ * loopback that only this process can have made: the listener is closed
+ * once our own connect() is accepted (a stranger's is dropped). Where
+ * loopback is down (no connection within 2 s), a unix socketpair (the
+ * caller's fallback).
+ */
+static int tcp_pair(int sv[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET }, mine, peer;
+	socklen_t len = sizeof(a);
+	int l, one = 1, tries;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sv[0] = sv[1] = -1;
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		goto fail;
+	/*
+	 * Not blocking: with lo down the SYN is lost, and a blocking
+	 * connect() would retry for two minutes.
+	 */
+	sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sv[1] < 0)
+		goto fail;
+	if (connect(sv[1], (struct sockaddr *)&a, sizeof(a))) {
+		struct pollfd p = { .fd = sv[1], .events = POLLOUT };
+		int e = 0;
+
+		len = sizeof(e);
+		if (errno != EINPROGRESS || poll(&p, 1, 2000) != 1 ||
+		    getsockopt(sv[1], SOL_SOCKET, SO_ERROR, &e, &len) || e)
+			goto fail;
+	}
+	if (fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) & ~O_NONBLOCK))
+		goto fail;
+	len = sizeof(mine);
+	if (getsockname(sv[1], (struct sockaddr *)&mine, &len))
+		goto fail;
+	for (tries = 0; tries < 4; tries++) {
+		len = sizeof(peer);
+		sv[0] = accept4(l, (struct sockaddr *)&peer, &len,
+				SOCK_CLOEXEC);
+		if (sv[0] < 0)
+			goto fail;
+		if (peer.sin_port == mine.sin_port &&
+		    peer.sin_addr.s_addr == mine.sin_addr.s_addr)
+			break;
+		close(sv[0]);	/* not ours */
+		sv[0] = -1;
+	}
+	if (sv[0] < 0)
+		goto fail;
+	close(l);
+	/* small replies must not wait for an ACK (Nagle) */
+	setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(sv[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
+fail:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	close(l);
+	return -1;
+}
+
 static int nbd_setup(struct client *c, const char *path, uint64_t size,
 		     bool ro, int *nbd)
 {
@@ -432,8 +638,15 @@ static int nbd_setup(struct client *c, const char *path, uint64_t size,
 	if (*nbd < 0)
 		die("--nbd %s: %m%s", path,
 		    errno == ENOENT ? " (modprobe nbd?)" : "");
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
-		die("socketpair: %m");
+	c->sock_tcp = !tcp_pair(sv);
+	if (!c->sock_tcp) {
+		if (verbose)
+			msg("no TCP over loopback: a unix socketpair");
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+			die("socketpair: %m");
+		sock_buf(sv[0]);
+		sock_buf(sv[1]);
+	}
 	if (ioctl(*nbd, NBD_SET_BLKSIZE, bs) < 0 ||
 	    ioctl(*nbd, NBD_SET_SIZE_BLOCKS, (unsigned long)(size / bs)) < 0)
 		die("--nbd %s: setting the size: %m", path);
@@ -523,6 +736,9 @@ int client_main(int argc, char **argv)
 	c.all.next = &c.all;
 	c.all.prev = &c.all;
 	c.ptail = &c.phead;
+	c.bounce = malloc(DBLK_SLOT_SIZE);
+	if (!c.bounce)
+		die("out of memory");
 
 	err = dibsnl_open(&c.h);
 	if (!err)
@@ -543,6 +759,7 @@ int client_main(int argc, char **argv)
 		die("subscribe: %s", dibsnl_errmsg(c.n));
 	fcntl(dibsnl_fd(c.n), F_SETFL,
 	      fcntl(dibsnl_fd(c.n), F_GETFL) | O_NONBLOCK);
+	dblk_filter_signals(dibsnl_fd(c.n), c.dev_index);
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -582,12 +799,14 @@ int client_main(int argc, char **argv)
 	err = pthread_create(&thr, NULL, do_it, &nbd);
 	if (err)
 		die("thread: %s", strerror(err));
-	msg("%s: %llu bytes from %s on %s", nbdpath,
-	    (unsigned long long)c.size, server, dev.name);
+	msg("%s: %llu bytes from %s on %s (NBD socket: %s)", nbdpath,
+	    (unsigned long long)c.size, server, dev.name,
+	    c.sock_tcp ? "TCP over loopback" : "unix socketpair");
 
 	pfd[2] = (struct pollfd){ .fd = c.sock };
 	while (!c.quit) {
-		pfd[2].events = c.queued < MAX_QUEUED ? POLLIN : 0;
+		/* a header only once the last write's data is in slots */
+		pfd[2].events = !c.rx && c.queued < MAX_QUEUED ? POLLIN : 0;
 		if (poll(pfd, 3, 100) < 0 && errno != EINTR)
 			die("poll: %m");
 		if (pfd[1].revents) {
@@ -595,7 +814,7 @@ int client_main(int argc, char **argv)
 			ioctl(nbd, NBD_DISCONNECT);
 			pfd[1].fd = -1;
 		}
-		err = dibsnl_ntf_dispatch(c.n, on_ntf, &c);
+		err = pfd[0].revents ? dibsnl_ntf_dispatch(c.n, on_ntf, &c) : 0;
 		if (err == -ENOBUFS && c.connected)
 			reap(&c);
 		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
@@ -604,11 +823,12 @@ int client_main(int argc, char **argv)
 			post(&c);
 		now = now_s();
 		for (i = 0; c.connected && i < DBLK_SLOTS; i++) {
-			if (!c.slots[i].r || now - c.slots[i].t < c.timeout)
+			if (!c.slots[i].r || c.slots[i].held ||
+			    now - c.slots[i].t < c.timeout)
 				continue;
 			/* a signal may have been lost: look once more */
 			reap(&c);
-			if (c.slots[i].r)
+			if (c.slots[i].r && !c.slots[i].held)
 				disconnect(&c, "no answer in time");
 		}
 		if (!c.connected) {
@@ -633,5 +853,6 @@ out:
 	dblk_unlink(&c.l, true);
 	dibsnl_close(c.n);
 	dibsnl_close(c.h);
+	free(c.bounce);
 	return rc;
 }

@@ -5,12 +5,16 @@
  * the one it writes into), mapped where the device can, through
  * dmb-read/dmb-write where it cannot.
  */
+#include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <linux/dibs.h>
+#include <linux/filter.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "dibsblk.h"
@@ -266,4 +270,36 @@ int dblk_event(struct dblk_link *l, const uint8_t gid[DIBSNL_GID_LEN],
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
 	}
 	return err;
+}
+
+/*
+ * Every process subscribed to the signal group hears every signal of the
+ * namespace: with server and client in one host, each signal woke both.
+ * A socket filter drops signal notifications of other devices before they
+ * are queued. It reads the message as the kernel lays it out today (the
+ * device index is the first attribute); a message laid out otherwise is
+ * let through, so the filter can only save work, never lose a signal.
+ */
+void dblk_filter_signals(int fd, uint32_t dev_index)
+{
+	/* offsets: nlmsghdr 16, genlmsghdr 4, then nla_len, nla_type, value */
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 16),	/* genl cmd */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, DIBS_CMD_SIGNAL_NTF, 0, 5),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 22),	/* first nla_type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			 ntohs(DIBS_A_SIGNAL_DEV_INDEX), 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24),	/* its u32 */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(dev_index), 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),		/* another device's */
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = code,
+	};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) &&
+	    verbose)
+		msg("signal filter: %m (every signal is looked at)");
 }

@@ -45,6 +45,13 @@ enum {
 #define DBLK_SLOT_OFF(i)	(DBLK_DATA_OFF + (uint32_t)(i) * DBLK_SLOT_SIZE)
 #define DBLK_DESC_AT(i)		(DBLK_DESC_OFF + (uint32_t)(i) * 32)
 
+/*
+ * A piece with at least this much data is signalled on its own, at once:
+ * the peer starts on it while this side copies the next one. Smaller
+ * ones are signalled together, once per pass.
+ */
+#define DBLK_KICK_LEN		(64u * 1024)
+
 /* Request types: the NBD command numbers */
 enum {
 	DBLK_READ = 0,
@@ -124,6 +131,7 @@ int dblk_kick(struct dblk_link *l);
 int dblk_event(struct dblk_link *l, const uint8_t gid[DIBSNL_GID_LEN],
 	       unsigned int m, unsigned int param, uint64_t data);
 double now_s(void);
+void dblk_filter_signals(int fd, uint32_t dev_index);
 
 int server_main(int argc, char **argv);
 int client_main(int argc, char **argv);

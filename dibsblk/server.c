@@ -174,6 +174,13 @@ static void service(struct server *s, struct session *ss)
 			return;
 		}
 		any = true;
+		if (le32toh(rq.len) >= DBLK_KICK_LEN) {
+			if (dblk_kick(l)) {
+				drop(ss, "gone (signal refused)");
+				return;
+			}
+			any = false;
+		}
 	}
 	if (any) {
 		err = dblk_kick(l);
@@ -419,6 +426,7 @@ int server_main(int argc, char **argv)
 		die("subscribe: %s", dibsnl_errmsg(s.n));
 	fcntl(dibsnl_fd(s.n), F_SETFL,
 	      fcntl(dibsnl_fd(s.n), F_GETFL) | O_NONBLOCK);
+	dblk_filter_signals(dibsnl_fd(s.n), s.dev_index);
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

@@ -18,6 +18,8 @@ setup_file() {
 	dibs_load_sim
 	modprobe nbd nbds_max=4 2>/dev/null || true
 	modprobe ext4 2>/dev/null || true
+	# the client's NBD socket is TCP over loopback where lo is up
+	ip link set lo up
 }
 
 teardown_file() {
@@ -50,6 +52,7 @@ teardown() {
 		wait "$p" 2>/dev/null
 	done
 	stop_server
+	ip link set lo up
 	umount "$BATS_TEST_TMPDIR/mnt" 2>/dev/null
 	dibs_remove_cli_state || rc=1
 	dibs_no_kernel_problems || rc=1
@@ -108,6 +111,7 @@ sum() {
 	truncate -s $((32 * MiB)) "$EXP"
 	start_server
 	start_client simB /dev/nbd0
+	grep -q 'NBD socket: TCP over loopback' "$BATS_TEST_TMPDIR/cli-simB"
 	mkfs.ext4 -q -F /dev/nbd0
 	mkdir "$mnt"
 	mount /dev/nbd0 "$mnt"
@@ -138,7 +142,10 @@ sum() {
 	head -c $((8 * MiB)) /dev/urandom >"$EXP"
 	cp "$EXP" "$ref"
 	start_server
+	# with lo down the client falls back to a unix socketpair
+	ip link set lo down
 	start_client simB /dev/nbd0
+	grep -q 'NBD socket: unix socketpair' "$BATS_TEST_TMPDIR/cli-simB"
 	head -c $((2 * MiB)) /dev/urandom >"$BATS_TEST_TMPDIR/src"
 	for i in {1..8}; do
 		off=$((RANDOM % 1500))			# in 4 KiB blocks
@@ -162,6 +169,10 @@ sum() {
 		  "$(dd if="$ref" bs=4K skip=$off count=$n status=none | sum)" ]
 	done
 	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$ref")" ]
+	# requests up to 4 MiB: reads larger than all 15 slots (1.9 MiB) go
+	# through a buffer in the client
+	echo 4096 >/sys/block/nbd0/queue/max_sectors_kb
+	[ "$(dd if=/dev/nbd0 bs=4M iflag=direct status=none | sum)" = "$(sum <"$ref")" ]
 	[ "$(sum <"$EXP")" = "$(sum <"$ref")" ]
 }
 
