@@ -1149,7 +1149,13 @@ class Fuzzer:
             raise Violation('unprivileged caller succeeded at admin op %s' % op['name'])
         if dump and not op['dump'] or not dump and not op['do']:
             raise Violation('%s of %s succeeded' % ('dump' if dump else 'do', op['name']))
-        if e['invalid']:
+        # A request whose op takes no attributes (dev-get and client-get
+        # dumps) has no policy in the generated split ops (6.2+):
+        # genetlink does not parse its body, as for any family's op without
+        # a policy, so an invalid body may pass there. 6.1's ops unite do
+        # and dump policies and still refuse some of them.
+        takes_attrs = op['req_dump'] if dump else op['req_do']
+        if e['invalid'] and takes_attrs:
             raise Violation('%s accepted a request its policy refuses' % op['name'])
         if not dump:
             if op['has_reply'] and len(data) != 1:
