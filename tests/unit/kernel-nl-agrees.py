@@ -38,27 +38,13 @@ GEN_H = os.path.join(REPO, 'kernel', 'dibs_nl_gen.h')
 GEN_C = os.path.join(REPO, 'kernel', 'dibs_nl_gen.c')
 KUNIT_C = os.path.join(REPO, 'tests', 'kmod', 'dibs_kunit.c')
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(REPO, 'tests', 'spec'))
+from tap import Tap  # noqa: E402 (the path first)
+
+
 def c_upper(name):
     return name.upper().replace('-', '_')
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def result(self, ok, desc, diag=()):
-        self.n += 1
-        if not ok:
-            self.failed += 1
-        print(f'{"ok" if ok else "not ok"} {self.n} - {desc}')
-        for d in diag:
-            print(f'#   {d}')
-        sys.stdout.flush()
-
-    def finish(self):
-        print(f'1..{self.n}')
-        return 1 if self.failed else 0
 
 
 def load_renderer():
