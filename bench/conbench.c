@@ -36,6 +36,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,10 +64,15 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void die(const char *fmt, const char *a, const char *b)
+static void __attribute__((format(printf, 1, 2), noreturn))
+die(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "conbench: ");
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
 }
@@ -88,7 +94,7 @@ static unsigned long arg_num(const char *s)
 	errno = 0;
 	v = strtoul(s, &end, 0);
 	if (errno || end == s || *end || !v)
-		die("\"%s\" is not a positive number%s", s, "");
+		die("\"%s\" is not a positive number", s);
 	return v;
 }
 
@@ -206,7 +212,7 @@ static int srv_cb(const struct dibsnl_ntf *ntf, void *arg)
 	if (msg == DIBS_CONSOLE_ACCEPT && !s->accepted) {
 		if (param < DIBS_CONSOLE_RING_ORDER_MIN ||
 		    param > DIBS_CONSOLE_RING_ORDER_MAX)
-			die("ACCEPT with a ring of 2^%s bytes%s", "?", "");
+			die("ACCEPT with a ring of 2^%u bytes", param);
 		s->s2c = ev->data;
 		s->s2c_ring = 1ull << param;
 		s->accepted = true;
@@ -248,7 +254,7 @@ static void srv_wait_signal(struct srv *s, uint64_t token)
 	s->stop_at = token;
 	while (!s->seen_stop)
 		if (!srv_pump(s, WAIT_MS))
-			die("no signal within %s ms%s", "10000", "");
+			die("no signal within %d ms", WAIT_MS);
 	s->seen_stop = false;
 }
 
@@ -297,13 +303,13 @@ static void srv_connect(struct srv *s, const char *server, const char *console)
 	deadline = now_ns() + WAIT_MS * 1000000ull;
 	while (!s->accepted && !s->refused) {
 		if (now_ns() > deadline)
-			die("no answer to HELLO from %s within %s ms", console,
-			    "10000");
+			die("no answer to HELLO from %s within %d ms", console,
+			    WAIT_MS);
 		srv_pump(s, 1000);
 	}
 	if (s->refused)
-		die("the console refused: %s%s",
-		    cons_refuse_str(s->refused - 1), "");
+		die("the console refused: %s",
+		    cons_refuse_str(s->refused - 1));
 	s2c_write(s, DIBS_CONSOLE_OFF_MAGIC, magic, sizeof(magic), -1);
 }
 
@@ -344,7 +350,7 @@ static uint64_t c2s_prod(struct srv *s)
 	uint64_t prod = __atomic_load_n(q, __ATOMIC_ACQUIRE);
 
 	if (!cons_prod_valid(s->c2s_ring, prod, s->cons))
-		die("the console wrote past the ring%s%s", "", "");
+		die("the console wrote past the ring");
 	return prod;
 }
 
@@ -414,7 +420,7 @@ static void pipe_get(int fd)
 	char c;
 
 	if (poll(&pfd, 1, WAIT_MS) != 1 || read(fd, &c, 1) != 1)
-		die("a child did not answer%s%s", "", "");
+		die("a child did not answer");
 }
 
 /*
@@ -501,7 +507,7 @@ static void reap(pid_t pid, bool kill_it)
 		exit(1);
 	}
 	if (!kill_it && (!WIFEXITED(status) || WEXITSTATUS(status)))
-		die("a child failed%s%s", "", "");
+		die("a child failed");
 }
 
 /* ---------------------------------------------------------------- */
@@ -519,9 +525,9 @@ static uint64_t echo_once(struct srv *s, uint8_t c)
 		srv_wait_signal(s, s->c2s);
 	t = now_ns() - t0;
 	if (srv_take(s, &back, 1) != 1 || back != c)
-		die("the echo is not the byte sent%s%s", "", "");
+		die("the echo is not the byte sent");
 	if (c2s_prod(s) != s->cons)
-		die("the echo brought more than one byte%s%s", "", "");
+		die("the echo brought more than one byte");
 	return t;
 }
 
@@ -700,28 +706,28 @@ static uint64_t bulk_once(struct srv *s, int master, const char *path,
 			if (!n) {
 				s->stop_at = s->c2s;
 				if (!srv_pump(s, WAIT_MS))
-					die("no data from the console within %s ms%s",
-					    "10000", "");
+					die("no data from the console within %d ms",
+					    WAIT_MS);
 				continue;
 			}
 		} else {
 			pfd = (struct pollfd){ .fd = master, .events = POLLIN };
 			if (poll(&pfd, 1, WAIT_MS) != 1)
-				die("no data from the pty within %s ms%s",
-				    "10000", "");
+				die("no data from the pty within %d ms",
+				    WAIT_MS);
 			n = read(master, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
-				die("reading the pty's master: %s%s",
-				    n ? strerror(errno) : "EOF", "");
+				die("reading the pty\'s master: %s",
+				    n ? strerror(errno) : "EOF");
 		}
 		check_bytes(buf, (size_t)n, got);
 		got += (uint64_t)n;
 	}
 	t0 = now_ns() - t0;
 	if (got != bytes)
-		die("more bytes than written%s%s", "", "");
+		die("more bytes than written");
 	reap(pid, false);
 	close(ready[0]);
 	close(ready[1]);
@@ -748,7 +754,7 @@ static int cmd_bulk(int argc, char **argv)
 	master = posix_openpt(O_RDWR | O_NOCTTY);
 	if (master < 0 || grantpt(master) || unlockpt(master) ||
 	    !(slave = ptsname(master)))
-		die("cannot make a pty pair: %s%s", strerror(errno), "");
+		die("cannot make a pty pair: %s", strerror(errno));
 	/*
 	 * Both ttys held open here for the whole run: a writer's close is
 	 * never the last one (no hangup, no flush of what is in flight).
