@@ -533,8 +533,9 @@ static int write_piece(const struct nlattr *a, void *arg)
 		for (j = 0; j < MNL_ALIGN(plen) - plen; j++)
 			if (pad[j])
 				w->layout_ok = false;
-	if (memcmp(mnl_attr_get_payload(a),
-		   w->src + (w->offset[i] + w->len[i] - w->base), plen))
+	/* an empty piece has no source (memcmp() wants one even for 0) */
+	if (plen && memcmp(mnl_attr_get_payload(a),
+			   w->src + (w->offset[i] + w->len[i] - w->base), plen))
 		w->data_ok = false;
 	if (k < 8)
 		w->piece_len[i][k] = plen;
