@@ -3,12 +3,12 @@
 #
 # Two binaries: dibsctl/dibsctl (the real one: every command that reaches
 # the kernel fails here with "family not found", which is itself tested)
-# and dibsctl/obj/dibsctl-fake, the same code linked against an in-memory
+# and tests/unit/obj/dibsctl-fake, the same code linked against an in-memory
 # fake of libdibsnl (tests/unit/dibsctl_fakenl.c) so that output, JSON and
 # what the tool asks the library for can be checked.
 #
 # Run: make -C dibsctl check (or bats tests/unit/dibsctl.bats after
-# make -C dibsctl test-progs). Set DIBSCTL_FUZZ_SEED to replay a fuzz run,
+# make -C tests/unit dibsctl-progs). Set DIBSCTL_FUZZ_SEED to replay a fuzz run,
 # DIBSCTL_FUZZ_N for another number of argument vectors (default 400).
 #
 # Another build of the same sources (tests/unit/s390x-unit: cross-built,
@@ -25,7 +25,7 @@ bats_require_minimum_version 1.5.0
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 DIR=$REPO/dibsctl
 REAL=${DIBSCTL_REAL:-$DIR/dibsctl}
-FAKE=${DIBSCTL_FAKE:-$DIR/obj/dibsctl-fake}
+FAKE=${DIBSCTL_FAKE:-$BATS_TEST_DIRNAME/obj/dibsctl-fake}
 GID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 LO_GID=11121314-1516-1718-191a-1b1c1d1e1f20
 SIM1_GID=33343536-3738-393a-3b3c-3d3e3f404142
@@ -33,7 +33,7 @@ NOFAM='Error: dibs netlink family not found: is the dibs module loaded?'
 
 setup_file() {
 	[ -n "${DIBSCTL_CROSS:-}" ] ||
-		make -s -C "$REPO/dibsctl" test-progs >&2
+		make -s -C "$BATS_TEST_DIRNAME" dibsctl-progs >&2
 }
 
 # host_build_only: the test is about the host build's products.

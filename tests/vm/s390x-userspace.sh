@@ -8,8 +8,10 @@
 #
 #   s390x-userspace.sh    build; the make output goes to stdout
 #
-# Leaves build/s390x/libdibsnl/{libdibsnl.so.1.0.0,test-libdibsnl} and
-# build/s390x/dibsctl/{dibsctl-installed,test-dibsctl,dibsctl-fake}.
+# Leaves build/s390x/libdibsnl/libdibsnl.so.1.0.0,
+# build/s390x/dibsctl/dibsctl-installed and the unit test programs
+# build/s390x/unit/{test-libdibsnl,test-dibsctl,dibsctl-fake}
+# (tests/unit/Makefile).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,11 +27,15 @@ export PKG_CONFIG_SYSROOT_DIR=$sysroot
 mk() { make -s -j"$(nproc)" CC="$cross-gcc" AR="$cross-ar" "$@"; }
 
 mk -C "$repo/libdibsnl" O="$lib" REALNAME="$lib/libdibsnl.so.1.0.0" \
-	"$lib/libdibsnl.so.1.0.0" "$lib/test-libdibsnl"
+	"$lib/libdibsnl.so.1.0.0"
 ln -sf libdibsnl.so.1.0.0 "$lib/libdibsnl.so.1"
 ln -sf libdibsnl.so.1.0.0 "$lib/libdibsnl.so"
 ln -sfn "$repo/libdibsnl/include" "$lib/include"
 # LIBDIBSNL=$lib: headers through the link, the s390x library
 mk -C "$repo/dibsctl" O="$ctl" LIBDIBSNL="$lib" \
 	LDFLAGS="-Wl,-rpath,$lib -Wl,-rpath-link,$multiarch" \
-	"$ctl/dibsctl-installed" "$ctl/test-dibsctl" "$ctl/dibsctl-fake"
+	"$ctl/dibsctl-installed"
+mk -C "$repo/tests/unit" O="$out/unit" LIB_O="$lib" CTL_O="$ctl" \
+	LIBDIBSNL="$lib" LDFLAGS="-Wl,-rpath-link,$multiarch" \
+	"$out/unit/test-libdibsnl" "$out/unit/test-dibsctl" \
+	"$out/unit/dibsctl-fake"

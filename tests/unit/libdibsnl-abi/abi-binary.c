@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * A binary as a user of libdibsnl builds it, for the ABI check
- * (libdibsnl/scripts/check-abi.sh): compiled once against dibsnl.h as it
+ * (tests/unit/libdibsnl-abi/check-abi.sh): compiled once against dibsnl.h as it
  * is, then run against a library whose structs have grown. The structs
  * the library fills are followed by guard bytes, so a library that writes
  * more than the binary's struct trips the checks below; those it only

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The ABI check: a field added to the public structs does not break a
-# binary built before it. Builds tests/unit/libdibsnl-abi/abi-binary.c
+# binary built before it. Builds abi-binary.c (beside this script)
 # against include/dibsnl.h as it is (twice: bound to dibsnl_open@@DIBSNL_1.4
 # and, as binaries linked before 1.4, to dibsnl_open@DIBSNL_1), then a
 # "grown" library from these sources with a header whose extensible structs
@@ -10,12 +10,13 @@
 # talking to a fake kernel (fakekernel.c, preloaded), under valgrind when
 # it is there. The binaries check what they got and that the guard bytes
 # after every struct they handed over are intact.
-# Usage: check-abi.sh (run from libdibsnl/, after make all)
+# Usage: check-abi.sh, run from libdibsnl/ after make all (its make check
+# and tests/unit/libdibsnl.bats do)
 set -eu
 
 CC=${CC:-cc}
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
-t=../tests/unit/libdibsnl-abi
+t=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dep_cflags=$($PKG_CONFIG --cflags libmnl uuid)
