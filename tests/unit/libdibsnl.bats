@@ -31,13 +31,22 @@ setup_file() {
 }
 
 @test "libdibsnl: a field added to the public structs does not break a binary built before it" {
-	# scripts/check-abi.sh says what it builds and runs
+	# tests/unit/libdibsnl-abi/check-abi.sh says what it builds and runs
 	cd "$LIB"
-	run ./scripts/check-abi.sh
+	run "$REPO/tests/unit/libdibsnl-abi/check-abi.sh"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	# both bindings of dibsnl_open, on both libraries
 	[ "$(grep -c ': ok' <<<"$output")" -eq 4 ]
+}
+
+@test "libdibsnl: the unit tests pass under ASan and UBSan" {
+	# library and tests rebuilt instrumented (obj-asan/); any report aborts
+	run make -s -C "$LIB" check-asan
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^1\.\.[1-9]' <<<"$output"
+	! grep -q '^not ok' <<<"$output"
 }
 
 @test "libdibsnl: libdibsnl(3) renders cleanly and states the ABI rules" {
