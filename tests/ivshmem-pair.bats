@@ -26,7 +26,9 @@
 #     signal without data; A sees the signal and reads the same bytes
 #     through its own mapping of the DMB. B cannot map a DMB granted to
 #     another gid, nor one A revoked; A's mappings (owner and writer) keep
-#     the memory past a revoke, and a mapping pins dibs_ivshmem;
+#     the memory past a revoke, and the DMB's slot stays held until the
+#     last unmap (then the next grant takes it again); a mapping pins
+#     dibs_ivshmem;
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -218,7 +220,7 @@ tc() {
 }
 
 @test "pair: B maps A's DMB, stores 1 MiB, signals; A reads it through its mapping" {
-	local a b t t2 out hold
+	local a b t t2 out hold slot
 	if [ "$ROLE" = A ]; then a=$(my_gid); b=$(get gid); else a=$(get gid); b=$(my_gid); fi
 	[ -x "$MM" ] || { echo "tests/tools/dibs-mmap not built" >&2; false; }
 	case $ROLE in
@@ -237,8 +239,13 @@ tc() {
 		# mapped across a revoke: both still share the memory.
 		out=$("$MM" revoke ivshmem0 "$t2" ivshmem0)
 		expect_eq "revoke with mappings" "$out" $'dmb-get after revoke: ENOENT\nafter revoke: owner+writer'
-		# A mapping pins the driver.
+		# Unmapped, both slots are free again (lowest first): t's, which
+		# B had mapped, comes back.
+		slot=$((t >> 16 & 0xffff))
 		grant "$b" 4K && t=$TOK
+		expect_eq "slot after the mappings" $((t >> 16 & 0xffff)) "$slot"
+		# A mapping pins the driver, and holds the slot past a revoke
+		# until it is unmapped.
 		"$MM" hold ivshmem0 "$t" >"$BATS_TEST_TMPDIR/hold" 3>&- &
 		hold=$!
 		PIDS+=("$hold")
@@ -247,8 +254,15 @@ tc() {
 			echo "dibs_ivshmem unloaded under a mapping" >&2
 			false
 		fi
+		dc dmb revoke dev ivshmem0 token "$t"
+		grant "$b" 4K && t2=$TOK
+		[ $((t2 >> 16 & 0xffff)) != "$slot" ] ||
+			{ echo "slot $slot reused while mapped" >&2; false; }
 		kill -TERM "$hold"
 		wait "$hold" || true
+		dc dmb revoke dev ivshmem0 token "$t2"
+		grant "$b" 4K && t=$TOK
+		expect_eq "slot after unmap" $((t >> 16 & 0xffff)) "$slot"
 		dc dmb revoke dev ivshmem0 token "$t"
 		get mapdone >/dev/null
 		;;
