@@ -24,6 +24,12 @@
  * from it share; the last unmap detaches and drops the buffer. The buffer
  * thus outlives a revoke or the device until then. A VMA holds the file,
  * and the file the module.
+ *
+ * A device whose DMBs are memory of its own (dibs_ivshmem: a PCI BAR)
+ * cannot give a folio: its driver's dibs_dev_map_ops hand out the page
+ * frames and a hold that keeps the buffer out of reuse instead, in both
+ * roles; the mapping pins that driver's module and lets go of the hold at
+ * the last unmap.
  */
 #include <linux/bitops.h>
 #include <linux/capability.h>
@@ -63,6 +69,10 @@ struct dibs_cdev_map {
 	/* A remote DMB: the attaching device (a reference) and token. */
 	struct dibs_dev *dibs;
 	u64 token;
+	/* Or, no folio: the driver's hold and the buffer's first pfn. */
+	const struct dibs_dev_map_ops *map_ops;	/* its module pinned */
+	void *hold;
+	unsigned long pfn;
 };
 
 static int dibs_cdev_open(struct inode *inode, struct file *file)
@@ -99,6 +109,12 @@ static void dibs_cdev_map_put(struct dibs_cdev_map *m)
 
 	if (!refcount_dec_and_test(&m->refs))
 		return;
+	if (m->map_ops) {
+		m->map_ops->unmap_dmb(m->hold);
+		module_put(m->map_ops->owner);
+		kfree(m);
+		return;
+	}
 	if (dibs) {
 		mutex_lock(&dibs_devs_lock);
 		if (dibs->registered) {
@@ -197,6 +213,31 @@ static struct dibs_dev *dibs_cdev_dev(struct net *net, u32 index,
 }
 
 /*
+ * DMB @m->token in memory of @dibs's own: the driver's hold on it, with
+ * its module pinned; dibs_devs_lock held.
+ */
+static int dibs_cdev_map_dev(struct dibs_dev *dibs, struct dibs_cdev_map *m,
+			     bool remote)
+{
+	const struct dibs_dev_map_ops *map_ops = dibs->map_ops;
+	u32 len;
+	int ret;
+
+	if (!map_ops)
+		return -EOPNOTSUPP;
+	if (!try_module_get(map_ops->owner))
+		return -ENODEV;
+	ret = map_ops->map_dmb(dibs, m->token, remote, &m->pfn, &len, &m->hold);
+	if (ret) {
+		module_put(map_ops->owner);
+		return ret;
+	}
+	m->map_ops = map_ops;
+	m->len = len;
+	return 0;
+}
+
+/*
  * Attach remote DMB @m->token to writer @dibs and take a reference on its
  * buffer; dibs_devs_lock held.
  */
@@ -207,11 +248,13 @@ static int dibs_cdev_attach(struct dibs_dev *dibs, struct dibs_cdev_map *m)
 	struct folio *folio;
 	int ret;
 
-	if (!dibs->soft_type || !ops->support_mmapped_rdmb ||
-	    !ops->support_mmapped_rdmb(dibs))
+	if ((!dibs->soft_type && !dibs->map_ops) ||
+	    !ops->support_mmapped_rdmb || !ops->support_mmapped_rdmb(dibs))
 		return -EOPNOTSUPP;
 	if (!READ_ONCE(dibs->up))
 		return -ENETDOWN;
+	if (!dibs->soft_type)
+		return dibs_cdev_map_dev(dibs, m, true);
 	ret = ops->attach_dmb(dibs, &dmb);
 	if (ret)
 		return ret;
@@ -259,6 +302,8 @@ static int dibs_cdev_map_prepare(struct dibs_cdev_file *f,
 		ret = dibs_cdev_attach(dibs, m);
 	else
 		ret = dibs_uclient_map(dibs, req.token, &m->folio, &m->len);
+	if (!ret && !m->folio && !m->map_ops)
+		ret = dibs_cdev_map_dev(dibs, m, false);
 	mutex_unlock(&dibs_devs_lock);
 	if (ret) {
 		kfree(m);
@@ -384,7 +429,15 @@ static int dibs_cdev_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	/* Not in a child (fork), never grown (mremap), never in a core. */
 	dibs_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
-	ret = remap_pfn_range(vma, vma->vm_start, folio_pfn(m->folio), size,
+	/*
+	 * vm_page_prot as mmap() made it: cacheable. A device's own memory
+	 * is mapped so too, as its driver maps it (dibs_ivshmem: BAR2 is RAM
+	 * of the host, memremap() write-back); an uncached user alias of
+	 * memory the kernel maps write-back would be wrong, and x86's PAT
+	 * refuses conflicting types anyway.
+	 */
+	ret = remap_pfn_range(vma, vma->vm_start,
+			      m->folio ? folio_pfn(m->folio) : m->pfn, size,
 			      vma->vm_page_prot);
 	if (ret)
 		goto err_put;

@@ -95,6 +95,7 @@ struct dibs_ivs_slot {
 	u64 token;
 	u32 first_page;		/* in the data area, DIBS_IVSHMEM_PAGE units */
 	u32 npages;
+	u32 len;		/* the DMB's, while USED */
 	u16 seq;		/* use count of the slot, the token's low bits */
 	u8 state;
 };
@@ -105,6 +106,21 @@ struct dibs_ivs_attach {
 	u64 token;
 	struct dibs_ivshmem_dmb_desc *desc;	/* in the owner's partition */
 };
+
+/*
+ * A userspace mapping's hold on a DMB's buffer (dibs_ivs_map_ops): one
+ * count in the descriptor's attached, as an attachment has - the writer's
+ * on a remote DMB, or the owner's on its own. While it is up, the owner
+ * does not reuse slot or buffer, across an unregister and a reload of the
+ * driver too. dibs_ivs_umap_lock protects every hold's list and ivs.
+ */
+struct dibs_ivs_umap {
+	struct list_head list;		/* in ivs->umaps while ivs is set */
+	struct dibs_ivs_dev *ivs;	/* NULL once the device was removed */
+	struct dibs_ivshmem_dmb_desc *desc;
+};
+
+static DEFINE_SPINLOCK(dibs_ivs_umap_lock);
 
 /* What the last scan of the peer table found, for departure events. */
 struct dibs_ivs_peer_seen {
@@ -146,6 +162,8 @@ struct dibs_ivs_dev {
 	/* Remote DMBs attached by this device. */
 	spinlock_t att_lock;
 	struct list_head attached;
+	/* Holds of userspace mappings (dibs_ivs_umap), remote or our own. */
+	struct list_head umaps;
 
 	/*
 	 * Only peers_work reads and writes it after probe; a work item never
@@ -361,6 +379,7 @@ static int dibs_ivs_register_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb,
 	slot->state = DIBS_IVS_SLOT_USED;
 	slot->first_page = first;
 	slot->npages = npages;
+	slot->len = dmb->dmb_len;
 	if (++slot->seq == 0)	/* no token is 0 */
 		slot->seq = 1;
 	slot->token = DIBS_IVSHMEM_TOKEN(ivs->peer_id, ivs->generation, s,
@@ -529,39 +548,42 @@ static int dibs_ivs_support_mmapped_rdmb(struct dibs_dev *dibs)
 	return 1;
 }
 
-/*
- * Attach remote DMB dmb->dmb_tok: its buffer, in the owner's partition, is
- * mapped in this guest too (BAR2), so the caller stores into it directly.
- * The descriptor's attached count keeps the owner from reusing the
- * buffer after it unregisters, until we detach; the checks are
- * move_data()'s, so a token of an earlier life of the owner is refused.
- */
-static int dibs_ivs_attach_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
+/* Where peer @id's partition starts in the region. */
+static u64 dibs_ivs_part_off(struct dibs_ivs_dev *ivs, u32 id)
 {
-	struct dibs_ivs_dev *ivs = to_ivs(dibs);
+	return ivs->lay.partitions_offset + (u64)id * ivs->lay.partition_size;
+}
+
+/*
+ * Steps 1 to 3 of attaching remote DMB @tok (uapi/ivshmem-layout.md): its
+ * buffer, in the owner's partition, is mapped in this guest too (BAR2), so
+ * its holder stores into it directly. The descriptor's attached count,
+ * raised here, keeps the owner from reusing the buffer after it
+ * unregisters, until dibs_ivs_put_desc(); the checks are move_data()'s, so
+ * a token of an earlier life of the owner is refused. Return: the
+ * descriptor, with the buffer's offset in the region in *@off and its
+ * length in *@len; or ERR_PTR.
+ */
+static struct dibs_ivshmem_dmb_desc *
+dibs_ivs_attach_desc(struct dibs_ivs_dev *ivs, u64 tok, u64 *off, u32 *len)
+{
 	const struct dibs_ivs_layout *lay = &ivs->lay;
-	u64 tok = dmb->dmb_tok, buf_offset, end;
 	u32 owner = DIBS_IVSHMEM_TOKEN_PEER(tok);
 	u32 s = DIBS_IVSHMEM_TOKEN_SLOT(tok);
 	struct dibs_ivshmem_dmb_desc *desc;
-	struct dibs_ivs_attach *att;
-	unsigned long flags;
-	void *part;
+	u64 buf_offset, end;
 	uuid_t gid;
-	u32 gen, len;
+	u32 gen;
 	int ret;
 
 	if (owner >= lay->max_peers || s >= lay->dmbs_per_peer)
-		return -ENOENT;
+		return ERR_PTR(-ENOENT);
 	if (!dibs_ivs_peer_read(ivs, owner, &gen, &gid) ||
 	    (gen & 0xFFFF) != DIBS_IVSHMEM_TOKEN_GEN(tok))
-		return -ENOENT;
-	att = kzalloc(sizeof(*att), GFP_ATOMIC);
-	if (!att)
-		return -ENOMEM;
+		return ERR_PTR(-ENOENT);
 
-	part = dibs_ivs_partition(ivs, owner);
-	desc = part + lay->desc_offset + (u64)s * DIBS_IVS_DESC_SIZE;
+	desc = dibs_ivs_partition(ivs, owner) + lay->desc_offset +
+	       (u64)s * DIBS_IVS_DESC_SIZE;
 	dibs_ivs_le32_add(&desc->attached, 1);
 	/* The owner sees our count before we look at its token. */
 	smp_mb__after_atomic();
@@ -570,40 +592,67 @@ static int dibs_ivs_attach_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
 	if (le64_to_cpu(READ_ONCE(desc->token)) != tok)
 		goto err;
 	ret = -EACCES;
-	if (memcmp(desc->rgid, &dibs->gid, sizeof(desc->rgid)))
+	if (memcmp(desc->rgid, &ivs->dibs->gid, sizeof(desc->rgid)))
 		goto err;
 	buf_offset = le64_to_cpu(READ_ONCE(desc->buf_offset));
-	len = le32_to_cpu(READ_ONCE(desc->len));
+	*len = le32_to_cpu(READ_ONCE(desc->len));
 	ret = -EIO;	/* a corrupt descriptor */
-	if (check_add_overflow(buf_offset, (u64)len, &end) ||
+	if (check_add_overflow(buf_offset, (u64)*len, &end) ||
 	    end > lay->data_size)
 		goto err;
+	*off = dibs_ivs_part_off(ivs, owner) + lay->data_offset + buf_offset;
+	return desc;
 
-	att->token = tok;
+err:
+	smp_mb__before_atomic();	/* our reads of the descriptor first */
+	dibs_ivs_le32_add(&desc->attached, -1);
+	return ERR_PTR(ret);
+}
+
+/* Let go of an attached count. */
+static void dibs_ivs_put_desc(struct dibs_ivshmem_dmb_desc *desc)
+{
+	/* Our stores into the buffer come before the owner may reuse it. */
+	smp_mb__before_atomic();
+	dibs_ivs_le32_add(&desc->attached, -1);
+}
+
+/* Attach remote DMB dmb->dmb_tok for a kernel client: dibs_ivs_attach_desc(). */
+static int dibs_ivs_attach_dmb(struct dibs_dev *dibs, struct dibs_dmb *dmb)
+{
+	struct dibs_ivs_dev *ivs = to_ivs(dibs);
+	struct dibs_ivshmem_dmb_desc *desc;
+	struct dibs_ivs_attach *att;
+	unsigned long flags;
+	u64 off;
+	u32 len;
+
+	att = kzalloc(sizeof(*att), GFP_ATOMIC);
+	if (!att)
+		return -ENOMEM;
+	desc = dibs_ivs_attach_desc(ivs, dmb->dmb_tok, &off, &len);
+	if (IS_ERR(desc)) {
+		kfree(att);
+		return PTR_ERR(desc);
+	}
+
+	att->token = dmb->dmb_tok;
 	att->desc = desc;
 	spin_lock_irqsave(&ivs->att_lock, flags);
 	list_add(&att->list, &ivs->attached);
 	spin_unlock_irqrestore(&ivs->att_lock, flags);
 
-	dmb->cpu_addr = part + lay->data_offset + buf_offset;
+	dmb->cpu_addr = ivs->shm + off;
 	dmb->dma_addr = 0;
 	dmb->dmb_len = len;
-	dmb->idx = s;
+	dmb->idx = DIBS_IVSHMEM_TOKEN_SLOT(dmb->dmb_tok);
 	uuid_copy(&dmb->rgid, &dibs->gid);
 	return 0;
-
-err:
-	smp_mb__before_atomic();	/* our reads of the descriptor first */
-	dibs_ivs_le32_add(&desc->attached, -1);
-	kfree(att);
-	return ret;
 }
 
 static void dibs_ivs_put_attach(struct dibs_ivs_attach *att)
 {
-	/* Our stores into the buffer come before the owner may reuse it. */
-	smp_mb__before_atomic();
-	dibs_ivs_le32_add(&att->desc->attached, -1);
+	dibs_ivs_put_desc(att->desc);
 	kfree(att);
 }
 
@@ -641,6 +690,129 @@ static void dibs_ivs_detach_all(struct dibs_ivs_dev *ivs)
 	}
 	if (n)
 		dev_warn(&ivs->pdev->dev, "%u remote DMBs still attached at removal: detached\n",
+			 n);
+}
+
+/*
+ * Our own DMB @tok, granted by our userspace client, held for a mapping
+ * with a count in its attached as a remote attachment would: unregister
+ * then holds slot and buffer until the count drops. Under alloc_lock, so
+ * unregister either finds the count or we find the slot not USED.
+ */
+static struct dibs_ivshmem_dmb_desc *
+dibs_ivs_hold_own(struct dibs_ivs_dev *ivs, u64 tok, u64 *off, u32 *len)
+{
+	u32 s = DIBS_IVSHMEM_TOKEN_SLOT(tok);
+	struct dibs_ivshmem_dmb_desc *desc;
+	struct dibs_ivs_slot *slot;
+
+	if (DIBS_IVSHMEM_TOKEN_PEER(tok) != ivs->peer_id ||
+	    s >= ivs->lay.dmbs_per_peer)
+		return ERR_PTR(-ENOENT);
+	spin_lock(&ivs->alloc_lock);
+	slot = &ivs->slots[s];
+	if (slot->state != DIBS_IVS_SLOT_USED || slot->token != tok) {
+		spin_unlock(&ivs->alloc_lock);
+		return ERR_PTR(-ENOENT);
+	}
+	desc = &ivs->descs[s];
+	dibs_ivs_le32_add(&desc->attached, 1);
+	*off = dibs_ivs_part_off(ivs, ivs->peer_id) + ivs->lay.data_offset +
+	       (u64)slot->first_page * DIBS_IVSHMEM_PAGE;
+	*len = slot->len;
+	spin_unlock(&ivs->alloc_lock);
+	return desc;
+}
+
+/*
+ * dibs_dev_map_ops.map_dmb(): a DMB for a userspace mapping, ours or
+ * (@remote) one on another peer granted to us. BAR2 is mapped by page,
+ * so the buffer must start on a page and its last page must be its own:
+ * this driver allocates whole pages, and another implementation of the
+ * layout whose buffer is not page-aligned, or runs to the end of the
+ * data area without its last page, is refused (-EOPNOTSUPP). Kernels
+ * whose pages are larger than the layout's 4 KiB do not map at all.
+ */
+static int dibs_ivs_map_dmb(struct dibs_dev *dibs, u64 tok, bool remote,
+			    unsigned long *pfn, u32 *len, void **hold)
+{
+	struct dibs_ivs_dev *ivs = to_ivs(dibs);
+	struct dibs_ivshmem_dmb_desc *desc;
+	struct dibs_ivs_umap *um;
+	u64 off, part;
+	phys_addr_t phys;
+
+	if (PAGE_SIZE != DIBS_IVSHMEM_PAGE)
+		return -EOPNOTSUPP;
+	um = kzalloc(sizeof(*um), GFP_KERNEL);
+	if (!um)
+		return -ENOMEM;
+	if (remote)
+		desc = dibs_ivs_attach_desc(ivs, tok, &off, len);
+	else
+		desc = dibs_ivs_hold_own(ivs, tok, &off, len);
+	if (IS_ERR(desc)) {
+		kfree(um);
+		return PTR_ERR(desc);
+	}
+	/* The buffer's pages lie inside the owner's data area. */
+	part = dibs_ivs_part_off(ivs, DIBS_IVSHMEM_TOKEN_PEER(tok)) +
+	       ivs->lay.data_offset;
+	phys = pci_resource_start(ivs->pdev, DIBS_IVS_BAR_SHM) + off;
+	if (!PAGE_ALIGNED(phys) ||
+	    off - part + PAGE_ALIGN((u64)*len) > ivs->lay.data_size) {
+		dibs_ivs_put_desc(desc);
+		kfree(um);
+		return -EOPNOTSUPP;
+	}
+	um->desc = desc;
+	um->ivs = ivs;
+	spin_lock(&dibs_ivs_umap_lock);
+	list_add(&um->list, &ivs->umaps);
+	spin_unlock(&dibs_ivs_umap_lock);
+	*pfn = PHYS_PFN(phys);
+	*hold = um;
+	return 0;
+}
+
+/*
+ * dibs_dev_map_ops.unmap_dmb(): the last unmap. After the device's
+ * removal the count is not ours to touch any more (BAR2 is unmapped):
+ * dibs_ivs_orphan_umaps() left it up, and the slot stays held.
+ */
+static void dibs_ivs_unmap_dmb(void *hold)
+{
+	struct dibs_ivs_umap *um = hold;
+
+	spin_lock(&dibs_ivs_umap_lock);
+	if (um->ivs) {
+		list_del(&um->list);
+		dibs_ivs_put_desc(um->desc);
+	}
+	spin_unlock(&dibs_ivs_umap_lock);
+	kfree(um);
+}
+
+/*
+ * At remove: userspace may still store through its mappings of BAR2 (a
+ * mapping pins this module, but not the PCI device: sysfs unbind), so
+ * their counts stay up and the owners keep those buffers held for the
+ * life of the region, as for a peer that died attached.
+ */
+static void dibs_ivs_orphan_umaps(struct dibs_ivs_dev *ivs)
+{
+	struct dibs_ivs_umap *um, *tmp;
+	unsigned int n = 0;
+
+	spin_lock(&dibs_ivs_umap_lock);
+	list_for_each_entry_safe(um, tmp, &ivs->umaps, list) {
+		list_del(&um->list);
+		um->ivs = NULL;
+		n++;
+	}
+	spin_unlock(&dibs_ivs_umap_lock);
+	if (n)
+		dev_warn(&ivs->pdev->dev, "%u DMBs still mapped by userspace at removal: their buffers stay held\n",
 			 n);
 }
 
@@ -724,6 +896,12 @@ static const struct dibs_dev_ops dibs_ivs_ops = {
 	.support_mmapped_rdmb = dibs_ivs_support_mmapped_rdmb,
 	.attach_dmb = dibs_ivs_attach_dmb,
 	.detach_dmb = dibs_ivs_detach_dmb,
+};
+
+static const struct dibs_dev_map_ops dibs_ivs_map_ops = {
+	.owner = THIS_MODULE,
+	.map_dmb = dibs_ivs_map_dmb,
+	.unmap_dmb = dibs_ivs_unmap_dmb,
 };
 
 /* Deliver a signal mask to the client owning slot @s, as loopback does. */
@@ -1235,6 +1413,7 @@ static int dibs_ivs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&ivs->send_lock);
 	spin_lock_init(&ivs->att_lock);
 	INIT_LIST_HEAD(&ivs->attached);
+	INIT_LIST_HEAD(&ivs->umaps);
 	INIT_WORK(&ivs->peers_work, dibs_ivs_peers_work);
 	INIT_WORK(&ivs->ev_work, dibs_ivs_ev_work);
 
@@ -1283,6 +1462,7 @@ static int dibs_ivs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ivs->dibs = dibs;
 	dibs->drv_priv = ivs;
 	dibs->ops = &dibs_ivs_ops;
+	dibs->map_ops = &dibs_ivs_map_ops;
 	dibs->dev.parent = &pdev->dev;
 	uuid_gen(&dibs->gid);
 	ivs->index = ida_alloc(&dibs_ivs_ida, GFP_KERNEL);
@@ -1349,6 +1529,7 @@ static void dibs_ivs_remove(struct pci_dev *pdev)
 	cancel_work_sync(&ivs->ev_work);
 	dibs_dev_del(ivs->dibs);
 	dibs_ivs_detach_all(ivs);
+	dibs_ivs_orphan_umaps(ivs);
 	ida_free(&dibs_ivs_ida, ivs->index);
 	put_device(&ivs->dibs->dev);
 	pci_free_irq_vectors(pdev);

@@ -340,9 +340,10 @@ int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 }
 
 /*
- * A reference on the buffer of the userspace DMB @token on @dibs, for a
- * mapping; dibs_devs_lock held. Only soft devices' buffers are folios of
- * their own (dibs_dmb_buf.h); other devices' are refused.
+ * The userspace DMB @token on @dibs, for a mapping; dibs_devs_lock held.
+ * A soft device's buffer is a folio of its own (dibs_dmb_buf.h): a
+ * reference on it in *@folio. Any other device's: *@folio is NULL, and
+ * only its driver can map it (dibs_dev_map_ops).
  */
 int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
 		     u32 *len)
@@ -351,11 +352,12 @@ int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
 
 	if (!rec)
 		return -ENOENT;
+	*len = rec->len;
+	*folio = NULL;
 	if (!dibs->soft_type)
-		return -EOPNOTSUPP;
+		return 0;
 	*folio = virt_to_folio(rec->cpu_addr);
 	folio_get(*folio);
-	*len = rec->len;
 	return 0;
 }
 

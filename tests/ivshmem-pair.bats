@@ -21,6 +21,14 @@
 #   - B attaches A's DMB granted to it (in-kernel attach_dmb(), through
 #     dibs_test_client) and stores into it directly: A reads the bytes; a
 #     revoked DMB no longer attaches;
+#   - mapped DMBs (/dev/dibs, tests/tools/dibs-mmap): B maps A's DMB
+#     granted to it and stores 1 MiB through the mapping, then raises a
+#     signal without data; A sees the signal and reads the same bytes
+#     through its own mapping of the DMB. B cannot map a DMB granted to
+#     another gid, nor one A revoked; A's mappings (owner and writer) keep
+#     the memory past a revoke, and the DMB's slot stays held until the
+#     last unmap (then the next grant takes it again); a mapping pins
+#     dibs_ivshmem;
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -38,6 +46,8 @@ load lib/dibs
 load lib/expect
 load lib/monitor
 load lib/pair
+
+MM=$DIBS_REPO/tests/tools/dibs-mmap
 
 IVS_FABRIC=0xff42
 MADE_UP=01234567-89ab-cdef-0123-456789abcdef
@@ -205,6 +215,68 @@ tc() {
 		tc detach ivshmem0 "$t"
 		unload_test_client
 		put attdone 1
+		;;
+	esac
+}
+
+@test "pair: B maps A's DMB, stores 1 MiB, signals; A reads it through its mapping" {
+	local a b t t2 out hold slot
+	if [ "$ROLE" = A ]; then a=$(my_gid); b=$(get gid); else a=$(get gid); b=$(my_gid); fi
+	[ -x "$MM" ] || { echo "tests/tools/dibs-mmap not built" >&2; false; }
+	case $ROLE in
+	A)
+		mon_start signal
+		grant "$b" 1M && t=$TOK
+		grant "$a" 4K && t2=$TOK	# granted to A itself
+		put maptoks "$t $t2"
+		out=$(get mapsum)
+		wait_for "$MON" "^\[signal\] dev ivshmem0 token $t sba [0-9]+ mask 0x0004$"
+		# The owner's view: the region's pages B stored into.
+		expect_eq "bytes through A's mapping" "$("$MM" dump ivshmem0 "$t" | sha256sum)" "$out"
+		dc dmb revoke dev ivshmem0 token "$t"
+		put maprevoked 1
+		# Owner and writer (A's own device, the gid t2 is granted to)
+		# mapped across a revoke: both still share the memory.
+		out=$("$MM" revoke ivshmem0 "$t2" ivshmem0)
+		expect_eq "revoke with mappings" "$out" $'dmb-get after revoke: ENOENT\nafter revoke: owner+writer'
+		# Unmapped, both slots are free again (lowest first): t's, which
+		# B had mapped, comes back.
+		slot=$((t >> 16 & 0xffff))
+		grant "$b" 4K && t=$TOK
+		expect_eq "slot after the mappings" $((t >> 16 & 0xffff)) "$slot"
+		# A mapping pins the driver, and holds the slot past a revoke
+		# until it is unmapped.
+		"$MM" hold ivshmem0 "$t" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+		hold=$!
+		PIDS+=("$hold")
+		wait_for "$BATS_TEST_TMPDIR/hold" '^mapped$'
+		if rmmod dibs_ivshmem 2>/dev/null; then
+			echo "dibs_ivshmem unloaded under a mapping" >&2
+			false
+		fi
+		dc dmb revoke dev ivshmem0 token "$t"
+		grant "$b" 4K && t2=$TOK
+		[ $((t2 >> 16 & 0xffff)) != "$slot" ] ||
+			{ echo "slot $slot reused while mapped" >&2; false; }
+		kill -TERM "$hold"
+		wait "$hold" || true
+		dc dmb revoke dev ivshmem0 token "$t2"
+		grant "$b" 4K && t=$TOK
+		expect_eq "slot after unmap" $((t >> 16 & 0xffff)) "$slot"
+		dc dmb revoke dev ivshmem0 token "$t"
+		get mapdone >/dev/null
+		;;
+	B)
+		read -r t t2 < <(get maptoks)
+		head -c 1M /dev/urandom >"$BATS_TEST_TMPDIR/data"
+		expect_eq "put" "$("$MM" put ivshmem0 "$t" "$BATS_TEST_TMPDIR/data" remote signal 4)" ok
+		put mapsum "$(sha256sum <"$BATS_TEST_TMPDIR/data")"
+		out=$("$MM" write ivshmem0 "$t2" 0 intruder remote) && false
+		expect_eq "map of A's own DMB" "$out" "error: map: EACCES: the DMB is not granted to the writing device"
+		get maprevoked >/dev/null
+		out=$("$MM" write ivshmem0 "$t" 0 late remote) && false
+		expect_eq "map after revoke" "$out" "error: map: ENOENT: no DMB with this token on the writer's fabric"
+		put mapdone 1
 		;;
 	esac
 }

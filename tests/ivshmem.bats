@@ -18,11 +18,18 @@
 #     signal lands and raises the signal at the owner (here: itself);
 #   - a software event to a gid that is up (here: its own) arrives as a sw
 #     event with the sender's gid, in order, also past the mailbox's 16
-#     slots; an unknown gid is unreachable.
+#     slots; an unknown gid is unreachable;
+#   - a DMB mapped into a process (/dev/dibs, tests/tools/dibs-mmap) pins
+#     the driver; if the PCI device is unbound under the mapping, one log
+#     line says so and the buffer stays held: the device bound again does
+#     not hand its slot out, even after the unmap (uapi/README.md). This
+#     test leaves that slot held for the life of the region: it is last.
 
 load lib/dibs
 load lib/expect
 load lib/monitor
+
+MM=$DIBS_REPO/tests/tools/dibs-mmap
 
 IVS_FABRIC=0xff42
 IVS_MODULES=(dibs_ivshmem dibs_loopback dibs)
@@ -49,11 +56,16 @@ setup() {
 	load_dibs
 	dibs_insmod dibs_ivshmem
 	MON_PIDS=()
+	HOLD_PID=''
 }
 
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
+	if [ -n "$HOLD_PID" ]; then
+		kill -KILL "$HOLD_PID" 2>/dev/null
+		wait "$HOLD_PID" 2>/dev/null
+	fi
 	mon_stop || rc=1
 	dibs_unload_and_check "${IVS_MODULES[@]}" || rc=1
 	return $rc
@@ -231,4 +243,41 @@ hex() {
 	wait_for "$MON" "^\[event\] dev ivshmem0 type sw subtype 99 "
 	codes=$(sed -n 's/^\[event\] dev ivshmem0 type sw subtype \([0-9]*\) .*/\1/p' "$MON" | tr '\n' ' ')
 	expect_eq "codes in order" "$codes" "$(seq -s ' ' 1 16) 99 "
+}
+
+@test "ivshmem: a mapped DMB pins the driver; unbound under it, its slot stays held" {
+	local gid tok slot out pci i
+	[ -x "$MM" ] || { echo "tests/tools/dibs-mmap not built" >&2; false; }
+	read -r gid </sys/class/dibs/ivshmem0/gid
+	pci=$(basename "$(readlink -f /sys/class/dibs/ivshmem0/device)")
+	out=$(dc dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
+	tok=${out#token }
+	slot=$((tok >> 16 & 0xffff))
+	"$MM" hold ivshmem0 "$tok" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+	HOLD_PID=$!
+	wait_for "$BATS_TEST_TMPDIR/hold" '^mapped$'
+	if rmmod dibs_ivshmem 2>/dev/null; then
+		echo "dibs_ivshmem unloaded under a mapping" >&2
+		false
+	fi
+	echo "$pci" >/sys/bus/pci/drivers/ivshmem/unbind
+	[ ! -e /sys/class/dibs/ivshmem0 ]
+	expect_eq "removal line" "$(dibs_dmesg_since_mark | grep -Ec " ivshmem $pci: 1 DMBs still mapped by userspace at removal: their buffers stay held$")" 1
+	echo "$pci" >/sys/bus/pci/drivers/ivshmem/bind
+	[ -e /sys/class/dibs/ivshmem0 ]
+	read -r gid </sys/class/dibs/ivshmem0/gid
+	# The earlier life's mapping still counts in the region: the slot
+	# is not handed out, not even after the unmap.
+	for i in before after; do
+		out=$(dc dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
+		tok=${out#token }
+		[ $((tok >> 16 & 0xffff)) != "$slot" ] ||
+			{ echo "held slot $slot handed out $i the unmap" >&2; false; }
+		dc dmb revoke dev ivshmem0 token "$tok"
+		if [ $i = before ]; then
+			kill -TERM "$HOLD_PID"
+			wait "$HOLD_PID" || true
+			HOLD_PID=''
+		fi
+	done
 }

@@ -283,7 +283,8 @@ struct dibsnl_dmb_map {
  * the device attaches it (as attach_dmb() does for kernel clients) and the
  * mapping is writable; stores land in the DMB with no call at all, and
  * dibsnl_dmb_signal() tells the owner. Only devices that report
- * mapped_dmb (loopback, sim) can.
+ * mapped_dmb (loopback, sim, ivshmem) can; the owner's view works on the
+ * same devices.
  *
  * The mapping keeps the DMB's memory until dibsnl_dmb_unmap() (or exit):
  * after a revoke it still reads and writes the same memory, which nobody
@@ -292,8 +293,9 @@ struct dibsnl_dmb_map {
  * Errors, with a dibsnl_errmsg() that says which: -ENODEV (no such device),
  * -ENOENT (no such DMB: not granted from userspace on @dev, or not on the
  * writer's fabric), -EACCES (the DMB is not granted to the writing
- * device), -EOPNOTSUPP (the device cannot map: not a soft device, no mapped
- * remote DMBs; or /dev/dibs is not usable: missing, in another network
+ * device), -EOPNOTSUPP (the device cannot map: not a soft device or
+ * ivshmem, no mapped remote DMBs, an ivshmem buffer not in whole pages; or
+ * /dev/dibs is not usable: missing, in another network
  * namespace than the handle, DIBSNL_DATA_PATH=netlink, or an older
  * module), -ENETDOWN (the writer is down), -EPERM (no CAP_NET_ADMIN).
  *

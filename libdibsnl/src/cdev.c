@@ -163,8 +163,8 @@ static void map_err(struct dibsnl *h, int err, bool remote)
 		break;
 	case -EOPNOTSUPP:
 		dibsnl_set_err(h, remote ?
-			       "the writing device cannot map remote DMBs (not a soft device with mapped-dmb)" :
-			       "this device's DMBs cannot be mapped (not a soft device)");
+			       "the writing device cannot map this remote DMB (not a soft or ivshmem device with mapped-dmb, or not in whole pages)" :
+			       "this device's DMBs cannot be mapped (not a soft or ivshmem device, or not in whole pages)");
 		break;
 	case -ENOTTY:
 		dibsnl_set_err(h, "the dibs module cannot map DMBs (older than the library)");

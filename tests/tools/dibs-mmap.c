@@ -16,6 +16,12 @@
  *	write and read through the mappings after the revoke
  *   dibs-mmap hold DEV TOKEN [remote]
  *	map, print "mapped", close the handle and sleep until killed
+ *   dibs-mmap put DEV TOKEN FILE [remote] [signal MASK]
+ *	map as in write, copy FILE's bytes from offset 0 through the
+ *	mapping, raise MASK without data (not waiting for a notification:
+ *	the owner may be on another system), print "ok"
+ *   dibs-mmap dump DEV TOKEN
+ *	map as the owner (read-only), write the whole DMB to stdout
  *
  * DEV is an index or a name, TOKEN a number (0x... allowed). Errors print
  * "error: ENAME: <library message>" and exit 1; usage errors exit 2.
@@ -249,6 +255,57 @@ static int cmd_hold(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
 		pause();
 }
 
+static int cmd_put(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
+		   const char *path, bool remote, uint32_t sigmask)
+{
+	struct dibsnl_dmb_map m;
+	size_t n = 0, got;
+	FILE *f;
+	int err, rc = 0;
+
+	f = fopen(path, "rb");
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	err = dibsnl_dmb_map(h, dev, tok,
+			     remote ? DIBSNL_MAP_REMOTE : DIBSNL_MAP_WRITE, &m);
+	if (err) {
+		fclose(f);
+		return fail(h, "map", err);
+	}
+	/* Straight into the mapping: the stores are the writes. */
+	while (n < m.len && (got = fread((char *)m.addr + n, 1, m.len - n, f)))
+		n += got;
+	if (ferror(f) || fgetc(f) != EOF) {
+		fprintf(stderr, "%s: unreadable, or longer than the DMB\n", path);
+		rc = 2;
+	} else if (sigmask) {
+		err = dibsnl_dmb_signal(h, dev, tok, sigmask);
+		if (err)
+			rc = fail(h, "signal", err);
+	}
+	fclose(f);
+	if (dibsnl_dmb_unmap(&m))
+		rc = 1;
+	if (!rc)
+		printf("ok\n");
+	return rc;
+}
+
+static int cmd_dump(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok)
+{
+	struct dibsnl_dmb_map m;
+	int err, rc = 0;
+
+	err = dibsnl_dmb_map(h, dev, tok, 0, &m);
+	if (err)
+		return fail(h, "map", err);
+	if (fwrite(m.addr, 1, m.len, stdout) != m.len || fflush(stdout))
+		rc = 1;
+	return dibsnl_dmb_unmap(&m) || rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct dibsnl_dev_ref dev;
@@ -281,6 +338,19 @@ int main(int argc, char **argv)
 		return cmd_write(h, dev, tok, parse_num(argv[4]), argv[5],
 				 remote, sigmask);
 	}
+	if (!strcmp(argv[1], "put") && argc >= 5) {
+		for (i = 5; i < argc; i++) {
+			if (!strcmp(argv[i], "remote"))
+				remote = true;
+			else if (!strcmp(argv[i], "signal") && i + 1 < argc)
+				sigmask = parse_num(argv[++i]);
+			else
+				usage();
+		}
+		return cmd_put(h, dev, tok, argv[4], remote, sigmask);
+	}
+	if (!strcmp(argv[1], "dump") && argc == 4)
+		return cmd_dump(h, dev, tok);
 	if (!strcmp(argv[1], "fallback") && argc == 4)
 		return cmd_fallback(h, dev, tok);
 	if (!strcmp(argv[1], "revoke") && argc <= 5)

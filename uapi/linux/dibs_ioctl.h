@@ -67,7 +67,9 @@ struct dibs_dmb_write {
  * @token a DMB on its fabric granted to it: the device attaches it, as
  * the in-kernel attach_dmb() does for kernel clients, and the mapping
  * writes into the DMB without move_data(). Only devices that support
- * mapped remote DMBs (dev-get MAPPED_DMB) can.
+ * mapped remote DMBs (dev-get MAPPED_DMB) can. The soft devices (loopback,
+ * sim) and ivshmem devices map, in both roles; on ivshmem a mapping is of
+ * the shared region's pages (uapi/README.md).
  *
  * On success @offset is the offset to pass to mmap() on the same file,
  * and @len the DMB's length. mmap() must be MAP_SHARED, at that offset,
@@ -87,7 +89,8 @@ struct dibs_dmb_write {
  * device in the namespace), ENOENT (no such DMB: not granted from
  * userspace on that device, or not on the writer's fabric), EACCES (the
  * remote DMB is not granted to the writing device), EOPNOTSUPP (the
- * device cannot map: not a soft device, or without mapped remote DMBs),
+ * device cannot map: not a soft device or ivshmem, without mapped remote
+ * DMBs, or an ivshmem buffer that is not in whole pages),
  * ENETDOWN (the writer is down), ENOSPC (too many offsets not yet mapped),
  * EPERM (no CAP_NET_ADMIN).
  */

@@ -154,6 +154,30 @@ struct dibs_dev_ops {
 
 struct dibs_soft_type;
 
+/*
+ * dibs extension: userspace mappings (/dev/dibs) of DMBs that live in
+ * memory of the device's own, e.g. a PCI BAR, instead of in pages of the
+ * page allocator (the soft devices' folios, which need no driver help).
+ * A driver that offers them sets dibs_dev.map_ops before dibs_dev_add().
+ */
+struct dibs_dev_map_ops {
+	struct module *owner;	/* pinned while a mapping exists */
+	/*
+	 * Hold DMB @token for a userspace mapping: one of @dev's own
+	 * (@remote false), or (@remote true) a remote DMB granted to @dev's
+	 * gid, attached as attach_dmb() would. On success *@pfn is the page
+	 * frame of the buffer's first byte, *@len its length, and the
+	 * buffer and the whole pages it starts in are the DMB's alone and
+	 * not given to another DMB until unmap_dmb(*@hold), even after an
+	 * unregister. Errors as attach_dmb()'s, and -EOPNOTSUPP for a DMB
+	 * that cannot be mapped by page. Process context.
+	 */
+	int (*map_dmb)(struct dibs_dev *dev, u64 token, bool remote,
+		       unsigned long *pfn, u32 *len, void **hold);
+	/* Let go of a hold: process context, also after @dev was removed. */
+	void (*unmap_dmb)(void *hold);
+};
+
 /* dibs extension: counters the core keeps for every device. */
 struct dibs_dev_stats {
 	atomic64_t moves;		/* successful move_data() calls */
@@ -193,6 +217,9 @@ struct dibs_dev {
 	u8 *dmb_clientid_arr;
 	/* A client's slot is set after its add_dev(), cleared before del_dev(). */
 	struct dibs_client *subs[MAX_DIBS_CLIENTS];
+
+	/* dibs extension, optional, set by the driver like ops */
+	const struct dibs_dev_map_ops *map_ops;
 
 	/* dibs extension, owned by the core */
 	const struct dibs_dev_ops *drv_ops;	/* the driver's own ops */
