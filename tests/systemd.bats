@@ -391,10 +391,12 @@ check_props() {
 	done
 	run --separate-stderr "$SETUP"
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "usage: dibs-setup [--udev] [--] DEV" ]
+	[ "$stderr" = "usage: dibs-setup [--udev] [--console | --no-console] [--] DEV" ]
 	run --separate-stderr "$SETUP" lo x
 	[ "$status" -eq 2 ]
 	run --separate-stderr "$SETUP" --bogus lo
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$SETUP" --console --no-console lo
 	[ "$status" -eq 2 ]
 	# a device name may start with "-"; "--" ends the options
 	run --separate-stderr "$SETUP" -- -lo
@@ -403,6 +405,42 @@ check_props() {
 }
 
 # ---- the units' privileges -------------------------------------------------
+
+# readable_by_all DEV: DEV.conf as the units need it: mode 0644 in
+# directories anyone can search.
+readable_by_all() {
+	chmod 0644 "$CONF_DIR/$1.conf"
+	local d=$CONF_DIR
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}
+
+# as_setup_unit CMD...: CMD with the privileges of dibs-setup@.service:
+# DynamicUser=yes (an unprivileged uid), AmbientCapabilities= and
+# CapabilityBoundingSet=CAP_NET_ADMIN, NoNewPrivileges=yes.
+as_setup_unit() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--bounding-set=-all,+net_admin --inh-caps=-all,+net_admin \
+		--ambient-caps=-all,+net_admin --no-new-privs "$@"
+}
+
+# as_console_unit DEV CMD...: CMD with the privileges of
+# dibs-setup-console@DEV.service: uid 0 with no capability (empty bounding,
+# inheritable and ambient sets, so none after exec; NoNewPrivileges=yes),
+# in a mount namespace of its own where /sys is read-only but for
+# /sys/class/dibs/DEV/console (ProtectKernelTunables=yes with
+# ReadWritePaths=; systemd, too, mounts the directory the symlink leads
+# to). Not emulated: the rest of the sandbox, which takes away, not gives.
+as_console_unit() {
+	unshare --mount --propagation private sh -c '
+		d=$(realpath "/sys/class/dibs/$1/console") || exit 125
+		mount --bind "$d" "$d" && mount -o remount,bind,ro /sys || exit 125
+		shift
+		exec setpriv --bounding-set=-all --inh-caps=-all \
+			--ambient-caps=-all --no-new-privs "$@"' sh "$@"
+}
 
 @test "privileges: dibs-setup and dibsctl monitor need CAP_NET_ADMIN only (netns moves included)" {
 	command -v setpriv >/dev/null || skip "no setpriv"
@@ -421,15 +459,8 @@ check_props() {
 	# dibs-setup@.service: DynamicUser=yes (an unprivileged uid), with
 	# AmbientCapabilities= and CapabilityBoundingSet=CAP_NET_ADMIN,
 	# NoNewPrivileges=yes; it reads DEV.conf as any user does
-	chmod 0644 "$CONF_DIR/s1.conf"
-	local d=$CONF_DIR
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		--bounding-set=-all,+net_admin --inh-caps=-all,+net_admin \
-		--ambient-caps=-all,+net_admin --no-new-privs "$SETUP" s1
+	readable_by_all s1
+	run --separate-stderr as_setup_unit "$SETUP" s1
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[[ ${stderr_lines[-1]} == "dibs-setup: s1 (sim, fabric 0x0009, gid "*"): applied 4 command(s) from $CONF_DIR/s1.conf" ]]
@@ -468,4 +499,103 @@ check_props() {
 	done
 	grep -Eq "^\[dmb,add\] token $TOK_RE dev lo client userspace " "$TMP/mon.out"
 	[ ! -s "$TMP/mon.err" ]
+}
+
+@test "console lines: dibs-setup@ runs the other lines, dibs-setup-console@ the console ones, as uid 0 without capabilities" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	local units=$SD_ROOT/units f=$CONF_DIR/s1.conf g1 p
+	# what the emulation below stands for: the units as installed
+	grep -qx "ExecStart=$SETUP --no-console -- %i" "$units/dibs-setup@.service"
+	grep -qx 'Wants=dibs-setup-console@%i.service' "$units/dibs-setup@.service"
+	p=$units/dibs-setup-console@.service
+	grep -qx "ExecStart=$SETUP --console -- %i" "$p"
+	grep -qx 'Requires=dibs-setup@%i.service' "$p"
+	grep -qx 'After=dibs-setup@%i.service' "$p"
+	grep -qx 'CapabilityBoundingSet=' "$p"
+	grep -qx 'ReadWritePaths=-/sys/class/dibs/%i/console' "$p"
+	grep -qx 'ProtectKernelTunables=yes' "$p"
+	run grep -E '^(User|DynamicUser|AmbientCapabilities)=' "$p"
+	[ "$status" -eq 1 ]
+
+	dibs_load_sim dibs_console
+	dc dev add s1 type sim fabric 9 gid "$G1"
+	udev_done s1
+	g1="sim, fabric 0x0009, gid $G1"
+	conf s1 <<-EOF
+	# s2 reaches s1's console
+	dmb grant dev s1 remote-gid $G2 size 4K
+	  console enable dev s1 allow $G2 allow 11111111-2222-3333-4444-000000000003
+	dev set s1 state up
+	EOF
+	readable_by_all s1
+
+	# All lines with dibs-setup@'s privileges: the console line fails.
+	run --separate-stderr as_setup_unit "$SETUP" s1
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "${stderr_lines[1]}" = "dibs-setup: s1: $f:3: dev \"s1\": cannot open /sys/class/dibs/s1/console/allowed_gids: Permission denied" ]
+	[ "$(cat /sys/class/dibs/s1/console/enabled)" = 0 ]
+
+	# Step 1, dibs-setup@s1: the other lines, the console line left out.
+	run --separate-stderr as_setup_unit "$SETUP" --no-console s1
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "${stderr_lines[-1]}" = "dibs-setup: s1 ($g1): applied 2 command(s) from $f; its 1 console command(s) next, in dibs-setup-console@s1" ]
+	[ "$(cat /sys/class/dibs/s1/console/enabled)" = 0 ]
+	run dmbs s1
+	[ "${#lines[@]}" -eq 2 ]
+
+	# Step 2, dibs-setup-console@s1: the console line only, as uid 0 with
+	# no capability (the console's store functions check none) and /sys
+	# read-only but for the console's directory.
+	run --separate-stderr as_console_unit s1 "$SETUP" --console s1
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "dibs-setup: s1 ($g1): applied 1 console command(s) from $f" ]
+	[ "$(cat /sys/class/dibs/s1/console/enabled)" = 1 ]
+	[ "$(cat /sys/class/dibs/s1/console/allowed_gids)" = "$G2
+11111111-2222-3333-4444-000000000003" ]
+	run dmbs s1
+	[ "${#lines[@]}" -eq 2 ]
+	# what that process was: uid 0, no capability, the rest of /sys
+	# read-only (a change uevent, were it written, does nothing here)
+	run --separate-stderr as_console_unit s1 sh -c \
+		'id -u; sed -n "s/^Cap\(Prm\|Eff\|Bnd\|Amb\):\t//p" /proc/self/status; echo change >/sys/class/dibs/s1/uevent'
+	echo "$output $stderr"
+	[ "$status" -ne 0 ]
+	[ "$output" = "0
+0000000000000000
+0000000000000000
+0000000000000000
+0000000000000000" ]
+	[[ $stderr == *"/sys/class/dibs/s1/uevent: Read-only file system"* ]]
+
+	# A console line that fails stops step 2, naming the file and line;
+	# the lines before it stay applied, the rest do not run.
+	conf s1 <<-EOF
+	dev set s1 state up
+	console disable dev s1
+	console enable dev nosuch allow $G2
+	console enable dev s1 allow $G2
+	EOF
+	run --separate-stderr as_console_unit s1 "$SETUP" --console s1
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	[ "${stderr_lines[0]}" = "dibs-setup: s1: $f:3: no such dibs device \"nosuch\"" ]
+	[ "${stderr_lines[1]}" = "dibs-setup: s1: $f:3: the line was: console enable dev nosuch allow $G2" ]
+	[ "${stderr_lines[2]}" = "dibs-setup: s1 ($g1): console setup failed at line 3; 1 console command(s) before it applied, the rest not run" ]
+	[ "$(cat /sys/class/dibs/s1/console/enabled)" = 0 ]
+
+	# A failing line in step 1: no console line runs (the unit of step 2
+	# requires step 1's), and the message says so.
+	conf s1 <<-EOF
+	console enable dev s1 allow $G2
+	dev set nosuch state up
+	EOF
+	run --separate-stderr as_setup_unit "$SETUP" --no-console s1
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "${stderr_lines[0]}" = "dibs-setup: s1: $f:2: no such dibs device \"nosuch\"" ]
+	[ "${stderr_lines[2]}" = "dibs-setup: s1 ($g1): setup failed at line 2; 0 command(s) before it applied, the rest not run, no console command run" ]
 }

@@ -69,6 +69,7 @@ project_version() {
 	f 644 etc/dibs/blk.conf.example
 	f 644 $udev/rules.d/70-dibs.rules
 	f 644 $unit/dibs-setup@.service
+	f 644 $unit/dibs-setup-console@.service
 	f 644 $unit/dibs-monitor.service
 	f 644 $unit/dibs-ivshmem-server@.service
 	f 644 $unit/dibs-blk-server@.service
@@ -105,8 +106,10 @@ project_version() {
 	[ "$status" -eq 1 ]
 	grep -qx 'ACTION=="add", TEST!="/run/systemd/system", RUN+="/usr/libexec/dibs/dibs-setup --udev -- $kernel"' \
 		"$ROOT/$udev/rules.d/70-dibs.rules"
-	grep -qx 'ExecStart=/usr/libexec/dibs/dibs-setup -- %i' "$ROOT/$unit/dibs-setup@.service"
+	grep -qx 'ExecStart=/usr/libexec/dibs/dibs-setup --no-console -- %i' "$ROOT/$unit/dibs-setup@.service"
 	grep -qx 'ConditionPathExists=/etc/dibs/%i.conf' "$ROOT/$unit/dibs-setup@.service"
+	grep -qx 'ExecStart=/usr/libexec/dibs/dibs-setup --console -- %i' "$ROOT/$unit/dibs-setup-console@.service"
+	grep -qx 'ConditionPathExists=/etc/dibs/%i.conf' "$ROOT/$unit/dibs-setup-console@.service"
 	grep -qx 'ExecStart=/usr/sbin/dibsctl monitor' "$ROOT/$unit/dibs-monitor.service"
 	grep -qx 'ExecStart=/usr/sbin/dibs-ivshmem-server --socket /run/dibs-ivshmem/%i/socket $DIBS_IVSHMEM_ARGS' \
 		"$ROOT/$unit/dibs-ivshmem-server@.service"
@@ -138,9 +141,10 @@ project_version() {
 		UDEVDIR="$p/udev" SYSTEMDUNITDIR="$p/units"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx "ExecStart=$p/usr/libexec/dibs/dibs-setup -- %i" "$p/units/dibs-setup@.service"
+	grep -qx "ExecStart=$p/usr/libexec/dibs/dibs-setup --no-console -- %i" "$p/units/dibs-setup@.service"
 	run env MANPATH="$p/usr/share/man" systemd-analyze verify \
 		"$p/units/dibs-setup@lo.service" "$p/units/dibs-setup@s-1.service" \
+		"$p/units/dibs-setup-console@s-1.service" \
 		"$p/units/dibs-monitor.service" "$p/units/dibs-ivshmem-server@fab0.service" \
 		"$p/units/dibs-blk-server@disk0.service" \
 		"$p/units/dibs-console-getty@ttyDIBS0.service"
@@ -173,6 +177,7 @@ project_version() {
 	done
 	for w in /etc/dibs/DEV.conf /etc/dibs/lo.conf.example \
 		 "/$udev/rules.d/70-dibs.rules" "/$unit/dibs-setup@.service" \
+		 "/$unit/dibs-setup-console@.service" \
 		 "/$unit/dibs-monitor.service" /usr/libexec/dibs/dibs-setup \
 		 /usr/share/doc/dibs/examples/modules-load.d/dibs.conf \
 		 DIBS_TYPE DIBS_FABRIC_ID DIBS_GID SYSTEMD_WANTS SYSTEMD_ALIAS \
@@ -186,6 +191,7 @@ project_version() {
 	done
 	# both units point at it, and dibsctl(8) does
 	grep -q '^Documentation=.*man:dibs.conf(5)' "$ROOT/$unit/dibs-setup@.service"
+	grep -q '^Documentation=.*man:dibs.conf(5)' "$ROOT/$unit/dibs-setup-console@.service"
 	grep -q '^Documentation=.*man:dibs.conf(5)' "$ROOT/$unit/dibs-monitor.service"
 	groff -man -Tutf8 "$REPO/dibsctl/dibsctl.8" 2>/dev/null | col -bx | grep -q 'dibs.conf(5)'
 }
@@ -243,6 +249,28 @@ seconds() {
 		run systemd-analyze security --offline=true --threshold=11 "$unit/$u"
 		[ "$status" -eq 0 ] || { echo "$u: ${lines[-1]}"; false; }
 	done
+	# dibs-setup-console@: uid 0 (the console's sysfs files are root's)
+	# without any capability, /sys read-only but for the console's
+	# directory, no socket, no signals: 0.7 of 10
+	u=$unit/dibs-setup-console@.service
+	[ "$(unit_value "$u" CapabilityBoundingSet)" = "" ]
+	grep -qx 'CapabilityBoundingSet=' "$u"
+	[ -z "$(unit_value "$u" User)$(unit_value "$u" DynamicUser)$(unit_value "$u" AmbientCapabilities)" ]
+	[ "$(unit_value "$u" ReadWritePaths)" = -/sys/class/dibs/%i/console ]
+	[ "$(unit_value "$u" ProtectKernelTunables)" = yes ]
+	[ "$(unit_value "$u" RestrictAddressFamilies)" = none ]
+	run systemd-analyze security --offline=true --threshold=8 "$u"
+	[ "$status" -eq 0 ] || { echo "$u: ${lines[-1]}"; false; }
+	# Apart from what it is there for, it is as locked down as
+	# dibs-setup@: the settings of that unit's sandbox are all here.
+	local key
+	while IFS= read -r key; do
+		case $key in
+		DynamicUser=* | AmbientCapabilities=* | CapabilityBoundingSet=* | \
+			RestrictAddressFamilies=* | ExecStart=*) continue ;;
+		esac
+		grep -qxF -- "$key" "$u" || { echo "dibs-setup-console@ lacks $key"; false; }
+	done < <(sed -n '/^\[Service\]/,$p' "$unit/dibs-setup@.service" | grep -v '^#' | grep '=')
 	# and the threshold bites: the same unit as root is above it
 	sed '/^DynamicUser=/d; /^AmbientCapabilities=/d' "$unit/dibs-setup@.service" \
 		>"$BATS_TEST_TMPDIR/root@.service"
