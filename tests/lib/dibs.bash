@@ -12,6 +12,10 @@
 # Every helper returns non-zero with a message on stderr when it fails, so a
 # bare call inside @test fails the test.
 
+# The generic helpers (expect_eq, wait_for, wait_until, ...): lib/common.
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "${BASH_SOURCE[0]%/*}/common.bash"
+
 DIBS_REPO=${DIBS_REPO:-$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)}
 DIBS_BUILD=${DIBS_BUILD:-$DIBS_REPO/build/$(uname -r)}
 
