@@ -59,18 +59,6 @@ teardown() {
 	return $rc
 }
 
-# wait_for FILE REGEX [N]: until FILE has N (default 1) lines matching
-wait_for() {
-	local i
-	for i in {1..150}; do
-		[ "$(grep -c -E "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0
-		sleep 0.1
-	done
-	echo "wait_for: no '$2' (x${3:-1}) in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
-
 # start_server ARG...: on simA, exporting $EXP; log in $BATS_TEST_TMPDIR/srv
 start_server() {
 	"$BLK" server --dev simA --export "$EXP" -v -v "$@" \

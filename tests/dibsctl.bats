@@ -67,18 +67,6 @@ error_case() {
 	fi
 }
 
-# wait_for PATTERN FILE: until an extended regex matches a line (10 s).
-wait_for() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -Eq -- "$1" "$2" && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for /$1/ in $2:" >&2
-	cat "$2" >&2
-	return 1
-}
-
 # start_monitor ARG...: dibsctl ARG... monitor in the background, output
 # in $TMP/mon.out; returns once it demonstrably receives notifications.
 start_monitor() {
@@ -434,12 +422,12 @@ EOF
 	tok=$(dc dmb grant dev simM remote-gid "$(gid_of simN)" size 4K |
 	      awk '{ print $2 }')
 	dc dmb write dev simN token "$tok" data hi signal 2
-	wait_for '"object":"signal"' "$TMP/mon.out"
+	wait_for "$TMP/mon.out" '"object":"signal"'
 	dc dmb revoke dev simM token "$tok"
 	dc dev set simM state down
 	dc dev del simM
 	dc dev del simN
-	wait_for '"action":"del".*"name":"simN"' "$TMP/mon.out"
+	wait_for "$TMP/mon.out" '"action":"del".*"name":"simN"'
 	stop_monitor
 	python3 - "$TMP/mon.out" "$tok" <<'EOF'
 import json, sys
@@ -478,13 +466,13 @@ EOF
 	dc dev add simM type sim fabric 9
 	dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K
 	dc dev del simM
-	wait_for '\[dev,del\] [0-9]+: simM:' "$TMP/mon.out"
+	wait_for "$TMP/mon.out" '\[dev,del\] [0-9]+: simM:'
 	stop_monitor
 	grep -Eq "^\[[0-9T:.+-]+\] \[dev,add\] [0-9]+: simM: type sim fabric 0x0009 gid $GID_RE state up dmb-count 0 max-dmbs [0-9]+$" "$TMP/mon.out"
 	[ "$(grep -c '\[dmb,' "$TMP/mon.out")" -eq 0 ]
 	start_monitor monitor dmb dev
 	tok=$(dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K | awk '{ print $2 }')
-	wait_for "^\[dmb,add\] token $tok dev lo client userspace " "$TMP/mon.out"
+	wait_for "$TMP/mon.out" "^\[dmb,add\] token $tok dev lo client userspace "
 	kill -INT "$MON_PID"
 	wait "$MON_PID"
 	MON_PID=''
