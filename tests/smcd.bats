@@ -40,10 +40,6 @@ fi
 
 # ---- helpers ---------------------------------------------------------------
 
-note() {
-	echo "# $*" >&3
-}
-
 # sc CMD...: one command to the SMC-D client.
 sc() {
 	echo "$*" >"$SC/ctl"
