@@ -164,10 +164,6 @@ tc_refused() {
 		{ echo "'$*': $(cat "$BATS_TEST_TMPDIR/tc.err"), expected $want" >&2; return 1; }
 }
 
-hex() {
-	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
-}
-
 @test "ivshmem: an attached DMB: stores land, a revoked one stays held until detached" {
 	local tok idx idx2
 	load_test_client

@@ -153,14 +153,6 @@ errmsg_has() {
 	}
 }
 
-# expect_eq WHAT GOT WANT
-expect_eq() {
-	[ "$2" = "$3" ] || {
-		printf '%s:\n  got:  %s\n  want: %s\n' "$1" "$2" "$3" >&2
-		return 1
-	}
-}
-
 # words LINE: the array W holds its words (W[0] the first).
 words() {
 	read -r -a W <<<"$1"
@@ -307,9 +299,9 @@ wait_lines_() {
 	return 1
 }
 
-# mon_start FILE ARGS...: "dibsnl-probe monitor ARGS" in the background,
+# probe_mon_start FILE ARGS...: "dibsnl-probe monitor ARGS" in the background,
 # once it has subscribed. MON_PID is its pid.
-mon_start() {
+probe_mon_start() {
 	local file=$1
 	shift
 	bg_start "$file" "$PROBE" monitor "$@"
@@ -318,10 +310,10 @@ mon_start() {
 	expect_eq "monitor's first line" "${LINES[0]}" ready
 }
 
-# mon_wait FILE N: the monitor printed N notifications (or more); MON
+# probe_mon_wait FILE N: the monitor printed N notifications (or more); MON
 # holds them all, one an element, and MONS them joined by newlines.
-mon_wait() { q mon_wait_ "$@"; }
-mon_wait_() {
+probe_mon_wait() { q probe_mon_wait_ "$@"; }
+probe_mon_wait_() {
 	local l
 	wait_lines_ "$1" $(($2 + 1)) || return 1
 	MON=("${LINES[@]:1}")
@@ -331,10 +323,10 @@ mon_wait_() {
 	done
 }
 
-# mon_end FILE: the monitor (MON_PID) ended by itself, successfully; MON
-# and MONS as for mon_wait.
-mon_end() { q mon_end_ "$@"; }
-mon_end_() {
+# probe_mon_end FILE: the monitor (MON_PID) ended by itself, successfully; MON
+# and MONS as for probe_mon_wait.
+probe_mon_end() { q probe_mon_end_ "$@"; }
+probe_mon_end_() {
 	local rc=0
 	wait "$MON_PID" || rc=$?
 	[ $rc -eq 0 ] || {
@@ -342,7 +334,7 @@ mon_end_() {
 		cat "$1" "$1.err" >&2
 		return 1
 	}
-	mon_wait_ "$1" 0
+	probe_mon_wait_ "$1" 0
 }
 
 # ---- setup -------------------------------------------------------------------------
@@ -540,7 +532,7 @@ check_dump_() {
 	devidx lo
 	loidx=$DI
 	mon=$BATS_TEST_TMPDIR/signal
-	mon_start "$mon" signal count 1 timeout 20000
+	probe_mon_start "$mon" signal count 1 timeout 20000
 
 	grant lo "$gl" 4096
 	tok=$TOK line=$DMB
@@ -563,7 +555,7 @@ check_dump_() {
 	# lo writes into its own DMB, raising signal 3: one signal-ntf with
 	# the token, the DMB's index and mask bit 3.
 	p write lo "$tok" 100 hello signal 3
-	mon_end "$mon"
+	probe_mon_end "$mon"
 	expect_eq "signal" "$MONS" "signal $loidx $tok $IDX 0x8"
 	pout hello read lo "$tok" 100 5
 	pout 000068656c6c6f0000 readx lo "$tok" 98 9
@@ -642,10 +634,10 @@ check_dump_() {
 	local mon
 	nl_load dibs dibs_loopback
 	mon=$BATS_TEST_TMPDIR/mgmt
-	mon_start "$mon" mgmt count 2 timeout 20000
+	probe_mon_start "$mon" mgmt count 2 timeout 20000
 	gidof lo
 	grant lo "$G" 4096 owned
-	mon_end "$mon"
+	probe_mon_end "$mon"
 	# The notification is the dmb-get reply: OWNED included.
 	expect_eq "dmb-add" "${MON[0]}" "dmb-add $DMB"
 	[[ ${MON[1]} == "dmb-del $TOK "* ]]
@@ -818,7 +810,7 @@ check_dump_() {
 	local mon dev2 want
 	nl_load dibs dibs_loopback
 	mon=$BATS_TEST_TMPDIR/mgmt
-	mon_start "$mon" mgmt count 6 timeout 30000
+	probe_mon_start "$mon" mgmt count 6 timeout 30000
 
 	p dev-new lo2 loopback
 	dev2=$OUT
@@ -829,7 +821,7 @@ check_dump_() {
 	load_test_client
 	tc_id
 	unload_test_client
-	mon_end "$mon"
+	probe_mon_end "$mon"
 
 	printf -v want '%s\n' "dev-add $dev2" "dmb-add $DMB" "dmb-del $DMB" \
 		"dev-del $dev2" "client-add $TCID dibs_test" \
@@ -845,10 +837,10 @@ check_dump_() {
 	words "$dev2"
 	idx2=${W[0]} g2=${W[3]}
 	mon=$BATS_TEST_TMPDIR/mgmt
-	mon_start "$mon" mgmt timeout 30000
+	probe_mon_start "$mon" mgmt timeout 30000
 
 	p dev-set lo2 down
-	mon_wait "$mon" 2
+	probe_mon_wait "$mon" 2
 	printf -v want '%s\n' "dev-change ${dev2/ up / down }" \
 		"event $idx2 1 1 $g2 0x0000000000000000"
 	expect_eq "down" "$MONS" "${want%$'\n'}"
@@ -858,7 +850,7 @@ check_dump_() {
 	errmsg_has "down"
 	p dev-set lo2 down
 	p dev-set lo2 up
-	mon_wait "$mon" 3
+	probe_mon_wait "$mon" 3
 	expect_eq "up" "${MON[2]}" "dev-change $dev2"
 
 	# Deleting a device with DMBs: each DMB's dmb-del, then dev-del.
@@ -867,7 +859,7 @@ check_dump_() {
 	grant lo2 "$g2" 8192
 	tok2=$TOK
 	p dev-del lo2
-	mon_wait "$mon" 8
+	probe_mon_wait "$mon" 8
 	[ ${#MON[@]} -eq 8 ]
 	[[ ${MON[3]} == "dmb-add $tok1 "* ]]
 	[[ ${MON[4]} == "dmb-add $tok2 "* ]]
@@ -917,14 +909,14 @@ genl_family_() {
 	devidx lo
 	il=$DI
 	mon=$BATS_TEST_TMPDIR/mgmt
-	mon_start "$mon" mgmt timeout 30000
+	probe_mon_start "$mon" mgmt timeout 30000
 
 	# At the receiver, type 2 (sw) with the code and the sender's gid.
 	p event sa "$gb" 0xc0de 0x1122334455667788
-	mon_wait "$mon" 1
+	probe_mon_wait "$mon" 1
 	expect_eq "sim event" "$MONS" "event $ib 2 49374 $ga 0x0000000000000000"
 	p event lo "$gl" 7
-	mon_wait "$mon" 2
+	probe_mon_wait "$mon" 2
 	expect_eq "loopback event" "${MON[1]}" "event $il 2 7 $gl 0x0000000000000000"
 
 	# Another fabric's gid (lo's), nobody's, a loopback's other gids.
@@ -951,7 +943,7 @@ genl_family_() {
 	pe EINVAL raw 21 "1:$h" "10:${gb//-/}"
 	# Nothing more arrived than the two events and what the state changes
 	# raise (a dev-change each, a disabled event each time down).
-	mon_wait "$mon" 8
+	probe_mon_wait "$mon" 8
 	expect_eq "sw events" "$(grep -cE '^event [0-9]+ 2 ' <<<"$MONS")" 2
 }
 
@@ -992,20 +984,20 @@ genl_family_() {
 	words "${LINES[0]}"
 	tokh=${W[0]}
 	mon=$BATS_TEST_TMPDIR/mon
-	mon_start "$mon" mgmt signal timeout 60000
+	probe_mon_start "$mon" mgmt signal timeout 60000
 
 	# The driver goes: the core's userspace client gets del_dev and lets
 	# go of both DMBs on lo, the owned one too; then lo goes.
 	rmmod dibs_loopback
 	[ ! -e /sys/class/dibs/lo ]
-	mon_wait "$mon" 3
+	probe_mon_wait "$mon" 3
 	[[ ${MON[0]} == "dmb-del $tokl "* || ${MON[0]} == "dmb-del $tokh "* ]]
 	[[ ${MON[1]} == "dmb-del $tokl "* || ${MON[1]} == "dmb-del $tokh "* ]]
 	[ "${MON[0]}" != "${MON[1]}" ]
 	[[ ${MON[2]} =~ ^dev-del\ [0-9]+\ lo\ loopback\  ]]
 
 	rmmod dibs_sim
-	mon_wait "$mon" 5
+	probe_mon_wait "$mon" 5
 	[[ ${MON[3]} == "dmb-del $toks "* ]]
 	# The dev object as before, with no DMB left.
 	words "$s1"
@@ -1030,7 +1022,7 @@ genl_family_() {
 	p write lo "$TOK" 0 x signal 1
 	p sleep 1000
 	kill -0 "$MON_PID"
-	mon_wait "$mon" 5
+	probe_mon_wait "$mon" 5
 	expect_eq "notifications" "${#MON[@]}" 5
 }
 
