@@ -92,15 +92,10 @@ stop_monitor() {
 	return $rc
 }
 
-two_sims() {
-	dc dev add simA type sim fabric 7
-	dc dev add simB type sim fabric 7
-}
-
 # ---- dev -------------------------------------------------------------------
 
 @test "dibsctl: dev show plain and JSON agree with sysfs; filters; dev set state" {
-	two_sims
+	two_sims 7
 	run dc dev show
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq "$(dibs_devices | wc -l)" ]
@@ -143,7 +138,7 @@ EOF
 }
 
 @test "dibsctl: dev show DEV by name and by index, -d and -s" {
-	two_sims
+	two_sims 7
 	idx=$(dc dev show simB | cut -d: -f1)
 	run dc dev show simB
 	[ "$status" -eq 0 ]
@@ -191,7 +186,7 @@ assert d["name"] == "simC" and d["gid"] == sys.argv[2] and \
 }
 
 @test "dibsctl: dev query says which gids a device reaches" {
-	two_sims
+	two_sims 7
 	dc dev add simC type sim fabric 8
 	run dc dev query simA remote-gid "$(gid_of simB)"
 	[ "$status" -eq 0 ]
@@ -289,7 +284,7 @@ write_200k() {
 
 @test "dibsctl: a 200 KiB write on sim through /dev/dibs and over netlink" {
 	[ -c /dev/dibs ]
-	two_sims
+	two_sims 7
 	head -c 204800 /dev/urandom >"$TMP/in"
 	head -c 98304 "$TMP/in" >"$TMP/in96"
 	write_200k 64
@@ -302,7 +297,7 @@ IOC=$DIBS_REPO/tests/tools/dibs-ioctl
 
 @test "/dev/dibs: a write lands, with dmb-write's errors for bad requests" {
 	local tok idx
-	two_sims
+	two_sims 7
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 4K |
 	      awk '{ print $2 }')
 	idx=$(dc -j dev show simB | jq ".[0].index")
@@ -342,7 +337,7 @@ EOF
 
 @test "/dev/dibs: needs CAP_NET_ADMIN, acts in its opener's namespace, pins the module" {
 	local tok refs
-	two_sims
+	two_sims 7
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 4K |
 	      awk '{ print $2 }')
 	[ "$(setpriv --bounding-set=-net_admin "$IOC" simB "$tok" 0 x)" = EPERM ]
@@ -367,7 +362,7 @@ EOF
 }
 
 @test "dibsctl: on a sim fabric only the granted peer writes" {
-	two_sims
+	two_sims 7
 	dc dev add simC type sim fabric 8
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 64K |
 	      awk '{ print $2 }')
@@ -554,7 +549,7 @@ EOF
 	command -v ip >/dev/null || skip "no ip"
 	NETNS=dibs-t$$
 	ip netns add "$NETNS" || skip "cannot create a network namespace"
-	two_sims
+	two_sims 7
 	dc dev set simA netns "$NETNS"
 	run dc dev show
 	[[ $output != *' simA: '* ]]

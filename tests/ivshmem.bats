@@ -145,13 +145,6 @@ teardown() {
 		dc dev event ivshmem0 remote-gid "$nobody" subtype 1
 }
 
-TC=/sys/kernel/debug/dibs_test_client
-
-# tc CMD...: one command to the test client; its answer in $TC/result.
-tc() {
-	printf '%s\n' "$*" >"$TC/ctl"
-}
-
 # tc_refused TEXT CMD...: the command fails, its error message has TEXT.
 tc_refused() {
 	local want=$1

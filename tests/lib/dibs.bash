@@ -166,6 +166,21 @@ gid_of() {
 	dibs_dev_attr "$1" gid
 }
 
+# TC: the debugfs directory of dibs_test_client (tests/kmod/).
+TC=/sys/kernel/debug/dibs_test_client
+
+# tc CMD...: one command to the test client (a write to $TC/ctl); fails
+# like the write did. Its answer, if any, is in $TC/result.
+tc() {
+	printf '%s\n' "$*" >"$TC/ctl"
+}
+
+# two_sims FABRIC: sim devices simA and simB on sim fabric FABRIC.
+two_sims() {
+	dc dev add simA type sim fabric "$1" &&
+		dc dev add simB type sim fabric "$1"
+}
+
 # dc ARG...: the dibsctl under test ($DIBSCTL, see dibs_require_dibsctl).
 dc() {
 	"$DIBSCTL" "$@"
