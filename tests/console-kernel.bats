@@ -82,10 +82,10 @@ c2s_u64() {
 		od -An -tu8 | tr -d ' '
 }
 
-# start_monitor: `dibsctl monitor event` in the background, output in
+# start_event_monitor: `dibsctl monitor event` in the background, output in
 # $TMP/mon.out, once it demonstrably receives events (a probe event from
 # simA to itself with subtype 1).
-start_monitor() {
+start_event_monitor() {
 	local i
 	"$DIBSCTL" monitor event >"$TMP/mon.out" 2>"$TMP/mon.err" &
 	MON_PID=$!
@@ -106,14 +106,14 @@ event_seen() {
 	} END { exit !f }' "$TMP/mon.out"
 }
 
-# connect: enable the console for simA, grant C2S, HELLO, wait for ACCEPT;
+# handshake: enable the console for simA, grant C2S, HELLO, wait for ACCEPT;
 # sets C2S and S2C (tokens).
-connect() {
+handshake() {
 	echo 1 >"$CON/enabled"
 	echo "$A" >"$CON/allowed_gids"
 	C2S=$(dc dmb grant dev simA remote-gid "$B" size "$DMB_LEN" |
 	      awk '{ print $2 }')
-	start_monitor
+	start_event_monitor
 	dc dev event simA remote-gid "$B" subtype "$HELLO15" data "$C2S"
 	wait_until 10 event_seen simA "$ACCEPT15" >/dev/null
 	S2C=$(event_seen simA "$ACCEPT15")
@@ -170,7 +170,7 @@ tty_hung_up() {
 }
 
 @test "console: HELLO -> ACCEPT, bytes both ways, window size, break, unload refused, HANGUP" {
-	connect
+	handshake
 	# The console attached to C2S: magic first.
 	[ "$(dc dmb read dev simA token "$C2S" length 4 file -)" = DCN1 ]
 	open_tty
@@ -217,7 +217,7 @@ tty_hung_up() {
 	dc dev add simC type sim fabric 5
 	echo 1 >"$CON/enabled"
 	echo "$A" >"$CON/allowed_gids"
-	start_monitor
+	start_event_monitor
 	tok=$(dc dmb grant dev simC remote-gid "$B" size "$DMB_LEN" |
 	      awk '{ print $2 }')
 	dc dev event simC remote-gid "$B" subtype "$HELLO15" data "$tok"
@@ -235,7 +235,7 @@ tty_hung_up() {
 }
 
 @test "console: deleting the device mid-session hangs up and tells the server" {
-	connect
+	handshake
 	open_tty
 	dc dev del simB
 	tty_hung_up

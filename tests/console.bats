@@ -56,13 +56,13 @@ tty_run() {
 	PIDS+=($!)
 }
 
-connect() {
+console_connect() {
 	dc console connect dev simA remote-gid "$B" "$@"
 }
 
 @test "a shell on the tty: commands run and their output comes back" {
 	tty_run 'exec sh -i'
-	run -0 --separate-stderr connect linger 2 \
+	run -0 --separate-stderr console_connect linger 2 \
 		<<<'echo "hello-$((6 * 7))"; tty'
 	[[ "$output" == *hello-42* ]]
 	[[ "$output" == *"$TTY"* ]]
@@ -80,7 +80,7 @@ connect() {
 	[[ "$output" == *"refused the connection: this gid is not allowed"* ]]
 	# a console not enabled refuses too, naming why
 	dc console disable dev simB
-	run -1 connect </dev/null
+	run -1 console_connect </dev/null
 	[[ "$output" == *"refused the connection: no console is enabled"* ]]
 	[ "$(dc -j dmb show client userspace | jq length)" = 0 ]
 }
@@ -88,7 +88,7 @@ connect() {
 @test "the console's device deleted mid-session ends it, nothing left" {
 	tty_run 'exec sh -i'
 	mkfifo "$TMP/in"
-	connect <"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
+	console_connect <"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
 	local srv=$!
 	PIDS+=($srv)
 	# fd 3 is bats' own: the session's stdin is held open on fd 5
@@ -124,14 +124,14 @@ got_all() {
 		cat "$TMP/src"
 		wait_until 600 got_all "$TMP/got" ||
 			echo "got $(stat -c %s "$TMP/got") bytes" >&3
-	} | connect linger 1
+	} | console_connect linger 1
 	[ "$(sha256sum <"$TMP/got")" = "$(sha256sum <"$TMP/src")" ]
 	# from the tty: written once a byte from the server says go; the
 	# server reads everything the console wrote before its linger ends
 	tty_run "stty raw -echo && : >'$TMP/ready2' && head -c 1 >/dev/null &&
 		exec cat '$TMP/src'"
 	wait_until 5 test -e "$TMP/ready2"
-	printf g | connect linger 10 >"$TMP/back"
+	printf g | console_connect linger 10 >"$TMP/back"
 	[ "$(sha256sum <"$TMP/back")" = "$(sha256sum <"$TMP/src")" ]
 }
 

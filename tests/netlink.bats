@@ -184,9 +184,9 @@ dmbcount_() {
 	DC=${W[7]}
 }
 
-# grant ARGS...: dmb-grant; sets DMB (the dmb line), TOK and IDX.
-grant() { q grant_ "$@"; }
-grant_() {
+# probe_grant ARGS...: dmb-grant; sets DMB (the dmb line), TOK and IDX.
+probe_grant() { q probe_grant_ "$@"; }
+probe_grant_() {
 	p_ grant "$@" || return 1
 	DMB=$OUT
 	words "$DMB"
@@ -534,7 +534,7 @@ check_dump_() {
 	mon=$BATS_TEST_TMPDIR/signal
 	probe_mon_start "$mon" signal count 1 timeout 20000
 
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	tok=$TOK line=$DMB
 	[[ $DMB =~ ^$TOK_RE\ $loidx\ lo\ [0-7]\ userspace\ $gl\ 4096\ $IDX\ -$ ]]
 	# dmb-get (do) and the dumps, with every filter, say the same.
@@ -562,7 +562,7 @@ check_dump_() {
 	pout 00000000 readx lo "$tok" 0 4
 
 	# More than one netlink message of data each way.
-	grant lo "$gl" 65536
+	probe_grant lo "$gl" 65536
 	big=$TOK
 	p fill lo "$big" 1000 40000 7
 	pout ok verify lo "$big" 1000 40000 7
@@ -596,13 +596,13 @@ check_dump_() {
 	gl=$G
 
 	# The granting command ends: its socket closes, the DMB goes.
-	grant lo "$gl" 4096 owned
+	probe_grant lo "$gl" 4096 owned
 	[[ $DMB == *" owned" ]]
 	pf ENOENT dmb lo "$TOK"
 	pout "" dmbs
 
 	# Without "owned" it outlives the socket.
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	held=$TOK
 	[[ $DMB == *" -" ]]
 	pout "$DMB" dmb lo "$held"
@@ -636,7 +636,7 @@ check_dump_() {
 	mon=$BATS_TEST_TMPDIR/mgmt
 	probe_mon_start "$mon" mgmt count 2 timeout 20000
 	gidof lo
-	grant lo "$G" 4096 owned
+	probe_grant lo "$G" 4096 owned
 	probe_mon_end "$mon"
 	# The notification is the dmb-get reply: OWNED included.
 	expect_eq "dmb-add" "${MON[0]}" "dmb-add $DMB"
@@ -650,7 +650,7 @@ check_dump_() {
 	nl_load dibs dibs_loopback
 	gidof lo
 	gl=$G
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	tok=$TOK
 
 	# Out of bounds: the last bytes fit, one more does not.
@@ -674,7 +674,7 @@ check_dump_() {
 
 	# A writer that was not granted: lo writes a DMB granted to another gid.
 	newgid
-	grant lo "$G" 4096
+	probe_grant lo "$G" 4096
 	other=$TOK
 	pf EACCES write lo "$other" 0 intruder
 	errmsg_has "not granted"
@@ -684,7 +684,7 @@ check_dump_() {
 	# may, lo (another fabric) does not even find the token.
 	sim_fabric 0x0101 s1 s2 s3
 	gidof s2
-	grant s1 "$G" 4096
+	probe_grant s1 "$G" 4096
 	ts=$TOK
 	pf EACCES write s3 "$ts" 0 intruder
 	errmsg_has "not granted"
@@ -721,7 +721,7 @@ check_dump_() {
 	# than the page allocator hands out in one piece, 4 MiB is its most.
 	pf EINVAL grant lo "$gl" $DMB_LEN_MAX
 	errmsg_has "the device refused this DMB length"
-	grant lo "$gl" $((4 << 20))
+	probe_grant lo "$gl" $((4 << 20))
 	p revoke lo "$TOK"
 	pf ENODEV grant nosuch "$gl" 4096
 
@@ -748,7 +748,7 @@ check_dump_() {
 	nl_load dibs dibs_loopback
 	gidof lo
 	gl=$G
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	p dev-new lo2 loopback
 	p dev lo2
 	lo2=$OUT
@@ -815,7 +815,7 @@ check_dump_() {
 	p dev-new lo2 loopback
 	dev2=$OUT
 	words "$dev2"
-	grant lo2 "${W[3]}" 4096
+	probe_grant lo2 "${W[3]}" 4096
 	p revoke lo2 "$TOK"
 	p dev-del lo2
 	load_test_client
@@ -854,9 +854,9 @@ check_dump_() {
 	expect_eq "up" "${MON[2]}" "dev-change $dev2"
 
 	# Deleting a device with DMBs: each DMB's dmb-del, then dev-del.
-	grant lo2 "$g2" 4096
+	probe_grant lo2 "$g2" 4096
 	tok1=$TOK
-	grant lo2 "$g2" 8192
+	probe_grant lo2 "$g2" 8192
 	tok2=$TOK
 	p dev-del lo2
 	probe_mon_wait "$mon" 8
@@ -970,10 +970,10 @@ genl_family_() {
 	sim_fabric 0x0101 s1
 	gidof lo
 	gl=$G
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	tokl=$TOK
 	gidof s1
-	grant s1 "$G" 4096
+	probe_grant s1 "$G" 4096
 	toks=$TOK
 	p dev s1
 	s1=$OUT
@@ -1018,7 +1018,7 @@ genl_family_() {
 	# A new instance of the family: the old subscriber hears nothing of it.
 	nl_load dibs dibs_loopback
 	gidof lo
-	grant lo "$G" 4096
+	probe_grant lo "$G" 4096
 	p write lo "$TOK" 0 x signal 1
 	p sleep 1000
 	kill -0 "$MON_PID"
@@ -1028,19 +1028,19 @@ genl_family_() {
 
 # ---- 10. statistics ----------------------------------------------------------------------------------
 
-# dev_stats DEV WANT: the device's statistics are WANT, "moves move_bytes
+# expect_dev_stats DEV WANT: the device's statistics are WANT, "moves move_bytes
 # signals move_errors dmbs_registered dmbs_unregistered".
-dev_stats() { q dev_stats_ "$@"; }
-dev_stats_() {
+expect_dev_stats() { q expect_dev_stats_ "$@"; }
+expect_dev_stats_() {
 	p_ dev-stats "$1" || return 1
 	words "$OUT"
 	expect_eq "$1 stats" "${W[1]} ${W[3]} ${W[5]} ${W[7]} ${W[9]} ${W[11]}" "$2"
 }
 
-# dmb_stats DEV TOKEN WANT: the DMB's statistics are WANT, "writes
+# expect_dmb_stats DEV TOKEN WANT: the DMB's statistics are WANT, "writes
 # write_bytes signals refused".
-dmb_stats() { q dmb_stats_ "$@"; }
-dmb_stats_() {
+expect_dmb_stats() { q expect_dmb_stats_ "$@"; }
+expect_dmb_stats_() {
 	p_ dmb-stats "$1" "$2" || return 1
 	words "$OUT"
 	expect_eq "DMB $2 stats" "${W[1]} ${W[3]} ${W[5]} ${W[7]}" "$3"
@@ -1055,54 +1055,54 @@ dmb_stats_() {
 	m100=$S
 	xs 37 y
 	m37=$S
-	dev_stats lo "0 0 0 0 0 0"
+	expect_dev_stats lo "0 0 0 0 0 0"
 
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	tok=$TOK
-	dmb_stats lo "$tok" "0 0 0 0"
+	expect_dmb_stats lo "$tok" "0 0 0 0"
 	p write lo "$tok" 0 "$m100" times 5
 	p write lo "$tok" 200 "$m100" signal 2 times 2
-	dev_stats lo "7 700 2 0 1 0"
-	dmb_stats lo "$tok" "7 700 2 0"
+	expect_dev_stats lo "7 700 2 0 1 0"
+	expect_dmb_stats lo "$tok" "7 700 2 0"
 
 	# Out of bounds: an error of the writer, not a refusal by the fabric.
 	pf EINVAL write lo "$tok" 4090 "$m100"
-	dev_stats lo "7 700 2 1 1 0"
-	dmb_stats lo "$tok" "7 700 2 0"
+	expect_dev_stats lo "7 700 2 1 1 0"
+	expect_dmb_stats lo "$tok" "7 700 2 0"
 
 	# Not granted: refused, counted on both sides.
 	newgid
-	grant lo "$G" 4096
+	probe_grant lo "$G" 4096
 	other=$TOK
 	pf EACCES write lo "$other" 0 "$m37"
 	pf EACCES write lo "$other" 0 "$m37" signal 4
-	dev_stats lo "7 700 2 3 2 0"
-	dmb_stats lo "$other" "0 0 0 2"
-	dmb_stats lo "$tok" "7 700 2 0"
+	expect_dev_stats lo "7 700 2 3 2 0"
+	expect_dmb_stats lo "$other" "0 0 0 2"
+	expect_dmb_stats lo "$tok" "7 700 2 0"
 	p revoke lo "$other"
-	dev_stats lo "7 700 2 3 2 1"
+	expect_dev_stats lo "7 700 2 3 2 1"
 
 	# sim: moves count on the writer's device, the DMB on the owner's.
 	sim_fabric 0x0101 s1 s2 s3
 	gidof s2
-	grant s1 "$G" 4096
+	probe_grant s1 "$G" 4096
 	ts=$TOK
 	p write s2 "$ts" 0 "$m37" signal 1 times 3
 	p write s2 "$ts" 100 "$m100"
-	dev_stats s2 "4 211 3 0 0 0"
-	dev_stats s1 "0 0 0 0 1 0"
-	dmb_stats s1 "$ts" "4 211 3 0"
+	expect_dev_stats s2 "4 211 3 0 0 0"
+	expect_dev_stats s1 "0 0 0 0 1 0"
+	expect_dmb_stats s1 "$ts" "4 211 3 0"
 	pf EACCES write s3 "$ts" 0 "$m37"
 	pf EACCES write s3 "$ts" 0 "$m37" signal 1
-	dev_stats s3 "0 0 0 2 0 0"
-	dmb_stats s1 "$ts" "4 211 3 2"
+	expect_dev_stats s3 "0 0 0 2 0 0"
+	expect_dmb_stats s1 "$ts" "4 211 3 2"
 	# An injected fabric failure is the writer's error only.
 	echo 1 >/sys/kernel/debug/dibs_sim/s2/fail_count
 	pe EIO write s2 "$ts" 0 "$m37"
 	p write s2 "$ts" 0 "$m37"
-	dev_stats s2 "5 248 3 1 0 0"
-	dmb_stats s1 "$ts" "5 248 3 2"
-	dev_stats s1 "0 0 0 0 1 0"
+	expect_dev_stats s2 "5 248 3 1 0 0"
+	expect_dmb_stats s1 "$ts" "5 248 3 2"
+	expect_dev_stats s1 "0 0 0 0 1 0"
 }
 
 # tokhex TOKEN: H is the u64 TOKEN in hex as a raw request carries it
@@ -1120,7 +1120,7 @@ tokhex() {
 	local tok
 	nl_load dibs dibs_loopback
 	gidof lo
-	grant lo "$G" 4096
+	probe_grant lo "$G" 4096
 	tok=$TOK
 	tokhex "$tok"
 	# Raw requests (DEV_NAME 3, TOKEN 1, OFFSET 10, DATA 11, SIGNAL_IDX
@@ -1129,8 +1129,8 @@ tokhex() {
 		11:69 12:03000000
 	pout "abcdefghi" read lo "$tok" 100 9
 	# One move_data per piece; one signal.
-	dmb_stats lo "$tok" "3 9 1 0"
-	dev_stats lo "3 9 1 0 1 0"
+	expect_dmb_stats lo "$tok" "3 9 1 0"
+	expect_dev_stats lo "3 9 1 0 1 0"
 
 	# An empty piece among others: refused before anything is written.
 	pf EINVAL raw 9 3:6c6f00 "1:$H" 10:00000000 11:7878 11: 11:7979
@@ -1143,8 +1143,8 @@ tokhex() {
 	pf EINVAL raw 9 3:6c6f00 "1:$H" 10:feff7f00 11:7878 11:7979 \
 		12:01000000
 	errmsg_has "do not fit in any DMB"
-	dmb_stats lo "$tok" "3 9 1 0"
-	dev_stats lo "3 9 1 0 1 0"
+	expect_dmb_stats lo "$tok" "3 9 1 0"
+	expect_dev_stats lo "3 9 1 0 1 0"
 
 	# The DMB's end only move_data knows: a piece beyond it ends the
 	# request; the pieces before it stay written, no signal is raised.
@@ -1152,10 +1152,10 @@ tokhex() {
 		12:01000000
 	errmsg_has "do not fit in the DMB"
 	pout "abc..." read lo "$tok" 4090 6
-	dmb_stats lo "$tok" "4 12 1 0"
-	dev_stats lo "4 12 1 1 1 0"
+	expect_dmb_stats lo "$tok" "4 12 1 0"
+	expect_dev_stats lo "4 12 1 1 1 0"
 
 	# A lone empty piece is still a signal without data.
 	pout ok raw 9 3:6c6f00 "1:$H" 10:00000000 11: 12:02000000
-	dmb_stats lo "$tok" "5 12 2 0"
+	expect_dmb_stats lo "$tok" "5 12 2 0"
 }
