@@ -86,15 +86,38 @@ nap() {
 }
 
 # wait_for FILE REGEX [COUNT]: until COUNT (default 1) lines of FILE match,
-# 60 s at most; then prints FILE on stderr and fails.
+# 60 s at most; then prints FILE on stderr and fails. FILE need not exist
+# yet. It is read once, as it grows (polled every 0.1 s), not from the start
+# on every poll: a long log does not slow the poll down.
 wait_for() {
-	local want=${3:-1} end=$((SECONDS + 60))
-	while ((SECONDS < end)); do
-		(($(count_lines "$1" "$2") >= want)) && return 0
-		nap 0.2
+	local want=${3:-1} end=$((SECONDS + 60)) n=0 fd='' l part=''
+	((want > 0)) || return 0
+	while :; do
+		if [ -z "$fd" ] && [ -e "$1" ]; then
+			exec {fd}<"$1" || return 1
+		fi
+		if [ -n "$fd" ]; then
+			# at the end, read keeps a line without its newline in l
+			while IFS= read -r -u "$fd" l; do
+				l=$part$l
+				part=''
+				if [[ $l =~ $2 ]] && ((++n >= want)); then
+					exec {fd}<&-
+					return 0
+				fi
+			done
+			part+=$l
+			# a last line still without its newline counts, as in grep
+			if [ -n "$part" ] && [[ $part =~ $2 ]] && ((n + 1 >= want)); then
+				exec {fd}<&-
+				return 0
+			fi
+		fi
+		((SECONDS < end)) || break
+		nap 0.1
 	done
-	(($(count_lines "$1" "$2") >= want)) && return 0
-	echo "fewer than $want lines matching '$2' in $1 after 60 s:" >&2
+	[ -z "$fd" ] || exec {fd}<&-
+	echo "$n of $want lines matching '$2' in $1 after 60 s:" >&2
 	cat "$1" >&2
 	return 1
 }
