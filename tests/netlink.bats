@@ -21,7 +21,6 @@
 load lib/dibs
 
 PROBE=$DIBS_REPO/tests/tools/dibsnl-probe
-TC=/sys/kernel/debug/dibs_test_client
 NL_MODULES=(dibs_test_client dibs_sim dibs_loopback dibs)
 # An unprivileged user: uid/gid nobody, no groups, hence no capabilities.
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
