@@ -82,21 +82,10 @@ c2s_u64() {
 		od -An -tu8 | tr -d ' '
 }
 
-# wait_for CMD...: until CMD succeeds, for up to 10 s
-wait_for() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	echo "timed out waiting for: $*" >&2
-	return 1
-}
-
-# start_monitor: `dibsctl monitor event` in the background, output in
+# start_event_monitor: `dibsctl monitor event` in the background, output in
 # $TMP/mon.out, once it demonstrably receives events (a probe event from
 # simA to itself with subtype 1).
-start_monitor() {
+start_event_monitor() {
 	local i
 	"$DIBSCTL" monitor event >"$TMP/mon.out" 2>"$TMP/mon.err" &
 	MON_PID=$!
@@ -117,16 +106,16 @@ event_seen() {
 	} END { exit !f }' "$TMP/mon.out"
 }
 
-# connect: enable the console for simA, grant C2S, HELLO, wait for ACCEPT;
+# handshake: enable the console for simA, grant C2S, HELLO, wait for ACCEPT;
 # sets C2S and S2C (tokens).
-connect() {
+handshake() {
 	echo 1 >"$CON/enabled"
 	echo "$A" >"$CON/allowed_gids"
 	C2S=$(dc dmb grant dev simA remote-gid "$B" size "$DMB_LEN" |
 	      awk '{ print $2 }')
-	start_monitor
+	start_event_monitor
 	dc dev event simA remote-gid "$B" subtype "$HELLO15" data "$C2S"
-	wait_for event_seen simA "$ACCEPT15" >/dev/null
+	wait_until 10 event_seen simA "$ACCEPT15" >/dev/null
 	S2C=$(event_seen simA "$ACCEPT15")
 	S2C=$(printf '0x%016x' "$S2C")
 	[ "$(cat "$CON/state")" = connected ]
@@ -143,7 +132,7 @@ open_tty() {
 		: >"$3"; exec cat >"$2"' _ \
 		"$TTY" "$TMP/tty.out" "$TMP/tty.ready" &
 	CAT_PID=$!
-	wait_for test -e "$TMP/tty.ready"
+	wait_until 10 test -e "$TMP/tty.ready"
 }
 
 # tty_hung_up: the tty's reader died of SIGHUP (status 129)
@@ -181,7 +170,7 @@ tty_hung_up() {
 }
 
 @test "console: HELLO -> ACCEPT, bytes both ways, window size, break, unload refused, HANGUP" {
-	connect
+	handshake
 	# The console attached to C2S: magic first.
 	[ "$(dc dmb read dev simA token "$C2S" length 4 file -)" = DCN1 ]
 	open_tty
@@ -189,25 +178,25 @@ tty_hung_up() {
 	# server -> tty: bytes into S2C's ring, then prod with signal 0
 	printf 'hello from A' | s2c_put 4096 0
 	le64 12 | s2c_put 8 0
-	wait_for grep -q 'hello from A' "$TMP/tty.out"
+	wait_until 10 grep -q 'hello from A' "$TMP/tty.out"
 
 	# tty -> server: C2S's ring and prod
 	printf 'reply from B' >"$TTY"
-	wait_for test "$(c2s_u64 8)" = 12
+	wait_until 10 test "$(c2s_u64 8)" = 12
 	[ "$(dc dmb read dev simA token "$C2S" offset 4096 length 12 file -)" = "reply from B" ]
 
 	# window size: rows, cols, then ctl_seq with signal 2
 	le16 40 | s2c_put 24
 	le16 132 | s2c_put 26
 	printf '\x01\0\0\0' | s2c_put 28 2
-	wait_for test "$(stty -F "$TTY" size)" = "40 132"
+	wait_until 10 test "$(stty -F "$TTY" size)" = "40 132"
 
 	# break: flags bit 1 toggled, ctl_seq again with signal 2; in raw
 	# mode (-ignbrk -brkint -parmrk) the line discipline reads it as NUL
 	[ "$(tr -d '\0' <"$TMP/tty.out" | wc -c)" -eq "$(wc -c <"$TMP/tty.out")" ]
 	printf '\x02\0\0\0' | s2c_put 4
 	printf '\x02\0\0\0' | s2c_put 28 2
-	wait_for test "$(tr -d '\0' <"$TMP/tty.out" | wc -c)" -lt \
+	wait_until 10 test "$(tr -d '\0' <"$TMP/tty.out" | wc -c)" -lt \
 		"$(wc -c <"$TMP/tty.out")"
 
 	# an open tty holds the module
@@ -217,7 +206,7 @@ tty_hung_up() {
 	# HANGUP reason 1 from the server: SIGHUP to the tty's session
 	dc dev event simA remote-gid "$B" subtype $((HANGUP | 1)) data "$C2S"
 	tty_hung_up
-	wait_for test "$(cat "$CON/state")" = idle
+	wait_until 10 test "$(cat "$CON/state")" = idle
 	[ -z "$(cat "$CON/peer_gid")" ]
 	# S2C is gone: the server's writes fail
 	run ! dc dmb write dev simA token "$S2C" data x
@@ -228,16 +217,16 @@ tty_hung_up() {
 	dc dev add simC type sim fabric 5
 	echo 1 >"$CON/enabled"
 	echo "$A" >"$CON/allowed_gids"
-	start_monitor
+	start_event_monitor
 	tok=$(dc dmb grant dev simC remote-gid "$B" size "$DMB_LEN" |
 	      awk '{ print $2 }')
 	dc dev event simC remote-gid "$B" subtype "$HELLO15" data "$tok"
-	wait_for event_seen simC $((REFUSE | 1)) >/dev/null
+	wait_until 10 event_seen simC $((REFUSE | 1)) >/dev/null
 	[ "$(cat "$CON/state")" = idle ]
 
 	echo 0 >"$CON/enabled"
 	dc dev event simA remote-gid "$B" subtype "$HELLO15" data "$tok"
-	wait_for event_seen simA $((REFUSE | 2)) >/dev/null
+	wait_until 10 event_seen simA $((REFUSE | 2)) >/dev/null
 	[ "$(cat "$CON/state")" = disabled ]
 	run ! event_seen simA "$ACCEPT15"
 	run ! event_seen simC "$ACCEPT15"
@@ -246,11 +235,11 @@ tty_hung_up() {
 }
 
 @test "console: deleting the device mid-session hangs up and tells the server" {
-	connect
+	handshake
 	open_tty
 	dc dev del simB
 	tty_hung_up
-	wait_for event_seen simA $((HANGUP | 3)) >/dev/null
+	wait_until 10 event_seen simA $((HANGUP | 3)) >/dev/null
 	[ "$(printf '0x%016x' "$(event_seen simA $((HANGUP | 3)))")" = "$S2C" ]
 	[ ! -e "$TTY" ]
 	# The module goes cleanly once the tty is closed.

@@ -46,16 +46,6 @@ teardown() {
 	return $rc
 }
 
-# wait_for SECS CMD...: until CMD succeeds, polling every 0.1 s.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		((n-- > 0)) || return 1
-		sleep 0.1
-	done
-}
-
 # tty_run CMD: run sh -c CMD in a new session with the console's tty as its
 # controlling terminal and stdin/stdout/stderr. The tty keeps its termios
 # from one open to the next, as a serial line does: a test's "stty raw"
@@ -66,18 +56,18 @@ tty_run() {
 	PIDS+=($!)
 }
 
-connect() {
+console_connect() {
 	dc console connect dev simA remote-gid "$B" "$@"
 }
 
 @test "a shell on the tty: commands run and their output comes back" {
 	tty_run 'exec sh -i'
-	run -0 --separate-stderr connect linger 2 \
+	run -0 --separate-stderr console_connect linger 2 \
 		<<<'echo "hello-$((6 * 7))"; tty'
 	[[ "$output" == *hello-42* ]]
 	[[ "$output" == *"$TTY"* ]]
 	# the session's DMBs went with it; the console is idle again
-	wait_for 5 grep -qx idle /sys/class/dibs/simB/console/state
+	wait_until 5 grep -qx idle /sys/class/dibs/simB/console/state
 	[ "$(dc -j dmb show client userspace | jq length)" = 0 ]
 }
 
@@ -90,7 +80,7 @@ connect() {
 	[[ "$output" == *"refused the connection: this gid is not allowed"* ]]
 	# a console not enabled refuses too, naming why
 	dc console disable dev simB
-	run -1 connect </dev/null
+	run -1 console_connect </dev/null
 	[[ "$output" == *"refused the connection: no console is enabled"* ]]
 	[ "$(dc -j dmb show client userspace | jq length)" = 0 ]
 }
@@ -98,16 +88,16 @@ connect() {
 @test "the console's device deleted mid-session ends it, nothing left" {
 	tty_run 'exec sh -i'
 	mkfifo "$TMP/in"
-	connect <"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
+	console_connect <"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
 	local srv=$!
 	PIDS+=($srv)
 	# fd 3 is bats' own: the session's stdin is held open on fd 5
 	exec 5>"$TMP/in"
 	echo 'echo ready-$((1 + 1))' >&5
-	wait_for 20 grep -q ready-2 "$TMP/out"
+	wait_until 20 grep -q ready-2 "$TMP/out"
 	dc dev del simB
 	local rc=0
-	wait_for 10 bash -c "! kill -0 $srv 2>/dev/null" || rc=1
+	wait_until 10 bash -c "! kill -0 $srv 2>/dev/null" || rc=1
 	exec 5>&-
 	[ $rc = 0 ]
 	local st=0
@@ -129,19 +119,19 @@ got_all() {
 	# stdin stays open until all arrived: a hangup discards what the tty
 	# has not yet handed to its reader, as a serial line's does.
 	tty_run "stty raw -echo && : >'$TMP/ready1' && exec cat >'$TMP/got'"
-	wait_for 5 test -e "$TMP/ready1"
+	wait_until 5 test -e "$TMP/ready1"
 	{
 		cat "$TMP/src"
-		wait_for 600 got_all "$TMP/got" ||
+		wait_until 600 got_all "$TMP/got" ||
 			echo "got $(stat -c %s "$TMP/got") bytes" >&3
-	} | connect linger 1
+	} | console_connect linger 1
 	[ "$(sha256sum <"$TMP/got")" = "$(sha256sum <"$TMP/src")" ]
 	# from the tty: written once a byte from the server says go; the
 	# server reads everything the console wrote before its linger ends
 	tty_run "stty raw -echo && : >'$TMP/ready2' && head -c 1 >/dev/null &&
 		exec cat '$TMP/src'"
-	wait_for 5 test -e "$TMP/ready2"
-	printf g | connect linger 10 >"$TMP/back"
+	wait_until 5 test -e "$TMP/ready2"
+	printf g | console_connect linger 10 >"$TMP/back"
 	[ "$(sha256sum <"$TMP/back")" = "$(sha256sum <"$TMP/src")" ]
 }
 
@@ -157,21 +147,21 @@ tmux_has() {
 	tmux -L dibs-console new-session -d -s c -x 100 -y 30 sh
 	tmux -L dibs-console send-keys -t c \
 		"PS1='local\$ '; stty -g >$TMP/before; $DIBSCTL console connect dev simA remote-gid $B log $TMP/log; echo rc=\$?; stty -g >$TMP/after" Enter
-	wait_for 10 tmux_has 'Escape character is ^]'
+	wait_until 10 tmux_has 'Escape character is ^]'
 	tmux -L dibs-console send-keys -t c 'echo "tmux-$((2 + 3))"; stty size' Enter
-	wait_for 10 tmux_has 'tmux-5'
-	wait_for 10 tmux_has '30 100'
+	wait_until 10 tmux_has 'tmux-5'
+	wait_until 10 tmux_has '30 100'
 	# raw mode while attached: the local terminal echoes nothing itself
 	[ "$(stty -F "$(tmux -L dibs-console display -p -t c '#{pane_tty}')" -a |
 		grep -o -- '-icanon')" = -icanon ]
 	tmux -L dibs-console resize-window -t c -x 90 -y 25
 	tmux -L dibs-console send-keys -t c 'stty size' Enter
-	wait_for 10 tmux_has '25 90'
+	wait_until 10 tmux_has '25 90'
 	tmux -L dibs-console send-keys -t c C-]
-	wait_for 10 test -s "$TMP/after"
+	wait_until 10 test -s "$TMP/after"
 	tmux_has 'Disconnected from the console'
 	tmux_has 'rc=0'
 	[ "$(cat "$TMP/before")" = "$(cat "$TMP/after")" ]
 	grep -q tmux-5 "$TMP/log"
-	wait_for 5 grep -qx idle /sys/class/dibs/simB/console/state
+	wait_until 5 grep -qx idle /sys/class/dibs/simB/console/state
 }

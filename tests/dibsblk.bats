@@ -59,20 +59,8 @@ teardown() {
 	return $rc
 }
 
-# wait_for FILE REGEX [N]: until FILE has N (default 1) lines matching
-wait_for() {
-	local i
-	for i in {1..150}; do
-		[ "$(grep -c -E "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0
-		sleep 0.1
-	done
-	echo "wait_for: no '$2' (x${3:-1}) in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
-
-# start_server ARG...: on simA, exporting $EXP; log in $BATS_TEST_TMPDIR/srv
-start_server() {
+# start_blk_server ARG...: on simA, exporting $EXP; log in $BATS_TEST_TMPDIR/srv
+start_blk_server() {
 	"$BLK" server --dev simA --export "$EXP" -v -v "$@" \
 		>>"$BATS_TEST_TMPDIR/srv" 2>&1 &
 	SRV_PID=$!
@@ -109,7 +97,7 @@ sum() {
 @test "dibsblk: ext4 on the client's device, fsck clean, files equal on the export" {
 	local mnt=$BATS_TEST_TMPDIR/mnt f
 	truncate -s $((32 * MiB)) "$EXP"
-	start_server
+	start_blk_server
 	start_client simB /dev/nbd0
 	grep -q 'NBD socket: TCP over loopback' "$BATS_TEST_TMPDIR/cli-simB"
 	mkfs.ext4 -q -F /dev/nbd0
@@ -141,7 +129,7 @@ sum() {
 	local ref=$BATS_TEST_TMPDIR/ref i off n
 	head -c $((8 * MiB)) /dev/urandom >"$EXP"
 	cp "$EXP" "$ref"
-	start_server
+	start_blk_server
 	# with lo down the client falls back to a unix socketpair
 	ip link set lo down
 	start_client simB /dev/nbd0
@@ -180,7 +168,7 @@ sum() {
 	head -c $((4 * MiB)) /dev/urandom >"$EXP"
 	local before
 	before=$(sum <"$EXP")
-	start_server --read-only
+	start_blk_server --read-only
 	start_client simB /dev/nbd0
 	[ "$(cat /sys/block/nbd0/ro)" = 1 ]
 	run -1 dd if=/dev/zero of=/dev/nbd0 bs=4K count=1 oflag=direct status=none
@@ -199,7 +187,7 @@ sum() {
 	head -c $((4 * MiB)) /dev/urandom >"$EXP"
 	local before
 	before=$(sum <"$EXP")
-	start_server
+	start_blk_server
 	# a client that shows a device larger than the export
 	start_client simB /dev/nbd0 --size 5M
 	# one 8 KiB write across the end, one beyond it
@@ -214,7 +202,7 @@ sum() {
 @test "dibsblk: kill -9 of the server fails the client's I/O, a restart recovers" {
 	local t0 t1 ddpid st=0
 	truncate -s $((32 * MiB)) "$EXP"
-	start_server
+	start_blk_server
 	start_client simB /dev/nbd0
 	dd if=/dev/urandom of=/dev/nbd0 bs=64K count=512 oflag=direct \
 		status=none 2>"$BATS_TEST_TMPDIR/dd.err" &
@@ -233,7 +221,7 @@ sum() {
 	run -1 dd if=/dev/nbd0 of=/dev/null bs=4K count=1 skip=100 iflag=direct status=none
 	[[ $output == *"Input/output error"* ]]
 	# a new server: the client finds it by itself
-	start_server
+	start_blk_server
 	wait_for "$BATS_TEST_TMPDIR/cli-simB" 'server .*: connected' 2
 	head -c $MiB /dev/urandom >"$BATS_TEST_TMPDIR/src"
 	dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd0 bs=64K seek=32 oflag=direct status=none
@@ -245,7 +233,7 @@ sum() {
 
 @test "dibsblk: a client that dies leaves the server serving another" {
 	head -c $((8 * MiB)) /dev/urandom >"$EXP"
-	start_server
+	start_blk_server
 	start_client simB /dev/nbd0
 	start_client simC /dev/nbd1
 	wait_for "$BATS_TEST_TMPDIR/srv" 'client .*: connected' 2

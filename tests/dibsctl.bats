@@ -67,18 +67,6 @@ error_case() {
 	fi
 }
 
-# wait_for PATTERN FILE: until an extended regex matches a line (10 s).
-wait_for() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -Eq -- "$1" "$2" && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for /$1/ in $2:" >&2
-	cat "$2" >&2
-	return 1
-}
-
 # start_monitor ARG...: dibsctl ARG... monitor in the background, output
 # in $TMP/mon.out; returns once it demonstrably receives notifications.
 start_monitor() {
@@ -104,15 +92,10 @@ stop_monitor() {
 	return $rc
 }
 
-two_sims() {
-	dc dev add simA type sim fabric 7
-	dc dev add simB type sim fabric 7
-}
-
 # ---- dev -------------------------------------------------------------------
 
 @test "dibsctl: dev show plain and JSON agree with sysfs; filters; dev set state" {
-	two_sims
+	two_sims 7
 	run dc dev show
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq "$(dibs_devices | wc -l)" ]
@@ -155,7 +138,7 @@ EOF
 }
 
 @test "dibsctl: dev show DEV by name and by index, -d and -s" {
-	two_sims
+	two_sims 7
 	idx=$(dc dev show simB | cut -d: -f1)
 	run dc dev show simB
 	[ "$status" -eq 0 ]
@@ -203,7 +186,7 @@ assert d["name"] == "simC" and d["gid"] == sys.argv[2] and \
 }
 
 @test "dibsctl: dev query says which gids a device reaches" {
-	two_sims
+	two_sims 7
 	dc dev add simC type sim fabric 8
 	run dc dev query simA remote-gid "$(gid_of simB)"
 	[ "$status" -eq 0 ]
@@ -301,7 +284,7 @@ write_200k() {
 
 @test "dibsctl: a 200 KiB write on sim through /dev/dibs and over netlink" {
 	[ -c /dev/dibs ]
-	two_sims
+	two_sims 7
 	head -c 204800 /dev/urandom >"$TMP/in"
 	head -c 98304 "$TMP/in" >"$TMP/in96"
 	write_200k 64
@@ -314,7 +297,7 @@ IOC=$DIBS_REPO/tests/tools/dibs-ioctl
 
 @test "/dev/dibs: a write lands, with dmb-write's errors for bad requests" {
 	local tok idx
-	two_sims
+	two_sims 7
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 4K |
 	      awk '{ print $2 }')
 	idx=$(dc -j dev show simB | jq ".[0].index")
@@ -354,7 +337,7 @@ EOF
 
 @test "/dev/dibs: needs CAP_NET_ADMIN, acts in its opener's namespace, pins the module" {
 	local tok refs
-	two_sims
+	two_sims 7
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 4K |
 	      awk '{ print $2 }')
 	[ "$(setpriv --bounding-set=-net_admin "$IOC" simB "$tok" 0 x)" = EPERM ]
@@ -379,7 +362,7 @@ EOF
 }
 
 @test "dibsctl: on a sim fabric only the granted peer writes" {
-	two_sims
+	two_sims 7
 	dc dev add simC type sim fabric 8
 	tok=$(dc dmb grant dev simA remote-gid "$(gid_of simB)" size 64K |
 	      awk '{ print $2 }')
@@ -434,12 +417,12 @@ EOF
 	tok=$(dc dmb grant dev simM remote-gid "$(gid_of simN)" size 4K |
 	      awk '{ print $2 }')
 	dc dmb write dev simN token "$tok" data hi signal 2
-	wait_for '"object":"signal"' "$TMP/mon.out"
+	wait_for "$TMP/mon.out" '"object":"signal"'
 	dc dmb revoke dev simM token "$tok"
 	dc dev set simM state down
 	dc dev del simM
 	dc dev del simN
-	wait_for '"action":"del".*"name":"simN"' "$TMP/mon.out"
+	wait_for "$TMP/mon.out" '"action":"del".*"name":"simN"'
 	stop_monitor
 	python3 - "$TMP/mon.out" "$tok" <<'EOF'
 import json, sys
@@ -478,13 +461,13 @@ EOF
 	dc dev add simM type sim fabric 9
 	dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K
 	dc dev del simM
-	wait_for '\[dev,del\] [0-9]+: simM:' "$TMP/mon.out"
+	wait_for "$TMP/mon.out" '\[dev,del\] [0-9]+: simM:'
 	stop_monitor
 	grep -Eq "^\[[0-9T:.+-]+\] \[dev,add\] [0-9]+: simM: type sim fabric 0x0009 gid $GID_RE state up dmb-count 0 max-dmbs [0-9]+$" "$TMP/mon.out"
 	[ "$(grep -c '\[dmb,' "$TMP/mon.out")" -eq 0 ]
 	start_monitor monitor dmb dev
 	tok=$(dc dmb grant dev lo remote-gid "$(gid_of lo)" size 4K | awk '{ print $2 }')
-	wait_for "^\[dmb,add\] token $tok dev lo client userspace " "$TMP/mon.out"
+	wait_for "$TMP/mon.out" "^\[dmb,add\] token $tok dev lo client userspace "
 	kill -INT "$MON_PID"
 	wait "$MON_PID"
 	MON_PID=''
@@ -566,7 +549,7 @@ EOF
 	command -v ip >/dev/null || skip "no ip"
 	NETNS=dibs-t$$
 	ip netns add "$NETNS" || skip "cannot create a network namespace"
-	two_sims
+	two_sims 7
 	dc dev set simA netns "$NETNS"
 	run dc dev show
 	[[ $output != *' simA: '* ]]

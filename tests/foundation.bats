@@ -22,7 +22,6 @@
 
 load lib/dibs
 
-TC=/sys/kernel/debug/dibs_test_client
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 # What this suite loads, clients first; none may stay loaded after a test.
 FD_MODULES=(dibs_test_client dibs_loopback dibs)
@@ -120,11 +119,6 @@ fd_hex() {
 		printf -v c '%02x' "'${s:i:1}"
 		HEX+=$c
 	done
-}
-
-# tc CMD...: one command to the test client; fails like the write did.
-tc() {
-	printf '%s\n' "$*" >"$TC/ctl"
 }
 
 # tc_fails ERRNO CMD...: the command must fail with exactly that errno.

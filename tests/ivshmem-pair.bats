@@ -108,13 +108,6 @@ query() {
 	dc dev query ivshmem0 remote-gid "$1"
 }
 
-TC=/sys/kernel/debug/dibs_test_client
-
-# tc CMD...: one command to dibs_test_client.
-tc() {
-	printf '%s\n' "$*" >"$TC/ctl"
-}
-
 @test "pair: both devices on one fabric, each reaches the other's gid" {
 	local me other out
 	me=$(my_gid)

@@ -157,13 +157,6 @@ teardown() {
 		dc dev event ivshmem0 remote-gid "$nobody" subtype 1
 }
 
-TC=/sys/kernel/debug/dibs_test_client
-
-# tc CMD...: one command to the test client; its answer in $TC/result.
-tc() {
-	printf '%s\n' "$*" >"$TC/ctl"
-}
-
 # tc_refused TEXT CMD...: the command fails, its error message has TEXT.
 tc_refused() {
 	local want=$1
@@ -174,10 +167,6 @@ tc_refused() {
 	fi
 	grep -q "$want" "$BATS_TEST_TMPDIR/tc.err" ||
 		{ echo "'$*': $(cat "$BATS_TEST_TMPDIR/tc.err"), expected $want" >&2; return 1; }
-}
-
-hex() {
-	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
 }
 
 @test "ivshmem: an attached DMB: stores land, a revoked one stays held until detached" {

@@ -39,15 +39,10 @@ teardown() {
 	return $rc
 }
 
-# grant DEV WRITER [SIZE]: a DMB on DEV for WRITER's gid; prints its token
-grant() {
+# grant_token DEV WRITER [SIZE]: a DMB on DEV for WRITER's gid; prints its token
+grant_token() {
 	dc dmb grant dev "$1" remote-gid "$(gid_of "$2")" size "${3:-8K}" |
 		awk '{ print $2 }'
-}
-
-two_sims() {
-	dc dev add simA type sim fabric 9
-	dc dev add simB type sim fabric 9
 }
 
 # hold ARG...: `dibs-mmap hold ARG...` in the background, once it mapped
@@ -72,14 +67,14 @@ unhold() {
 
 @test "mmap: the owner reads what a write put there, and writes in place" {
 	local tok
-	tok=$(grant lo lo)
+	tok=$(grant_token lo lo)
 	dc dmb write dev lo token "$tok" offset 4090 data "across a page"
 	[ "$("$MM" read lo "$tok" 4090 13)" = "across a page" ]
 	[ "$("$MM" write lo "$tok" 100 "from the owner")" = ok ]
 	[ "$(dc dmb read dev lo token "$tok" file - offset 100 length 14)" = "from the owner" ]
 	# the sim fabric: the owner simA, the writer simB over netlink
-	two_sims
-	tok=$(grant simA simB 4K)
+	two_sims 9
+	tok=$(grant_token simA simB 4K)
 	dc dmb write dev simB token "$tok" offset 7 data "sim bytes"
 	[ "$("$MM" read simA "$tok" 7 9)" = "sim bytes" ]
 	# not a userspace DMB of that device
@@ -90,7 +85,7 @@ unhold() {
 
 @test "mmap: a writer maps the remote DMB, stores, signals without data" {
 	local tok
-	tok=$(grant lo lo)
+	tok=$(grant_token lo lo)
 	run "$MM" write lo "$tok" 8 "loopback stores" remote signal 0x5
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "signal 0x5" ]
@@ -99,8 +94,8 @@ unhold() {
 	run dc -s dmb show dev lo token "$tok"
 	[[ ${lines[1]} =~ ^"    writes 2 write-bytes 0 signals 2 refused 0"$ ]]
 
-	two_sims
-	tok=$(grant simA simB)
+	two_sims 9
+	tok=$(grant_token simA simB)
 	run "$MM" write simB "$tok" 4096 "second page" remote signal 0x8000
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "signal 0x8000" ]
@@ -109,9 +104,9 @@ unhold() {
 
 @test "mmap: only the granted gid's device maps a remote DMB" {
 	local tok
-	two_sims
+	two_sims 9
 	dc dev add simC type sim fabric 9
-	tok=$(grant simA simB)
+	tok=$(grant_token simA simB)
 	run "$MM" write simC "$tok" 0 x remote
 	[ "$status" -eq 1 ]
 	[ "$output" = "error: map: EACCES: the DMB is not granted to the writing device" ]
@@ -135,7 +130,7 @@ unhold() {
 
 @test "mmap: a mapping keeps the DMB's memory past a revoke, until unmapped" {
 	local tok
-	tok=$(grant lo lo)
+	tok=$(grant_token lo lo)
 	run "$MM" revoke lo "$tok" lo
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "dmb-get after revoke: ENOENT" ]
@@ -143,8 +138,8 @@ unhold() {
 	[ -z "$(dc dmb show client userspace)" ]
 
 	# a mapped remote DMB outlives its revoke and both devices
-	two_sims
-	tok=$(grant simA simB)
+	two_sims 9
+	tok=$(grant_token simA simB)
 	hold simB "$tok" remote
 	dc dmb revoke dev simA token "$tok"
 	dc dev del simB
@@ -154,7 +149,7 @@ unhold() {
 
 @test "mmap: needs CAP_NET_ADMIN, as every /dev/dibs ioctl" {
 	local tok
-	tok=$(grant lo lo)
+	tok=$(grant_token lo lo)
 	run setpriv --bounding-set=-net_admin --inh-caps=-net_admin \
 		"$MM" read lo "$tok" 0 1
 	[ "$status" -eq 1 ]
@@ -167,7 +162,7 @@ unhold() {
 
 @test "mmap: a live mapping pins the module; unmapped, everything unloads" {
 	local tok refs
-	tok=$(grant lo lo)
+	tok=$(grant_token lo lo)
 	refs=$(cat /sys/module/dibs/refcnt)
 	hold lo "$tok"		# the handle and its fd are closed
 	[ "$(cat /sys/module/dibs/refcnt)" -eq $((refs + 1)) ]

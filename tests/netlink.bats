@@ -21,7 +21,6 @@
 load lib/dibs
 
 PROBE=$DIBS_REPO/tests/tools/dibsnl-probe
-TC=/sys/kernel/debug/dibs_test_client
 NL_MODULES=(dibs_test_client dibs_sim dibs_loopback dibs)
 # An unprivileged user: uid/gid nobody, no groups, hence no capabilities.
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
@@ -153,14 +152,6 @@ errmsg_has() {
 	}
 }
 
-# expect_eq WHAT GOT WANT
-expect_eq() {
-	[ "$2" = "$3" ] || {
-		printf '%s:\n  got:  %s\n  want: %s\n' "$1" "$2" "$3" >&2
-		return 1
-	}
-}
-
 # words LINE: the array W holds its words (W[0] the first).
 words() {
 	read -r -a W <<<"$1"
@@ -192,9 +183,9 @@ dmbcount_() {
 	DC=${W[7]}
 }
 
-# grant ARGS...: dmb-grant; sets DMB (the dmb line), TOK and IDX.
-grant() { q grant_ "$@"; }
-grant_() {
+# probe_grant ARGS...: dmb-grant; sets DMB (the dmb line), TOK and IDX.
+probe_grant() { q probe_grant_ "$@"; }
+probe_grant_() {
 	p_ grant "$@" || return 1
 	DMB=$OUT
 	words "$DMB"
@@ -307,9 +298,9 @@ wait_lines_() {
 	return 1
 }
 
-# mon_start FILE ARGS...: "dibsnl-probe monitor ARGS" in the background,
+# probe_mon_start FILE ARGS...: "dibsnl-probe monitor ARGS" in the background,
 # once it has subscribed. MON_PID is its pid.
-mon_start() {
+probe_mon_start() {
 	local file=$1
 	shift
 	bg_start "$file" "$PROBE" monitor "$@"
@@ -318,10 +309,10 @@ mon_start() {
 	expect_eq "monitor's first line" "${LINES[0]}" ready
 }
 
-# mon_wait FILE N: the monitor printed N notifications (or more); MON
+# probe_mon_wait FILE N: the monitor printed N notifications (or more); MON
 # holds them all, one an element, and MONS them joined by newlines.
-mon_wait() { q mon_wait_ "$@"; }
-mon_wait_() {
+probe_mon_wait() { q probe_mon_wait_ "$@"; }
+probe_mon_wait_() {
 	local l
 	wait_lines_ "$1" $(($2 + 1)) || return 1
 	MON=("${LINES[@]:1}")
@@ -331,10 +322,10 @@ mon_wait_() {
 	done
 }
 
-# mon_end FILE: the monitor (MON_PID) ended by itself, successfully; MON
-# and MONS as for mon_wait.
-mon_end() { q mon_end_ "$@"; }
-mon_end_() {
+# probe_mon_end FILE: the monitor (MON_PID) ended by itself, successfully; MON
+# and MONS as for probe_mon_wait.
+probe_mon_end() { q probe_mon_end_ "$@"; }
+probe_mon_end_() {
 	local rc=0
 	wait "$MON_PID" || rc=$?
 	[ $rc -eq 0 ] || {
@@ -342,7 +333,7 @@ mon_end_() {
 		cat "$1" "$1.err" >&2
 		return 1
 	}
-	mon_wait_ "$1" 0
+	probe_mon_wait_ "$1" 0
 }
 
 # ---- setup -------------------------------------------------------------------------
@@ -540,9 +531,9 @@ check_dump_() {
 	devidx lo
 	loidx=$DI
 	mon=$BATS_TEST_TMPDIR/signal
-	mon_start "$mon" signal count 1 timeout 20000
+	probe_mon_start "$mon" signal count 1 timeout 20000
 
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	tok=$TOK line=$DMB
 	[[ $DMB =~ ^$TOK_RE\ $loidx\ lo\ [0-7]\ userspace\ $gl\ 4096\ $IDX\ -$ ]]
 	# dmb-get (do) and the dumps, with every filter, say the same.
@@ -563,14 +554,14 @@ check_dump_() {
 	# lo writes into its own DMB, raising signal 3: one signal-ntf with
 	# the token, the DMB's index and mask bit 3.
 	p write lo "$tok" 100 hello signal 3
-	mon_end "$mon"
+	probe_mon_end "$mon"
 	expect_eq "signal" "$MONS" "signal $loidx $tok $IDX 0x8"
 	pout hello read lo "$tok" 100 5
 	pout 000068656c6c6f0000 readx lo "$tok" 98 9
 	pout 00000000 readx lo "$tok" 0 4
 
 	# More than one netlink message of data each way.
-	grant lo "$gl" 65536
+	probe_grant lo "$gl" 65536
 	big=$TOK
 	p fill lo "$big" 1000 40000 7
 	pout ok verify lo "$big" 1000 40000 7
@@ -604,13 +595,13 @@ check_dump_() {
 	gl=$G
 
 	# The granting command ends: its socket closes, the DMB goes.
-	grant lo "$gl" 4096 owned
+	probe_grant lo "$gl" 4096 owned
 	[[ $DMB == *" owned" ]]
 	pf ENOENT dmb lo "$TOK"
 	pout "" dmbs
 
 	# Without "owned" it outlives the socket.
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	held=$TOK
 	[[ $DMB == *" -" ]]
 	pout "$DMB" dmb lo "$held"
@@ -642,10 +633,10 @@ check_dump_() {
 	local mon
 	nl_load dibs dibs_loopback
 	mon=$BATS_TEST_TMPDIR/mgmt
-	mon_start "$mon" mgmt count 2 timeout 20000
+	probe_mon_start "$mon" mgmt count 2 timeout 20000
 	gidof lo
-	grant lo "$G" 4096 owned
-	mon_end "$mon"
+	probe_grant lo "$G" 4096 owned
+	probe_mon_end "$mon"
 	# The notification is the dmb-get reply: OWNED included.
 	expect_eq "dmb-add" "${MON[0]}" "dmb-add $DMB"
 	[[ ${MON[1]} == "dmb-del $TOK "* ]]
@@ -658,7 +649,7 @@ check_dump_() {
 	nl_load dibs dibs_loopback
 	gidof lo
 	gl=$G
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	tok=$TOK
 
 	# Out of bounds: the last bytes fit, one more does not.
@@ -682,7 +673,7 @@ check_dump_() {
 
 	# A writer that was not granted: lo writes a DMB granted to another gid.
 	newgid
-	grant lo "$G" 4096
+	probe_grant lo "$G" 4096
 	other=$TOK
 	pf EACCES write lo "$other" 0 intruder
 	errmsg_has "not granted"
@@ -692,7 +683,7 @@ check_dump_() {
 	# may, lo (another fabric) does not even find the token.
 	sim_fabric 0x0101 s1 s2 s3
 	gidof s2
-	grant s1 "$G" 4096
+	probe_grant s1 "$G" 4096
 	ts=$TOK
 	pf EACCES write s3 "$ts" 0 intruder
 	errmsg_has "not granted"
@@ -729,7 +720,7 @@ check_dump_() {
 	# than the page allocator hands out in one piece, 4 MiB is its most.
 	pf EINVAL grant lo "$gl" $DMB_LEN_MAX
 	errmsg_has "the device refused this DMB length"
-	grant lo "$gl" $((4 << 20))
+	probe_grant lo "$gl" $((4 << 20))
 	p revoke lo "$TOK"
 	pf ENODEV grant nosuch "$gl" 4096
 
@@ -756,7 +747,7 @@ check_dump_() {
 	nl_load dibs dibs_loopback
 	gidof lo
 	gl=$G
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	p dev-new lo2 loopback
 	p dev lo2
 	lo2=$OUT
@@ -818,18 +809,18 @@ check_dump_() {
 	local mon dev2 want
 	nl_load dibs dibs_loopback
 	mon=$BATS_TEST_TMPDIR/mgmt
-	mon_start "$mon" mgmt count 6 timeout 30000
+	probe_mon_start "$mon" mgmt count 6 timeout 30000
 
 	p dev-new lo2 loopback
 	dev2=$OUT
 	words "$dev2"
-	grant lo2 "${W[3]}" 4096
+	probe_grant lo2 "${W[3]}" 4096
 	p revoke lo2 "$TOK"
 	p dev-del lo2
 	load_test_client
 	tc_id
 	unload_test_client
-	mon_end "$mon"
+	probe_mon_end "$mon"
 
 	printf -v want '%s\n' "dev-add $dev2" "dmb-add $DMB" "dmb-del $DMB" \
 		"dev-del $dev2" "client-add $TCID dibs_test" \
@@ -845,10 +836,10 @@ check_dump_() {
 	words "$dev2"
 	idx2=${W[0]} g2=${W[3]}
 	mon=$BATS_TEST_TMPDIR/mgmt
-	mon_start "$mon" mgmt timeout 30000
+	probe_mon_start "$mon" mgmt timeout 30000
 
 	p dev-set lo2 down
-	mon_wait "$mon" 2
+	probe_mon_wait "$mon" 2
 	printf -v want '%s\n' "dev-change ${dev2/ up / down }" \
 		"event $idx2 1 1 $g2 0x0000000000000000"
 	expect_eq "down" "$MONS" "${want%$'\n'}"
@@ -858,16 +849,16 @@ check_dump_() {
 	errmsg_has "down"
 	p dev-set lo2 down
 	p dev-set lo2 up
-	mon_wait "$mon" 3
+	probe_mon_wait "$mon" 3
 	expect_eq "up" "${MON[2]}" "dev-change $dev2"
 
 	# Deleting a device with DMBs: each DMB's dmb-del, then dev-del.
-	grant lo2 "$g2" 4096
+	probe_grant lo2 "$g2" 4096
 	tok1=$TOK
-	grant lo2 "$g2" 8192
+	probe_grant lo2 "$g2" 8192
 	tok2=$TOK
 	p dev-del lo2
-	mon_wait "$mon" 8
+	probe_mon_wait "$mon" 8
 	[ ${#MON[@]} -eq 8 ]
 	[[ ${MON[3]} == "dmb-add $tok1 "* ]]
 	[[ ${MON[4]} == "dmb-add $tok2 "* ]]
@@ -917,14 +908,14 @@ genl_family_() {
 	devidx lo
 	il=$DI
 	mon=$BATS_TEST_TMPDIR/mgmt
-	mon_start "$mon" mgmt timeout 30000
+	probe_mon_start "$mon" mgmt timeout 30000
 
 	# At the receiver, type 2 (sw) with the code and the sender's gid.
 	p event sa "$gb" 0xc0de 0x1122334455667788
-	mon_wait "$mon" 1
+	probe_mon_wait "$mon" 1
 	expect_eq "sim event" "$MONS" "event $ib 2 49374 $ga 0x0000000000000000"
 	p event lo "$gl" 7
-	mon_wait "$mon" 2
+	probe_mon_wait "$mon" 2
 	expect_eq "loopback event" "${MON[1]}" "event $il 2 7 $gl 0x0000000000000000"
 
 	# Another fabric's gid (lo's), nobody's, a loopback's other gids.
@@ -951,7 +942,7 @@ genl_family_() {
 	pe EINVAL raw 21 "1:$h" "10:${gb//-/}"
 	# Nothing more arrived than the two events and what the state changes
 	# raise (a dev-change each, a disabled event each time down).
-	mon_wait "$mon" 8
+	probe_mon_wait "$mon" 8
 	expect_eq "sw events" "$(grep -cE '^event [0-9]+ 2 ' <<<"$MONS")" 2
 }
 
@@ -978,10 +969,10 @@ genl_family_() {
 	sim_fabric 0x0101 s1
 	gidof lo
 	gl=$G
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	tokl=$TOK
 	gidof s1
-	grant s1 "$G" 4096
+	probe_grant s1 "$G" 4096
 	toks=$TOK
 	p dev s1
 	s1=$OUT
@@ -992,20 +983,20 @@ genl_family_() {
 	words "${LINES[0]}"
 	tokh=${W[0]}
 	mon=$BATS_TEST_TMPDIR/mon
-	mon_start "$mon" mgmt signal timeout 60000
+	probe_mon_start "$mon" mgmt signal timeout 60000
 
 	# The driver goes: the core's userspace client gets del_dev and lets
 	# go of both DMBs on lo, the owned one too; then lo goes.
 	rmmod dibs_loopback
 	[ ! -e /sys/class/dibs/lo ]
-	mon_wait "$mon" 3
+	probe_mon_wait "$mon" 3
 	[[ ${MON[0]} == "dmb-del $tokl "* || ${MON[0]} == "dmb-del $tokh "* ]]
 	[[ ${MON[1]} == "dmb-del $tokl "* || ${MON[1]} == "dmb-del $tokh "* ]]
 	[ "${MON[0]}" != "${MON[1]}" ]
 	[[ ${MON[2]} =~ ^dev-del\ [0-9]+\ lo\ loopback\  ]]
 
 	rmmod dibs_sim
-	mon_wait "$mon" 5
+	probe_mon_wait "$mon" 5
 	[[ ${MON[3]} == "dmb-del $toks "* ]]
 	# The dev object as before, with no DMB left.
 	words "$s1"
@@ -1026,29 +1017,29 @@ genl_family_() {
 	# A new instance of the family: the old subscriber hears nothing of it.
 	nl_load dibs dibs_loopback
 	gidof lo
-	grant lo "$G" 4096
+	probe_grant lo "$G" 4096
 	p write lo "$TOK" 0 x signal 1
 	p sleep 1000
 	kill -0 "$MON_PID"
-	mon_wait "$mon" 5
+	probe_mon_wait "$mon" 5
 	expect_eq "notifications" "${#MON[@]}" 5
 }
 
 # ---- 10. statistics ----------------------------------------------------------------------------------
 
-# dev_stats DEV WANT: the device's statistics are WANT, "moves move_bytes
+# expect_dev_stats DEV WANT: the device's statistics are WANT, "moves move_bytes
 # signals move_errors dmbs_registered dmbs_unregistered".
-dev_stats() { q dev_stats_ "$@"; }
-dev_stats_() {
+expect_dev_stats() { q expect_dev_stats_ "$@"; }
+expect_dev_stats_() {
 	p_ dev-stats "$1" || return 1
 	words "$OUT"
 	expect_eq "$1 stats" "${W[1]} ${W[3]} ${W[5]} ${W[7]} ${W[9]} ${W[11]}" "$2"
 }
 
-# dmb_stats DEV TOKEN WANT: the DMB's statistics are WANT, "writes
+# expect_dmb_stats DEV TOKEN WANT: the DMB's statistics are WANT, "writes
 # write_bytes signals refused".
-dmb_stats() { q dmb_stats_ "$@"; }
-dmb_stats_() {
+expect_dmb_stats() { q expect_dmb_stats_ "$@"; }
+expect_dmb_stats_() {
 	p_ dmb-stats "$1" "$2" || return 1
 	words "$OUT"
 	expect_eq "DMB $2 stats" "${W[1]} ${W[3]} ${W[5]} ${W[7]}" "$3"
@@ -1063,54 +1054,54 @@ dmb_stats_() {
 	m100=$S
 	xs 37 y
 	m37=$S
-	dev_stats lo "0 0 0 0 0 0"
+	expect_dev_stats lo "0 0 0 0 0 0"
 
-	grant lo "$gl" 4096
+	probe_grant lo "$gl" 4096
 	tok=$TOK
-	dmb_stats lo "$tok" "0 0 0 0"
+	expect_dmb_stats lo "$tok" "0 0 0 0"
 	p write lo "$tok" 0 "$m100" times 5
 	p write lo "$tok" 200 "$m100" signal 2 times 2
-	dev_stats lo "7 700 2 0 1 0"
-	dmb_stats lo "$tok" "7 700 2 0"
+	expect_dev_stats lo "7 700 2 0 1 0"
+	expect_dmb_stats lo "$tok" "7 700 2 0"
 
 	# Out of bounds: an error of the writer, not a refusal by the fabric.
 	pf EINVAL write lo "$tok" 4090 "$m100"
-	dev_stats lo "7 700 2 1 1 0"
-	dmb_stats lo "$tok" "7 700 2 0"
+	expect_dev_stats lo "7 700 2 1 1 0"
+	expect_dmb_stats lo "$tok" "7 700 2 0"
 
 	# Not granted: refused, counted on both sides.
 	newgid
-	grant lo "$G" 4096
+	probe_grant lo "$G" 4096
 	other=$TOK
 	pf EACCES write lo "$other" 0 "$m37"
 	pf EACCES write lo "$other" 0 "$m37" signal 4
-	dev_stats lo "7 700 2 3 2 0"
-	dmb_stats lo "$other" "0 0 0 2"
-	dmb_stats lo "$tok" "7 700 2 0"
+	expect_dev_stats lo "7 700 2 3 2 0"
+	expect_dmb_stats lo "$other" "0 0 0 2"
+	expect_dmb_stats lo "$tok" "7 700 2 0"
 	p revoke lo "$other"
-	dev_stats lo "7 700 2 3 2 1"
+	expect_dev_stats lo "7 700 2 3 2 1"
 
 	# sim: moves count on the writer's device, the DMB on the owner's.
 	sim_fabric 0x0101 s1 s2 s3
 	gidof s2
-	grant s1 "$G" 4096
+	probe_grant s1 "$G" 4096
 	ts=$TOK
 	p write s2 "$ts" 0 "$m37" signal 1 times 3
 	p write s2 "$ts" 100 "$m100"
-	dev_stats s2 "4 211 3 0 0 0"
-	dev_stats s1 "0 0 0 0 1 0"
-	dmb_stats s1 "$ts" "4 211 3 0"
+	expect_dev_stats s2 "4 211 3 0 0 0"
+	expect_dev_stats s1 "0 0 0 0 1 0"
+	expect_dmb_stats s1 "$ts" "4 211 3 0"
 	pf EACCES write s3 "$ts" 0 "$m37"
 	pf EACCES write s3 "$ts" 0 "$m37" signal 1
-	dev_stats s3 "0 0 0 2 0 0"
-	dmb_stats s1 "$ts" "4 211 3 2"
+	expect_dev_stats s3 "0 0 0 2 0 0"
+	expect_dmb_stats s1 "$ts" "4 211 3 2"
 	# An injected fabric failure is the writer's error only.
 	echo 1 >/sys/kernel/debug/dibs_sim/s2/fail_count
 	pe EIO write s2 "$ts" 0 "$m37"
 	p write s2 "$ts" 0 "$m37"
-	dev_stats s2 "5 248 3 1 0 0"
-	dmb_stats s1 "$ts" "5 248 3 2"
-	dev_stats s1 "0 0 0 0 1 0"
+	expect_dev_stats s2 "5 248 3 1 0 0"
+	expect_dmb_stats s1 "$ts" "5 248 3 2"
+	expect_dev_stats s1 "0 0 0 0 1 0"
 }
 
 # tokhex TOKEN: H is the u64 TOKEN in hex as a raw request carries it
@@ -1128,7 +1119,7 @@ tokhex() {
 	local tok
 	nl_load dibs dibs_loopback
 	gidof lo
-	grant lo "$G" 4096
+	probe_grant lo "$G" 4096
 	tok=$TOK
 	tokhex "$tok"
 	# Raw requests (DEV_NAME 3, TOKEN 1, OFFSET 10, DATA 11, SIGNAL_IDX
@@ -1137,8 +1128,8 @@ tokhex() {
 		11:69 12:03000000
 	pout "abcdefghi" read lo "$tok" 100 9
 	# One move_data per piece; one signal.
-	dmb_stats lo "$tok" "3 9 1 0"
-	dev_stats lo "3 9 1 0 1 0"
+	expect_dmb_stats lo "$tok" "3 9 1 0"
+	expect_dev_stats lo "3 9 1 0 1 0"
 
 	# An empty piece among others: refused before anything is written.
 	pf EINVAL raw 9 3:6c6f00 "1:$H" 10:00000000 11:7878 11: 11:7979
@@ -1151,8 +1142,8 @@ tokhex() {
 	pf EINVAL raw 9 3:6c6f00 "1:$H" 10:feff7f00 11:7878 11:7979 \
 		12:01000000
 	errmsg_has "do not fit in any DMB"
-	dmb_stats lo "$tok" "3 9 1 0"
-	dev_stats lo "3 9 1 0 1 0"
+	expect_dmb_stats lo "$tok" "3 9 1 0"
+	expect_dev_stats lo "3 9 1 0 1 0"
 
 	# The DMB's end only move_data knows: a piece beyond it ends the
 	# request; the pieces before it stay written, no signal is raised.
@@ -1160,10 +1151,10 @@ tokhex() {
 		12:01000000
 	errmsg_has "do not fit in the DMB"
 	pout "abc..." read lo "$tok" 4090 6
-	dmb_stats lo "$tok" "4 12 1 0"
-	dev_stats lo "4 12 1 1 1 0"
+	expect_dmb_stats lo "$tok" "4 12 1 0"
+	expect_dev_stats lo "4 12 1 1 1 0"
 
 	# A lone empty piece is still a signal without data.
 	pout ok raw 9 3:6c6f00 "1:$H" 10:00000000 11: 12:02000000
-	dmb_stats lo "$tok" "5 12 2 0"
+	expect_dmb_stats lo "$tok" "5 12 2 0"
 }

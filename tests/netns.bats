@@ -17,6 +17,7 @@
 
 load lib/dibs
 load lib/expect
+load lib/monitor
 
 TOKEN_RE='^0x[0-9a-f]{16}$'
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
@@ -69,52 +70,6 @@ grant_in() {
 	[[ $TOK =~ $TOKEN_RE ]] || { echo "grant printed '$out'" >&2; return 1; }
 }
 
-# mon_start NS WORDS...: `dibsctl monitor dev WORDS...` in NS in the
-# background; sets MON to its output file and MONPID[NS-or-init] to its pid.
-# Returns once it listens: it printed the add of a marker device made in NS
-# (mark<N>-<try>, deleted again). A monitor that was not yet listening
-# misses an add, so markers are added until one is seen.
-declare -gA MONPID
-MON_N=0
-mon_start() {
-	local ns=$1 try i mark
-	shift
-	MON_N=$((MON_N + 1))
-	MON=$BATS_TEST_TMPDIR/monitor.$MON_N
-	# dibsctl itself, not a function around it: $! must be its pid.
-	"$DIBSCTL" ${ns:+-n "$ns"} monitor dev "$@" >"$MON" 2>&1 3>&- &
-	MONPID[${ns:-init}]=$!
-	for try in {1..20}; do
-		mark=mark$MON_N-$try
-		in_ns "$ns" dev add "$mark" type loopback || return 1
-		for i in {1..10}; do
-			if file_has "$MON" "^\[dev,add\] [0-9]+: $mark: "; then
-				in_ns "$ns" dev del "$mark"
-				return
-			fi
-			nap 0.3
-		done
-		in_ns "$ns" dev del "$mark" || return 1
-	done
-	echo "monitor $MON_N never printed a marker device:" >&2
-	cat "$MON" >&2
-	return 1
-}
-
-# mon_stop [KEY...]: end those monitors (default: all); each must exit 0.
-mon_stop() {
-	local key pid rc=0
-	[ $# -gt 0 ] || set -- "${!MONPID[@]}"
-	for key in "$@"; do
-		pid=${MONPID[$key]:-}
-		unset "MONPID[$key]"
-		[ -n "$pid" ] || continue
-		kill -TERM "$pid" 2>/dev/null || continue
-		wait "$pid" || { echo "monitor $key ($pid) exited $?" >&2; rc=1; }
-	done
-	return $rc
-}
-
 # wait_names NS WANT: until NS's dump shows exactly WANT (60 s at most).
 wait_names() {
 	local end=$((SECONDS + 60)) got
@@ -153,8 +108,8 @@ setup() {
 	N2=dibs2-$BATS_TEST_NUMBER-$$
 	ip netns add "$N1"
 	ip netns add "$N2"
-	MONPID=()
-	MON_N=0
+	# shellcheck disable=SC2034 # lib/monitor's list of monitors
+	MON_PIDS=()
 }
 
 teardown() {
@@ -207,11 +162,11 @@ teardown() {
 	expect_eq "s2 -> s1" "$(in_ns "$N2" dev query s2 remote-gid "$g1")" \
 		"dev s2 remote-gid $g1 reachable yes"
 
-	mon_start "$N1" dmb signal
+	mon_start -n "$N1" dmb signal
 	m1=$MON
-	mon_start "$N2" dmb signal
+	mon_start -n "$N2" dmb signal
 	m2=$MON
-	mon_start "" dmb signal
+	mon_start dmb signal
 	m0=$MON
 
 	# Each side grants the other a DMB, as a console would.
@@ -273,11 +228,11 @@ teardown() {
 
 	# The monitors start after s3, s4 and s5 exist: what they see of those
 	# is the moves alone.
-	mon_start "$N1" dmb
+	mon_start -n "$N1" dmb
 	m1=$MON
-	mon_start "$N2" dmb
+	mon_start -n "$N2" dmb
 	m2=$MON
-	mon_start "" dmb
+	mon_start dmb
 	m0=$MON
 
 	# By name: s3 leaves init_net and shows up in N1, the same device.
@@ -381,7 +336,7 @@ teardown() {
 	expect_eq "init before" "$(names "")" lo
 	expect_eq "$N1 before" "$(names "$N1")" "s1 s3"
 
-	mon_start "" dmb
+	mon_start dmb
 	m0=$MON
 	ip netns del "$N1"
 	[ ! -e "/run/netns/$N1" ]
@@ -408,9 +363,9 @@ teardown() {
 @test "netns: a device made in a namespace is announced there only" {
 	local m0 m1 out
 	# N1's monitor first: its marker is made in N1.
-	mon_start "$N1"
+	mon_start -n "$N1"
 	m1=$MON
-	mon_start ""
+	mon_start
 	m0=$MON
 	batch_in "$N1" "dev add x1 type sim fabric $FABRIC" "dev add x2 type loopback" \
 		"dev del x1" "dev del x2"
@@ -441,7 +396,7 @@ teardown() {
 	grant_in "" s3 "$(gid s1)" 4K
 	grant_in "$N1" l1 "$(gid l1)" 4K
 	in_ns "$N2" dev set s2 state down
-	mon_start "$N1" dmb
+	mon_start -n "$N1" dmb
 	m1=$MON
 
 	rmmod dibs_sim

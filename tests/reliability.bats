@@ -42,14 +42,6 @@ fi
 
 # ---- helpers ---------------------------------------------------------------
 
-note() {
-	echo "# $*" >&3
-}
-
-expect_eq() {
-	[ "$2" = "$3" ] || { echo "$1: got '$2', want '$3'" >&2; return 1; }
-}
-
 # snapshot: every count an object dump shows, as one text.
 snapshot() {
 	printf '%s\n' "dev show" "dmb show" "client show" >"$BATS_TEST_TMPDIR/snap.b"

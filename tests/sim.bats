@@ -79,17 +79,6 @@ dmb_stats() {
 		.stats.write_bytes, .stats.signals, .stats.refused] | join(" ")'
 }
 
-# has_line TEXT LINE: TEXT has LINE, exactly.
-has_line() {
-	local l
-	while IFS= read -r l; do
-		[ "$l" = "$2" ] && return 0
-	done <<<"$1"
-	echo "no line '$2' in:" >&2
-	echo "$1" >&2
-	return 1
-}
-
 # line_of TEXT WORD: the line of TEXT that starts with WORD and a blank.
 line_of() {
 	local l
@@ -104,15 +93,8 @@ read_hex() {
 	dc -j dmb read dev "$1" token "$2" offset "$3" length "$4" | jq -r .data
 }
 
-# hex STRING / zeros N: what read_hex prints for those bytes.
-hex() {
-	local i out=''
-	for ((i = 0; i < ${#1}; i++)); do
-		out+=$(printf '%02x' "'${1:i:1}")
-	done
-	echo "$out"
-}
-
+# zeros N: what read_hex prints for N zero bytes (hex STRING, from
+# lib/common, for a string's).
 zeros() {
 	printf '%0*d\n' $(($1 * 2)) 0
 }
@@ -138,6 +120,7 @@ setup() {
 	load_dibs
 	dibs_insmod dibs_sim
 	G=()
+	# shellcheck disable=SC2034 # lib/monitor's list of monitors
 	MON_PIDS=()
 	EV_NS=''
 }
@@ -463,31 +446,6 @@ teardown() {
 
 # ---- software events -------------------------------------------------------
 
-# ns_mon_start NS WORDS...: as mon_start, for a monitor in the network
-# namespace NS (its markers made there); MON is its output.
-ns_mon_start() {
-	local ns=$1 try i mark
-	shift
-	MON=$BATS_TEST_TMPDIR/monitor.$ns
-	"$DIBSCTL" -n "$ns" monitor dev "$@" >"$MON" 2>&1 3>&- &
-	MON_PIDS+=($!)
-	for try in {1..20}; do
-		mark=nsmark$try
-		dc -n "$ns" dev add "$mark" type loopback || return 1
-		for i in {1..10}; do
-			if file_has "$MON" "^\[dev,add\] [0-9]+: $mark: "; then
-				dc -n "$ns" dev del "$mark"
-				return
-			fi
-			nap 0.3
-		done
-		dc -n "$ns" dev del "$mark" || return 1
-	done
-	echo "monitor in $ns never printed a marker device:" >&2
-	cat "$MON" >&2
-	return 1
-}
-
 @test "sim: a software event reaches the gid's device in another namespace" {
 	local mon nobody z=0x0000000000000000
 	EV_NS=dibs-ev-$$
@@ -495,7 +453,7 @@ ns_mon_start() {
 	read -r nobody </proc/sys/kernel/random/uuid
 	ip netns add "$EV_NS"
 	dc dev set B netns "$EV_NS"
-	ns_mon_start "$EV_NS" event
+	mon_start -n "$EV_NS" event
 	mon=$MON
 
 	# A, in the initial namespace, to B in EV_NS: B's listeners see the

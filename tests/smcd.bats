@@ -29,7 +29,6 @@
 load lib/dibs
 
 SC=/sys/kernel/debug/dibs_smcd_client
-TC=/sys/kernel/debug/dibs_test_client
 DELAY_MS=2
 
 if [ -e /sys/kernel/debug/kmemleak ]; then
@@ -40,18 +39,14 @@ fi
 
 # ---- helpers ---------------------------------------------------------------
 
-note() {
-	echo "# $*" >&3
-}
-
 # sc CMD...: one command to the SMC-D client.
 sc() {
 	echo "$*" >"$SC/ctl"
 }
 
-# tc CMD...: one command to the test client; its result on stdout.
-tc() {
-	echo "$*" >"$TC/ctl" && cat "$TC/result"
+# tc_ask CMD...: one command to the test client (tc); its result on stdout.
+tc_ask() {
+	tc "$@" && cat "$TC/result"
 }
 
 sc_load() {
@@ -346,10 +341,10 @@ sim_churn() {
 	# down and s9 gone are events at all of them, for every client.
 	load_test_client
 	for d in "${SIM_PEERS[@]}"; do
-		tc reg "$d" 4096 "$g" >/dev/null
-		tc reg "$d" 4096 "$S9_GID" >/dev/null
+		tc_ask reg "$d" 4096 "$g" >/dev/null
+		tc_ask reg "$d" 4096 "$S9_GID" >/dev/null
 	done
-	TC_TOKEN=$(tc reg s1 4096 "$g" | cut -d' ' -f1)
+	TC_TOKEN=$(tc_ask reg s1 4096 "$g" | cut -d' ' -f1)
 	state_batch "$BATS_TEST_TMPDIR/state.b" s0 "${SIM_PEERS[@]}"
 	sc_load
 	sim_dmbs || true	# big ones may be refused; counted
@@ -413,7 +408,7 @@ race_round() {
 	# Every peer holds a DMB granted to s9: its removal is an event at
 	# each, for every client.
 	for d in "${SIM_PEERS[@]}"; do
-		tc reg "$d" 4096 "$S9_GID" >/dev/null
+		tc_ask reg "$d" 4096 "$S9_GID" >/dev/null
 	done
 	dibs_insmod dibs_smcd_client dev_delay_ms=20 blocker=1
 	for _ in 1 2 3; do

@@ -161,13 +161,6 @@ dmbs() {
 		sort
 }
 
-# has_line TEXT LINE: TEXT has LINE as one of its lines.
-has_line() {
-	[[ $'\n'$1$'\n' == *$'\n'"$2"$'\n'* ]] && return 0
-	echo "no line \"$2\"" >&2
-	return 1
-}
-
 # check_props DEV TYPE FABRIC: the database entry of DEV has the kernel's
 # variables, the systemd tag, the alias and the wanted setup unit.
 check_props() {

@@ -12,6 +12,10 @@
 # Every helper returns non-zero with a message on stderr when it fails, so a
 # bare call inside @test fails the test.
 
+# The generic helpers (expect_eq, wait_for, wait_until, ...): lib/common.
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "${BASH_SOURCE[0]%/*}/common.bash"
+
 DIBS_REPO=${DIBS_REPO:-$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)}
 DIBS_BUILD=${DIBS_BUILD:-$DIBS_REPO/build/$(uname -r)}
 
@@ -160,6 +164,21 @@ dibs_on_newest_kernel() {
 # gid_of DEV: the gid of a dibs device, as sysfs prints it.
 gid_of() {
 	dibs_dev_attr "$1" gid
+}
+
+# TC: the debugfs directory of dibs_test_client (tests/kmod/).
+TC=/sys/kernel/debug/dibs_test_client
+
+# tc CMD...: one command to the test client (a write to $TC/ctl); fails
+# like the write did. Its answer, if any, is in $TC/result.
+tc() {
+	printf '%s\n' "$*" >"$TC/ctl"
+}
+
+# two_sims FABRIC: sim devices simA and simB on sim fabric FABRIC.
+two_sims() {
+	dc dev add simA type sim fabric "$1" &&
+		dc dev add simB type sim fabric "$1"
 }
 
 # dc ARG...: the dibsctl under test ($DIBSCTL, see dibs_require_dibsctl).

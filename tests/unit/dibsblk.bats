@@ -2,6 +2,8 @@
 # dibs-blk's parts that need no kernel (dibsblk/common.c), built here
 # against the tree's libdibsnl.
 
+load ../lib/common
+
 REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 
 @test "dibs-blk: the signal filter drops only other devices' signals" {

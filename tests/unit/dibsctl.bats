@@ -22,6 +22,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/common
+
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 DIR=$REPO/dibsctl
 REAL=${DIBSCTL_REAL:-$DIR/dibsctl}

@@ -11,6 +11,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/common
+
 REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 
 setup_file() {

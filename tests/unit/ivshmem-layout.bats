@@ -5,6 +5,8 @@
 # sizes. A second implementation built from the document alone must fit
 # the header's.
 
+load ../lib/common
+
 REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 DOC=$REPO/uapi/ivshmem-layout.md
 

@@ -8,6 +8,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/common
+
 REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 SERVER=$REPO/ivshmem-server/dibs-ivshmem-server
 PEER=$REPO/tests/tools/ivshmem-peer
@@ -37,23 +39,11 @@ teardown() {
 	wait 2>/dev/null || :
 }
 
-# wait_line FILE REGEX: until a line of FILE matches (5 s at most).
-wait_line() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "no line /$2/ in $1 after 5 s; it has:" >&2
-	cat "$1" >&2
-	return 1
-}
-
 # start_server ARG...: in the background, until it listens.
 start_server() {
 	"$SERVER" --socket "$SOCK" "$@" 2>"$SLOG" 3>&- &
 	SPID=$!
-	wait_line "$SLOG" "listening on $SOCK"
+	wait_for "$SLOG" "listening on $SOCK"
 }
 
 # start_peer NAME: a peer whose commands go to fd $NAME_fd (a fifo) and
@@ -66,7 +56,7 @@ start_peer() {
 	echo $! >"$d/$n.pid"
 	eval "exec {${n}_fd}>\"\$d/\$n.in\""
 	PEERS+=("$n")
-	wait_line "$d/$n.out" '^msg -1 fd$'
+	wait_for "$d/$n.out" '^msg -1 fd$'
 }
 
 # to NAME COMMAND...: a command to peer NAME.
@@ -78,7 +68,7 @@ to() {
 # ask NAME COMMAND REGEX: the command, and wait for its answer.
 ask() {
 	to "$1" "$2"
-	wait_line "$BATS_TEST_TMPDIR/$1.out" "$3"
+	wait_for "$BATS_TEST_TMPDIR/$1.out" "$3"
 }
 
 # quit NAME: the peer disconnects.
@@ -105,13 +95,13 @@ field() {
 @test "ivshmem-server: three peers join and leave, messages in QEMU's order" {
 	start_server --fabric-id 0xff00 --size 1M --max-peers 4 --vectors 2
 	start_peer a
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 0 fd$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 0 fd$'
 	start_peer b
-	wait_line "$BATS_TEST_TMPDIR/b.out" '^msg 1 fd$'
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 1 fd$'
+	wait_for "$BATS_TEST_TMPDIR/b.out" '^msg 1 fd$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 1 fd$'
 	start_peer c
 	# c's own eventfds are the last thing it gets
-	wait_line "$BATS_TEST_TMPDIR/c.out" '^msg 2 fd$'
+	wait_for "$BATS_TEST_TMPDIR/c.out" '^msg 2 fd$'
 	sleep 0.2
 	[ "$(msgs c)" = "$(printf 'msg %s\n' 0 2 '-1 fd' '0 fd' '0 fd' '1 fd' '1 fd' '2 fd' '2 fd')" ]
 	[ "$(msgs b)" = "$(printf 'msg %s\n' 0 1 '-1 fd' '0 fd' '0 fd' '1 fd' '1 fd' '2 fd' '2 fd')" ]
@@ -119,14 +109,14 @@ field() {
 
 	# b leaves: a and c get a disconnect notice, a number without an fd
 	quit b
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 1$'
-	wait_line "$BATS_TEST_TMPDIR/c.out" '^msg 1$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 1$'
+	wait_for "$BATS_TEST_TMPDIR/c.out" '^msg 1$'
 	quit a
-	wait_line "$BATS_TEST_TMPDIR/c.out" '^msg 0$'
+	wait_for "$BATS_TEST_TMPDIR/c.out" '^msg 0$'
 	[ "$(msgs c | tail -n 2)" = "$(printf 'msg %s\n' 1 0)" ]
 	[ "$(msgs a | tail -n 1)" = "msg 1" ]
 	quit c
-	wait_line "$SLOG" 'peer 2 left \(generation 1\): connection closed'
+	wait_for "$SLOG" 'peer 2 left \(generation 1\): connection closed'
 	grep -q 'peer 1 left (generation 1): connection closed' "$SLOG"
 	grep -q 'peer 0 left (generation 1): connection closed' "$SLOG"
 }
@@ -135,11 +125,11 @@ field() {
 	start_server --fabric-id 0xff00 --size 1M --vectors 3
 	start_peer a
 	start_peer b
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 1 fd$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 1 fd$'
 	ask a "ring 1 2" '^rang 1 2$'
-	wait_line "$BATS_TEST_TMPDIR/b.out" '^doorbell 2$'
+	wait_for "$BATS_TEST_TMPDIR/b.out" '^doorbell 2$'
 	ask b "ring 0 0" '^rang 0 0$'
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^doorbell 0$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^doorbell 0$'
 	ask a sync '^sync$'
 	ask b sync '^sync$'
 	# nobody got a doorbell it was not rung with
@@ -187,7 +177,7 @@ field() {
 	start_peer b
 	ask a header '^header .*peer_count=2'
 	quit b
-	wait_line "$SLOG" 'peer 1 left'
+	wait_for "$SLOG" 'peer 1 left'
 	ask a header '^header .*peer_count=1 '
 }
 
@@ -195,7 +185,7 @@ field() {
 	start_server --fabric-id 0xff00 --size 1M --max-peers 2 --vectors 2
 	start_peer a
 	start_peer b
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 1 fd$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 1 fd$'
 	ask a "peer 0" '^peer 0 '
 	ask a "peer 1" '^peer 1 '
 	grep -qx 'peer 0 srv_state=1 generation=1' "$BATS_TEST_TMPDIR/a.out"
@@ -203,15 +193,15 @@ field() {
 	! grep -q '^doorbell' "$BATS_TEST_TMPDIR/a.out"
 
 	quit b
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 1$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 1$'
 	# vector 1 (PEERS): the table changed
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^doorbell 1$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^doorbell 1$'
 	ask a "peer 1" '^peer 1 srv_state=2'
 	grep -qx 'peer 1 srv_state=2 generation=1' "$BATS_TEST_TMPDIR/a.out"
 
 	# the id comes back with the next generation
 	start_peer c
-	wait_line "$BATS_TEST_TMPDIR/c.out" '^msg 1 fd$'
+	wait_for "$BATS_TEST_TMPDIR/c.out" '^msg 1 fd$'
 	[ "$(msgs c | sed -n 2p)" = "msg 1" ]
 	ask a "peer 1" '^peer 1 srv_state=1 generation=2$'
 	# a, still there, was neither disconnected nor rung again
@@ -224,7 +214,7 @@ field() {
 	start_peer a
 	start_peer b
 	quit a
-	wait_line "$SLOG" 'peer 0 left'
+	wait_for "$SLOG" 'peer 0 left'
 	# not 0 again, though it is free: 2 comes first
 	start_peer c
 	[ "$(msgs c | sed -n 2p)" = "msg 2" ]
@@ -234,8 +224,8 @@ field() {
 	local e
 	"$PEER" "$SOCK" < <(sleep 5) >"$BATS_TEST_TMPDIR/e.out" 3>&- &
 	e=$!
-	wait_line "$SLOG" 'all 3 peer ids are taken'
-	wait_line "$BATS_TEST_TMPDIR/e.out" '^eof$'
+	wait_for "$SLOG" 'all 3 peer ids are taken'
+	wait_for "$BATS_TEST_TMPDIR/e.out" '^eof$'
 	wait "$e"
 	[ "$(cat "$BATS_TEST_TMPDIR/e.out")" = eof ]
 	# and the others did not notice
@@ -248,20 +238,20 @@ field() {
 	start_peer a
 	start_peer b
 	start_peer c
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 2 fd$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 2 fd$'
 	to b send
-	wait_line "$BATS_TEST_TMPDIR/b.out" '^eof$'
-	wait_line "$SLOG" 'peer 1 left \(generation 1\): it sent data'
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 1$'
-	wait_line "$BATS_TEST_TMPDIR/c.out" '^msg 1$'
+	wait_for "$BATS_TEST_TMPDIR/b.out" '^eof$'
+	wait_for "$SLOG" 'peer 1 left \(generation 1\): it sent data'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 1$'
+	wait_for "$BATS_TEST_TMPDIR/c.out" '^msg 1$'
 	ask a "peer 1" '^peer 1 srv_state=2 '
 	# a and c still reach each other, and a newcomer reaches them
 	ask a "ring 2 0" '^rang 2 0$'
-	wait_line "$BATS_TEST_TMPDIR/c.out" '^doorbell 0$'
+	wait_for "$BATS_TEST_TMPDIR/c.out" '^doorbell 0$'
 	start_peer d
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^msg 3 fd$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^msg 3 fd$'
 	ask d "ring 0 1" '^rang 0 1$'
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^doorbell 1$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^doorbell 1$'
 	kill -0 "$SPID"
 }
 
@@ -276,14 +266,14 @@ field() {
 	[ "$(ls "/proc/$SPID/fd" | wc -l)" -eq $((before + 15)) ]
 	"$PEER" "$SOCK" < <(sleep 5) >"$BATS_TEST_TMPDIR/full.out" 3>&- &
 	n=$!
-	wait_line "$BATS_TEST_TMPDIR/full.out" '^eof$'
+	wait_for "$BATS_TEST_TMPDIR/full.out" '^eof$'
 	wait "$n"
 	to b send
-	wait_line "$BATS_TEST_TMPDIR/b.out" '^eof$'
+	wait_for "$BATS_TEST_TMPDIR/b.out" '^eof$'
 	quit a
 	quit c
-	wait_line "$SLOG" 'peer 2 left'
-	wait_line "$SLOG" 'peer 0 left'
+	wait_for "$SLOG" 'peer 2 left'
+	wait_for "$SLOG" 'peer 0 left'
 	[ "$(ls "/proc/$SPID/fd" | wc -l)" -eq "$before" ]
 }
 
@@ -402,8 +392,8 @@ refused() {
 	[ "$(ls -A /dev/shm)" = "$shm_before" ]
 	grep -q 'Terminated: exiting' "$SLOG"
 	# the peers see the server go
-	wait_line "$BATS_TEST_TMPDIR/a.out" '^eof$'
-	wait_line "$BATS_TEST_TMPDIR/b.out" '^eof$'
+	wait_for "$BATS_TEST_TMPDIR/a.out" '^eof$'
+	wait_for "$BATS_TEST_TMPDIR/b.out" '^eof$'
 }
 
 # ---- QEMU's own client -------------------------------------------------------------
@@ -429,8 +419,8 @@ hmp() {
 	qpid=$!
 	exec {qin}>"$d/qemu.in"
 	# QEMU is peer 1: a gets its eventfds, one per vector
-	wait_line "$SLOG" 'peer 1 joined \(generation 1\)'
-	wait_line "$d/a.out" '^msg 1 fd$'
+	wait_for "$SLOG" 'peer 1 joined \(generation 1\)'
+	wait_for "$d/a.out" '^msg 1 fd$'
 	[ "$(msgs a | grep -c '^msg 1 fd$')" = 2 ]
 
 	local i
@@ -446,13 +436,13 @@ hmp() {
 	[ -n "$bar2" ]
 	hmp "xp /4wx $bar2"
 	# magic, version, header_size, fabric_id | vectors << 16
-	wait_line "$qout" "^0*${bar2#0x}: 0x53424944 0x00000002 0x00001000 0x0002ff07"
+	wait_for "$qout" "^0*${bar2#0x}: 0x53424944 0x00000002 0x00001000 0x0002ff07"
 	hmp quit
 	exec {qin}>&-
 	wait "$qpid" || :
 	# QEMU leaving is a departure like any other
-	wait_line "$SLOG" 'peer 1 left \(generation 1\): connection closed'
-	wait_line "$d/a.out" '^msg 1$'
+	wait_for "$SLOG" 'peer 1 left \(generation 1\): connection closed'
+	wait_for "$d/a.out" '^msg 1$'
 	ask a "peer 1" '^peer 1 srv_state=2 generation=1$'
 	# and it complained about nothing the server sent
 	! tr -d '\r' <"$qout" | grep -i 'ivshmem\|eventfd\|error'

@@ -5,6 +5,8 @@
 # The unit tests proper are libdibsnl-unit.sh (one TAP line per case).
 # Runs on the build host; needs libmnl-dev, uuid-dev, pkg-config.
 
+load ../lib/common
+
 REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 LIB=$REPO/libdibsnl
 
