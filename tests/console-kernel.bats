@@ -82,6 +82,11 @@ c2s_u64() {
 		od -An -tu8 | tr -d ' '
 }
 
+# tty_out_has_nul: the tty's reader got a NUL byte (a break, in raw mode)
+tty_out_has_nul() {
+	[ "$(tr -d '\0' <"$TMP/tty.out" | wc -c)" -lt "$(wc -c <"$TMP/tty.out")" ]
+}
+
 # start_event_monitor: `dibsctl monitor event` in the background, output in
 # $TMP/mon.out, once it demonstrably receives events (a probe event from
 # simA to itself with subtype 1).
@@ -182,22 +187,21 @@ tty_hung_up() {
 
 	# tty -> server: C2S's ring and prod
 	printf 'reply from B' >"$TTY"
-	wait_until 10 test "$(c2s_u64 8)" = 12
+	wait_until 10 outputs 12 c2s_u64 8
 	[ "$(dc dmb read dev simA token "$C2S" offset 4096 length 12 file -)" = "reply from B" ]
 
 	# window size: rows, cols, then ctl_seq with signal 2
 	le16 40 | s2c_put 24
 	le16 132 | s2c_put 26
 	printf '\x01\0\0\0' | s2c_put 28 2
-	wait_until 10 test "$(stty -F "$TTY" size)" = "40 132"
+	wait_until 10 outputs "40 132" stty -F "$TTY" size
 
 	# break: flags bit 1 toggled, ctl_seq again with signal 2; in raw
 	# mode (-ignbrk -brkint -parmrk) the line discipline reads it as NUL
-	[ "$(tr -d '\0' <"$TMP/tty.out" | wc -c)" -eq "$(wc -c <"$TMP/tty.out")" ]
+	run ! tty_out_has_nul
 	printf '\x02\0\0\0' | s2c_put 4
 	printf '\x02\0\0\0' | s2c_put 28 2
-	wait_until 10 test "$(tr -d '\0' <"$TMP/tty.out" | wc -c)" -lt \
-		"$(wc -c <"$TMP/tty.out")"
+	wait_until 10 tty_out_has_nul
 
 	# an open tty holds the module
 	run ! rmmod dibs_console
@@ -206,7 +210,7 @@ tty_hung_up() {
 	# HANGUP reason 1 from the server: SIGHUP to the tty's session
 	dc dev event simA remote-gid "$B" subtype $((HANGUP | 1)) data "$C2S"
 	tty_hung_up
-	wait_until 10 test "$(cat "$CON/state")" = idle
+	wait_until 10 outputs idle cat "$CON/state"
 	[ -z "$(cat "$CON/peer_gid")" ]
 	# S2C is gone: the server's writes fail
 	run ! dc dmb write dev simA token "$S2C" data x

@@ -18,6 +18,7 @@
 #   count_lines FILE REGEX         prints how many lines of FILE match
 #   wait_for FILE REGEX [COUNT]    until COUNT (default 1) lines match (60 s)
 #   wait_until SECONDS CMD...      until CMD succeeds, polled every 0.1 s
+#   outputs WANT CMD...            CMD prints exactly WANT (a wait_until CMD)
 #   nap_init / nap SECONDS         sleep without starting a process
 #   hex STRING                     the bytes of STRING in lowercase hex
 #   note TEXT...                   "# TEXT" in the TAP output (bats fd 3)
@@ -124,7 +125,7 @@ wait_for() {
 
 # wait_until SECONDS CMD...: until CMD succeeds, polled every 0.1 s for
 # SECONDS at most. CMD's words are expanded once, by the caller: a value
-# that must be read again on every try needs a function or bash -c.
+# that must be read again on every try needs a function, such as outputs.
 wait_until() {
 	local secs=$1 n=$(($1 * 10))
 	shift
@@ -135,6 +136,15 @@ wait_until() {
 		fi
 		nap 0.1
 	done
+}
+
+# outputs WANT CMD...: CMD succeeds and prints WANT (one trailing newline
+# dropped, as $(...) does). Quiet on a mismatch: a wait_until condition,
+# `wait_until 10 outputs idle cat "$CON/state"`, runs CMD on every try.
+outputs() {
+	local want=$1 got
+	shift
+	got=$("$@") && [ "$got" = "$want" ]
 }
 
 # hex STRING: the bytes of STRING as lowercase hex digits, no separators.

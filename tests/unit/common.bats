@@ -71,6 +71,19 @@ setup() {
 	((SECONDS >= 1))
 }
 
+@test "common: outputs compares a command's output, on every try of wait_until" {
+	outputs 'a b' echo a b
+	run -1 outputs 'a b' echo a c
+	[ -z "$output" ]
+	run -1 outputs '' false
+	echo 1 >"$F"
+	(sleep 0.3; echo 2 >"$F") &
+	wait_until 5 outputs 2 cat "$F"
+	wait
+	run -1 wait_until 1 outputs 3 cat "$F"
+	[ "$output" = "wait_until: 'outputs 3 cat $F' did not succeed in 1 s" ]
+}
+
 @test "common: hex prints a string's bytes" {
 	[ "$(hex 'Az~')" = 417a7e ]
 	[ "$(hex '')" = '' ]
