@@ -60,12 +60,14 @@ teardown() {
 }
 
 # start_blk_server ARG...: on simA, exporting $EXP; log in $BATS_TEST_TMPDIR/srv
+# (the log may hold an earlier server's lines: wait for one more "serving")
 start_blk_server() {
-	"$BLK" server --dev simA --export "$EXP" -v -v "$@" \
-		>>"$BATS_TEST_TMPDIR/srv" 2>&1 &
+	local log=$BATS_TEST_TMPDIR/srv served
+
+	served=$(count_lines "$log" '^dibs-blk server: serving')
+	"$BLK" server --dev simA --export "$EXP" -v -v "$@" >>"$log" 2>&1 &
 	SRV_PID=$!
-	wait_for "$BATS_TEST_TMPDIR/srv" '^dibs-blk server: serving' \
-		"$(grep -c '^dibs-blk server: serving' "$BATS_TEST_TMPDIR/srv")"
+	wait_for "$log" '^dibs-blk server: serving' $((served + 1))
 }
 
 stop_server() {
