@@ -112,6 +112,9 @@ project_version() {
 	grep -qx 'ConditionPathExists=/etc/dibs/%i.conf' "$ROOT/$unit/dibs-setup@.service"
 	grep -qx 'ExecStart=/usr/libexec/dibs/dibs-setup --console -- %i' "$ROOT/$unit/dibs-setup-console@.service"
 	grep -qx 'ConditionPathExists=/etc/dibs/%i.conf' "$ROOT/$unit/dibs-setup-console@.service"
+	# dibs_console before the console lines, whichever came first at boot
+	grep -qx 'Wants=modprobe@dibs_console.service' "$ROOT/$unit/dibs-setup-console@.service"
+	grep -qx 'After=modprobe@dibs_console.service' "$ROOT/$unit/dibs-setup-console@.service"
 	grep -qx 'ExecStart=/usr/sbin/dibsctl monitor' "$ROOT/$unit/dibs-monitor.service"
 	grep -qx 'ExecStart=/usr/sbin/dibs-ivshmem-server --socket /run/dibs-ivshmem/%i/socket $DIBS_IVSHMEM_ARGS' \
 		"$ROOT/$unit/dibs-ivshmem-server@.service"
