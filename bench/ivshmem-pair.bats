@@ -57,13 +57,6 @@ teardown() {
 	[ -n "${BATS_TEST_COMPLETED:-}" ] || put abort 1
 }
 
-# grant RGID SIZE: a DMB on ivshmem0 for RGID; prints its token.
-grant() {
-	local out
-	out=$("$DIBSCTL" dmb grant dev ivshmem0 remote-gid "$1" size "$2") || return 1
-	echo "${out#token }"
-}
-
 @test "pair bench: cross-VM move_data and signal round trips" {
 	local me other tok t ta tb s size echo_pid total=$((PING_WARM + REPS * PING_N))
 	local out=$DIBS_RESULTS/pair-bench
@@ -76,13 +69,15 @@ grant() {
 	A)
 		tok=""
 		for size in $SIZES; do
-			t=$(grant "$other" "$size")
+			grant ivshmem0 "$other" "$size"
+			t=$TOK
 			tok="$tok $size:$t"
 		done
 		put tokens "${tok# }"
 		# B's DMB for our answers, once B has done the data bench.
 		tb=$(get tb)
-		ta=$(grant "$other" 4096)
+		grant ivshmem0 "$other" 4096
+		ta=$TOK
 		"$NLB" echo ivshmem0 "$ta" "$tb" "$total" >"$BATS_TEST_TMPDIR/echo" 2>&1 &
 		echo_pid=$!
 		wait_for "$BATS_TEST_TMPDIR/echo" '^ready$'
@@ -109,7 +104,8 @@ grant() {
 				kbench ivshmem0 "${t#*:}" "ivs_$DATA_LEN"
 			done
 		done
-		tb=$(grant "$other" 4096)
+		grant ivshmem0 "$other" 4096
+		tb=$TOK
 		put tb "$tb"
 		ta=$(get ta)
 		log "cross-VM signal round trips ($PING_N x $REPS)"

@@ -19,7 +19,6 @@ load lib/dibs
 load lib/expect
 load lib/monitor
 
-TOKEN_RE='^0x[0-9a-f]{16}$'
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 NS_MODULES=(dibs_sim dibs_loopback dibs)
 FABRIC=0x0303
@@ -60,14 +59,6 @@ names() {
 # gid_in NS DEV: the device's gid as NS sees it.
 gid_in() {
 	in_ns "$1" -j dev show "$2" | jq -r '.[0].gid'
-}
-
-# grant_in NS DEV RGID SIZE: sets TOK.
-grant_in() {
-	local out
-	out=$(in_ns "$1" dmb grant dev "$2" remote-gid "$3" size "$4") || return 1
-	TOK=${out#token }
-	[[ $TOK =~ $TOKEN_RE ]] || { echo "grant printed '$out'" >&2; return 1; }
 }
 
 # wait_names NS WANT: until NS's dump shows exactly WANT (60 s at most).
@@ -170,9 +161,9 @@ teardown() {
 	m0=$MON
 
 	# Each side grants the other a DMB, as a console would.
-	grant_in "$N1" s1 "$g2" 4K
+	grant -n "$N1" s1 "$g2" 4K
 	t1=$TOK
-	grant_in "$N2" s2 "$g1" 4K
+	grant -n "$N2" s2 "$g1" 4K
 	t2=$TOK
 	# Each namespace sees only its own DMB.
 	read -r t sba1 < <(in_ns "$N1" -j dmb show | jq -r '[.[] | .token, .sba] | join(" ")')
@@ -221,7 +212,7 @@ teardown() {
 	in_ns "$N2" dev add s5 type sim fabric $FABRIC
 	g3=$(gid s3)
 	idx=$(dc -j dev show s3 | jq '.[0].index')
-	grant_in "" s3 "$(gid s4)" 4K
+	grant s3 "$(gid s4)" 4K
 	tok=$TOK
 	dc dmb write dev s4 token "$tok" data moved
 	expect_eq "init before" "$(names "")" "lo s3 s4"
@@ -330,7 +321,7 @@ teardown() {
 	dc dev set s3 netns "$N1"
 	g1=$(gid s1)
 	g3=$(gid s3)
-	grant_in "$N1" s1 "$(gid s2)" 4K
+	grant -n "$N1" s1 "$(gid s2)" 4K
 	tok=$TOK
 	in_ns "$N2" dmb write dev s2 token "$tok" data survivor
 	expect_eq "init before" "$(names "")" lo
@@ -390,11 +381,11 @@ teardown() {
 	dc dev add s3 type sim fabric $FABRIC
 	in_ns "$N1" dev add l1 type loopback
 	in_ns "$N2" dev add l2 type loopback
-	grant_in "$N1" s1 "$(gid s2)" 64K
+	grant -n "$N1" s1 "$(gid s2)" 64K
 	in_ns "$N2" dmb write dev s2 token "$TOK" data x signal 1
-	grant_in "$N2" s2 "$(gid s3)" 4K
-	grant_in "" s3 "$(gid s1)" 4K
-	grant_in "$N1" l1 "$(gid l1)" 4K
+	grant -n "$N2" s2 "$(gid s3)" 4K
+	grant s3 "$(gid s1)" 4K
+	grant -n "$N1" l1 "$(gid l1)" 4K
 	in_ns "$N2" dev set s2 state down
 	mon_start -n "$N1" dmb
 	m1=$MON

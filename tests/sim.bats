@@ -30,7 +30,6 @@ load lib/expect
 load lib/monitor
 
 SIM_DEBUGFS=/sys/kernel/debug/dibs_sim
-TOKEN_RE='^0x[0-9a-f]{16}$'
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 SIM_MODULES=(dibs_sim dibs_loopback dibs)
 
@@ -57,13 +56,6 @@ sim_add() {
 	done
 }
 
-# grant DEV RGID SIZE [owned]: sets TOK to the new DMB's token.
-grant() {
-	local out
-	out=$(dc dmb grant dev "$1" remote-gid "$2" size "$3" ${4:+"$4"}) || return 1
-	TOK=${out#token }
-	[[ $TOK =~ $TOKEN_RE ]] || { echo "grant printed '$out'" >&2; return 1; }
-}
 
 # dev_stats: "NAME dmb_count moves move_bytes signals move_errors
 # dmbs_registered dmbs_unregistered", a line per device.

@@ -186,6 +186,23 @@ dc() {
 	"$DIBSCTL" "$@"
 }
 
+# grant [-n NS] DEV RGID SIZE [WORD...]: `dibsctl dmb grant` of a DMB of
+# SIZE on DEV to RGID (in network namespace NS, none if NS is empty), WORDs
+# such as "owned" added; sets TOK to the token printed, which must be one.
+grant() {
+	local ns=() out
+	if [ "$1" = -n ]; then
+		[ -z "$2" ] || ns=(-n "$2")
+		shift 2
+	fi
+	out=$(dc "${ns[@]}" dmb grant dev "$1" remote-gid "$2" size "$3" "${@:4}") ||
+		return 1
+	TOK=${out#token }
+	[[ $TOK =~ ^0x[0-9a-f]{16}$ ]] && return 0
+	echo "grant printed '$out'" >&2
+	return 1
+}
+
 # dibs_load_sim [MODULE...]: load_dibs, dibs_sim and each MODULE (a client
 # such as dibs_console); what is loaded already stays.
 dibs_load_sim() {
