@@ -14,6 +14,7 @@
  * Every message of its own goes to stderr: stdout is the console's.
  */
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -185,6 +186,16 @@ static int s2c_write(struct sess *s, uint32_t off, const void *p, size_t len,
 	return err;
 }
 
+/* A header field of S2C: @len bytes of @val, little-endian on the wire. */
+static int s2c_put_le(struct sess *s, uint32_t off, uint64_t val, size_t len,
+		      int sig)
+{
+	uint8_t b[8];
+
+	cons_le_put(b, val, len);
+	return s2c_write(s, off, b, len, sig);
+}
+
 static int send_event(struct sess *s, enum dibs_console_msg msg, uint8_t param,
 		      uint64_t data)
 {
@@ -254,19 +265,15 @@ static int hello(struct sess *s)
 static void send_winsize(struct sess *s)
 {
 	struct winsize ws;
-	uint16_t v;
 
 	if (!s->tty || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) || !ws.ws_row)
 		return;
-	v = ws.ws_row;
-	if (s2c_write(s, DIBS_CONSOLE_OFF_ROWS, &v, sizeof(v), -1))
-		return;
-	v = ws.ws_col;
-	if (s2c_write(s, DIBS_CONSOLE_OFF_COLS, &v, sizeof(v), -1))
+	if (s2c_put_le(s, DIBS_CONSOLE_OFF_ROWS, ws.ws_row, 2, -1) ||
+	    s2c_put_le(s, DIBS_CONSOLE_OFF_COLS, ws.ws_col, 2, -1))
 		return;
 	s->ctl_seq++;
-	s2c_write(s, DIBS_CONSOLE_OFF_CTL_SEQ, &s->ctl_seq, sizeof(s->ctl_seq),
-		  DIBS_CONSOLE_SIG_CTL);
+	s2c_put_le(s, DIBS_CONSOLE_OFF_CTL_SEQ, s->ctl_seq, 4,
+		   DIBS_CONSOLE_SIG_CTL);
 }
 
 /* HANGUP: flags bit 0 in S2C with bit 2, then the event; errors ignored. */
@@ -276,13 +283,17 @@ static void send_hangup(struct sess *s, enum dibs_console_hangup reason)
 		return;
 	s->hangup_sent = true;
 	if (s->s2c) {
+		uint8_t flags[4], seq[4];
+
 		s->flags |= DIBS_CONSOLE_FLAG_HANGUP;
 		s->ctl_seq++;
+		cons_le_put(flags, s->flags, sizeof(flags));
+		cons_le_put(seq, s->ctl_seq, sizeof(seq));
 		if (!dibsnl_dmb_write(s->h, s->da.ref, s->s2c, DIBS_CONSOLE_OFF_FLAGS,
-				      &s->flags, sizeof(s->flags), -1))
+				      flags, sizeof(flags), -1))
 			dibsnl_dmb_write(s->h, s->da.ref, s->s2c,
-					 DIBS_CONSOLE_OFF_CTL_SEQ, &s->ctl_seq,
-					 sizeof(s->ctl_seq), DIBS_CONSOLE_SIG_CTL);
+					 DIBS_CONSOLE_OFF_CTL_SEQ, seq, sizeof(seq),
+					 DIBS_CONSOLE_SIG_CTL);
 	}
 	send_event(s, DIBS_CONSOLE_HANGUP, reason, s->c2s);
 }
@@ -344,12 +355,6 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-struct c2s_hdr {
-	uint32_t flags;
-	uint64_t prod;
-	uint64_t ack;
-};
-
 static int c2s_read(struct sess *s, uint32_t off, void *buf, size_t len)
 {
 	if (s->mapped) {
@@ -359,31 +364,26 @@ static int c2s_read(struct sess *s, uint32_t off, void *buf, size_t len)
 	return dibsnl_dmb_read(s->h, s->da.ref, s->c2s, off, buf, len);
 }
 
-static int c2s_hdr(struct sess *s, struct c2s_hdr *hd)
+static int c2s_hdr(struct sess *s, struct cons_hdr *hd)
 {
+	const uint8_t *m = s->map.addr;
 	uint8_t raw[CONS_HDR_READ];
-	const uint64_t *q;
 	int err;
 
 	if (s->mapped) {
 		/* each field as one load: the writer stores it as one */
-		q = (const uint64_t *)((const uint8_t *)s->map.addr +
-				       DIBS_CONSOLE_OFF_PROD);
-		hd->prod = __atomic_load_n(q, __ATOMIC_ACQUIRE);
-		q = (const uint64_t *)((const uint8_t *)s->map.addr +
-				       DIBS_CONSOLE_OFF_ACK);
-		hd->ack = __atomic_load_n(q, __ATOMIC_ACQUIRE);
-		hd->flags = __atomic_load_n((const uint32_t *)((const uint8_t *)
-					    s->map.addr + DIBS_CONSOLE_OFF_FLAGS),
-					    __ATOMIC_ACQUIRE);
+		hd->prod = le64toh(__atomic_load_n((const uint64_t *)(m + DIBS_CONSOLE_OFF_PROD),
+						   __ATOMIC_ACQUIRE));
+		hd->ack = le64toh(__atomic_load_n((const uint64_t *)(m + DIBS_CONSOLE_OFF_ACK),
+						  __ATOMIC_ACQUIRE));
+		hd->flags = le32toh(__atomic_load_n((const uint32_t *)(m + DIBS_CONSOLE_OFF_FLAGS),
+						    __ATOMIC_ACQUIRE));
 		return 0;
 	}
 	err = dibsnl_dmb_read(s->h, s->da.ref, s->c2s, 0, raw, sizeof(raw));
 	if (err)
 		return err;
-	memcpy(&hd->flags, raw + DIBS_CONSOLE_OFF_FLAGS, sizeof(hd->flags));
-	memcpy(&hd->prod, raw + DIBS_CONSOLE_OFF_PROD, sizeof(hd->prod));
-	memcpy(&hd->ack, raw + DIBS_CONSOLE_OFF_ACK, sizeof(hd->ack));
+	cons_hdr_parse(raw, hd);
 	return 0;
 }
 
@@ -392,7 +392,7 @@ static void c2s_drain(struct sess *s)
 {
 	uint32_t off[2];
 	size_t n[2], len;
-	struct c2s_hdr hd;
+	struct cons_hdr hd;
 	unsigned int i, k;
 	bool got = false;
 	int err;
@@ -452,8 +452,8 @@ static void c2s_drain(struct sess *s)
 	if (got && s->stdin_eof)
 		s->quiet_until = now_ms() + s->linger_ms;
 	if (cons_should_ack(s->c2s_ring, s->cons, s->acked)) {
-		if (!s2c_write(s, DIBS_CONSOLE_OFF_ACK, &s->cons, sizeof(s->cons),
-			       DIBS_CONSOLE_SIG_ACK))
+		if (!s2c_put_le(s, DIBS_CONSOLE_OFF_ACK, s->cons, 8,
+				DIBS_CONSOLE_SIG_ACK))
 			s->acked = s->cons;
 	}
 	if (hd.flags & DIBS_CONSOLE_FLAG_HANGUP) {
@@ -479,7 +479,7 @@ static void s2c_send(struct sess *s, const uint8_t *p, size_t len)
 		p += n[i];
 	}
 	s->prod += len;
-	s2c_write(s, DIBS_CONSOLE_OFF_PROD, &s->prod, sizeof(s->prod), DIBS_CONSOLE_SIG_DATA);
+	s2c_put_le(s, DIBS_CONSOLE_OFF_PROD, s->prod, 8, DIBS_CONSOLE_SIG_DATA);
 }
 
 static void stdin_read(struct sess *s)

@@ -6,6 +6,31 @@
 
 #include "console_proto.h"
 
+/* A little-endian field of @len bytes at @p. */
+static uint64_t le_get(const uint8_t *p, size_t len)
+{
+	uint64_t v = 0;
+
+	while (len--)
+		v = v << 8 | p[len];
+	return v;
+}
+
+void cons_hdr_parse(const uint8_t *raw, struct cons_hdr *hd)
+{
+	hd->flags = le_get(raw + DIBS_CONSOLE_OFF_FLAGS, 4);
+	hd->prod = le_get(raw + DIBS_CONSOLE_OFF_PROD, 8);
+	hd->ack = le_get(raw + DIBS_CONSOLE_OFF_ACK, 8);
+}
+
+void cons_le_put(uint8_t *buf, uint64_t val, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++, val >>= 8)
+		buf[i] = val & 0xff;
+}
+
 uint32_t cons_subtype(enum dibs_console_msg msg, uint8_t param)
 {
 	return DIBS_CONSOLE_CODE_BASE | DIBS_CONSOLE_VERSION << 12 | (uint32_t)msg << 8 | param;

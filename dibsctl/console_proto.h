@@ -21,6 +21,22 @@
 /* the escape character: Ctrl-] as telnet and virsh console have */
 #define CONS_ESCAPE		0x1d
 
+/*
+ * The header fields dibsctl reads from C2S, in host byte order. On the
+ * wire every field is little-endian, on every architecture.
+ */
+struct cons_hdr {
+	uint32_t flags;
+	uint64_t prod;
+	uint64_t ack;
+};
+
+/* Decode the first CONS_HDR_READ bytes of a DMB. */
+void cons_hdr_parse(const uint8_t *raw, struct cons_hdr *hd);
+
+/* @val as a field of @len bytes (2, 4 or 8) for the wire, into @buf. */
+void cons_le_put(uint8_t *buf, uint64_t val, size_t len);
+
 uint32_t cons_subtype(enum dibs_console_msg msg, uint8_t param);
 /*
  * Split a subtype: false when it is not a console code at all. *@version

@@ -167,6 +167,42 @@ static int dcon_put(struct dcon *dc, unsigned int off, void *data,
 				    sig >= 0, off, data, size);
 }
 
+/*
+ * A header field of C2S, little-endian as the wire format has it on every
+ * architecture (uapi/dibs-console.md): one move_data() of its size.
+ */
+static int dcon_put_le32(struct dcon *dc, unsigned int off, u32 val, int sig)
+{
+	__le32 le = cpu_to_le32(val);
+
+	return dcon_put(dc, off, &le, sizeof(le), sig);
+}
+
+static int dcon_put_le64(struct dcon *dc, unsigned int off, u64 val, int sig)
+{
+	__le64 le = cpu_to_le64(val);
+
+	return dcon_put(dc, off, &le, sizeof(le), sig);
+}
+
+/* A header field of S2C, as the server stored it (little-endian). */
+static u16 dcon_get_le16(const u8 *base, unsigned int off)
+{
+	return le16_to_cpu(READ_ONCE(*(const __le16 *)(base + off)));
+}
+
+static u32 dcon_get_le32(const u8 *base, unsigned int off)
+{
+	return le32_to_cpu(READ_ONCE(*(const __le32 *)(base + off)));
+}
+
+/* An index of S2C (prod or ack), loaded with acquire semantics. */
+static u64 dcon_get_le64_acquire(const u8 *base, unsigned int off)
+{
+	/* Acquire: what the server wrote before the index is seen with it. */
+	return le64_to_cpu(smp_load_acquire((const __le64 *)(base + off)));
+}
+
 enum dcon_end_how {
 	DCON_END_QUIET,		/* replaced or lost: no HANGUP, tty kept */
 	DCON_END_NOTIFY,	/* flag and HANGUP to the server */
@@ -189,9 +225,9 @@ static void dcon_end(struct dcon *dc, enum dcon_end_how how, u32 reason)
 	if (how == DCON_END_NOTIFY) {
 		dc->tx_flags |= DIBS_CONSOLE_FLAG_HANGUP;
 		dc->tx_ctl_seq++;
-		if (!dcon_put(dc, DIBS_CONSOLE_OFF_FLAGS, &dc->tx_flags, 4, -1))
-			dcon_put(dc, DIBS_CONSOLE_OFF_CTL_SEQ, &dc->tx_ctl_seq, 4,
-				 DIBS_CONSOLE_SIG_CTL);
+		if (!dcon_put_le32(dc, DIBS_CONSOLE_OFF_FLAGS, dc->tx_flags, -1))
+			dcon_put_le32(dc, DIBS_CONSOLE_OFF_CTL_SEQ,
+				      dc->tx_ctl_seq, DIBS_CONSOLE_SIG_CTL);
 		dcon_send(dc, &dc->peer, DIBS_CONSOLE_HANGUP, reason,
 			  dc->s2c.dmb_tok);
 	}
@@ -371,7 +407,7 @@ static bool dcon_ev_pop(struct dcon *dc, struct dibs_event *ev)
 /* Control fields of S2C: window size, break, hangup. */
 static void dcon_rx_ctl(struct dcon *dc, const u8 *base)
 {
-	u32 seq = READ_ONCE(*(const u32 *)(base + DIBS_CONSOLE_OFF_CTL_SEQ));
+	u32 seq = dcon_get_le32(base, DIBS_CONSOLE_OFF_CTL_SEQ);
 	struct tty_struct *tty;
 	struct winsize ws = {};
 	u32 flags;
@@ -380,9 +416,9 @@ static void dcon_rx_ctl(struct dcon *dc, const u8 *base)
 		return;
 	dc->rx_ctl_seq = seq;
 	smp_rmb();	/* the fields before their ctl_seq */
-	flags = READ_ONCE(*(const u32 *)(base + DIBS_CONSOLE_OFF_FLAGS));
-	ws.ws_row = READ_ONCE(*(const u16 *)(base + DIBS_CONSOLE_OFF_ROWS));
-	ws.ws_col = READ_ONCE(*(const u16 *)(base + DIBS_CONSOLE_OFF_COLS));
+	flags = dcon_get_le32(base, DIBS_CONSOLE_OFF_FLAGS);
+	ws.ws_row = dcon_get_le16(base, DIBS_CONSOLE_OFF_ROWS);
+	ws.ws_col = dcon_get_le16(base, DIBS_CONSOLE_OFF_COLS);
 
 	if ((flags ^ dc->rx_flags) & DIBS_CONSOLE_FLAG_BREAK) {
 		tty_insert_flip_char(&dc->port, 0, TTY_BREAK);
@@ -417,7 +453,7 @@ static int dcon_rx(struct dcon *dc, bool *retry)
 	int ret;
 
 	/* Acquire: pairs with the device's release store of an index. */
-	ack = smp_load_acquire((const u64 *)(base + DIBS_CONSOLE_OFF_ACK));
+	ack = dcon_get_le64_acquire(base, DIBS_CONSOLE_OFF_ACK);
 	if (ack - dc->tx_ack > dc->tx_prod - dc->tx_ack) {
 		pr_warn("%s: server acked %llu of %llu bytes\n",
 			dev_name(&dc->dibs->dev), ack, dc->tx_prod);
@@ -435,7 +471,7 @@ static int dcon_rx(struct dcon *dc, bool *retry)
 	}
 
 	/* Acquire: the ring's bytes up to prod are there once it is seen. */
-	prod = smp_load_acquire((const u64 *)(base + DIBS_CONSOLE_OFF_PROD));
+	prod = dcon_get_le64_acquire(base, DIBS_CONSOLE_OFF_PROD);
 	avail = prod - dc->rx_cons;
 	if (avail > ring) {
 		pr_warn("%s: server wrote %llu bytes, %llu consumed\n",
@@ -473,7 +509,8 @@ static int dcon_rx(struct dcon *dc, bool *retry)
 
 	if (dc->rx_cons - dc->rx_acked >= ring / 4 ||
 	    (was_full && dc->rx_cons != dc->rx_acked)) {
-		ret = dcon_put(dc, DIBS_CONSOLE_OFF_ACK, &dc->rx_cons, 8, DIBS_CONSOLE_SIG_ACK);
+		ret = dcon_put_le64(dc, DIBS_CONSOLE_OFF_ACK, dc->rx_cons,
+				    DIBS_CONSOLE_SIG_ACK);
 		if (ret) {
 			dcon_lost(dc, ret);
 			return ret;
@@ -511,8 +548,8 @@ static int dcon_tx(struct dcon *dc)
 		if (ret)
 			break;
 		dc->tx_prod += n;
-		ret = dcon_put(dc, DIBS_CONSOLE_OFF_PROD, &dc->tx_prod, 8,
-			       DIBS_CONSOLE_SIG_DATA);
+		ret = dcon_put_le64(dc, DIBS_CONSOLE_OFF_PROD, dc->tx_prod,
+				    DIBS_CONSOLE_SIG_DATA);
 		if (ret)
 			break;
 	}

@@ -251,6 +251,8 @@ static void test_console(void)
 	const uint64_t ring = 1u << 15;
 	unsigned int v, m, p;
 	uint32_t off[2];
+	uint8_t raw[CONS_HDR_READ];
+	struct cons_hdr hd;
 	size_t n[2];
 	bool esc;
 
@@ -290,6 +292,23 @@ static void test_console(void)
 	   "ack: after a quarter of the ring");
 	ok(cons_should_ack(ring, 2 * ring, ring),
 	   "ack: after a full ring (a stalled writer)");
+
+	/* little-endian on the wire: s390x-unit runs this big-endian */
+	memset(raw, 0xee, sizeof(raw));
+	memcpy(raw, "DCN1\x03\0\0\0"
+		    "\x08\x07\x06\x05\x04\x03\x02\x01"
+		    "\x00\x10\0\0\0\0\0\x80", 24);
+	cons_hdr_parse(raw, &hd);
+	ok(hd.flags == 3 && hd.prod == 0x0102030405060708ull &&
+	   hd.ack == 0x8000000000001000ull,
+	   "header: flags, prod and ack are little-endian");
+	memset(raw, 0xee, sizeof(raw));
+	cons_le_put(raw, 0x0102030405060708ull, 8);
+	cons_le_put(raw + 8, 0x1234, 2);
+	cons_le_put(raw + 12, 0xa1b2c3d4u, 4);
+	ok(!memcmp(raw, "\x08\x07\x06\x05\x04\x03\x02\x01\x34\x12\xee\xee"
+			"\xd4\xc3\xb2\xa1\xee", 17),
+	   "header: fields written little-endian, only their own bytes");
 
 	ok(cons_escape_scan((const uint8_t *)"ls\r", 3, &esc) == 3 && !esc,
 	   "escape: none passes everything");

@@ -44,7 +44,10 @@ enum dibs_console_hangup {
 	DIBS_CONSOLE_HUP_GOING = 3,		/* going away */
 };
 
-/* A DMB: the header its writer keeps (byte offsets), then the ring. */
+/*
+ * A DMB: the header its writer keeps (byte offsets), then the ring. Every
+ * field is little-endian, whatever the byte order of either end.
+ */
 #define DIBS_CONSOLE_OFF_MAGIC		0	/* 4 bytes, DIBS_CONSOLE_MAGIC */
 #define DIBS_CONSOLE_OFF_FLAGS		4	/* u32, DIBS_CONSOLE_FLAG_* */
 #define DIBS_CONSOLE_OFF_PROD		8	/* u64, bytes into this ring */
