@@ -29,11 +29,40 @@
  * cannot give a folio: its driver's dibs_dev_map_ops hand out the page
  * frames and a hold that keeps the buffer out of reuse instead, in both
  * roles; the mapping pins that driver's module and lets go of the hold at
- * the last unmap.
+ * the last unmap. That memory goes away with the device, though (a PCI
+ * device unbound or unplugged; its BAR's addresses may then be given to
+ * another device), so its pages must not stay mapped past dibs_dev_del():
+ * dibs_cdev_dev_del() zaps them, and a later access raises SIGBUS. The
+ * record, hold and module pin still last until the last unmap.
+ *
+ * How: every such record is on dibs_cdev_mem_maps from the ioctl on, with
+ * its device. The zap goes by the file's address_space
+ * (unmap_mapping_pages()), not by VMA: reaching a VMA from here would need
+ * its mm's mmap_lock, which mmap() and munmap() take before our locks,
+ * while the address_space needs only i_mmap_rwsem and finds every VMA of
+ * the mapping, however split or moved (mremap()) it is since. The mmap()
+ * offset a process passes is a handle of its own file, the same numbers
+ * in every file of /dev/dibs, so mmap() moves each mapping to a page range
+ * of its own (vm_pgoff: a key from dibs_cdev_keys times the largest DMB's
+ * pages): a zap reaches that mapping and no other.
+ *
+ * And device memory is not mapped by remap_pfn_range() in mmap() but page
+ * by page at fault time, under dibs_cdev_mem_lock: mmap() runs before the
+ * VMA is linked into the address_space, so a zap in between would miss
+ * pages mmap() had put in; a fault runs after that link, and either finds
+ * the device gone (SIGBUS) or inserts before the zap, which then removes
+ * the page. A VM_PFNMAP VMA is refilled by nothing but that fault.
+ *
+ * A soft device's folio is the kernel's own memory and lives until the
+ * last unmap whatever happens to its device: mmap() maps it whole, as
+ * before, and nothing zaps it (it gets a page range of its own too, so
+ * that no zap of device memory reaches it).
  */
 #include <linux/bitops.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -54,6 +83,25 @@
 /* One copy-and-move step: a 64 KiB write, the common large one, is one. */
 #define DIBS_CDEV_PIECE		SZ_64K
 
+/*
+ * A mapping's page range in its file's address_space: key << KEY_SHIFT on,
+ * room for the largest DMB (4 GiB, len is a u32). Keys stop where the
+ * byte offset of the range's end would no longer fit in a loff_t.
+ */
+#define DIBS_CDEV_KEY_SHIFT	(32 - PAGE_SHIFT)
+#define DIBS_CDEV_KEY_MAX	((int)min_t(loff_t, INT_MAX, \
+					    (MAX_LFS_FILESIZE >> 32) - 1))
+static DEFINE_IDA(dibs_cdev_keys);
+
+/*
+ * Protects every record's mem_node, mem_dev and mapping, and orders a
+ * fault's insert against a zap. Taken after dibs_devs_lock and after an
+ * mm's mmap_lock (or VMA lock); a zap under it takes i_mmap_rwsem.
+ */
+static DEFINE_MUTEX(dibs_cdev_mem_lock);
+/* Records of device memory whose device is registered. */
+static LIST_HEAD(dibs_cdev_mem_maps);
+
 struct dibs_cdev_file {
 	struct net *net;		/* the opener's namespace, held */
 	struct mutex buf_lock;		/* one write at a time uses buf */
@@ -73,7 +121,27 @@ struct dibs_cdev_map {
 	const struct dibs_dev_map_ops *map_ops;	/* its module pinned */
 	void *hold;
 	unsigned long pfn;
+	/*
+	 * With map_ops, under dibs_cdev_mem_lock: the device whose memory it
+	 * is, while registered (the record on dibs_cdev_mem_maps), else
+	 * NULL; and once mmap() took it, its file's address_space (its VMAs
+	 * hold the file, and the last one's close drops the record first).
+	 */
+	struct list_head mem_node;
+	struct dibs_dev *mem_dev;
+	struct address_space *mapping;
+	int key;			/* once mmap() took it: its page range */
 };
+
+static pgoff_t dibs_cdev_key_pgoff(int key)
+{
+	return (pgoff_t)key << DIBS_CDEV_KEY_SHIFT;
+}
+
+static pgoff_t dibs_cdev_map_pages(const struct dibs_cdev_map *m)
+{
+	return PAGE_ALIGN((u64)m->len) >> PAGE_SHIFT;
+}
 
 static int dibs_cdev_open(struct inode *inode, struct file *file)
 {
@@ -109,7 +177,13 @@ static void dibs_cdev_map_put(struct dibs_cdev_map *m)
 
 	if (!refcount_dec_and_test(&m->refs))
 		return;
+	if (m->key)
+		ida_free(&dibs_cdev_keys, m->key);
 	if (m->map_ops) {
+		mutex_lock(&dibs_cdev_mem_lock);
+		if (m->mem_dev)
+			list_del(&m->mem_node);
+		mutex_unlock(&dibs_cdev_mem_lock);
 		m->map_ops->unmap_dmb(m->hold);
 		module_put(m->map_ops->owner);
 		kfree(m);
@@ -234,7 +308,38 @@ static int dibs_cdev_map_dev(struct dibs_dev *dibs, struct dibs_cdev_map *m,
 	}
 	m->map_ops = map_ops;
 	m->len = len;
+	/* @dibs is registered: dibs_cdev_dev_del() has not run for it. */
+	m->mem_dev = dibs;
+	mutex_lock(&dibs_cdev_mem_lock);
+	list_add(&m->mem_node, &dibs_cdev_mem_maps);
+	mutex_unlock(&dibs_cdev_mem_lock);
 	return 0;
+}
+
+/*
+ * @dibs is being deleted: its memory goes away once its driver's remove
+ * goes on. Its records are marked gone, so that mmap() refuses them and a
+ * fault raises SIGBUS, and the pages of those mapped are zapped from every
+ * process. Called by dibs_dev_del() under dibs_devs_lock, after @dibs left
+ * the registry, so no record of it is added after this.
+ */
+void dibs_cdev_dev_del(struct dibs_dev *dibs)
+{
+	struct dibs_cdev_map *m, *tmp;
+
+	lockdep_assert_held(&dibs_devs_lock);
+	mutex_lock(&dibs_cdev_mem_lock);
+	list_for_each_entry_safe(m, tmp, &dibs_cdev_mem_maps, mem_node) {
+		if (m->mem_dev != dibs)
+			continue;
+		list_del(&m->mem_node);
+		m->mem_dev = NULL;
+		if (m->mapping)
+			unmap_mapping_pages(m->mapping,
+					    dibs_cdev_key_pgoff(m->key),
+					    dibs_cdev_map_pages(m), false);
+	}
+	mutex_unlock(&dibs_cdev_mem_lock);
 }
 
 /*
@@ -400,14 +505,53 @@ static void dibs_cdev_vm_close(struct vm_area_struct *vma)
 	dibs_cdev_map_put(vma->vm_private_data);
 }
 
+/*
+ * Device memory: insert the page at fault time while its device is there;
+ * once it is gone (or for a soft device's mapping, which mmap() filled
+ * whole and nothing zaps), SIGBUS.
+ */
+static vm_fault_t dibs_cdev_vm_fault(struct vm_fault *vmf)
+{
+	struct dibs_cdev_map *m = vmf->vma->vm_private_data;
+	pgoff_t i = vmf->pgoff - dibs_cdev_key_pgoff(m->key);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	if (!m->map_ops)
+		return ret;
+	mutex_lock(&dibs_cdev_mem_lock);
+	if (m->mem_dev && i < dibs_cdev_map_pages(m))
+		ret = vmf_insert_pfn(vmf->vma, vmf->address, m->pfn + i);
+	mutex_unlock(&dibs_cdev_mem_lock);
+	return ret;
+}
+
 static const struct vm_operations_struct dibs_cdev_vm_ops = {
 	.open	= dibs_cdev_vm_open,
 	.close	= dibs_cdev_vm_close,
+	.fault	= dibs_cdev_vm_fault,
 };
+
+/* Device memory: filled by faults, while the device is registered. */
+static int dibs_cdev_mmap_mem(struct file *file, struct vm_area_struct *vma,
+			      struct dibs_cdev_map *m)
+{
+	int ret = -ENODEV;
+
+	/* What remap_pfn_range() would set. */
+	dibs_vm_flags_set(vma, VM_IO | VM_PFNMAP);
+	mutex_lock(&dibs_cdev_mem_lock);
+	if (m->mem_dev) {
+		m->mapping = file->f_mapping;
+		ret = 0;
+	}
+	mutex_unlock(&dibs_cdev_mem_lock);
+	return ret;
+}
 
 /*
  * Map what DIBS_IOC_DMB_MAP prepared under the id vm_pgoff. The whole
  * buffer from its start, shared; the permission to map is the ioctl's.
+ * vm_pgoff then becomes the mapping's own page range (see the top).
  */
 static int dibs_cdev_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -423,22 +567,31 @@ static int dibs_cdev_mmap(struct file *file, struct vm_area_struct *vma)
 	m = xa_erase(&f->maps, vma->vm_pgoff);
 	if (!m)
 		return -EINVAL;
-	if (size > PAGE_ALIGN(m->len)) {
+	if (size > PAGE_ALIGN((u64)m->len)) {
 		ret = -EINVAL;
 		goto err_put;
 	}
+	ret = ida_alloc_range(&dibs_cdev_keys, 1, DIBS_CDEV_KEY_MAX,
+			      GFP_KERNEL);
+	if (ret < 0)
+		goto err_put;
+	m->key = ret;
+	vma->vm_pgoff = dibs_cdev_key_pgoff(m->key);
 	/* Not in a child (fork), never grown (mremap), never in a core. */
 	dibs_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
 	/*
 	 * vm_page_prot as mmap() made it: cacheable. A device's own memory
 	 * is mapped so too, as its driver maps it (dibs_ivshmem: BAR2 is RAM
 	 * of the host, memremap() write-back); an uncached user alias of
-	 * memory the kernel maps write-back would be wrong, and x86's PAT
-	 * refuses conflicting types anyway.
+	 * memory the kernel maps write-back would be wrong: x86's PAT
+	 * refuses a conflicting remap_pfn_range(), and vmf_insert_pfn() of a
+	 * device's page takes the type its driver's memremap() reserved.
 	 */
-	ret = remap_pfn_range(vma, vma->vm_start,
-			      m->folio ? folio_pfn(m->folio) : m->pfn, size,
-			      vma->vm_page_prot);
+	if (m->map_ops)
+		ret = dibs_cdev_mmap_mem(file, vma, m);
+	else
+		ret = remap_pfn_range(vma, vma->vm_start, folio_pfn(m->folio),
+				      size, vma->vm_page_prot);
 	if (ret)
 		goto err_put;
 	vma->vm_private_data = m;
@@ -474,4 +627,7 @@ int dibs_cdev_init(void)
 void dibs_cdev_exit(void)
 {
 	misc_deregister(&dibs_cdev);
+	/* Empty: a mapping or an open file pins this module. */
+	WARN_ON(!list_empty(&dibs_cdev_mem_maps));
+	ida_destroy(&dibs_cdev_keys);
 }

@@ -157,6 +157,7 @@ int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
 /* dibs_cdev.c: /dev/dibs, the data path without netlink */
 int dibs_cdev_init(void);
 void dibs_cdev_exit(void);
+void dibs_cdev_dev_del(struct dibs_dev *dibs);
 
 /* dibs_netlink.c: the family */
 int dibs_nl_init(void);

@@ -794,10 +794,12 @@ static void dibs_ivs_unmap_dmb(void *hold)
 }
 
 /*
- * At remove: userspace may still store through its mappings of BAR2 (a
- * mapping pins this module, but not the PCI device: sysfs unbind), so
- * their counts stay up and the owners keep those buffers held for the
- * life of the region, as for a peer that died attached.
+ * At remove, holds of mappings still up (a mapping pins this module, but
+ * not the PCI device: sysfs unbind). dibs_dev_del() has zapped their pages
+ * from the processes already (dibs_cdev.c; an access now raises SIGBUS),
+ * but their unmaps come after BAR2 is gone and cannot drop the counts: so
+ * the counts stay up and the owners keep those buffers held for the life
+ * of the region, as for a peer that died attached.
  */
 static void dibs_ivs_orphan_umaps(struct dibs_ivs_dev *ivs)
 {

@@ -412,6 +412,9 @@ void dibs_dev_del(struct dibs_dev *dibs)
 	list_del_rcu(&dibs->list);
 	xa_erase(&dibs_dev_xa, dibs->index);
 	dibs_nl_gen_bump_devs();
+	/* Its memory goes with it: out of every process (dibs_cdev.c). */
+	if (dibs->map_ops)
+		dibs_cdev_dev_del(dibs);
 	mutex_unlock(&dibs_devs_lock);
 
 	/* Lockless users that found it are done before the driver frees. */

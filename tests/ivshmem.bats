@@ -21,9 +21,12 @@
 #     slots; an unknown gid is unreachable;
 #   - a DMB mapped into a process (/dev/dibs, tests/tools/dibs-mmap) pins
 #     the driver; if the PCI device is unbound under the mapping, one log
-#     line says so and the buffer stays held: the device bound again does
-#     not hand its slot out, even after the unmap (uapi/README.md). This
-#     test leaves that slot held for the life of the region: it is last.
+#     line says so, the mapping's pages are gone (a load or store raises
+#     SIGBUS, also once the device is bound again), munmap() still works
+#     and then the driver unloads; the buffer stays held: the device bound
+#     again does not hand its slot out, even after the unmap
+#     (uapi/README.md). This test leaves that slot held for the life of
+#     the region: it is last.
 
 load lib/dibs
 load lib/expect
@@ -62,6 +65,7 @@ setup() {
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
+	exec 4>&-	# the toucher's input, if a test left it open
 	if [ -n "$HOLD_PID" ]; then
 		kill -KILL "$HOLD_PID" 2>/dev/null
 		wait "$HOLD_PID" 2>/dev/null
@@ -234,7 +238,7 @@ tc_refused() {
 	expect_eq "codes in order" "$codes" "$(seq -s ' ' 1 16) 99 "
 }
 
-@test "ivshmem: a mapped DMB pins the driver; unbound under it, its slot stays held" {
+@test "ivshmem: a mapped DMB pins the driver; unbound under it, SIGBUS, its slot stays held" {
 	local gid tok slot out pci i
 	[ -x "$MM" ] || { echo "tests/tools/dibs-mmap not built" >&2; false; }
 	read -r gid </sys/class/dibs/ivshmem0/gid
@@ -242,9 +246,16 @@ tc_refused() {
 	out=$(dc dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
 	tok=${out#token }
 	slot=$((tok >> 16 & 0xffff))
-	"$MM" hold ivshmem0 "$tok" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+	# The toucher loads and stores once per line on fd 4; it unmaps at
+	# the end of its input. Started first: it must not inherit fd 4.
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	"$MM" touch ivshmem0 "$tok" <"$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/hold" 3>&- &
 	HOLD_PID=$!
+	exec 4>"$BATS_TEST_TMPDIR/go"
 	wait_for "$BATS_TEST_TMPDIR/hold" '^mapped$'
+	echo >&4
+	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 1: '
+	expect_eq "touch while bound" "$(grep '^touch 1: ' "$BATS_TEST_TMPDIR/hold")" "touch 1: read ok, write ok"
 	if rmmod dibs_ivshmem 2>/dev/null; then
 		echo "dibs_ivshmem unloaded under a mapping" >&2
 		false
@@ -252,8 +263,16 @@ tc_refused() {
 	echo "$pci" >/sys/bus/pci/drivers/ivshmem/unbind
 	[ ! -e /sys/class/dibs/ivshmem0 ]
 	expect_eq "removal line" "$(dibs_dmesg_since_mark | grep -Ec " ivshmem $pci: 1 DMBs still mapped by userspace at removal: their buffers stay held$")" 1
+	# The BAR's pages are gone from the process.
+	echo >&4
+	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 2: '
+	expect_eq "touch after unbind" "$(grep '^touch 2: ' "$BATS_TEST_TMPDIR/hold")" "touch 2: read SIGBUS, write SIGBUS"
 	echo "$pci" >/sys/bus/pci/drivers/ivshmem/bind
 	[ -e /sys/class/dibs/ivshmem0 ]
+	# The same BAR in the device's next life: still not the old mapping's.
+	echo >&4
+	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 3: '
+	expect_eq "touch after bind" "$(grep '^touch 3: ' "$BATS_TEST_TMPDIR/hold")" "touch 3: read SIGBUS, write SIGBUS"
 	read -r gid </sys/class/dibs/ivshmem0/gid
 	# The earlier life's mapping still counts in the region: the slot
 	# is not handed out, not even after the unmap.
@@ -264,9 +283,14 @@ tc_refused() {
 			{ echo "held slot $slot handed out $i the unmap" >&2; false; }
 		dc dmb revoke dev ivshmem0 token "$tok"
 		if [ $i = before ]; then
-			kill -TERM "$HOLD_PID"
-			wait "$HOLD_PID" || true
+			# Its input ends: the toucher unmaps and exits 0.
+			exec 4>&-
+			wait "$HOLD_PID" ||
+				{ echo "toucher exited $?: $(cat "$BATS_TEST_TMPDIR/hold")" >&2; false; }
 			HOLD_PID=''
+			expect_eq "toucher's end" "$(tail -n 1 "$BATS_TEST_TMPDIR/hold")" unmapped
 		fi
 	done
+	# Nothing pins the driver any more.
+	rmmod dibs_ivshmem
 }

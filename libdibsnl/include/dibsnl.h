@@ -288,7 +288,9 @@ struct dibsnl_dmb_map {
  *
  * The mapping keeps the DMB's memory until dibsnl_dmb_unmap() (or exit):
  * after a revoke it still reads and writes the same memory, which nobody
- * else sees any more. It outlives the handle.
+ * else sees any more. It outlives the handle. An ivshmem device's removal
+ * takes the memory away: accesses then raise SIGBUS, and
+ * dibsnl_dmb_unmap() is still needed.
  *
  * Errors, with a dibsnl_errmsg() that says which: -ENODEV (no such device),
  * -ENOENT (no such DMB: not granted from userspace on @dev, or not on the

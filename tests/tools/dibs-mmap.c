@@ -16,6 +16,11 @@
  *	write and read through the mappings after the revoke
  *   dibs-mmap hold DEV TOKEN [remote]
  *	map, print "mapped", close the handle and sleep until killed
+ *   dibs-mmap touch DEV TOKEN [remote]
+ *	map writable, print "mapped" and close the handle; then for each
+ *	line on stdin load and store a byte at offset 0 and print
+ *	"touch N: read ok|SIGBUS, write ok|SIGBUS"; at the end of stdin
+ *	unmap and print "unmapped"
  *   dibs-mmap put DEV TOKEN FILE [remote] [signal MASK]
  *	map as in write, copy FILE's bytes from offset 0 through the
  *	mapping, raise MASK without data (not waiting for a notification:
@@ -29,6 +34,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +262,58 @@ static int cmd_hold(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
 		pause();
 }
 
+static sigjmp_buf bus_env;
+
+static void on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_env, 1);
+}
+
+/* One load or store at @p: "ok", or "SIGBUS" if it raised that. */
+static const char *touch_one(volatile char *p, bool store)
+{
+	if (sigsetjmp(bus_env, 1))
+		return "SIGBUS";
+	if (store)
+		*p = 't';
+	else
+		(void)*p;
+	return "ok";
+}
+
+static int cmd_touch(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		     uint64_t tok, bool remote)
+{
+	struct sigaction sa = { .sa_handler = on_bus };
+	struct dibsnl_dmb_map m;
+	char line[64];
+	const char *rd;
+	int err, n = 0;
+
+	if (sigaction(SIGBUS, &sa, NULL)) {
+		perror("sigaction");
+		return 2;
+	}
+	err = dibsnl_dmb_map(h, dev, tok,
+			     remote ? DIBSNL_MAP_REMOTE : DIBSNL_MAP_WRITE, &m);
+	if (err)
+		return fail(h, "map", err);
+	dibsnl_close(h);	/* the mapping alone holds the file */
+	printf("mapped\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		rd = touch_one(m.addr, false);
+		printf("touch %d: read %s, write %s\n", ++n, rd,
+		       touch_one(m.addr, true));
+		fflush(stdout);
+	}
+	if (dibsnl_dmb_unmap(&m))
+		return 1;
+	printf("unmapped\n");
+	return 0;
+}
+
 static int cmd_put(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
 		   const char *path, bool remote, uint32_t sigmask)
 {
@@ -359,6 +418,11 @@ int main(int argc, char **argv)
 		if (argc == 5 && strcmp(argv[4], "remote"))
 			usage();
 		return cmd_hold(h, dev, tok, argc == 5);
+	}
+	if (!strcmp(argv[1], "touch") && argc <= 5) {
+		if (argc == 5 && strcmp(argv[4], "remote"))
+			usage();
+		return cmd_touch(h, dev, tok, argc == 5);
 	}
 	usage();
 	return 2;

@@ -79,9 +79,12 @@ struct dibs_dmb_write {
  * A file holds at most DIBS_DMB_MAP_PENDING_MAX offsets not yet mapped.
  *
  * A mapping keeps the DMB's memory until it is unmapped: after a revoke
- * (or the owner's socket closing, or the device's removal) the mapping
+ * (or the owner's socket closing, or a soft device's removal) the mapping
  * still reads and writes the same memory, which nobody else sees any more;
- * a remote DMB stays attached (its token taken) until then. Stores through
+ * a remote DMB stays attached (its token taken) until then. Memory of the
+ * device's own (ivshmem: the PCI BAR) goes with the device, though: after
+ * its removal a load or store through the mapping raises SIGBUS, and
+ * munmap() is still needed to release it (uapi/README.md). Stores through
  * a mapping become visible to the other side without a system call; use
  * DIBS_IOC_DMB_SIGNAL to tell it.
  *

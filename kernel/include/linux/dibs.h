@@ -159,6 +159,10 @@ struct dibs_soft_type;
  * memory of the device's own, e.g. a PCI BAR, instead of in pages of the
  * page allocator (the soft devices' folios, which need no driver help).
  * A driver that offers them sets dibs_dev.map_ops before dibs_dev_add().
+ * The core inserts the pages at fault time and zaps them from every
+ * process in dibs_dev_del(), so that a driver may give the memory up once
+ * that returned; a later access raises SIGBUS. Holds last until the
+ * last unmap all the same.
  */
 struct dibs_dev_map_ops {
 	struct module *owner;	/* pinned while a mapping exists */
