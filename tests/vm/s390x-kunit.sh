@@ -56,7 +56,8 @@ if ! "$here/build-modules.sh" "$abi" >&2; then
 fi
 ok "modules for $abi build W=1 without a warning"
 mods=()
-for m in "${KU_MODULES[@]}"; do
+# dibs_console too: netlink.sh runs a console session on big-endian.
+for m in "${KU_MODULES[@]}" dibs_console; do
 	f=$(find "$repo/build/$abi" -name "$m.ko" | head -n 1)
 	[ -n "$f" ] || { not_ok "$m.ko was built for $abi"; finish; }
 	mods+=("$f")
