@@ -29,6 +29,14 @@
 #     the memory past a revoke, and the DMB's slot stays held until the
 #     last unmap (then the next grant takes it again); a mapping pins
 #     dibs_ivshmem;
+#   - a block device over the fabric (dibs-blk, dibsblk/PROTOCOL.md): B
+#     exports an 8 MiB file (tmpfs) to A's gid; A's dibs-blk client shows
+#     it as /dev/nbd0 (nbd.ko), its session's DMBs mapped on both sides.
+#     A reads B's bytes, writes random data with O_DIRECT at three offsets
+#     (one write larger than a session's 15 slots) and reads it back; B's
+#     file holds the same bytes there and its own elsewhere. A's client
+#     stops cleanly (the NBD device goes, B's server hears BYE and keeps
+#     serving); B's server stops cleanly;
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -89,6 +97,9 @@ teardown() {
 		wait "$p" 2>/dev/null
 	done
 	mon_stop || rc=1
+	# what dibs-blk said, when the step failed
+	[ -n "${BATS_TEST_COMPLETED:-}" ] ||
+		tail -n 30 "$BATS_TEST_TMPDIR"/blk-* 2>/dev/null >&2
 	dibs_no_kernel_problems || rc=1
 	# A failed step: the other guest stops waiting for this one.
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] || [ $rc != 0 ]; then
@@ -270,6 +281,109 @@ query() {
 		out=$("$MM" write ivshmem0 "$t" 0 late remote) && false
 		expect_eq "map after revoke" "$out" "error: map: ENOENT: no DMB with this token on the writer's fabric"
 		put mapdone 1
+		;;
+	esac
+}
+
+# digest: the sha256 of standard input, the hex digits alone.
+digest() {
+	sha256sum | cut -d' ' -f1
+}
+
+# same_blocks FILE1 FILE2 OFF N: the N 4 KiB blocks from block OFF are equal.
+same_blocks() {
+	expect_eq "blocks $3+$4 of $1" \
+		"$(dd if="$1" bs=4K skip="$3" count="$4" status=none | digest)" \
+		"$(dd if="$2" bs=4K skip="$3" count="$4" status=none | digest)"
+}
+
+@test "pair: dibs-blk: A's /dev/nbd0 is B's exported file; O_DIRECT writes land in it" {
+	local a b log pid st want off n got prev
+	local blk=$DIBS_REPO/dibsblk/dibs-blk exp=$BATS_TEST_TMPDIR/export.img
+	local orig=$BATS_TEST_TMPDIR/orig.img
+	if [ "$ROLE" = A ]; then a=$(my_gid); b=$(get gid); else a=$(get gid); b=$(my_gid); fi
+	[ -x "$blk" ] || { echo "dibsblk/dibs-blk not built" >&2; false; }
+	log=$BATS_TEST_TMPDIR/blk-$ROLE
+	case $ROLE in
+	A)
+		modprobe nbd nbds_max=2
+		[ -b /dev/nbd0 ] || { echo "no /dev/nbd0 after modprobe nbd" >&2; false; }
+		# the client's NBD socket: TCP over loopback
+		ip link set lo up
+		want=$(get blkserving)
+		"$blk" client --dev ivshmem0 --server "$b" --nbd /dev/nbd0 \
+			--timeout 10 >"$log" 2>&1 3>&- &
+		pid=$!
+		PIDS+=("$pid")
+		wait_until 30 test -e /sys/block/nbd0/pid
+		# the session's DMBs are mapped on both sides, as on soft devices
+		file_has "$log" "^dibs-blk client: server $b: connected \(8388608 bytes, read-write\)$" ||
+			{ cat "$log" >&2; false; }
+		expect_eq "size of /dev/nbd0" "$(blockdev --getsize64 /dev/nbd0)" 8388608
+		expect_eq "B's file read through /dev/nbd0" \
+			"$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | digest)" "$want"
+		# Three writes of random bytes (in 4 KiB blocks): the first
+		# block, 2 MiB from 1 MiB + 12 KiB (more than a session's 15
+		# slots of 128 KiB hold at once), the last 256 KiB.
+		: >"$BATS_TEST_TMPDIR/ranges"
+		while read -r off n; do
+			head -c $((n * 4096)) /dev/urandom >"$BATS_TEST_TMPDIR/src"
+			dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd0 bs=4K \
+				seek="$off" oflag=direct status=none
+			got=$(dd if=/dev/nbd0 bs=4K count="$n" skip="$off" iflag=direct status=none | digest)
+			expect_eq "read back $off+$n" "$got" "$(digest <"$BATS_TEST_TMPDIR/src")"
+			echo "$off $n $got" >>"$BATS_TEST_TMPDIR/ranges"
+		done <<-EOF
+			0 1
+			259 512
+			1984 64
+		EOF
+		put blkranges "$(cat "$BATS_TEST_TMPDIR/ranges")"
+		get blkchecked >/dev/null
+		# A clean stop: the NBD device goes, B is told (BYE).
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		PIDS=()
+		expect_eq "client's exit status" "$st" 0
+		[ ! -e /sys/block/nbd0/pid ] || { echo "/dev/nbd0 still connected" >&2; false; }
+		put blkstopped 1
+		get blkdone >/dev/null
+		;;
+	B)
+		head -c $((8 * 1024 * 1024)) /dev/urandom >"$exp"
+		cp "$exp" "$orig"
+		"$blk" server --dev ivshmem0 --export "$exp" --allow "$a" -v \
+			>"$log" 2>&1 3>&- &
+		pid=$!
+		PIDS+=("$pid")
+		wait_for "$log" "^dibs-blk server: serving .* \(8388608 bytes, read-write\) on ivshmem0, gid $b$"
+		put blkserving "$(digest <"$exp")"
+		wait_for "$log" "^dibs-blk server: client $a: connected$"
+		# What A wrote and read back is in B's file, byte for byte; the
+		# blocks between (in 4 KiB blocks, 2048 in all) are B's own.
+		got=$(get blkranges)
+		expect_eq "ranges" "$(wc -l <<<"$got")" 3
+		prev=0
+		while read -r off n want; do
+			expect_eq "B's file at $off+$n" \
+				"$(dd if="$exp" bs=4K count="$n" skip="$off" status=none | digest)" "$want"
+			((off <= prev)) || same_blocks "$exp" "$orig" "$prev" $((off - prev))
+			prev=$((off + n))
+		done <<<"$got"
+		((prev >= 2048)) || same_blocks "$exp" "$orig" "$prev" $((2048 - prev))
+		put blkchecked 1
+		get blkstopped >/dev/null
+		# The server outlives its client's session, and stops cleanly.
+		wait_for "$log" "^dibs-blk server: client $a: disconnected$"
+		kill -0 "$pid" || { echo "the server exited with its client" >&2; false; }
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		PIDS=()
+		expect_eq "server's exit status" "$st" 0
+		file_has "$log" "^dibs-blk server: stopped$"
+		put blkdone 1
 		;;
 	esac
 }
