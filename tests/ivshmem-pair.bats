@@ -6,7 +6,8 @@
 # put NAME VALUE publishes a value, get NAME waits for the other guest's.
 # Each test is one step of a scenario, with a part for each role; outside
 # run-pair.sh (no dibs_pair_role on the kernel command line) every test
-# skips.
+# skips. The line "# run-pair: B2" below has run-pair.sh boot B again,
+# as B2, after its QEMU was killed.
 #
 # What the fabric promises across VMs (uapi/ivshmem-layout.md):
 #   - both devices are on the server's fabric; each reaches the other's
@@ -48,7 +49,16 @@
 #     leaving hangs the tty up and B's login session ends;
 #   - B's QEMU killed with SIGKILL with B's driver loaded (run-pair.sh
 #     does it once B's suite is done; nothing shuts down in B): the server
-#     marks B dead, A sees the event for B's gid.
+#     marks B dead, A sees the event for B's gid; A's write to a DMB B
+#     granted it just before is refused;
+#   - B's next life in a new QEMU (run-pair.sh boots it as role B2 once
+#     B's QEMU is gone; B2 takes part in the steps named "pair: B2: ...",
+#     B does not): a new peer of the server; B2 has a new gid and is
+#     reachable, B's gid is not; B2's DMB in the slot of B's last one has
+#     a token of another peer id or generation, and A's write to B's
+#     token is refused and lands nowhere, not in B2's DMB.
+#
+# run-pair: B2
 
 load lib/dibs
 load lib/expect
@@ -71,9 +81,9 @@ setup_file() {
 teardown_file() {
 	[ -n "${ROLE:-}" ] && [ -n "${DIBS_IN_VM:-}" ] || return 0
 	umount "$PAIR_DIR"
-	# B leaves with its driver loaded (the last test): run-pair.sh
+	# B leaves with its driver loaded (its last step): run-pair.sh
 	# kills its QEMU with SIGKILL once B's suite is done.
-	[ "$ROLE" = A ] || return 0
+	[ "$ROLE" != B ] || return 0
 	unload_dibs
 	! dibs_loaded dibs_ivshmem
 }
@@ -82,6 +92,9 @@ setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
 	[ -n "$ROLE" ] || skip "not one of two guests (tests/vm/run-pair.sh)"
+	# B2 (B's next life) takes part in the steps named "pair: B2: ..."
+	[ "$ROLE" != B2 ] || [[ $BATS_TEST_DESCRIPTION == "pair: B2: "* ]] ||
+		skip "a step without B2"
 	[ -e /sys/class/dibs/ivshmem0 ] || dibs_insmod dibs_ivshmem
 	dibs_mark
 	nap_init
@@ -90,7 +103,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "${ROLE:-}" ] || return 0
+	[ -n "${ROLE:-}" ] && [ -z "${BATS_TEST_SKIPPED:-}" ] || return 0
 	local rc=0 p
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
@@ -538,25 +551,85 @@ stamp() {
 }
 
 @test "pair: B's QEMU is killed (SIGKILL) with its driver loaded: A sees it go" {
-	local b ta out
+	local a b ta tb out
 	case $ROLE in
 	A)
 		read -r b _ < <(get back)
 		mon_start event
 		grant "$b" 4K && ta=$TOK
 		put watching 1
+		tb=$(get lasttok)
+		dc dmb write dev ivshmem0 token "$tb" data alive
+		put wrote4 1
 		# B's suite ends here; run-pair.sh kills B's QEMU with SIGKILL
 		# (nothing unloads in B) and the server marks it dead and
 		# rings us.
 		wait_for "$MON" "^\[event\] dev ivshmem0 type dev subtype disabled gid $b "
 		expect_eq "query gone" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
+		fails_with 1 "no DMB with token $tb on the fabric of dibs device \"ivshmem0\"" \
+			dc dmb write dev ivshmem0 token "$tb" data dead
 		out=$(dc -j dmb show token "$ta" | jq -r '.[0].remote_gid')
 		expect_eq "DMB for B" "$out" "$b"
 		dc dmb revoke dev ivshmem0 token "$ta"
 		;;
 	B)
+		a=$(get gid)
 		get watching >/dev/null
+		# B's last DMB, left granted to A: its token is tried again
+		# against B's next life (B2).
+		grant "$a" 8K && tb=$TOK
+		put lasttok "$tb"
+		get wrote4 >/dev/null
+		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb" file - length 5)" alive
 		dibs_loaded dibs_ivshmem
+		;;
+	esac
+}
+
+# tok_field TOKEN SHIFT: 16 bits of a dibs_ivshmem token (48 the owner's
+# peer id, 32 its generation, 16 the slot; uapi/linux/dibs_ivshmem.h).
+tok_field() {
+	echo $(($1 >> $2 & 0xffff))
+}
+
+@test "pair: B2: B's next QEMU: new generation and gid, B's token stays dead" {
+	local a b b2 tb tb2 got
+	case $ROLE in
+	A)
+		read -r b _ < <(get back)
+		tb=$(get lasttok)
+		# B2 boots once B's QEMU is gone and B's run has ended.
+		got=$(PEER=B2 PAIR_WAIT=180 get back2)
+		read -r b2 tb2 <<<"$got"
+		[ -n "$tb2" ] || { echo "B2 published '$got'" >&2; false; }
+		[ "$b2" != "$b" ] || { echo "B2 has B's gid $b" >&2; false; }
+		expect_eq "query B2" "$(query "$b2")" "dev ivshmem0 remote-gid $b2 reachable yes"
+		expect_eq "query B" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
+		# B2 is another peer, or B's id in a later generation (tokens
+		# say whose and which generation); its DMB is in the slot of
+		# B's.
+		[ "$(tok_field "$tb2" 48).$(tok_field "$tb2" 32)" != \
+		  "$(tok_field "$tb" 48).$(tok_field "$tb" 32)" ] ||
+			{ echo "B2's token $tb2 has the peer id and generation of B's $tb" >&2; false; }
+		expect_eq "B2's slot" "$(tok_field "$tb2" 16)" "$(tok_field "$tb" 16)"
+		fails_with 1 "no DMB with token $tb on the fabric of dibs device \"ivshmem0\"" \
+			dc dmb write dev ivshmem0 token "$tb" offset 100 data stale
+		dc dmb write dev ivshmem0 token "$tb2" data fresh
+		put wrote5 1
+		PEER=B2 get b2done >/dev/null
+		;;
+	B)
+		skip "B's QEMU was killed: B2 is its next life"
+		;;
+	B2)
+		a=$(get gid)
+		grant "$a" 8K && tb2=$TOK
+		put back2 "$(my_gid) $tb2"
+		get wrote5 >/dev/null
+		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb2" file - length 5)" fresh
+		expect_eq "stale write" "$(dc dmb read dev ivshmem0 token "$tb2" file - offset 100 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
+		dc dmb revoke dev ivshmem0 token "$tb2"
+		put b2done 1
 		;;
 	esac
 }
