@@ -37,7 +37,9 @@
 #     (one write larger than a session's 15 slots) and reads it back; B's
 #     file holds the same bytes there and its own elsewhere. A's client
 #     stops cleanly (the NBD device goes, B's server hears BYE and keeps
-#     serving); B's server stops cleanly;
+#     serving); B's server stops cleanly. Exported read-only, the file
+#     keeps its bytes: B's server refuses (EPERM) the write of a client
+#     that kept its device writable (--writable);
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -361,6 +363,27 @@ same_blocks() {
 		expect_eq "client's exit status" "$st" 0
 		[ ! -e /sys/block/nbd0/pid ] || { echo "/dev/nbd0 still connected" >&2; false; }
 		put blkstopped 1
+		# B exports the file read-only: a client that keeps its device
+		# writable (--writable) has its write refused by B's server.
+		get blkro >/dev/null
+		"$blk" client --dev ivshmem0 --server "$b" --nbd /dev/nbd0 \
+			--timeout 10 --writable >"$log.ro" 2>&1 3>&- &
+		pid=$!
+		PIDS+=("$pid")
+		wait_until 30 test -e /sys/block/nbd0/pid
+		file_has "$log.ro" "^dibs-blk client: server $b: connected \(8388608 bytes, read-only\)$" ||
+			{ cat "$log.ro" >&2; false; }
+		expect_eq "nbd0 read-only" "$(cat /sys/block/nbd0/ro)" 0
+		if dd if=/dev/zero of=/dev/nbd0 bs=4K count=1 seek=5 oflag=direct status=none; then
+			echo "a write to a read-only export succeeded" >&2
+			false
+		fi
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		PIDS=()
+		expect_eq "read-only client's exit status" "$st" 0
+		put blkrodone 1
 		get blkdone >/dev/null
 		;;
 	B)
@@ -396,6 +419,24 @@ same_blocks() {
 		PIDS=()
 		expect_eq "server's exit status" "$st" 0
 		file_has "$log" "^dibs-blk server: stopped$"
+		# The same file read-only: A's write is refused (EPERM, errno
+		# 1, in the request's line), the file keeps its bytes.
+		want=$(digest <"$exp")
+		"$blk" server --dev ivshmem0 --export "$exp" --allow "$a" \
+			--read-only -v -v >"$log.ro" 2>&1 3>&- &
+		pid=$!
+		PIDS+=("$pid")
+		wait_for "$log.ro" "^dibs-blk server: serving .* \(8388608 bytes, read-only\) on ivshmem0, gid $b$"
+		put blkro 1
+		get blkrodone >/dev/null
+		file_has "$log.ro" " type 1 .*: 1$" || { cat "$log.ro" >&2; false; }
+		no_line "$log.ro" " type 1 .*: 0$"
+		expect_eq "B's read-only file" "$(digest <"$exp")" "$want"
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		PIDS=()
+		expect_eq "read-only server's exit status" "$st" 0
 		put blkdone 1
 		;;
 	esac
