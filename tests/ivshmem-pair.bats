@@ -123,13 +123,6 @@ teardown() {
 	return $rc
 }
 
-# grant RGID SIZE: a DMB on this guest's device; its token in TOK.
-grant() {
-	local out
-	out=$(dc dmb grant dev ivshmem0 remote-gid "$1" size "$2") || return 1
-	TOK=${out#token }
-}
-
 query() {
 	dc dev query ivshmem0 remote-gid "$1"
 }
@@ -157,9 +150,9 @@ query() {
 	case $ROLE in
 	A)
 		mon_start signal
-		grant "$b" 1M && t1=$TOK
-		grant "$a" 4K && t2=$TOK	# granted to A itself
-		grant "$b" 4K && t3=$TOK
+		grant ivshmem0 "$b" 1M && t1=$TOK
+		grant ivshmem0 "$a" 4K && t2=$TOK	# granted to A itself
+		grant ivshmem0 "$b" 4K && t3=$TOK
 		put tokens "$t1 $t2 $t3"
 		sum=$(get written)
 		expect_eq "bytes read back" "$(dc dmb read dev ivshmem0 token "$t1" file - | sha256sum)" "$sum"
@@ -210,7 +203,7 @@ query() {
 	case $ROLE in
 	A)
 		b=$(get gid)
-		grant "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K && t=$TOK
 		put atttok "$t"
 		get stored >/dev/null
 		expect_eq "stored by B" "$(dc dmb read dev ivshmem0 token "$t" offset 100 length 6 file -)" direct
@@ -245,8 +238,8 @@ query() {
 	case $ROLE in
 	A)
 		mon_start signal
-		grant "$b" 1M && t=$TOK
-		grant "$a" 4K && t2=$TOK	# granted to A itself
+		grant ivshmem0 "$b" 1M && t=$TOK
+		grant ivshmem0 "$a" 4K && t2=$TOK	# granted to A itself
 		put maptoks "$t $t2"
 		out=$(get mapsum)
 		wait_for "$MON" "^\[signal\] dev ivshmem0 token $t sba [0-9]+ mask 0x0004$"
@@ -261,7 +254,7 @@ query() {
 		# Unmapped, both slots are free again (lowest first): t's, which
 		# B had mapped, comes back.
 		slot=$((t >> 16 & 0xffff))
-		grant "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K && t=$TOK
 		expect_eq "slot after the mappings" $((t >> 16 & 0xffff)) "$slot"
 		# A mapping pins the driver, and holds the slot past a revoke
 		# until it is unmapped.
@@ -274,13 +267,13 @@ query() {
 			false
 		fi
 		dc dmb revoke dev ivshmem0 token "$t"
-		grant "$b" 4K && t2=$TOK
+		grant ivshmem0 "$b" 4K && t2=$TOK
 		[ $((t2 >> 16 & 0xffff)) != "$slot" ] ||
 			{ echo "slot $slot reused while mapped" >&2; false; }
 		kill -TERM "$hold"
 		wait "$hold" || true
 		dc dmb revoke dev ivshmem0 token "$t2"
-		grant "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K && t=$TOK
 		expect_eq "slot after unmap" $((t >> 16 & 0xffff)) "$slot"
 		dc dmb revoke dev ivshmem0 token "$t"
 		get mapdone >/dev/null
@@ -448,7 +441,7 @@ same_blocks() {
 	case $ROLE in
 	A)
 		mon_start event
-		grant "$b" 8K && ta=$TOK
+		grant ivshmem0 "$b" 8K && ta=$TOK
 		tb=$(get tb)
 		dc dmb write dev ivshmem0 token "$tb" data before
 		put wrote 1
@@ -475,7 +468,7 @@ same_blocks() {
 		put wrote2 1
 		;;
 	B)
-		grant "$a" 8K && tb=$TOK
+		grant ivshmem0 "$a" 8K && tb=$TOK
 		put tb "$tb"
 		get wrote >/dev/null
 		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb" file - length 6)" before
@@ -486,7 +479,7 @@ same_blocks() {
 		dibs_insmod dibs_ivshmem
 		b2=$(my_gid)
 		[ "$b2" != "$b" ]
-		grant "$a" 8K && tb2=$TOK
+		grant ivshmem0 "$a" 8K && tb2=$TOK
 		# The same slot as before, with another token.
 		expect_eq "slot" $((tb2 >> 16 & 0xffff)) $((tb >> 16 & 0xffff))
 		[ "$tb2" != "$tb" ] || { echo "token $tb issued again" >&2; false; }
@@ -597,7 +590,7 @@ stamp() {
 	A)
 		read -r b _ < <(get back)
 		mon_start event
-		grant "$b" 4K && ta=$TOK
+		grant ivshmem0 "$b" 4K && ta=$TOK
 		put watching 1
 		tb=$(get lasttok)
 		dc dmb write dev ivshmem0 token "$tb" data alive
@@ -618,7 +611,7 @@ stamp() {
 		get watching >/dev/null
 		# B's last DMB, left granted to A: its token is tried again
 		# against B's next life (B2).
-		grant "$a" 8K && tb=$TOK
+		grant ivshmem0 "$a" 8K && tb=$TOK
 		put lasttok "$tb"
 		get wrote4 >/dev/null
 		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb" file - length 5)" alive
@@ -664,7 +657,7 @@ tok_field() {
 		;;
 	B2)
 		a=$(get gid)
-		grant "$a" 8K && tb2=$TOK
+		grant ivshmem0 "$a" 8K && tb2=$TOK
 		put back2 "$(my_gid) $tb2"
 		get wrote5 >/dev/null
 		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb2" file - length 5)" fresh
