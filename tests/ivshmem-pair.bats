@@ -6,7 +6,8 @@
 # put NAME VALUE publishes a value, get NAME waits for the other guest's.
 # Each test is one step of a scenario, with a part for each role; outside
 # run-pair.sh (no dibs_pair_role on the kernel command line) every test
-# skips.
+# skips. The line "# run-pair: B2" below has run-pair.sh boot B again,
+# as B2, after its QEMU was killed.
 #
 # What the fabric promises across VMs (uapi/ivshmem-layout.md):
 #   - both devices are on the server's fabric; each reaches the other's
@@ -29,6 +30,16 @@
 #     the memory past a revoke, and the DMB's slot stays held until the
 #     last unmap (then the next grant takes it again); a mapping pins
 #     dibs_ivshmem;
+#   - a block device over the fabric (dibs-blk, dibsblk/PROTOCOL.md): B
+#     exports an 8 MiB file (tmpfs) to A's gid; A's dibs-blk client shows
+#     it as /dev/nbd0 (nbd.ko), its session's DMBs mapped on both sides.
+#     A reads B's bytes, writes random data with O_DIRECT at three offsets
+#     (one write larger than a session's 15 slots) and reads it back; B's
+#     file holds the same bytes there and its own elsewhere. A's client
+#     stops cleanly (the NBD device goes, B's server hears BYE and keeps
+#     serving); B's server stops cleanly. Exported read-only, the file
+#     keeps its bytes: B's server refuses (EPERM) the write of a client
+#     that kept its device writable (--writable);
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -40,7 +51,16 @@
 #     leaving hangs the tty up and B's login session ends;
 #   - B's QEMU killed with SIGKILL with B's driver loaded (run-pair.sh
 #     does it once B's suite is done; nothing shuts down in B): the server
-#     marks B dead, A sees the event for B's gid.
+#     marks B dead, A sees the event for B's gid; A's write to a DMB B
+#     granted it just before is refused;
+#   - B's next life in a new QEMU (run-pair.sh boots it as role B2 once
+#     B's QEMU is gone; B2 takes part in the steps named "pair: B2: ...",
+#     B does not): a new peer of the server; B2 has a new gid and is
+#     reachable, B's gid is not; B2's DMB in the slot of B's last one has
+#     a token of another peer id or generation, and A's write to B's
+#     token is refused and lands nowhere, not in B2's DMB.
+#
+# run-pair: B2
 
 load lib/dibs
 load lib/expect
@@ -63,9 +83,9 @@ setup_file() {
 teardown_file() {
 	[ -n "${ROLE:-}" ] && [ -n "${DIBS_IN_VM:-}" ] || return 0
 	umount "$PAIR_DIR"
-	# B leaves with its driver loaded (the last test): run-pair.sh
+	# B leaves with its driver loaded (its last step): run-pair.sh
 	# kills its QEMU with SIGKILL once B's suite is done.
-	[ "$ROLE" = A ] || return 0
+	[ "$ROLE" != B ] || return 0
 	unload_dibs
 	! dibs_loaded dibs_ivshmem
 }
@@ -74,6 +94,9 @@ setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
 	[ -n "$ROLE" ] || skip "not one of two guests (tests/vm/run-pair.sh)"
+	# B2 (B's next life) takes part in the steps named "pair: B2: ..."
+	[ "$ROLE" != B2 ] || [[ $BATS_TEST_DESCRIPTION == "pair: B2: "* ]] ||
+		skip "a step without B2"
 	[ -e /sys/class/dibs/ivshmem0 ] || dibs_insmod dibs_ivshmem
 	dibs_mark
 	nap_init
@@ -82,26 +105,22 @@ setup() {
 }
 
 teardown() {
-	[ -n "${ROLE:-}" ] || return 0
+	[ -n "${ROLE:-}" ] && [ -z "${BATS_TEST_SKIPPED:-}" ] || return 0
 	local rc=0 p
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	mon_stop || rc=1
+	# what dibs-blk said, when the step failed
+	[ -n "${BATS_TEST_COMPLETED:-}" ] ||
+		tail -n 30 "$BATS_TEST_TMPDIR"/blk-* 2>/dev/null >&2
 	dibs_no_kernel_problems || rc=1
 	# A failed step: the other guest stops waiting for this one.
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] || [ $rc != 0 ]; then
 		put abort 1
 	fi
 	return $rc
-}
-
-# grant RGID SIZE: a DMB on this guest's device; its token in TOK.
-grant() {
-	local out
-	out=$(dc dmb grant dev ivshmem0 remote-gid "$1" size "$2") || return 1
-	TOK=${out#token }
 }
 
 query() {
@@ -131,9 +150,9 @@ query() {
 	case $ROLE in
 	A)
 		mon_start signal
-		grant "$b" 1M && t1=$TOK
-		grant "$a" 4K && t2=$TOK	# granted to A itself
-		grant "$b" 4K && t3=$TOK
+		grant ivshmem0 "$b" 1M && t1=$TOK
+		grant ivshmem0 "$a" 4K && t2=$TOK	# granted to A itself
+		grant ivshmem0 "$b" 4K && t3=$TOK
 		put tokens "$t1 $t2 $t3"
 		sum=$(get written)
 		expect_eq "bytes read back" "$(dc dmb read dev ivshmem0 token "$t1" file - | sha256sum)" "$sum"
@@ -184,7 +203,7 @@ query() {
 	case $ROLE in
 	A)
 		b=$(get gid)
-		grant "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K && t=$TOK
 		put atttok "$t"
 		get stored >/dev/null
 		expect_eq "stored by B" "$(dc dmb read dev ivshmem0 token "$t" offset 100 length 6 file -)" direct
@@ -219,8 +238,8 @@ query() {
 	case $ROLE in
 	A)
 		mon_start signal
-		grant "$b" 1M && t=$TOK
-		grant "$a" 4K && t2=$TOK	# granted to A itself
+		grant ivshmem0 "$b" 1M && t=$TOK
+		grant ivshmem0 "$a" 4K && t2=$TOK	# granted to A itself
 		put maptoks "$t $t2"
 		out=$(get mapsum)
 		wait_for "$MON" "^\[signal\] dev ivshmem0 token $t sba [0-9]+ mask 0x0004$"
@@ -235,7 +254,7 @@ query() {
 		# Unmapped, both slots are free again (lowest first): t's, which
 		# B had mapped, comes back.
 		slot=$((t >> 16 & 0xffff))
-		grant "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K && t=$TOK
 		expect_eq "slot after the mappings" $((t >> 16 & 0xffff)) "$slot"
 		# A mapping pins the driver, and holds the slot past a revoke
 		# until it is unmapped.
@@ -248,13 +267,13 @@ query() {
 			false
 		fi
 		dc dmb revoke dev ivshmem0 token "$t"
-		grant "$b" 4K && t2=$TOK
+		grant ivshmem0 "$b" 4K && t2=$TOK
 		[ $((t2 >> 16 & 0xffff)) != "$slot" ] ||
 			{ echo "slot $slot reused while mapped" >&2; false; }
 		kill -TERM "$hold"
 		wait "$hold" || true
 		dc dmb revoke dev ivshmem0 token "$t2"
-		grant "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K && t=$TOK
 		expect_eq "slot after unmap" $((t >> 16 & 0xffff)) "$slot"
 		dc dmb revoke dev ivshmem0 token "$t"
 		get mapdone >/dev/null
@@ -274,13 +293,155 @@ query() {
 	esac
 }
 
+# digest: the sha256 of standard input, the hex digits alone.
+digest() {
+	sha256sum | cut -d' ' -f1
+}
+
+# same_blocks FILE1 FILE2 OFF N: the N 4 KiB blocks from block OFF are equal.
+same_blocks() {
+	expect_eq "blocks $3+$4 of $1" \
+		"$(dd if="$1" bs=4K skip="$3" count="$4" status=none | digest)" \
+		"$(dd if="$2" bs=4K skip="$3" count="$4" status=none | digest)"
+}
+
+@test "pair: dibs-blk: A's /dev/nbd0 is B's exported file; O_DIRECT writes land in it" {
+	local a b log pid st want off n got prev
+	local blk=$DIBS_REPO/dibsblk/dibs-blk exp=$BATS_TEST_TMPDIR/export.img
+	local orig=$BATS_TEST_TMPDIR/orig.img
+	if [ "$ROLE" = A ]; then a=$(my_gid); b=$(get gid); else a=$(get gid); b=$(my_gid); fi
+	[ -x "$blk" ] || { echo "dibsblk/dibs-blk not built" >&2; false; }
+	log=$BATS_TEST_TMPDIR/blk-$ROLE
+	case $ROLE in
+	A)
+		modprobe nbd nbds_max=2
+		[ -b /dev/nbd0 ] || { echo "no /dev/nbd0 after modprobe nbd" >&2; false; }
+		# the client's NBD socket: TCP over loopback
+		ip link set lo up
+		want=$(get blkserving)
+		"$blk" client --dev ivshmem0 --server "$b" --nbd /dev/nbd0 \
+			--timeout 10 >"$log" 2>&1 3>&- &
+		pid=$!
+		PIDS+=("$pid")
+		wait_until 30 test -e /sys/block/nbd0/pid
+		# the session's DMBs are mapped on both sides, as on soft devices
+		file_has "$log" "^dibs-blk client: server $b: connected \(8388608 bytes, read-write\)$" ||
+			{ cat "$log" >&2; false; }
+		expect_eq "size of /dev/nbd0" "$(blockdev --getsize64 /dev/nbd0)" 8388608
+		expect_eq "B's file read through /dev/nbd0" \
+			"$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | digest)" "$want"
+		# Three writes of random bytes (in 4 KiB blocks): the first
+		# block, 2 MiB from 1 MiB + 12 KiB (more than a session's 15
+		# slots of 128 KiB hold at once), the last 256 KiB.
+		: >"$BATS_TEST_TMPDIR/ranges"
+		while read -r off n; do
+			head -c $((n * 4096)) /dev/urandom >"$BATS_TEST_TMPDIR/src"
+			dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd0 bs=4K \
+				seek="$off" oflag=direct status=none
+			got=$(dd if=/dev/nbd0 bs=4K count="$n" skip="$off" iflag=direct status=none | digest)
+			expect_eq "read back $off+$n" "$got" "$(digest <"$BATS_TEST_TMPDIR/src")"
+			echo "$off $n $got" >>"$BATS_TEST_TMPDIR/ranges"
+		done <<-EOF
+			0 1
+			259 512
+			1984 64
+		EOF
+		put blkranges "$(cat "$BATS_TEST_TMPDIR/ranges")"
+		get blkchecked >/dev/null
+		# A clean stop: the NBD device goes, B is told (BYE).
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		PIDS=()
+		expect_eq "client's exit status" "$st" 0
+		[ ! -e /sys/block/nbd0/pid ] || { echo "/dev/nbd0 still connected" >&2; false; }
+		put blkstopped 1
+		# B exports the file read-only: a client that keeps its device
+		# writable (--writable) has its write refused by B's server.
+		get blkro >/dev/null
+		"$blk" client --dev ivshmem0 --server "$b" --nbd /dev/nbd0 \
+			--timeout 10 --writable >"$log.ro" 2>&1 3>&- &
+		pid=$!
+		PIDS+=("$pid")
+		wait_until 30 test -e /sys/block/nbd0/pid
+		file_has "$log.ro" "^dibs-blk client: server $b: connected \(8388608 bytes, read-only\)$" ||
+			{ cat "$log.ro" >&2; false; }
+		expect_eq "nbd0 read-only" "$(cat /sys/block/nbd0/ro)" 0
+		if dd if=/dev/zero of=/dev/nbd0 bs=4K count=1 seek=5 oflag=direct status=none; then
+			echo "a write to a read-only export succeeded" >&2
+			false
+		fi
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		PIDS=()
+		expect_eq "read-only client's exit status" "$st" 0
+		put blkrodone 1
+		get blkdone >/dev/null
+		;;
+	B)
+		head -c $((8 * 1024 * 1024)) /dev/urandom >"$exp"
+		cp "$exp" "$orig"
+		"$blk" server --dev ivshmem0 --export "$exp" --allow "$a" -v \
+			>"$log" 2>&1 3>&- &
+		pid=$!
+		PIDS+=("$pid")
+		wait_for "$log" "^dibs-blk server: serving .* \(8388608 bytes, read-write\) on ivshmem0, gid $b$"
+		put blkserving "$(digest <"$exp")"
+		wait_for "$log" "^dibs-blk server: client $a: connected$"
+		# What A wrote and read back is in B's file, byte for byte; the
+		# blocks between (in 4 KiB blocks, 2048 in all) are B's own.
+		got=$(get blkranges)
+		expect_eq "ranges" "$(wc -l <<<"$got")" 3
+		prev=0
+		while read -r off n want; do
+			expect_eq "B's file at $off+$n" \
+				"$(dd if="$exp" bs=4K count="$n" skip="$off" status=none | digest)" "$want"
+			((off <= prev)) || same_blocks "$exp" "$orig" "$prev" $((off - prev))
+			prev=$((off + n))
+		done <<<"$got"
+		((prev >= 2048)) || same_blocks "$exp" "$orig" "$prev" $((2048 - prev))
+		put blkchecked 1
+		get blkstopped >/dev/null
+		# The server outlives its client's session, and stops cleanly.
+		wait_for "$log" "^dibs-blk server: client $a: disconnected$"
+		kill -0 "$pid" || { echo "the server exited with its client" >&2; false; }
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		PIDS=()
+		expect_eq "server's exit status" "$st" 0
+		file_has "$log" "^dibs-blk server: stopped$"
+		# The same file read-only: A's write is refused (EPERM, errno
+		# 1, in the request's line), the file keeps its bytes.
+		want=$(digest <"$exp")
+		"$blk" server --dev ivshmem0 --export "$exp" --allow "$a" \
+			--read-only -v -v >"$log.ro" 2>&1 3>&- &
+		pid=$!
+		PIDS+=("$pid")
+		wait_for "$log.ro" "^dibs-blk server: serving .* \(8388608 bytes, read-only\) on ivshmem0, gid $b$"
+		put blkro 1
+		get blkrodone >/dev/null
+		file_has "$log.ro" " type 1 .*: 1$" || { cat "$log.ro" >&2; false; }
+		no_line "$log.ro" " type 1 .*: 0$"
+		expect_eq "B's read-only file" "$(digest <"$exp")" "$want"
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		PIDS=()
+		expect_eq "read-only server's exit status" "$st" 0
+		put blkdone 1
+		;;
+	esac
+}
+
 @test "pair: B goes away and comes back: A sees it go, old tokens stay dead" {
 	local a b b2 ta tb tb2 out
 	if [ "$ROLE" = A ]; then a=$(my_gid); b=$(get gid); else a=$(get gid); b=$(my_gid); fi
 	case $ROLE in
 	A)
 		mon_start event
-		grant "$b" 8K && ta=$TOK
+		grant ivshmem0 "$b" 8K && ta=$TOK
 		tb=$(get tb)
 		dc dmb write dev ivshmem0 token "$tb" data before
 		put wrote 1
@@ -307,7 +468,7 @@ query() {
 		put wrote2 1
 		;;
 	B)
-		grant "$a" 8K && tb=$TOK
+		grant ivshmem0 "$a" 8K && tb=$TOK
 		put tb "$tb"
 		get wrote >/dev/null
 		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb" file - length 6)" before
@@ -318,7 +479,7 @@ query() {
 		dibs_insmod dibs_ivshmem
 		b2=$(my_gid)
 		[ "$b2" != "$b" ]
-		grant "$a" 8K && tb2=$TOK
+		grant ivshmem0 "$a" 8K && tb2=$TOK
 		# The same slot as before, with another token.
 		expect_eq "slot" $((tb2 >> 16 & 0xffff)) $((tb >> 16 & 0xffff))
 		[ "$tb2" != "$tb" ] || { echo "token $tb issued again" >&2; false; }
@@ -424,25 +585,85 @@ stamp() {
 }
 
 @test "pair: B's QEMU is killed (SIGKILL) with its driver loaded: A sees it go" {
-	local b ta out
+	local a b ta tb out
 	case $ROLE in
 	A)
 		read -r b _ < <(get back)
 		mon_start event
-		grant "$b" 4K && ta=$TOK
+		grant ivshmem0 "$b" 4K && ta=$TOK
 		put watching 1
+		tb=$(get lasttok)
+		dc dmb write dev ivshmem0 token "$tb" data alive
+		put wrote4 1
 		# B's suite ends here; run-pair.sh kills B's QEMU with SIGKILL
 		# (nothing unloads in B) and the server marks it dead and
 		# rings us.
 		wait_for "$MON" "^\[event\] dev ivshmem0 type dev subtype disabled gid $b "
 		expect_eq "query gone" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
+		fails_with 1 "no DMB with token $tb on the fabric of dibs device \"ivshmem0\"" \
+			dc dmb write dev ivshmem0 token "$tb" data dead
 		out=$(dc -j dmb show token "$ta" | jq -r '.[0].remote_gid')
 		expect_eq "DMB for B" "$out" "$b"
 		dc dmb revoke dev ivshmem0 token "$ta"
 		;;
 	B)
+		a=$(get gid)
 		get watching >/dev/null
+		# B's last DMB, left granted to A: its token is tried again
+		# against B's next life (B2).
+		grant ivshmem0 "$a" 8K && tb=$TOK
+		put lasttok "$tb"
+		get wrote4 >/dev/null
+		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb" file - length 5)" alive
 		dibs_loaded dibs_ivshmem
+		;;
+	esac
+}
+
+# tok_field TOKEN SHIFT: 16 bits of a dibs_ivshmem token (48 the owner's
+# peer id, 32 its generation, 16 the slot; uapi/linux/dibs_ivshmem.h).
+tok_field() {
+	echo $(($1 >> $2 & 0xffff))
+}
+
+@test "pair: B2: B's next QEMU: new generation and gid, B's token stays dead" {
+	local a b b2 tb tb2 got
+	case $ROLE in
+	A)
+		read -r b _ < <(get back)
+		tb=$(get lasttok)
+		# B2 boots once B's QEMU is gone and B's run has ended.
+		got=$(PEER=B2 PAIR_WAIT=180 get back2)
+		read -r b2 tb2 <<<"$got"
+		[ -n "$tb2" ] || { echo "B2 published '$got'" >&2; false; }
+		[ "$b2" != "$b" ] || { echo "B2 has B's gid $b" >&2; false; }
+		expect_eq "query B2" "$(query "$b2")" "dev ivshmem0 remote-gid $b2 reachable yes"
+		expect_eq "query B" "$(query "$b")" "dev ivshmem0 remote-gid $b reachable no"
+		# B2 is another peer, or B's id in a later generation (tokens
+		# say whose and which generation); its DMB is in the slot of
+		# B's.
+		[ "$(tok_field "$tb2" 48).$(tok_field "$tb2" 32)" != \
+		  "$(tok_field "$tb" 48).$(tok_field "$tb" 32)" ] ||
+			{ echo "B2's token $tb2 has the peer id and generation of B's $tb" >&2; false; }
+		expect_eq "B2's slot" "$(tok_field "$tb2" 16)" "$(tok_field "$tb" 16)"
+		fails_with 1 "no DMB with token $tb on the fabric of dibs device \"ivshmem0\"" \
+			dc dmb write dev ivshmem0 token "$tb" offset 100 data stale
+		dc dmb write dev ivshmem0 token "$tb2" data fresh
+		put wrote5 1
+		PEER=B2 get b2done >/dev/null
+		;;
+	B)
+		skip "B's QEMU was killed: B2 is its next life"
+		;;
+	B2)
+		a=$(get gid)
+		grant ivshmem0 "$a" 8K && tb2=$TOK
+		put back2 "$(my_gid) $tb2"
+		get wrote5 >/dev/null
+		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb2" file - length 5)" fresh
+		expect_eq "stale write" "$(dc dmb read dev ivshmem0 token "$tb2" file - offset 100 length 5 | od -An -tx1 | tr -d ' ')" 0000000000
+		dc dmb revoke dev ivshmem0 token "$tb2"
+		put b2done 1
 		;;
 	esac
 }

@@ -4,11 +4,14 @@
 # and the shared directory through which the two coordinate, never through
 # the fabric. Used by tests/ivshmem-pair.bats and bench/ivshmem-pair.bats.
 #
-#   pair_role      A or B from the kernel command line, "" outside a pair
-#   pair_mount     sets ROLE and PEER, mounts the shared directory (9p tag
-#                  "pair") on PAIR_DIR; nothing outside a pair's guest
+#   pair_role      A, B or B2 (B's next life, booted once B's QEMU is
+#                  killed) from the kernel command line, "" outside a pair
+#   pair_mount     sets ROLE and PEER (B for A; A for B and B2), mounts the
+#                  shared directory (9p tag "pair") on PAIR_DIR; nothing
+#                  outside a pair's guest
 #   put NAME VALUE publish VALUE under NAME for the other guest
 #   get NAME       the other guest's value of NAME, once it is there
+#                  (PEER=B2 get NAME: B2's, from A)
 #   my_gid         this guest's ivshmem0 gid
 
 PAIR_DIR=/run/dibs-pair
@@ -16,7 +19,9 @@ PAIR_DIR=/run/dibs-pair
 pair_role() {
 	local w
 	for w in $(</proc/cmdline); do
-		case $w in dibs_pair_role=[AB]) echo "${w#*=}" ;; esac
+		case $w in dibs_pair_role=A | dibs_pair_role=B | dibs_pair_role=B2)
+			echo "${w#*=}" ;;
+		esac
 	done
 }
 

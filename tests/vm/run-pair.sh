@@ -6,15 +6,15 @@
 #   run-pair.sh [--out DIR] [--summary FILE] ABI SUITE
 #
 #   --out DIR      the run's files (default <repo>/build/vm/pair-<ABI>):
-#                    A/, B/        each guest's run.sh --out (console.log,
-#                                  results/, summary)
+#                    A/, B/, B2/   each guest's run.sh --out (console.log,
+#                                  results/, summary; B2/ only below)
 #                    shared/       the guests' common directory (below)
 #                    ivshmem-server.log, summary (the two summaries added
 #                                  up, each failure prefixed with its role)
 #   --summary FILE a copy of that summary (as run.sh --summary)
 #
 # A guest learns its role and the common directory from two kernel
-# parameters, dibs_pair_role=A|B and dibs_pair_tag=pair: the directory is a
+# parameters, dibs_pair_role=A|B|B2 and dibs_pair_tag=pair: the directory is a
 # writable 9p export with that mount tag (tests/lib/pair.bash mounts it).
 # The guests coordinate only through it, never through the fabric.
 #
@@ -27,9 +27,18 @@
 # its results share, run.sh kills it with SIGKILL (DIBS_VM_KILL_AT_END), so
 # the suite's last step sees a guest vanish as a killed VM does.
 #
-# The run fails when either guest's run.sh does (a failed test, a kernel
+# B's next life: a suite with the line "# run-pair: B2" gets a third boot
+# once B's QEMU is gone, role B2 (dibs_pair_role=B2, out/B2/), on the same
+# server socket: a new QEMU, a new peer (the next id in turn, 2). It runs
+# the same suite, A still running its own; the suite's steps say which of
+# them B2 takes part in. B2 shuts down as A does. (Not B's id again: with
+# --max-peers 2 the server would hand id 1 out again, and QEMU 7.2's
+# ivshmem-doorbell in A, which freed that peer's eventfd array on the
+# disconnect notice, writes into the freed array: A's QEMU crashed, SIGSEGV.)
+#
+# The run fails when any guest's run.sh does (a failed test, a kernel
 # problem on its console, no status, its time limit). Time limits: each
-# guest's suite DIBS_SUITE_TIMEOUT (default 240 s here), qemu
+# guest's suite DIBS_SUITE_TIMEOUT (default 300 s here), qemu
 # DIBS_VM_TIMEOUT (default 420 s).
 set -euo pipefail
 
@@ -57,8 +66,14 @@ exec 8>"$out/.lock"
 flock 8
 rm -f "$out/summary"
 shared=$out/shared
-rm -rf "$shared" "$out/A" "$out/B"
+rm -rf "$shared" "$out/A" "$out/B" "$out/B2" "$out/B2.summary"
 mkdir -p "$shared"
+roles=(A B)
+again=''
+if grep -qx '# run-pair: B2' "$suite"; then
+	again=1
+	roles+=(B2)
+fi
 
 # One initramfs for both boots, built before they start.
 "$here/mkinitramfs.sh" "$abi" "$repo/build/vm/$abi" >/dev/null
@@ -72,37 +87,44 @@ trap 'kill "$spid" 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { echo "run-pair.sh: ivshmem server did not start:" >&2; cat "$out/ivshmem-server.log" >&2; exit 2; }
 
-start=$(date +%s)
-pids=()
-for role in A B; do
-	# B's QEMU is killed with SIGKILL once its suite is done
-	# (run.sh DIBS_VM_KILL_AT_END): its last step is A seeing B go
-	# without any shutdown in B.
-	kill_b=''
-	[ "$role" = A ] || kill_b=1
-	DIBS_VM_KILL_AT_END=$kill_b \
+# guest ROLE KILL: run.sh for one guest of the pair; KILL: its QEMU is
+# killed with SIGKILL once its suite is done (run.sh DIBS_VM_KILL_AT_END).
+guest() {
+	DIBS_VM_KILL_AT_END=$2 \
 	DIBS_VM_IVSHMEM=0 \
 	DIBS_VM_ACCEL=tcg,thread=multi DIBS_VM_SMP=1,maxcpus=2 \
-	DIBS_SUITE_TIMEOUT=${DIBS_SUITE_TIMEOUT:-240} \
+	DIBS_SUITE_TIMEOUT=${DIBS_SUITE_TIMEOUT:-300} \
 	DIBS_VM_TIMEOUT=${DIBS_VM_TIMEOUT:-420} \
-	DIBS_VM_APPEND="${DIBS_VM_APPEND:-} dibs_pair_role=$role dibs_pair_tag=pair" \
+	DIBS_VM_APPEND="${DIBS_VM_APPEND:-} dibs_pair_role=$1 dibs_pair_tag=pair" \
 	DIBS_VM_QEMU_ARGS="${DIBS_VM_QEMU_ARGS:-} -chardev socket,path=$sock,id=ivs0
 		-device ivshmem-doorbell,chardev=ivs0,vectors=2
 		-virtfs local,path=$shared,mount_tag=pair,security_model=none,multidevs=remap" \
-		"$here/run.sh" --out "$out/$role" --summary "$out/$role.summary" \
-		"$abi" "$suite" >"$out/$role.report" 2>&1 8>&- &
-	pids+=($!)
-done
+		"$here/run.sh" --out "$out/$1" --summary "$out/$1.summary" \
+		"$abi" "$suite" >"$out/$1.report" 2>&1 8>&-
+}
+
+start=$(date +%s)
+pids=()
+guest A '' &
+pids+=($!)
+# B's QEMU is killed with SIGKILL once its suite is done: its last step is
+# A seeing B go without any shutdown in B. Then, if the suite asks, B's
+# next life on the same socket.
+(
+	guest B 1 || true
+	[ -z "$again" ] || guest B2 ''
+) &
+pids+=($!)
 for p in "${pids[@]}"; do wait "$p" || true; done
 elapsed=$(($(date +%s) - start))
 kill "$spid" 2>/dev/null || true
 wait "$spid" 2>/dev/null || true
 trap - EXIT
 
-# Both summaries added up; a guest without one failed to run at all.
+# The summaries added up; a guest without one failed to run at all.
 p=0 f=0 s=0 t=0
 fails=()
-for role in A B; do
+for role in "${roles[@]}"; do
 	sf=$out/$role.summary
 	if [ ! -f "$sf" ]; then
 		f=$((f + 1)); fails+=("$role: run.sh did not run the VM (see $out/$role.report)")
@@ -127,8 +149,8 @@ done
 } >"$out/summary"
 [ -z "$summary_copy" ] || cp "$out/summary" "$summary_copy"
 
-echo "== $abi: two guests on one fabric, ${elapsed} s wall ($suite)"
-for role in A B; do
+echo "== $abi: two guests on one fabric${again:+ (B booted again as B2)}, ${elapsed} s wall ($suite)"
+for role in "${roles[@]}"; do
 	sed "s/^/   $role| /" "$out/$role.report"
 done
 echo "   pair $abi: $p passed, $f failed, $s skipped"

@@ -141,6 +141,21 @@ stub_pair() {
 	[ -f "$OUT/A/summary" ] && [ -f "$OUT/B/summary" ]
 }
 
+@test "run-pair.sh: a suite with '# run-pair: B2' boots B again, as B2, after B" {
+	[ -n "$ABI" ] || skip "no kernel found"
+	SUITE=$BATS_TEST_DIRNAME/pair-b2/env.bats
+	STUB_STATUS=0 STUB_CONSOLE='stub: role B2' STUB_CONSOLE_ROLE=B2 stub_pair
+	[ "$status" -eq 0 ]
+	[[ ${lines[-1]} == *": 6 passed, 0 failed, 0 skipped" ]]
+	[ -f "$OUT/B2/summary" ]
+	grep -qx 'stub: role B2' "$OUT/B2/console.log"
+	! grep -q 'stub: role' "$OUT/B/console.log"
+	# without the line: two guests only
+	SUITE=$BATS_TEST_DIRNAME/env.bats
+	STUB_STATUS=0 stub_pair
+	[ ! -e "$OUT/B2" ]
+}
+
 @test "run-pair.sh: a kernel problem on one guest's console fails the pair" {
 	[ -n "$ABI" ] || skip "no kernel found"
 	STUB_STATUS=0 STUB_CONSOLE='BUG: kernel NULL pointer dereference' STUB_CONSOLE_ROLE=B stub_pair
