@@ -80,19 +80,61 @@ static void ring(struct server *s, unsigned int id, unsigned int vec)
 		msg("ringing peer %u vector %u: %s", id, vec, strerror(errno));
 }
 
-/* Ids are handed out in turn: the first free one after the last given. */
+/*
+ * QEMU 7.2's ivshmem-doorbell frees a peer's eventfds when told that the
+ * peer left, and writes into that freed memory when the same id joins
+ * again: its heap is corrupted. So an id goes to a new client only when
+ * no connected peer was told it left; told_left keeps who was told what.
+ * A peer that joins after the departure never had the id's eventfds.
+ */
+static bool told_left(const struct server *s, unsigned int j, unsigned int id)
+{
+	return s->told_left[j * s->row_bytes + id / 8] & (1u << (id % 8));
+}
+
+static void set_told_left(struct server *s, unsigned int j, unsigned int id)
+{
+	s->told_left[j * s->row_bytes + id / 8] |= 1u << (id % 8);
+}
+
+/* Peer @j is gone: what it was told no longer holds an id back. */
+static void forget_told_left(struct server *s, unsigned int j)
+{
+	memset(s->told_left + j * s->row_bytes, 0, s->row_bytes);
+}
+
+static bool watched_leave(const struct server *s, unsigned int id)
+{
+	unsigned int j;
+
+	for (j = 0; j < s->opt->max_peers; j++)
+		if (s->peers[j].conn >= 0 && told_left(s, j, id))
+			return true;
+	return false;
+}
+
+/*
+ * Ids are handed out in turn: the first free one after the last given
+ * that no connected peer saw leave. -1: none free; -2: the free ones were
+ * all seen leaving.
+ */
 static int pick_id(struct server *s)
 {
 	unsigned int i, id;
+	int ret = -1;
 
 	for (i = 0; i < s->opt->max_peers; i++) {
 		id = (s->next_id + i) % s->opt->max_peers;
-		if (s->peers[id].conn < 0) {
-			s->next_id = (id + 1) % s->opt->max_peers;
-			return id;
+		if (s->peers[id].conn >= 0)
+			continue;
+		if (watched_leave(s, id)) {
+			ret = -2;
+			continue;
 		}
+		s->next_id = (id + 1) % s->opt->max_peers;
+		return id;
 	}
-	return -1;
+	return ret;
 }
 
 static void peer_leave(struct server *s, unsigned int id, const char *why)
@@ -111,8 +153,13 @@ static void peer_leave(struct server *s, unsigned int id, const char *why)
 	for (j = 0; j < s->opt->max_peers; j++)
 		if (connected(s, j))
 			ring(s, j, DIBS_IVSHMEM_VEC_PEERS);
-	for (j = 0; j < s->opt->max_peers; j++)
+	for (j = 0; j < s->opt->max_peers; j++) {
+		if (!connected(s, j))
+			continue;
 		send_or_doom(s, j, id, -1);
+		set_told_left(s, j, id);
+	}
+	forget_told_left(s, id);
 	close_eventfds(s, p);
 }
 
@@ -162,6 +209,11 @@ void peer_join(struct server *s, int conn)
 	int id;
 
 	id = pick_id(s);
+	if (id == -2) {
+		msg("a client connected, but each free peer id left while a connected peer watched, and QEMU cannot take such an id back (--max-peers): refused");
+		close(conn);
+		return;
+	}
 	if (id < 0) {
 		msg("a client connected, but all %u peer ids are taken (--max-peers): refused",
 		    s->opt->max_peers);
@@ -210,8 +262,14 @@ int peers_init(struct server *s)
 	unsigned int id, v;
 
 	s->peers = calloc(s->opt->max_peers, sizeof(*s->peers));
-	if (!s->peers) {
+	s->row_bytes = (s->opt->max_peers + 7) / 8;
+	s->told_left = calloc(s->opt->max_peers, s->row_bytes);
+	if (!s->peers || !s->told_left) {
 		msg("out of memory");
+		free(s->peers);
+		free(s->told_left);
+		s->peers = NULL;
+		s->told_left = NULL;
 		return -1;
 	}
 	for (id = 0; id < s->opt->max_peers; id++) {
@@ -237,4 +295,6 @@ void peers_fini(struct server *s)
 	}
 	free(s->peers);
 	s->peers = NULL;
+	free(s->told_left);
+	s->told_left = NULL;
 }

@@ -82,6 +82,12 @@ struct server {
 	const struct options *opt;
 	struct region region;
 	struct peer *peers;		/* opt->max_peers of them */
+	/*
+	 * Bit @id of row @j: peer @j was told that @id left and is still
+	 * connected (peers.c, pick_id()). max_peers rows of row_bytes.
+	 */
+	uint8_t *told_left;
+	size_t row_bytes;
 	unsigned int next_id;		/* where the search for a free id starts */
 	unsigned int count;
 };

@@ -31,10 +31,11 @@
 # once B's QEMU is gone, role B2 (dibs_pair_role=B2, out/B2/), on the same
 # server socket: a new QEMU, a new peer (the next id in turn, 2). It runs
 # the same suite, A still running its own; the suite's steps say which of
-# them B2 takes part in. B2 shuts down as A does. (Not B's id again: with
-# --max-peers 2 the server would hand id 1 out again, and QEMU 7.2's
-# ivshmem-doorbell in A, which freed that peer's eventfd array on the
-# disconnect notice, writes into the freed array: A's QEMU crashed, SIGSEGV.)
+# them B2 takes part in. B2 shuts down as A does. (Not B's id again: A saw
+# B leave, and the server holds such an id back while A is connected, since
+# QEMU 7.2's ivshmem-doorbell, which frees that peer's eventfd array on the
+# disconnect notice, writes into the freed array when the id comes back: A's
+# QEMU crashed, SIGSEGV, before the server held ids back.)
 #
 # The run fails when any guest's run.sh does (a failed test, a kernel
 # problem on its console, no status, its time limit). Time limits: each
