@@ -305,6 +305,22 @@ same_blocks() {
 		"$(dd if="$2" bs=4K skip="$3" count="$4" status=none | digest)"
 }
 
+# blk_client LOG MODE ARG...: A's dibs-blk client of B's export ($blk,
+# server gid $b) on /dev/nbd0, log in LOG, in PIDS, its pid in pid; once
+# nbd0 is connected and LOG says "connected (8 MiB, MODE)".
+blk_client() {
+	local log=$1 mode=$2
+
+	shift 2
+	"$blk" client --dev ivshmem0 --server "$b" --nbd /dev/nbd0 \
+		--timeout 10 "$@" >"$log" 2>&1 3>&- &
+	pid=$!
+	PIDS+=("$pid")
+	wait_until 30 test -e /sys/block/nbd0/pid
+	file_has "$log" "^dibs-blk client: server $b: connected \(8388608 bytes, $mode\)$" ||
+		{ cat "$log" >&2; false; }
+}
+
 @test "pair: dibs-blk: A's /dev/nbd0 is B's exported file; O_DIRECT writes land in it" {
 	local a b log pid st want off n got prev
 	local blk=$DIBS_REPO/dibsblk/dibs-blk exp=$BATS_TEST_TMPDIR/export.img
@@ -319,14 +335,9 @@ same_blocks() {
 		# the client's NBD socket: TCP over loopback
 		ip link set lo up
 		want=$(get blkserving)
-		"$blk" client --dev ivshmem0 --server "$b" --nbd /dev/nbd0 \
-			--timeout 10 >"$log" 2>&1 3>&- &
-		pid=$!
-		PIDS+=("$pid")
-		wait_until 30 test -e /sys/block/nbd0/pid
-		# the session's DMBs are mapped on both sides, as on soft devices
-		file_has "$log" "^dibs-blk client: server $b: connected \(8388608 bytes, read-write\)$" ||
-			{ cat "$log" >&2; false; }
+		# the session's DMBs are mapped on both sides, as on soft
+		# devices (no ", not mapped" after the mode)
+		blk_client "$log" read-write
 		expect_eq "size of /dev/nbd0" "$(blockdev --getsize64 /dev/nbd0)" 8388608
 		expect_eq "B's file read through /dev/nbd0" \
 			"$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | digest)" "$want"
@@ -359,13 +370,7 @@ same_blocks() {
 		# B exports the file read-only: a client that keeps its device
 		# writable (--writable) has its write refused by B's server.
 		get blkro >/dev/null
-		"$blk" client --dev ivshmem0 --server "$b" --nbd /dev/nbd0 \
-			--timeout 10 --writable >"$log.ro" 2>&1 3>&- &
-		pid=$!
-		PIDS+=("$pid")
-		wait_until 30 test -e /sys/block/nbd0/pid
-		file_has "$log.ro" "^dibs-blk client: server $b: connected \(8388608 bytes, read-only\)$" ||
-			{ cat "$log.ro" >&2; false; }
+		blk_client "$log.ro" read-only --writable
 		expect_eq "nbd0 read-only" "$(cat /sys/block/nbd0/ro)" 0
 		if dd if=/dev/zero of=/dev/nbd0 bs=4K count=1 seek=5 oflag=direct status=none; then
 			echo "a write to a read-only export succeeded" >&2
