@@ -365,6 +365,20 @@ static int cmd_dump(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok)
 	return dibsnl_dmb_unmap(&m) || rc ? 1 : 0;
 }
 
+/* The words after the data of a write or a put, argv[@i] on: remote, signal MASK. */
+static void parse_store_opts(int argc, char **argv, int i, bool *remote,
+			     uint32_t *sigmask)
+{
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "remote"))
+			*remote = true;
+		else if (!strcmp(argv[i], "signal") && i + 1 < argc)
+			*sigmask = parse_num(argv[++i]);
+		else
+			usage();
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct dibsnl_dev_ref dev;
@@ -372,7 +386,7 @@ int main(int argc, char **argv)
 	uint64_t tok;
 	bool remote = false;
 	uint32_t sigmask = 0;
-	int err, i;
+	int err;
 
 	if (argc < 4)
 		usage();
@@ -386,26 +400,12 @@ int main(int argc, char **argv)
 		return cmd_read(h, dev, tok, parse_num(argv[4]),
 				parse_num(argv[5]));
 	if (!strcmp(argv[1], "write") && argc >= 6) {
-		for (i = 6; i < argc; i++) {
-			if (!strcmp(argv[i], "remote"))
-				remote = true;
-			else if (!strcmp(argv[i], "signal") && i + 1 < argc)
-				sigmask = parse_num(argv[++i]);
-			else
-				usage();
-		}
+		parse_store_opts(argc, argv, 6, &remote, &sigmask);
 		return cmd_write(h, dev, tok, parse_num(argv[4]), argv[5],
 				 remote, sigmask);
 	}
 	if (!strcmp(argv[1], "put") && argc >= 5) {
-		for (i = 5; i < argc; i++) {
-			if (!strcmp(argv[i], "remote"))
-				remote = true;
-			else if (!strcmp(argv[i], "signal") && i + 1 < argc)
-				sigmask = parse_num(argv[++i]);
-			else
-				usage();
-		}
+		parse_store_opts(argc, argv, 5, &remote, &sigmask);
 		return cmd_put(h, dev, tok, argv[4], remote, sigmask);
 	}
 	if (!strcmp(argv[1], "dump") && argc == 4)
