@@ -150,9 +150,12 @@ query() {
 	case $ROLE in
 	A)
 		mon_start signal
-		grant ivshmem0 "$b" 1M && t1=$TOK
-		grant ivshmem0 "$a" 4K && t2=$TOK	# granted to A itself
-		grant ivshmem0 "$b" 4K && t3=$TOK
+		grant ivshmem0 "$b" 1M
+		t1=$TOK
+		grant ivshmem0 "$a" 4K	# granted to A itself
+		t2=$TOK
+		grant ivshmem0 "$b" 4K
+		t3=$TOK
 		put tokens "$t1 $t2 $t3"
 		sum=$(get written)
 		expect_eq "bytes read back" "$(dc dmb read dev ivshmem0 token "$t1" file - | sha256sum)" "$sum"
@@ -203,7 +206,8 @@ query() {
 	case $ROLE in
 	A)
 		b=$(get gid)
-		grant ivshmem0 "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K
+		t=$TOK
 		put atttok "$t"
 		get stored >/dev/null
 		expect_eq "stored by B" "$(dc dmb read dev ivshmem0 token "$t" offset 100 length 6 file -)" direct
@@ -238,8 +242,10 @@ query() {
 	case $ROLE in
 	A)
 		mon_start signal
-		grant ivshmem0 "$b" 1M && t=$TOK
-		grant ivshmem0 "$a" 4K && t2=$TOK	# granted to A itself
+		grant ivshmem0 "$b" 1M
+		t=$TOK
+		grant ivshmem0 "$a" 4K	# granted to A itself
+		t2=$TOK
 		put maptoks "$t $t2"
 		out=$(get mapsum)
 		wait_for "$MON" "^\[signal\] dev ivshmem0 token $t sba [0-9]+ mask 0x0004$"
@@ -254,7 +260,8 @@ query() {
 		# Unmapped, both slots are free again (lowest first): t's, which
 		# B had mapped, comes back.
 		slot=$((t >> 16 & 0xffff))
-		grant ivshmem0 "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K
+		t=$TOK
 		expect_eq "slot after the mappings" $((t >> 16 & 0xffff)) "$slot"
 		# A mapping pins the driver, and holds the slot past a revoke
 		# until it is unmapped.
@@ -267,13 +274,15 @@ query() {
 			false
 		fi
 		dc dmb revoke dev ivshmem0 token "$t"
-		grant ivshmem0 "$b" 4K && t2=$TOK
+		grant ivshmem0 "$b" 4K
+		t2=$TOK
 		[ $((t2 >> 16 & 0xffff)) != "$slot" ] ||
 			{ echo "slot $slot reused while mapped" >&2; false; }
 		kill -TERM "$hold"
 		wait "$hold" || true
 		dc dmb revoke dev ivshmem0 token "$t2"
-		grant ivshmem0 "$b" 4K && t=$TOK
+		grant ivshmem0 "$b" 4K
+		t=$TOK
 		expect_eq "slot after unmap" $((t >> 16 & 0xffff)) "$slot"
 		dc dmb revoke dev ivshmem0 token "$t"
 		get mapdone >/dev/null
@@ -305,6 +314,17 @@ same_blocks() {
 		"$(dd if="$2" bs=4K skip="$3" count="$4" status=none | digest)"
 }
 
+# stop_ok WHAT PID: SIGTERM to PID (the step's one background program),
+# which exits with status 0.
+stop_ok() {
+	local st=0
+
+	kill -TERM "$2"
+	wait "$2" || st=$?
+	PIDS=()
+	expect_eq "$1's exit status" "$st" 0
+}
+
 # blk_client LOG MODE ARG...: A's dibs-blk client of B's export ($blk,
 # server gid $b) on /dev/nbd0, log in LOG, in PIDS, its pid in pid; once
 # nbd0 is connected and LOG says "connected (8 MiB, MODE)".
@@ -322,7 +342,7 @@ blk_client() {
 }
 
 @test "pair: dibs-blk: A's /dev/nbd0 is B's exported file; O_DIRECT writes land in it" {
-	local a b log pid st want off n got prev
+	local a b log pid want off n got prev
 	local blk=$DIBS_REPO/dibsblk/dibs-blk exp=$BATS_TEST_TMPDIR/export.img
 	local orig=$BATS_TEST_TMPDIR/orig.img
 	if [ "$ROLE" = A ]; then a=$(my_gid); b=$(get gid); else a=$(get gid); b=$(my_gid); fi
@@ -360,11 +380,7 @@ blk_client() {
 		put blkranges "$(cat "$BATS_TEST_TMPDIR/ranges")"
 		get blkchecked >/dev/null
 		# A clean stop: the NBD device goes, B is told (BYE).
-		kill -TERM "$pid"
-		st=0
-		wait "$pid" || st=$?
-		PIDS=()
-		expect_eq "client's exit status" "$st" 0
+		stop_ok "client" "$pid"
 		[ ! -e /sys/block/nbd0/pid ] || { echo "/dev/nbd0 still connected" >&2; false; }
 		put blkstopped 1
 		# B exports the file read-only: a client that keeps its device
@@ -376,11 +392,7 @@ blk_client() {
 			echo "a write to a read-only export succeeded" >&2
 			false
 		fi
-		kill -TERM "$pid"
-		st=0
-		wait "$pid" || st=$?
-		PIDS=()
-		expect_eq "read-only client's exit status" "$st" 0
+		stop_ok "read-only client" "$pid"
 		put blkrodone 1
 		get blkdone >/dev/null
 		;;
@@ -411,11 +423,7 @@ blk_client() {
 		# The server outlives its client's session, and stops cleanly.
 		wait_for "$log" "^dibs-blk server: client $a: disconnected$"
 		kill -0 "$pid" || { echo "the server exited with its client" >&2; false; }
-		kill -TERM "$pid"
-		st=0
-		wait "$pid" || st=$?
-		PIDS=()
-		expect_eq "server's exit status" "$st" 0
+		stop_ok "server" "$pid"
 		file_has "$log" "^dibs-blk server: stopped$"
 		# The same file read-only: A's write is refused (EPERM, errno
 		# 1, in the request's line), the file keeps its bytes.
@@ -430,11 +438,7 @@ blk_client() {
 		file_has "$log.ro" " type 1 .*: 1$" || { cat "$log.ro" >&2; false; }
 		no_line "$log.ro" " type 1 .*: 0$"
 		expect_eq "B's read-only file" "$(digest <"$exp")" "$want"
-		kill -TERM "$pid"
-		st=0
-		wait "$pid" || st=$?
-		PIDS=()
-		expect_eq "read-only server's exit status" "$st" 0
+		stop_ok "read-only server" "$pid"
 		put blkdone 1
 		;;
 	esac
@@ -446,7 +450,8 @@ blk_client() {
 	case $ROLE in
 	A)
 		mon_start event
-		grant ivshmem0 "$b" 8K && ta=$TOK
+		grant ivshmem0 "$b" 8K
+		ta=$TOK
 		tb=$(get tb)
 		dc dmb write dev ivshmem0 token "$tb" data before
 		put wrote 1
@@ -473,7 +478,8 @@ blk_client() {
 		put wrote2 1
 		;;
 	B)
-		grant ivshmem0 "$a" 8K && tb=$TOK
+		grant ivshmem0 "$a" 8K
+		tb=$TOK
 		put tb "$tb"
 		get wrote >/dev/null
 		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb" file - length 6)" before
@@ -484,7 +490,8 @@ blk_client() {
 		dibs_insmod dibs_ivshmem
 		b2=$(my_gid)
 		[ "$b2" != "$b" ]
-		grant ivshmem0 "$a" 8K && tb2=$TOK
+		grant ivshmem0 "$a" 8K
+		tb2=$TOK
 		# The same slot as before, with another token.
 		expect_eq "slot" $((tb2 >> 16 & 0xffff)) $((tb >> 16 & 0xffff))
 		[ "$tb2" != "$tb" ] || { echo "token $tb issued again" >&2; false; }
@@ -595,7 +602,8 @@ stamp() {
 	A)
 		read -r b _ < <(get back)
 		mon_start event
-		grant ivshmem0 "$b" 4K && ta=$TOK
+		grant ivshmem0 "$b" 4K
+		ta=$TOK
 		put watching 1
 		tb=$(get lasttok)
 		dc dmb write dev ivshmem0 token "$tb" data alive
@@ -616,7 +624,8 @@ stamp() {
 		get watching >/dev/null
 		# B's last DMB, left granted to A: its token is tried again
 		# against B's next life (B2).
-		grant ivshmem0 "$a" 8K && tb=$TOK
+		grant ivshmem0 "$a" 8K
+		tb=$TOK
 		put lasttok "$tb"
 		get wrote4 >/dev/null
 		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb" file - length 5)" alive
@@ -662,7 +671,8 @@ tok_field() {
 		;;
 	B2)
 		a=$(get gid)
-		grant ivshmem0 "$a" 8K && tb2=$TOK
+		grant ivshmem0 "$a" 8K
+		tb2=$TOK
 		put back2 "$(my_gid) $tb2"
 		get wrote5 >/dev/null
 		expect_eq "A's write" "$(dc dmb read dev ivshmem0 token "$tb2" file - length 5)" fresh
