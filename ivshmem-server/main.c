@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 
 #include "server.h"
 
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
 	struct server s = { .region = { .fd = -1 } };
 	struct options o;
 	struct layout l;
-	int lfd = -1, sfd = -1, sig, rc = 1;
+	int lfd = -1, sfd = -1, sig, ret, rc = 1;
 
 	switch (options_parse(argc, argv, &o)) {
 	case OPTS_EXIT_OK:
@@ -130,7 +131,10 @@ int main(int argc, char **argv)
 	    o.fabric_id, (unsigned long long)l.region_size, o.max_peers,
 	    o.dmbs_per_peer, (unsigned long long)l.data_size, o.vectors,
 	    o.socket_path);
-	notify_ready();
+	/* Type=notify: units ordered after ours find the socket listening. */
+	ret = sd_notify(0, "READY=1");
+	if (ret < 0)
+		msg("telling systemd we are ready: %s", strerror(-ret));
 	sig = serve(&s, lfd, sfd);
 	if (sig > 0) {
 		msg("%s: exiting", strsignal(sig));

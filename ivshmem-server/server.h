@@ -99,6 +99,5 @@ void peer_input(struct server *s, unsigned int id, bool hangup);
 
 /* util.c */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void notify_ready(void);
 
 #endif /* DIBS_IVSHMEM_SERVER_H */

@@ -17,6 +17,9 @@
 #   SAN_FLAGS    ASan and UBSan when SANITIZE is set (the unit tests)
 #   DEP_CFLAGS, DEP_LIBS
 #                libmnl and libuuid, from pkg-config
+#   SYSTEMD_LIBS libsystemd (sd_notify()), for the daemons that tell
+#                systemd when they are ready (dibs-blk, dibs-ivshmem-server);
+#                a build without it stops and names the package
 
 VERSION		:= $(shell cat $(TOP)/VERSION 2>/dev/null)
 ifeq ($(VERSION),)
@@ -36,3 +39,6 @@ endif
 PKG_CONFIG	?= pkg-config
 DEP_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libmnl uuid)
 DEP_LIBS	:= $(shell $(PKG_CONFIG) --libs libmnl uuid)
+# Expanded when a link uses it: `make clean` does not need libsystemd.
+SYSTEMD_LIBS	= $(or $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null),$(error \
+		  libsystemd not found by pkg-config: install libsystemd-dev (make deps)))

@@ -21,6 +21,8 @@
 #   outputs WANT CMD...            CMD prints exactly WANT (a wait_until CMD)
 #   nap_init / nap SECONDS         sleep without starting a process
 #   hex STRING                     the bytes of STRING in lowercase hex
+#   notify_listen SOCK OUT         systemd's end of sd_notify(), in the
+#                                  background: SOCK's first datagram in OUT
 #   note TEXT...                   "# TEXT" in the TAP output (bats fd 3)
 #
 # REGEX is a POSIX extended regular expression (bash's =~, as grep -E).
@@ -145,6 +147,21 @@ outputs() {
 	local want=$1 got
 	shift
 	got=$("$@") && [ "$got" = "$want" ]
+}
+
+# notify_listen SOCK OUT: in the background, a unix datagram socket SOCK
+# that takes one message (as systemd's NOTIFY_SOCKET does) and writes it to
+# OUT with a newline; gone after 20 s without one. Returns once SOCK is
+# there.
+notify_listen() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+print(s.recv(4096).decode(), flush=True)
+' "$1" >"$2" 2>&1 3>&- &
+	wait_until 5 test -S "$1"
 }
 
 # hex STRING: the bytes of STRING as lowercase hex digits, no separators.

@@ -404,6 +404,17 @@ refused() {
 	[ "$(cat "$f")" = keep ]
 }
 
+@test "ivshmem-server: tells systemd it is ready (NOTIFY_SOCKET) once it listens" {
+	local ns=$BATS_TEST_TMPDIR/notify out=$BATS_TEST_TMPDIR/notified
+	notify_listen "$ns" "$out"
+	export NOTIFY_SOCKET=$ns
+	start_server --fabric-id 0xff00 --size 1M
+	unset NOTIFY_SOCKET
+	wait_for "$out" '^READY=1$'
+	# it was listening by then
+	start_peer a
+}
+
 @test "ivshmem-server: SIGTERM leaves nothing behind" {
 	local shm_before fds
 	shm_before=$(ls -A /dev/shm)

@@ -4,13 +4,14 @@
 # made) it returns in well under a second without touching apt.
 set -euo pipefail
 
-# Build and test tools for the host side. bc .. dwarves build the project's
+# Build and test tools for the host side (libsystemd-dev: the daemons'
+# sd_notify()). bc .. dwarves build the project's
 # own kernels (tests/vm/debug-kernel.sh) from linux-source-6.12; the two
 # lines after them cross-build and run the s390x tests (qemu-user for the
 # unit tests, qemu-system-misc's qemu-system-s390x for the KUnit run); the
 # last one is dibsblk's (tests/dibsblk.bats: mkfs.ext4 and fsck; make bench:
 # nbd-server and nbd-client over TCP to compare with, fio to measure).
-host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev bats jq valgrind
+host_pkgs=(build-essential pkg-config libmnl-dev uuid-dev libsystemd-dev bats jq valgrind
 	   qemu-system-x86 busybox-static cpio kmod xz-utils rsync
 	   python3 python3-yaml libnl-utils groff man-db
 	   linux-source-6.12 python3-jsonschema
