@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "dibsblk.h"
@@ -441,6 +442,10 @@ int server_main(int argc, char **argv)
 	msg("serving %s (%llu bytes, %s) on %s, gid %s", s.path,
 	    (unsigned long long)s.size, s.ro ? "read-only" : "read-write",
 	    dev.name, gs);
+	/* Type=notify: started means serving, for units ordered after. */
+	err = sd_notify(0, "READY=1");
+	if (err < 0)
+		msg("telling systemd we are ready: %s", strerror(-err));
 
 	pfd[0] = (struct pollfd){ .fd = dibsnl_fd(s.n), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };

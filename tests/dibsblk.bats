@@ -185,6 +185,19 @@ sum() {
 	[ "$(dd if=/dev/nbd1 bs=1M iflag=direct status=none | sum)" = "$before" ]
 }
 
+@test "dibsblk: the server tells systemd it is ready once it serves (Type=notify)" {
+	local ns=$BATS_TEST_TMPDIR/notify out=$BATS_TEST_TMPDIR/notified
+	head -c $((1 * MiB)) /dev/urandom >"$EXP"
+	notify_listen "$ns" "$out"
+	export NOTIFY_SOCKET=$ns
+	start_blk_server
+	unset NOTIFY_SOCKET
+	wait_for "$out" '^READY=1$'
+	# and it serves
+	start_client simB /dev/nbd0
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+}
+
 @test "dibsblk: the server never writes past the export's end" {
 	head -c $((4 * MiB)) /dev/urandom >"$EXP"
 	local before
