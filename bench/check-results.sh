@@ -26,7 +26,8 @@ ratios='dump_scaling dev_show_vs_ip op_vs_rtt batch_vs_rtt kernel_data_loopback
 if ! $pair && [ "$(jq -r '.params.smoke' "$f" 2>/dev/null)" = 0 ]; then
 	ratios+=' blk_seqread_vs_nbd_tcp blk_seqwrite_vs_nbd_tcp blk_randread_vs_nbd_tcp'
 fi
-$pair && ratios='cross_vm_data_1024k cross_vm_data_64k cross_vm_signal_rtt_vs_rtt'
+$pair && ratios='cross_vm_data_1024k cross_vm_data_64k cross_vm_signal_rtt_vs_2rtt
+	cross_vm_signal_rtt_vs_rtt'
 
 # shellcheck disable=SC2016 # a jq program
 bad=$(jq -r --arg ratios "$ratios" --argjson pair "$pair" '
