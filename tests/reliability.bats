@@ -9,10 +9,10 @@
 # (`dev show`, `dmb show`, `client show`) taken before with one taken after.
 #
 # Knobs: DIBS_FUZZ_COUNT (messages over the four fuzz tests; default 20000
-# on the newest Debian kernel, 10000 on older ones, 50000 on the debug
+# on the newest Debian kernel, 10000 on older ones, 30000 on the debug
 # kernel, recognised by /sys/kernel/debug/kmemleak),
 # DIBS_FUZZ_SEED (a fixed seed for every fuzz run), DIBS_STRESS_SECONDS
-# (default 30; 15 on older Debian kernels, 60 on the debug kernel).
+# (default 30; 15 on older Debian kernels, 45 on the debug kernel).
 # Figures (messages fuzzed, stress operations, injected faults) go to the
 # TAP output as comments.
 
@@ -22,16 +22,12 @@ FUZZ=$DIBS_REPO/tests/fuzz/dibs-genl-fuzz.py
 SIM_DEBUGFS=/sys/kernel/debug/dibs_sim
 NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
 
-debug_kernel() {
-	[ -e /sys/kernel/debug/kmemleak ]
-}
-
 # The debug kernel sees the most; the newest Debian kernel the usual dose;
 # an older one (6.1) half of it, for CI time: what differs there is the
 # compat layer, which the first messages and seconds reach as well.
-if debug_kernel; then
-	FUZZ_TOTAL=${DIBS_FUZZ_COUNT:-50000}
-	STRESS_SECONDS=${DIBS_STRESS_SECONDS:-60}
+if dibs_on_debug_kernel; then
+	FUZZ_TOTAL=${DIBS_FUZZ_COUNT:-30000}
+	STRESS_SECONDS=${DIBS_STRESS_SECONDS:-45}
 elif dibs_on_newest_kernel; then
 	FUZZ_TOTAL=${DIBS_FUZZ_COUNT:-20000}
 	STRESS_SECONDS=${DIBS_STRESS_SECONDS:-30}
@@ -447,7 +443,7 @@ EOF
 
 @test "races: dev add, dev set and dev del of one name and rmmod of its driver, at once" {
 	local stop=$BATS_TEST_TMPDIR/race-stop end i n=0 pid f secs=6
-	debug_kernel && secs=12
+	dibs_on_debug_kernel && secs=12
 	# dev-new builds its reply while a dev-del may take the new device;
 	# dev-set changes state and namespace (and tells the fabric) while it
 	# is deleted or its module unloads.
@@ -847,7 +843,7 @@ bad() {
 	# the same names and numbers are fuzzed on every kernel above. So they
 	# run once, on the newest Debian kernel, as tests/vm/one-kernel-suites'
 	# suites do.
-	! debug_kernel || skip "CLI edges run on the newest Debian kernel only"
+	! dibs_on_debug_kernel || skip "CLI edges run on the newest Debian kernel only"
 	dibs_on_newest_kernel || skip "CLI edges run on the newest Debian kernel only"
 	before=$(snapshot)
 	long=$(printf 'n%.0s' {1..1000})

@@ -31,7 +31,7 @@ load lib/dibs
 SC=/sys/kernel/debug/dibs_smcd_client
 DELAY_MS=2
 
-if [ -e /sys/kernel/debug/kmemleak ]; then
+if dibs_on_debug_kernel; then
 	RUN_SECONDS=${DIBS_SMCD_SECONDS:-4}
 else
 	RUN_SECONDS=${DIBS_SMCD_SECONDS:-8}
@@ -210,7 +210,7 @@ finish() {
 setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
-	[ -e /sys/kernel/debug/kmemleak ] || [ "${DIBS_SMCD_ANY_KERNEL:-0}" = 1 ] ||
+	dibs_on_debug_kernel || [ "${DIBS_SMCD_ANY_KERNEL:-0}" = 1 ] ||
 		skip "runs on the debug kernel (DIBS_SMCD_ANY_KERNEL=1: here too)"
 	unload_dibs
 	dibs_mark

@@ -161,6 +161,14 @@ dibs_on_newest_kernel() {
 	[ "$(uname -r)" = "$("$DIBS_REPO/scripts/kernels.sh" --newest)" ]
 }
 
+# dibs_on_debug_kernel: the guest runs the debug kernel (KASAN, lockdep,
+# kmemleak; tests/vm/debug-kernel.sh), recognised by kmemleak's debugfs file.
+# A TCG guest runs several times slower there: suites scale their counts
+# down or run their lifetime tests only.
+dibs_on_debug_kernel() {
+	[ -e /sys/kernel/debug/kmemleak ]
+}
+
 # gid_of DEV: the gid of a dibs device, as sysfs prints it.
 gid_of() {
 	dibs_dev_attr "$1" gid
