@@ -27,11 +27,16 @@
  *	the owner may be on another system), print "ok"
  *   dibs-mmap dump DEV TOKEN
  *	map as the owner (read-only), write the whole DMB to stdout
+ *   dibs-mmap prepare DEV TOKEN
+ *	the two steps of a mapping apart, on /dev/dibs itself: the owner's
+ *	DIBS_IOC_DMB_MAP, print "prepared"; at the first line on stdin the
+ *	mmap() at the offset it gave, print "mmap ok" or "mmap: ENAME"
  *
  * DEV is an index or a name, TOKEN a number (0x... allowed). Errors print
  * "error: ENAME: <library message>" and exit 1; usage errors exit 2.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -40,8 +45,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include <dibsnl.h>
+#include <linux/dibs_ioctl.h>
 
 static const char *errname(int err)
 {
@@ -314,6 +322,43 @@ static int cmd_touch(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	return 0;
 }
 
+/*
+ * What libdibsnl does in one call, in two steps with a wait between: a
+ * test removes the device between them (the mmap() must then fail).
+ */
+static int cmd_prepare(struct dibsnl_dev_ref dev, uint64_t tok)
+{
+	struct dibs_dmb_map req = { .dev_index = dev.index, .token = tok };
+	char line[64];
+	void *addr;
+	int fd;
+
+	if (dev.name && strlen(dev.name) >= sizeof(req.dev_name))
+		usage();
+	if (dev.name)
+		snprintf(req.dev_name, sizeof(req.dev_name), "%s", dev.name);
+	fd = open("/dev/" DIBS_CDEV_NAME, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, DIBS_IOC_DMB_MAP, &req)) {
+		printf("error: %s: %s\n", fd < 0 ? "open" : "DIBS_IOC_DMB_MAP",
+		       errname(errno));
+		return 1;
+	}
+	printf("prepared\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	addr = mmap(NULL, req.len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    req.offset);
+	if (addr == MAP_FAILED) {
+		printf("mmap: %s\n", errname(errno));
+	} else {
+		printf("mmap ok\n");
+		munmap(addr, req.len);
+	}
+	close(fd);
+	return 0;
+}
+
 static int cmd_put(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
 		   const char *path, bool remote, uint32_t sigmask)
 {
@@ -418,6 +463,10 @@ int main(int argc, char **argv)
 		if (argc == 5 && strcmp(argv[4], "remote"))
 			usage();
 		return cmd_hold(h, dev, tok, argc == 5);
+	}
+	if (!strcmp(argv[1], "prepare") && argc == 4) {
+		dibsnl_close(h);
+		return cmd_prepare(dev, tok);
 	}
 	if (!strcmp(argv[1], "touch") && argc <= 5) {
 		if (argc == 5 && strcmp(argv[4], "remote"))
