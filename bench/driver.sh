@@ -44,7 +44,7 @@ TC=/sys/kernel/debug/dibs_test_client
 PY=/usr/bin/python3
 
 if [ $smoke = 1 ]; then
-	REPS=3
+	REPS=2
 	DUMP_COUNTS="100 1000"
 	OP_N=50 BATCH_N=100 DATA_KN=10 DATA_UN=5 SIG_N=10 DEVS_N=20
 	# The memory figure is a difference of two /proc/slabinfo snapshots:
