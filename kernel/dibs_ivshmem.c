@@ -111,8 +111,9 @@ struct dibs_ivs_attach {
  * A userspace mapping's hold on a DMB's buffer (dibs_ivs_map_ops): one
  * count in the descriptor's attached, as an attachment has - the writer's
  * on a remote DMB, or the owner's on its own. While it is up, the owner
- * does not reuse slot or buffer, across an unregister and a reload of the
- * driver too. dibs_ivs_umap_lock protects every hold's list and ivs.
+ * does not reuse slot or buffer, across an unregister too; the device's
+ * removal, which takes the mapping's pages first, lets go of it.
+ * dibs_ivs_umap_lock protects every hold's list and ivs.
  */
 struct dibs_ivs_umap {
 	struct list_head list;		/* in ivs->umaps while ivs is set */
@@ -778,7 +779,7 @@ static int dibs_ivs_map_dmb(struct dibs_dev *dibs, u64 tok, bool remote,
 /*
  * dibs_dev_map_ops.unmap_dmb(): the last unmap. After the device's
  * removal the count is not ours to touch any more (BAR2 is unmapped):
- * dibs_ivs_orphan_umaps() left it up, and the slot stays held.
+ * dibs_ivs_release_umaps() let go of it already.
  */
 static void dibs_ivs_unmap_dmb(void *hold)
 {
@@ -796,12 +797,13 @@ static void dibs_ivs_unmap_dmb(void *hold)
 /*
  * At remove, holds of mappings still up (a mapping pins this module, but
  * not the PCI device: sysfs unbind). dibs_dev_del() has zapped their pages
- * from the processes already (dibs_cdev.c; an access now raises SIGBUS),
- * but their unmaps come after BAR2 is gone and cannot drop the counts: so
- * the counts stay up and the owners keep those buffers held for the life
- * of the region, as for a peer that died attached.
+ * from every process, and mmap() and faults refuse them from then on
+ * (dibs_cdev.c), so nothing stores through them any more: their counts
+ * are let go here, while BAR2 is still mapped, and the owners (we, in a
+ * next life, or a peer) may reuse those buffers. The unmap that comes
+ * later finds the hold orphaned and touches nothing.
  */
-static void dibs_ivs_orphan_umaps(struct dibs_ivs_dev *ivs)
+static void dibs_ivs_release_umaps(struct dibs_ivs_dev *ivs)
 {
 	struct dibs_ivs_umap *um, *tmp;
 	unsigned int n = 0;
@@ -809,12 +811,13 @@ static void dibs_ivs_orphan_umaps(struct dibs_ivs_dev *ivs)
 	spin_lock(&dibs_ivs_umap_lock);
 	list_for_each_entry_safe(um, tmp, &ivs->umaps, list) {
 		list_del(&um->list);
+		dibs_ivs_put_desc(um->desc);
 		um->ivs = NULL;
 		n++;
 	}
 	spin_unlock(&dibs_ivs_umap_lock);
 	if (n)
-		dev_warn(&ivs->pdev->dev, "%u DMBs still mapped by userspace at removal: their buffers stay held\n",
+		dev_warn(&ivs->pdev->dev, "%u DMBs still mapped by userspace at removal: their pages are gone, their buffers released\n",
 			 n);
 }
 
@@ -1531,7 +1534,7 @@ static void dibs_ivs_remove(struct pci_dev *pdev)
 	cancel_work_sync(&ivs->ev_work);
 	dibs_dev_del(ivs->dibs);
 	dibs_ivs_detach_all(ivs);
-	dibs_ivs_orphan_umaps(ivs);
+	dibs_ivs_release_umaps(ivs);
 	ida_free(&dibs_ivs_ida, ivs->index);
 	put_device(&ivs->dibs->dev);
 	pci_free_irq_vectors(pdev);
