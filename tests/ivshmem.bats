@@ -20,9 +20,10 @@
 #     event with the sender's gid, in order, also past the mailbox's 16
 #     slots; an unknown gid is unreachable;
 #   - a DMB mapped into a process (/dev/dibs, tests/tools/dibs-mmap) pins
-#     the driver; if the PCI device is unbound under the mapping, one log
-#     line says so, the mapping's pages are gone (a load or store raises
-#     SIGBUS, also once the device is bound again), a mapping prepared
+#     the driver; if the PCI device is unbound under the mapping (one as
+#     the owner, one as the writer), one log line says so, the mappings'
+#     pages are gone (a load or store raises SIGBUS, also once the
+#     device is bound again), a mapping prepared
 #     (DIBS_IOC_DMB_MAP) but not yet made fails its mmap() with ENODEV,
 #     munmap() still works and then the driver unloads; the removal
 #     released the buffer: the device bound again hands its slot out,
@@ -90,6 +91,7 @@ setup() {
 	MON_PIDS=()
 	HOLD_PID=''
 	PREP_PID=''
+	WR_PID=''
 	if [ "$ON_NEWEST" = 0 ] && ! [[ $BATS_TEST_DESCRIPTION =~ $EVERY_KERNEL_TESTS ]]; then
 		skip "runs on the newest Debian kernel only (CI time; see the suite's head)"
 	fi
@@ -101,9 +103,9 @@ setup() {
 teardown() {
 	[ -n "${DIBS_IN_VM:-}" ] || return 0
 	local rc=0
-	exec 4>&- 5>&-	# the toucher's and preparer's input, if left open
+	exec 4>&- 5>&- 6>&-	# the touchers' and preparer's input, if left open
 	local pid
-	for pid in $HOLD_PID $PREP_PID; do
+	for pid in $HOLD_PID $PREP_PID $WR_PID; do
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
@@ -297,16 +299,26 @@ tc_refused() {
 	PREP_PID=$!
 	exec 5>"$BATS_TEST_TMPDIR/go5"
 	wait_for "$BATS_TEST_TMPDIR/prep" '^prepared$'
+	# And one in the writer's role (the DMB is granted to our own gid):
+	# its toucher reads fd 6.
+	mkfifo "$BATS_TEST_TMPDIR/go6"
+	"$MM" touch ivshmem0 "$tok" remote <"$BATS_TEST_TMPDIR/go6" >"$BATS_TEST_TMPDIR/wr" 3>&- 4>&- 5>&- &
+	WR_PID=$!
+	exec 6>"$BATS_TEST_TMPDIR/go6"
+	wait_for "$BATS_TEST_TMPDIR/wr" '^mapped$'
 	echo >&4
+	echo >&6
 	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 1: '
+	wait_for "$BATS_TEST_TMPDIR/wr" '^touch 1: '
 	expect_eq "touch while bound" "$(grep '^touch 1: ' "$BATS_TEST_TMPDIR/hold")" "touch 1: read ok, write ok"
+	expect_eq "writer's touch while bound" "$(grep '^touch 1: ' "$BATS_TEST_TMPDIR/wr")" "touch 1: read ok, write ok"
 	if rmmod dibs_ivshmem 2>/dev/null; then
 		echo "dibs_ivshmem unloaded under a mapping" >&2
 		false
 	fi
 	echo "$pci" >/sys/bus/pci/drivers/ivshmem/unbind
 	[ ! -e /sys/class/dibs/ivshmem0 ]
-	expect_eq "removal line" "$(dibs_dmesg_since_mark | grep -Ec " ivshmem $pci: 2 DMBs still mapped by userspace at removal: their pages are gone, their buffers released$")" 1
+	expect_eq "removal line" "$(dibs_dmesg_since_mark | grep -Ec " ivshmem $pci: 3 DMBs still mapped by userspace at removal: their pages are gone, their buffers released$")" 1
 	# The prepared one is not made any more: ENODEV, and its file closes.
 	echo >&5
 	exec 5>&-
@@ -314,10 +326,13 @@ tc_refused() {
 		{ echo "preparer exited $?: $(cat "$BATS_TEST_TMPDIR/prep")" >&2; false; }
 	PREP_PID=''
 	expect_eq "mmap of a mapping prepared before the removal" "$(tail -n 1 "$BATS_TEST_TMPDIR/prep")" "mmap: ENODEV"
-	# The BAR's pages are gone from the process.
+	# The BAR's pages are gone from both processes.
 	echo >&4
+	echo >&6
 	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 2: '
+	wait_for "$BATS_TEST_TMPDIR/wr" '^touch 2: '
 	expect_eq "touch after unbind" "$(grep '^touch 2: ' "$BATS_TEST_TMPDIR/hold")" "touch 2: read SIGBUS, write SIGBUS"
+	expect_eq "writer's touch after unbind" "$(grep '^touch 2: ' "$BATS_TEST_TMPDIR/wr")" "touch 2: read SIGBUS, write SIGBUS"
 	echo "$pci" >/sys/bus/pci/drivers/ivshmem/bind
 	[ -e /sys/class/dibs/ivshmem0 ]
 	# The same BAR in the device's next life: still not the old mapping's.
@@ -328,13 +343,17 @@ tc_refused() {
 	# The removal let go of the old mapping's hold, before its unmap: the
 	# slot is free in the device's next life.
 	grants_reach_slot "$gid" "$slot" "after the rebind"
-	# Its input ends: the toucher unmaps and exits 0.
-	exec 4>&-
+	# Their input ends: the touchers unmap and exit 0.
+	exec 4>&- 6>&-
 	wait "$HOLD_PID" ||
 		{ echo "toucher exited $?: $(cat "$BATS_TEST_TMPDIR/hold")" >&2; false; }
 	HOLD_PID=''
+	wait "$WR_PID" ||
+		{ echo "writer's toucher exited $?: $(cat "$BATS_TEST_TMPDIR/wr")" >&2; false; }
+	WR_PID=''
 	expect_eq "toucher's end" "$(tail -n 1 "$BATS_TEST_TMPDIR/hold")" unmapped
-	# The unmap let go of nothing a second time: a count below 0 would
+	expect_eq "writer's toucher's end" "$(tail -n 1 "$BATS_TEST_TMPDIR/wr")" unmapped
+	# The unmaps let go of nothing a second time: a count below 0 would
 	# hold the slot once its next DMB is revoked.
 	grants_reach_slot "$gid" "$slot" "after the unmap"
 	# Nothing pins the driver any more.
