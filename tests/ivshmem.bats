@@ -47,8 +47,14 @@ IVS_MODULES=(dibs_ivshmem dibs_loopback dibs)
 UUID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 # the tests that run on every kernel, by their names (see above)
 EVERY_KERNEL_TESTS='bad magic|an attached DMB|a mapped DMB pins'
-ON_NEWEST=0
-dibs_on_newest_kernel && ON_NEWEST=1
+
+# Once for the file: bats runs the file's top level again for each test.
+setup_file() {
+	export ON_NEWEST=0
+	if dibs_on_newest_kernel; then
+		ON_NEWEST=1
+	fi
+}
 
 # ivs_pci_count: how many ivshmem PCI devices (1af4:1110) the guest has.
 ivs_pci_count() {
@@ -58,6 +64,14 @@ ivs_pci_count() {
 		[ "$v:$i" = 0x1af4:0x1110 ] && n=$((n + 1))
 	done
 	echo "$n"
+}
+
+# touched OUT FD N WANT: a line to a toucher's input (fd FD); its N-th
+# report, in $BATS_TEST_TMPDIR/OUT, must read "touch N: WANT".
+touched() {
+	echo >&"$2"
+	wait_for "$BATS_TEST_TMPDIR/$1" "^touch $3: "
+	expect_eq "$1's touch $3" "$(grep "^touch $3: " "$BATS_TEST_TMPDIR/$1")" "touch $3: $4"
 }
 
 # grants_reach_slot GID SLOT WHEN: DMBs granted on ivshmem0 to GID until
@@ -306,12 +320,8 @@ tc_refused() {
 	WR_PID=$!
 	exec 6>"$BATS_TEST_TMPDIR/go6"
 	wait_for "$BATS_TEST_TMPDIR/wr" '^mapped$'
-	echo >&4
-	echo >&6
-	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 1: '
-	wait_for "$BATS_TEST_TMPDIR/wr" '^touch 1: '
-	expect_eq "touch while bound" "$(grep '^touch 1: ' "$BATS_TEST_TMPDIR/hold")" "touch 1: read ok, write ok"
-	expect_eq "writer's touch while bound" "$(grep '^touch 1: ' "$BATS_TEST_TMPDIR/wr")" "touch 1: read ok, write ok"
+	touched hold 4 1 "read ok, write ok"
+	touched wr 6 1 "read ok, write ok"
 	if rmmod dibs_ivshmem 2>/dev/null; then
 		echo "dibs_ivshmem unloaded under a mapping" >&2
 		false
@@ -327,18 +337,12 @@ tc_refused() {
 	PREP_PID=''
 	expect_eq "mmap of a mapping prepared before the removal" "$(tail -n 1 "$BATS_TEST_TMPDIR/prep")" "mmap: ENODEV"
 	# The BAR's pages are gone from both processes.
-	echo >&4
-	echo >&6
-	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 2: '
-	wait_for "$BATS_TEST_TMPDIR/wr" '^touch 2: '
-	expect_eq "touch after unbind" "$(grep '^touch 2: ' "$BATS_TEST_TMPDIR/hold")" "touch 2: read SIGBUS, write SIGBUS"
-	expect_eq "writer's touch after unbind" "$(grep '^touch 2: ' "$BATS_TEST_TMPDIR/wr")" "touch 2: read SIGBUS, write SIGBUS"
+	touched hold 4 2 "read SIGBUS, write SIGBUS"
+	touched wr 6 2 "read SIGBUS, write SIGBUS"
 	echo "$pci" >/sys/bus/pci/drivers/ivshmem/bind
 	[ -e /sys/class/dibs/ivshmem0 ]
 	# The same BAR in the device's next life: still not the old mapping's.
-	echo >&4
-	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 3: '
-	expect_eq "touch after bind" "$(grep '^touch 3: ' "$BATS_TEST_TMPDIR/hold")" "touch 3: read SIGBUS, write SIGBUS"
+	touched hold 4 3 "read SIGBUS, write SIGBUS"
 	read -r gid </sys/class/dibs/ivshmem0/gid
 	# The removal let go of the old mapping's hold, before its unmap: the
 	# slot is free in the device's next life.
