@@ -4,7 +4,8 @@
  * kernel's NBD driver gets one end of a socketpair (NBD_SET_SOCK) and
  * speaks the NBD transmission protocol on it; this process serves it on
  * the other end and forwards every request over dibs (PROTOCOL.md).
- * One thread serves, another sits in NBD_DO_IT.
+ * The NBD device is set up and torn down through the driver's netlink
+ * family (nbdnl.c); one thread serves, another only while disconnecting.
  */
 #include <endian.h>
 #include <errno.h>
@@ -19,9 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@
 #define MAX_REQ_LEN	(32u << 20)	/* the NBD driver's largest request */
 #define MAX_QUEUED	64		/* requests read from the socket */
 #define SOCK_BUF	(4 << 20)	/* each end's send buffer */
+#define BACKEND		"dibs-blk "	/* + the server's gid: the device's backend */
 
 /*
  * No copy of the data in this process where the DMBs are mapped: the
@@ -88,6 +91,11 @@ struct client {
 	struct slot slots[DBLK_SLOTS];
 	uint32_t seq;
 	bool quit;
+	struct nbdnl nbd;		/* the NBD driver's netlink family */
+	unsigned int nbd_index;		/* N of /dev/nbdN */
+	char backend[sizeof(BACKEND) + DIBSNL_GID_STR_LEN];
+	pthread_t stopper;		/* asks the kernel to disconnect */
+	bool stopping;
 };
 
 static void client_usage(FILE *f)
@@ -524,12 +532,19 @@ static const char *refuse_str(int why)
 	}
 }
 
-static void *do_it(void *arg)
+/*
+ * The driver's disconnect sends NBD_CMD_DISC on the socket before it shuts
+ * it down, and a send of the kernel's still waiting there for room holds
+ * it up. So it is asked from a thread of its own while this one goes on
+ * reading the socket, up to that NBD_CMD_DISC.
+ */
+static void *stop_nbd(void *arg)
 {
-	int fd = *(int *)arg;
+	struct client *c = arg;
+	int err = nbdnl_disconnect(&c->nbd, c->nbd_index);
 
-	if (ioctl(fd, NBD_DO_IT) < 0 && errno != EPIPE && errno != EBUSY)
-		msg("nbd: NBD_DO_IT: %m");
+	if (err)
+		msg("nbd: disconnect: %s", strerror(-err));
 	return NULL;
 }
 
@@ -621,23 +636,102 @@ fail:
 	return -1;
 }
 
-static int nbd_setup(struct client *c, const char *path, uint64_t size,
-		     bool ro, int *nbd)
+/* The index N of --nbd: any path to the whole disk /dev/nbdN */
+static unsigned int nbd_index(const char *path)
 {
-	unsigned long bs = size % 4096 ? 512 : 4096;
-	unsigned long flags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH |
-			      NBD_FLAG_SEND_FUA;
-	int sv[2];
+	char sys[64], link[256], *base, extra;
+	unsigned int index;
+	struct stat st;
+	ssize_t n;
+
+	if (stat(path, &st))
+		die("--nbd %s: %m%s", path,
+		    errno == ENOENT ? " (modprobe nbd?)" : "");
+	if (!S_ISBLK(st.st_mode))
+		die("--nbd %s: not a block device", path);
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u",
+		 major(st.st_rdev), minor(st.st_rdev));
+	n = readlink(sys, link, sizeof(link) - 1);
+	if (n < 0)
+		die("--nbd %s: %s: %m", path, sys);
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	if (sscanf(base, "nbd%u%c", &index, &extra) != 1)
+		die("--nbd %s: %s is not an NBD device (/dev/nbdN)", path,
+		    base);
+	return index;
+}
+
+/* An attribute of /sys/block/nbdN, without its newline; 0 or -1 */
+static int nbd_attr(unsigned int index, const char *name, char *buf,
+		    size_t len)
+{
+	char path[64];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/block/nbd%u/%s", index, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	ok = fgets(buf, len, f);
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * The kernel keeps a device set up over netlink until it is disconnected,
+ * also when the process serving its socket is gone: a dibs-blk client
+ * killed with SIGKILL leaves its device failing I/O with EIO. Such a
+ * device (its backend names dibs-blk, its pid is no process) is
+ * disconnected here so that this client can take it; true if it was.
+ * Anything else set up on it is in use, and left alone.
+ */
+static bool clear_stale(struct client *c, const char *path)
+{
+	char pid_s[24], backend[128];
+	long pid;
+	int err;
+
+	if (nbd_attr(c->nbd_index, "backend", backend, sizeof(backend)) ||
+	    strncmp(backend, BACKEND, strlen(BACKEND)) ||
+	    nbd_attr(c->nbd_index, "pid", pid_s, sizeof(pid_s)))
+		return false;
+	pid = strtol(pid_s, NULL, 10);
+	if (pid <= 0 || !kill(pid, 0) || errno != ESRCH)
+		return false;
+	err = nbdnl_disconnect(&c->nbd, c->nbd_index);
+	if (err) {
+		msg("--nbd %s: clearing what pid %ld left: %s", path, pid,
+		    strerror(-err));
+		return false;
+	}
+	msg("%s: cleared what pid %ld (%s), which is gone, left set up",
+	    path, pid, backend);
+	return true;
+}
+
+static void nbd_setup(struct client *c, const char *path, uint64_t size,
+		      bool ro)
+{
+	struct nbdnl_cfg cfg = {
+		.size = size,
+		.blksize = size % 4096 ? 512 : 4096,
+		.timeout = (uint64_t)c->timeout * 3,
+		.flags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH |
+			 NBD_FLAG_SEND_FUA | (ro ? NBD_FLAG_READ_ONLY : 0),
+		.backend = c->backend,
+	};
+	char pid_s[24];
+	int sv[2], err;
 
 	if (size % 512)
 		die("the export has %llu bytes: not a multiple of 512",
 		    (unsigned long long)size);
-	if (ro)
-		flags |= NBD_FLAG_READ_ONLY;
-	*nbd = open(path, O_RDWR | O_CLOEXEC);
-	if (*nbd < 0)
-		die("--nbd %s: %m%s", path,
-		    errno == ENOENT ? " (modprobe nbd?)" : "");
 	c->sock_tcp = !tcp_pair(sv);
 	if (!c->sock_tcp) {
 		if (verbose)
@@ -647,19 +741,21 @@ static int nbd_setup(struct client *c, const char *path, uint64_t size,
 		sock_buf(sv[0]);
 		sock_buf(sv[1]);
 	}
-	if (ioctl(*nbd, NBD_SET_BLKSIZE, bs) < 0 ||
-	    ioctl(*nbd, NBD_SET_SIZE_BLOCKS, (unsigned long)(size / bs)) < 0)
-		die("--nbd %s: setting the size: %m", path);
-	if (ioctl(*nbd, NBD_SET_TIMEOUT, (unsigned long)c->timeout * 3) < 0 ||
-	    ioctl(*nbd, NBD_SET_FLAGS, flags) < 0)
-		die("--nbd %s: setting timeout and flags: %m", path);
-	if (ioctl(*nbd, NBD_SET_SOCK, sv[1]) < 0)
-		die("--nbd %s: %m%s", path,
-		    errno == EBUSY ? " (in use by another client)" : "");
+	cfg.sock = sv[1];
+	err = nbdnl_connect(&c->nbd, c->nbd_index, &cfg);
+	if (err == -EBUSY && clear_stale(c, path))
+		err = nbdnl_connect(&c->nbd, c->nbd_index, &cfg);
+	if (err == -EBUSY) {
+		if (nbd_attr(c->nbd_index, "pid", pid_s, sizeof(pid_s)))
+			snprintf(pid_s, sizeof(pid_s), "?");
+		die("--nbd %s: in use (set up by pid %s)", path, pid_s);
+	}
+	if (err)
+		die("--nbd %s: connecting: %s", path, strerror(-err));
+	/* the kernel holds its end now */
 	close(sv[1]);
 	c->sock = sv[0];
 	c->size = size;
-	return 0;
 }
 
 int client_main(int argc, char **argv)
@@ -681,9 +777,8 @@ int client_main(int argc, char **argv)
 	bool writable = false;
 	struct dibsnl_dev dev;
 	struct pollfd pfd[3];
-	pthread_t thr;
 	unsigned int i;
-	int ch, err, sfd, nbd = -1, rc = 0;
+	int ch, err, sfd, rc = 0;
 	double t0, now;
 	sigset_t sigs;
 
@@ -733,6 +828,12 @@ int client_main(int argc, char **argv)
 	}
 	c.dev = parse_dev(devname);
 	dibsnl_gid_format(c.srv_gid, c.srv_str);
+	snprintf(c.backend, sizeof(c.backend), BACKEND "%s", c.srv_str);
+	c.nbd_index = nbd_index(nbdpath);
+	err = nbdnl_open(&c.nbd);
+	if (err)
+		die("--nbd %s: the NBD driver's netlink family: %s%s", nbdpath,
+		    strerror(-err), err == -ENOENT ? " (modprobe nbd?)" : "");
 	c.all.next = &c.all;
 	c.all.prev = &c.all;
 	c.ptail = &c.phead;
@@ -795,10 +896,7 @@ int client_main(int argc, char **argv)
 			die("--dev %s: %s", devname, dibsnl_errmsg(c.h));
 	}
 	nbd_setup(&c, nbdpath, size ? size : c.export_size,
-		  c.export_ro && !writable, &nbd);
-	err = pthread_create(&thr, NULL, do_it, &nbd);
-	if (err)
-		die("thread: %s", strerror(err));
+		  c.export_ro && !writable);
 	msg("%s: %llu bytes from %s on %s (NBD socket: %s)", nbdpath,
 	    (unsigned long long)c.size, server, dev.name,
 	    c.sock_tcp ? "TCP over loopback" : "unix socketpair");
@@ -811,7 +909,11 @@ int client_main(int argc, char **argv)
 			die("poll: %m");
 		if (pfd[1].revents) {
 			/* the kernel answers with NBD_CMD_DISC */
-			ioctl(nbd, NBD_DISCONNECT);
+			err = pthread_create(&c.stopper, NULL, stop_nbd, &c);
+			if (err)
+				msg("thread: %s", strerror(err));
+			c.stopping = !err;
+			c.quit = !!err;
 			pfd[1].fd = -1;
 		}
 		err = pfd[0].revents ? dibsnl_ntf_dispatch(c.n, on_ntf, &c) : 0;
@@ -839,20 +941,24 @@ int client_main(int argc, char **argv)
 	}
 	fail_all(&c, EIO);
 	shutdown(c.sock, SHUT_RDWR);
-	pthread_join(thr, NULL);
-	ioctl(nbd, NBD_CLEAR_SOCK);
-	close(nbd);
-	close(c.sock);
-	if (pfd[1].fd >= 0) {
-		msg("%s: the kernel ended the connection", nbdpath);
-		rc = 1;
+	if (c.stopping) {
+		pthread_join(c.stopper, NULL);
+	} else {
+		if (pfd[1].fd >= 0) {
+			msg("%s: the kernel ended the connection", nbdpath);
+			rc = 1;
+		}
+		/* the device is left free, not set up with a dead socket */
+		stop_nbd(&c);
 	}
+	close(c.sock);
 out:
 	if (c.connected)
 		dblk_event(&c.l, c.srv_gid, DBLK_MSG_BYE, 0, c.l.own_token);
 	dblk_unlink(&c.l, true);
 	dibsnl_close(c.n);
 	dibsnl_close(c.h);
+	nbdnl_close(&c.nbd);
 	free(c.bounce);
 	return rc;
 }

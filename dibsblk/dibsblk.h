@@ -133,6 +133,29 @@ int dblk_event(struct dblk_link *l, const uint8_t gid[DIBSNL_GID_LEN],
 double now_s(void);
 void dblk_filter_signals(int fd, uint32_t dev_index);
 
+/* nbdnl.c: the kernel's NBD driver through its netlink family */
+struct nbdnl {
+	struct mnl_socket *nl;
+	uint16_t family;
+	uint32_t portid;
+	uint32_t seq;
+};
+
+struct nbdnl_cfg {
+	uint64_t size;		/* bytes */
+	uint64_t blksize;
+	uint64_t timeout;	/* seconds */
+	uint64_t flags;		/* NBD_FLAG_* of the export */
+	const char *backend;	/* shown in /sys/block/nbdN/backend */
+	int sock;		/* the kernel's end */
+};
+
+int nbdnl_open(struct nbdnl *n);
+void nbdnl_close(struct nbdnl *n);
+int nbdnl_connect(struct nbdnl *n, unsigned int index,
+		  const struct nbdnl_cfg *cfg);
+int nbdnl_disconnect(struct nbdnl *n, unsigned int index);
+
 int server_main(int argc, char **argv);
 int client_main(int argc, char **argv);
 

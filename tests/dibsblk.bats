@@ -77,7 +77,8 @@ stop_server() {
 	SRV_PID=''
 }
 
-# start_client DEV NBD ARG...: log in $BATS_TEST_TMPDIR/cli-DEV
+# start_client DEV NBD ARG...: log in $BATS_TEST_TMPDIR/cli-DEV; returns
+# once the kernel's NBD device names this client as the one that set it up
 start_client() {
 	local dev=$1 nbd=$2 log=$BATS_TEST_TMPDIR/cli-$1 i
 	shift 2
@@ -85,7 +86,8 @@ start_client() {
 		--timeout 3 "$@" >>"$log" 2>&1 &
 	CLI_PIDS+=($!)
 	for i in {1..100}; do
-		[ -e "/sys/block/${nbd#/dev/}/pid" ] && return 0
+		[ "$(cat "/sys/block/${nbd#/dev/}/pid" 2>/dev/null)" = "$!" ] &&
+			return 0
 		sleep 0.1
 	done
 	cat "$log" >&2
@@ -247,26 +249,64 @@ sum() {
 }
 
 @test "dibsblk: a client that dies leaves the server serving another" {
+	local dead
 	head -c $((8 * MiB)) /dev/urandom >"$EXP"
 	start_blk_server
 	start_client simB /dev/nbd0
 	start_client simC /dev/nbd1
 	wait_for "$BATS_TEST_TMPDIR/srv" 'client .*: connected' 2
 	dd if=/dev/nbd0 of=/dev/null bs=64K count=16 iflag=direct status=none
-	kill -KILL "${CLI_PIDS[0]}"
-	wait "${CLI_PIDS[0]}" || true
+	[ "$(cat /sys/block/nbd0/backend)" = "dibs-blk $(gid_of simA)" ]
+	dead=${CLI_PIDS[0]}
+	kill -KILL "$dead"
+	wait "$dead" || true
 	CLI_PIDS=("${CLI_PIDS[1]}")
+	# its device stays set up, failing I/O at once
+	run -1 dd if=/dev/nbd0 of=/dev/null bs=4K count=1 iflag=direct status=none
+	[[ $output == *"Input/output error"* ]]
+	[ "$(cat /sys/block/nbd0/pid)" = "$dead" ]
 	head -c $MiB /dev/urandom >"$BATS_TEST_TMPDIR/src"
 	dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd1 bs=64K seek=8 oflag=direct status=none
 	[ "$(dd if="$EXP" bs=64K skip=8 count=16 status=none | sum)" = \
 	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
 	kill -0 "$SRV_PID"
-	# the dead client comes back on its device: a new session replaces the old
-	for i in {1..50}; do
-		[ -e /sys/block/nbd0/pid ] || break
-		sleep 0.1
-	done
+	# the dead client comes back on its device: it clears what the dead one
+	# left there, and a new session replaces the old
 	start_client simB /dev/nbd0
+	grep -q "cleared what pid $dead (dibs-blk .*), which is gone" \
+		"$BATS_TEST_TMPDIR/cli-simB"
 	[ "$(dd if=/dev/nbd0 bs=64K skip=8 count=16 iflag=direct status=none | sum)" = \
+	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
+	# a live client's device is not taken
+	run -1 "$BLK" client --dev simC --server "$(gid_of simA)" --nbd /dev/nbd0 \
+		--timeout 3
+	[[ $output == *"--nbd /dev/nbd0: in use (set up by pid ${CLI_PIDS[1]})"* ]]
+}
+
+@test "dibsblk: a stopped or traced client keeps its device" {
+	local pid ddpid
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	start_blk_server
+	start_client simB /dev/nbd0
+	pid=${CLI_PIDS[0]}
+	# a read waits while the client is stopped, and completes after
+	dd if=/dev/nbd0 of=/dev/null bs=64K count=1 iflag=direct status=none
+	kill -STOP "$pid"
+	dd if=/dev/nbd0 of="$BATS_TEST_TMPDIR/got" bs=64K count=64 \
+		iflag=direct status=none &
+	ddpid=$!
+	sleep 1
+	kill -CONT "$pid"
+	wait "$ddpid"
+	[ "$(sum <"$BATS_TEST_TMPDIR/got")" = "$(sum <"$EXP")" ]
+	# strace attaches and detaches (ptrace interrupts every thread)
+	if command -v strace >/dev/null; then
+		timeout -s INT 2 strace -q -f -p "$pid" -o /dev/null || true
+	fi
+	kill -0 "$pid"
+	[ "$(cat /sys/block/nbd0/pid)" = "$pid" ]
+	head -c $MiB /dev/urandom >"$BATS_TEST_TMPDIR/src"
+	dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd0 bs=64K oflag=direct status=none
+	[ "$(dd if="$EXP" bs=64K count=16 status=none | sum)" = \
 	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
-# dibs-blk's parts that need no kernel (dibsblk/common.c), built here
-# against the tree's libdibsnl.
+# dibs-blk's parts that need no kernel (dibsblk/common.c, the client's
+# argument checks), built here against the tree's libdibsnl.
+
+bats_require_minimum_version 1.5.0
 
 load ../lib/common
 
@@ -21,4 +23,21 @@ REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	# own device's signal, any other message and an unknown layout pass;
 	# another device's signal does not (also one differing in byte 1)
 	[ "$output" = "$(printf '%s\n' own-signal other-event other-layout)" ]
+}
+
+@test "dibs-blk client: --nbd must name an NBD device, before anything is set up" {
+	local blk=$REPO/dibsblk/dibs-blk gid=0d6c0000-0000-4000-8000-000000000001 b
+	make -s -C "$REPO/dibsblk"
+	run -1 "$blk" client --dev x --server "$gid" --nbd /dev/null
+	[ "$output" = "dibs-blk client: --nbd /dev/null: not a block device" ]
+	run -1 "$blk" client --dev x --server "$gid" --nbd "$BATS_TEST_TMPDIR/nbd9"
+	[ "$output" = "dibs-blk client: --nbd $BATS_TEST_TMPDIR/nbd9: No such file or directory (modprobe nbd?)" ]
+	# a block device of another driver, where the machine has one
+	for b in /sys/block/*; do
+		b=${b##*/}
+		[[ $b != nbd* && -b /dev/$b ]] || continue
+		run -1 "$blk" client --dev x --server "$gid" --nbd "/dev/$b"
+		[ "$output" = "dibs-blk client: --nbd /dev/$b: $b is not an NBD device (/dev/nbdN)" ]
+		break
+	done
 }
