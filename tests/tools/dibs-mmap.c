@@ -27,6 +27,10 @@
  *	the owner may be on another system), print "ok"
  *   dibs-mmap dump DEV TOKEN
  *	map as the owner (read-only), write the whole DMB to stdout
+ *   dibs-mmap churn DEV TOKEN [remote]
+ *	map writable, store a byte at offset 0 for a millisecond (or up to a
+ *	SIGBUS), unmap, over and over until a map fails (the device went
+ *	away); print "churn: N maps, M SIGBUS, then map: ENAME"
  *   dibs-mmap prepare DEV TOKEN
  *	the two steps of a mapping apart, on /dev/dibs itself: the owner's
  *	DIBS_IOC_DMB_MAP, print "prepared"; at the first line on stdin the
@@ -44,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -290,6 +295,51 @@ static const char *touch_one(volatile char *p, bool store)
 	return "ok";
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmd_churn(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		     uint64_t tok, bool remote)
+{
+	struct sigaction sa = { .sa_handler = on_bus };
+	unsigned long maps = 0, bus = 0;
+	struct dibsnl_dmb_map m;
+	uint64_t t0;
+	int err;
+
+	if (sigaction(SIGBUS, &sa, NULL)) {
+		perror("sigaction");
+		return 2;
+	}
+	for (;;) {
+		err = dibsnl_dmb_map(h, dev, tok, remote ? DIBSNL_MAP_REMOTE :
+				     DIBSNL_MAP_WRITE, &m);
+		if (err)
+			break;
+		maps++;
+		/* mapped for a while: the removal may come in the middle */
+		t0 = now_ns();
+		do {
+			if (strcmp(touch_one(m.addr, true), "ok")) {
+				bus++;
+				break;
+			}
+		} while (now_ns() - t0 < 1000000);
+		if (dibsnl_dmb_unmap(&m)) {
+			printf("error: unmap after %lu maps\n", maps);
+			return 1;
+		}
+	}
+	printf("churn: %lu maps, %lu SIGBUS, then map: %s\n", maps, bus,
+	       errname(-err));
+	return 0;
+}
+
 static int cmd_touch(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		     uint64_t tok, bool remote)
 {
@@ -467,6 +517,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "prepare") && argc == 4) {
 		dibsnl_close(h);
 		return cmd_prepare(dev, tok);
+	}
+	if (!strcmp(argv[1], "churn") && argc <= 5) {
+		if (argc == 5 && strcmp(argv[4], "remote"))
+			usage();
+		return cmd_churn(h, dev, tok, argc == 5);
 	}
 	if (!strcmp(argv[1], "touch") && argc <= 5) {
 		if (argc == 5 && strcmp(argv[4], "remote"))
