@@ -370,8 +370,9 @@ static void post(struct client *c)
 		d.len = htole32(n);
 		d.type = htole16(r->type);
 		/* FUA on every piece: each must be stable when answered */
-		d.flags = htole16(r->flags & NBD_CMD_FLAG_FUA ?
-				  DBLK_REQ_FUA : 0);
+		d.flags = htole16((r->flags & NBD_CMD_FLAG_FUA ?
+				   DBLK_REQ_FUA : 0) |
+				  (r->posted + n < r->len ? DBLK_REQ_MORE : 0));
 		if (!++c->seq)
 			c->seq = 1;
 		if (dblk_put(&c->l, DBLK_DESC_AT(i), &d, 28) ||

@@ -60,6 +60,13 @@ enum {
 };
 
 #define DBLK_REQ_FUA		(1u << 0)
+/*
+ * More pieces of the same request follow this one: the client has no use
+ * for its completion alone, so the server need not signal it at once (it
+ * signals at the latest once it has gone through the slots). A hint: a
+ * server that ignores it signals more often, nothing else.
+ */
+#define DBLK_REQ_MORE		(1u << 1)
 
 /* The server's header, at offset 0 of CPL (little-endian) */
 #define DBLK_MAGIC		"DBK1"

@@ -175,7 +175,9 @@ static void service(struct server *s, struct session *ss)
 			return;
 		}
 		any = true;
-		if (le32toh(rq.len) >= DBLK_KICK_LEN) {
+		/* the client waits for a large piece unless more follow */
+		if (le32toh(rq.len) >= DBLK_KICK_LEN &&
+		    !(le16toh(rq.flags) & DBLK_REQ_MORE)) {
 			if (dblk_kick(l)) {
 				drop(ss, "gone (signal refused)");
 				return;
