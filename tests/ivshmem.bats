@@ -101,6 +101,19 @@ grants_reach_slot() {
 	return $rc
 }
 
+# grant_to_self: a DMB of 8 KiB on ivshmem0 granted to its own gid, for
+# dibs-mmap in both roles; sets gid, pci (the PCI device), tok and slot
+# (the token's slot) in the caller's locals
+grant_to_self() {
+	local out
+	[ -x "$MM" ] || { echo "tests/tools/dibs-mmap not built" >&2; false; }
+	read -r gid </sys/class/dibs/ivshmem0/gid
+	pci=$(basename "$(readlink -f /sys/class/dibs/ivshmem0/device)")
+	out=$(dc dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
+	tok=${out#token }
+	slot=$((tok >> 16 & 0xffff))
+}
+
 setup() {
 	dibs_require_vm
 	dibs_require_dibsctl
@@ -302,13 +315,8 @@ tc_refused() {
 }
 
 @test "ivshmem: a mapped DMB pins the driver; unbound under it, SIGBUS, its slot released" {
-	local gid tok slot out pci
-	[ -x "$MM" ] || { echo "tests/tools/dibs-mmap not built" >&2; false; }
-	read -r gid </sys/class/dibs/ivshmem0/gid
-	pci=$(basename "$(readlink -f /sys/class/dibs/ivshmem0/device)")
-	out=$(dc dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
-	tok=${out#token }
-	slot=$((tok >> 16 & 0xffff))
+	local gid tok slot pci
+	grant_to_self
 	# The toucher loads and stores once per line on fd 4; it unmaps at
 	# the end of its input. Started first: it must not inherit fd 4.
 	mkfifo "$BATS_TEST_TMPDIR/go"
@@ -375,13 +383,8 @@ tc_refused() {
 }
 
 @test "ivshmem: maps and unmaps racing the removal leave its slot free" {
-	local gid tok slot pci f n out
-	[ -x "$MM" ] || { echo "tests/tools/dibs-mmap not built" >&2; false; }
-	read -r gid </sys/class/dibs/ivshmem0/gid
-	pci=$(basename "$(readlink -f /sys/class/dibs/ivshmem0/device)")
-	out=$(dc dmb grant dev ivshmem0 remote-gid "$gid" size 8192)
-	tok=${out#token }
-	slot=$((tok >> 16 & 0xffff))
+	local gid tok slot pci f n
+	grant_to_self
 	# Two processes map, store and unmap in a loop, one as the owner and
 	# one in the writer's role, while the device is unbound under them:
 	# a mapping's hold is dropped by its unmap or by the removal, never
