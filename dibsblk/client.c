@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dibs-blk client: shows a dibs-blk server's export as /dev/nbdN. The
- * kernel's NBD driver gets one end of a socketpair (NBD_SET_SOCK) and
- * speaks the NBD transmission protocol on it; this process serves it on
- * the other end and forwards every request over dibs (PROTOCOL.md).
- * The NBD device is set up and torn down through the driver's netlink
- * family (nbdnl.c); one thread serves, another only while disconnecting.
+ * kernel's NBD driver gets one end of a connected socket pair
+ * (NBD_CMD_CONNECT of its netlink family, nbdnl.c) and speaks the NBD
+ * transmission protocol on it; this process serves it on the other end
+ * and forwards every request over dibs (PROTOCOL.md). One thread serves,
+ * another exists only while the device is disconnected.
  */
 #include <endian.h>
 #include <errno.h>
