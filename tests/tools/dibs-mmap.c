@@ -160,6 +160,14 @@ static int cmd_read(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
 	return dibsnl_dmb_unmap(&m) ? 1 : 0;
 }
 
+/* Map writable: as the owner, or as the writer DEV with @remote. */
+static int map_writable(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			uint64_t tok, bool remote, struct dibsnl_dmb_map *m)
+{
+	return dibsnl_dmb_map(h, dev, tok,
+			      remote ? DIBSNL_MAP_REMOTE : DIBSNL_MAP_WRITE, m);
+}
+
 static int cmd_write(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
 		     uint64_t off, const char *text, bool remote,
 		     uint32_t sigmask)
@@ -177,8 +185,7 @@ static int cmd_write(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
 		if (err)
 			return fail(mon, "subscribe", err);
 	}
-	err = dibsnl_dmb_map(h, dev, tok,
-			     remote ? DIBSNL_MAP_REMOTE : DIBSNL_MAP_WRITE, &m);
+	err = map_writable(h, dev, tok, remote, &m);
 	if (err) {
 		rc = fail(h, "map", err);
 		goto out;
@@ -283,6 +290,18 @@ static void on_bus(int sig)
 	siglongjmp(bus_env, 1);
 }
 
+/* touch_one() reports a SIGBUS instead of dying of it; 0 or 2 (usage) */
+static int catch_sigbus(void)
+{
+	struct sigaction sa = { .sa_handler = on_bus };
+
+	if (sigaction(SIGBUS, &sa, NULL)) {
+		perror("sigaction");
+		return 2;
+	}
+	return 0;
+}
+
 /* One load or store at @p: "ok", or "SIGBUS" if it raised that. */
 static const char *touch_one(volatile char *p, bool store)
 {
@@ -306,19 +325,15 @@ static uint64_t now_ns(void)
 static int cmd_churn(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		     uint64_t tok, bool remote)
 {
-	struct sigaction sa = { .sa_handler = on_bus };
 	unsigned long maps = 0, bus = 0;
 	struct dibsnl_dmb_map m;
 	uint64_t t0;
 	int err;
 
-	if (sigaction(SIGBUS, &sa, NULL)) {
-		perror("sigaction");
+	if (catch_sigbus())
 		return 2;
-	}
 	for (;;) {
-		err = dibsnl_dmb_map(h, dev, tok, remote ? DIBSNL_MAP_REMOTE :
-				     DIBSNL_MAP_WRITE, &m);
+		err = map_writable(h, dev, tok, remote, &m);
 		if (err)
 			break;
 		maps++;
@@ -343,18 +358,14 @@ static int cmd_churn(struct dibsnl *h, struct dibsnl_dev_ref dev,
 static int cmd_touch(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		     uint64_t tok, bool remote)
 {
-	struct sigaction sa = { .sa_handler = on_bus };
 	struct dibsnl_dmb_map m;
 	char line[64];
 	const char *rd;
 	int err, n = 0;
 
-	if (sigaction(SIGBUS, &sa, NULL)) {
-		perror("sigaction");
+	if (catch_sigbus())
 		return 2;
-	}
-	err = dibsnl_dmb_map(h, dev, tok,
-			     remote ? DIBSNL_MAP_REMOTE : DIBSNL_MAP_WRITE, &m);
+	err = map_writable(h, dev, tok, remote, &m);
 	if (err)
 		return fail(h, "map", err);
 	dibsnl_close(h);	/* the mapping alone holds the file */
@@ -422,8 +433,7 @@ static int cmd_put(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok,
 		perror(path);
 		return 2;
 	}
-	err = dibsnl_dmb_map(h, dev, tok,
-			     remote ? DIBSNL_MAP_REMOTE : DIBSNL_MAP_WRITE, &m);
+	err = map_writable(h, dev, tok, remote, &m);
 	if (err) {
 		fclose(f);
 		return fail(h, "map", err);
@@ -458,6 +468,14 @@ static int cmd_dump(struct dibsnl *h, struct dibsnl_dev_ref dev, uint64_t tok)
 	if (fwrite(m.addr, 1, m.len, stdout) != m.len || fflush(stdout))
 		rc = 1;
 	return dibsnl_dmb_unmap(&m) || rc ? 1 : 0;
+}
+
+/* The optional last word "remote" of hold, churn and touch (argv[4]) */
+static bool remote_word(int argc, char **argv)
+{
+	if (argc == 5 && strcmp(argv[4], "remote"))
+		usage();
+	return argc == 5;
 }
 
 /* The words after the data of a write or a put, argv[@i] on: remote, signal MASK. */
@@ -509,25 +527,16 @@ int main(int argc, char **argv)
 		return cmd_fallback(h, dev, tok);
 	if (!strcmp(argv[1], "revoke") && argc <= 5)
 		return cmd_revoke(h, dev, tok, argc == 5 ? argv[4] : NULL);
-	if (!strcmp(argv[1], "hold") && argc <= 5) {
-		if (argc == 5 && strcmp(argv[4], "remote"))
-			usage();
-		return cmd_hold(h, dev, tok, argc == 5);
-	}
+	if (!strcmp(argv[1], "hold") && argc <= 5)
+		return cmd_hold(h, dev, tok, remote_word(argc, argv));
 	if (!strcmp(argv[1], "prepare") && argc == 4) {
 		dibsnl_close(h);
 		return cmd_prepare(dev, tok);
 	}
-	if (!strcmp(argv[1], "churn") && argc <= 5) {
-		if (argc == 5 && strcmp(argv[4], "remote"))
-			usage();
-		return cmd_churn(h, dev, tok, argc == 5);
-	}
-	if (!strcmp(argv[1], "touch") && argc <= 5) {
-		if (argc == 5 && strcmp(argv[4], "remote"))
-			usage();
-		return cmd_touch(h, dev, tok, argc == 5);
-	}
+	if (!strcmp(argv[1], "churn") && argc <= 5)
+		return cmd_churn(h, dev, tok, remote_word(argc, argv));
+	if (!strcmp(argv[1], "touch") && argc <= 5)
+		return cmd_touch(h, dev, tok, remote_word(argc, argv));
 	usage();
 	return 2;
 }
