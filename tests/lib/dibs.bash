@@ -15,6 +15,9 @@
 # The generic helpers (expect_eq, wait_for, wait_until, ...): lib/common.
 # shellcheck source-path=SCRIPTDIR source=common.bash
 . "${BASH_SOURCE[0]%/*}/common.bash"
+# KERNEL_PROBLEMS, what dibs_no_kernel_problems looks for.
+# shellcheck source=../vm/kernel-problems.sh
+. "${BASH_SOURCE[0]%/*}/../vm/kernel-problems.sh"
 
 DIBS_REPO=${DIBS_REPO:-$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)}
 DIBS_BUILD=${DIBS_BUILD:-$DIBS_REPO/build/$(uname -r)}
@@ -66,15 +69,19 @@ dibs_insmod() {
 	dibs_loaded "$name" || { echo "dibs_insmod: $name not in /sys/module" >&2; return 1; }
 }
 
-# dibs_rmmod NAME...: unload those that are loaded, in the order given; a
-# module that is not loaded is fine, an rmmod that fails is not.
+# dibs_rmmod NAME...: unload those that are loaded, in the order given, with
+# one rmmod (every test's setup and teardown unloads: under TCG each process
+# costs a tenth of a second); a module that is not loaded is fine, an rmmod
+# that fails is not.
 dibs_rmmod() {
-	local m rc=0
+	local m loaded=()
 	for m in "$@"; do
-		dibs_loaded "$m" || continue
-		rmmod "$m" || { echo "dibs_rmmod: rmmod $m failed" >&2; rc=1; }
+		dibs_loaded "$m" && loaded+=("$m")
 	done
-	return $rc
+	[ ${#loaded[@]} -gt 0 ] || return 0
+	rmmod "${loaded[@]}" && return 0
+	echo "dibs_rmmod: rmmod ${loaded[*]} failed" >&2
+	return 1
 }
 
 # load_dibs: the core and the loopback driver (one device, "lo"). Modules
@@ -86,27 +93,24 @@ load_dibs() {
 	done
 }
 
-# dibs_test_modules: names of the test client modules that were built.
-dibs_test_modules() {
-	local ko
-	for ko in "$DIBS_BUILD"/kmod/*.ko; do
-		[ -f "$ko" ] && basename "$ko" .ko
-	done
-	return 0
-}
+# DIBS_TEST_MODULES: names of the test client modules that were built
+# (tests/kmod/), found once as the suite loads this file.
+DIBS_TEST_MODULES=()
+for _ko in "$DIBS_BUILD"/kmod/*.ko; do
+	[ -f "$_ko" ] || continue
+	_ko=${_ko##*/}
+	DIBS_TEST_MODULES+=("${_ko%.ko}")
+done
+unset _ko
 
 # unload_dibs: every dibs module, clients first, then soft devices, then
 # the core. Not loaded is fine.
 unload_dibs() {
-	local rev=() i rc=0
-	# shellcheck disable=SC2046 # names have no spaces
-	dibs_rmmod $(dibs_test_modules) || rc=1
-	dibs_rmmod "${DIBS_SOFT_MODULES[@]}" || rc=1
+	local order=("${DIBS_TEST_MODULES[@]}" "${DIBS_SOFT_MODULES[@]}") i
 	for ((i = ${#DIBS_CORE_MODULES[@]} - 1; i >= 0; i--)); do
-		rev+=("${DIBS_CORE_MODULES[i]}")
+		order+=("${DIBS_CORE_MODULES[i]}")
 	done
-	dibs_rmmod "${rev[@]}" || rc=1
-	return $rc
+	dibs_rmmod "${order[@]}"
 }
 
 # dibs_unload_and_check MODULE...: how a test ends: unload every dibs
@@ -144,7 +148,7 @@ unload_test_client() {
 dibs_devices() {
 	local d
 	for d in /sys/class/dibs/*; do
-		[ -e "$d" ] && basename "$d"
+		[ -e "$d" ] && echo "${d##*/}"
 	done
 	return 0
 }
@@ -263,18 +267,17 @@ dibs_dmesg_since_mark() {
 }
 
 # dibs_no_kernel_problems: nothing since the mark that the harness would
-# fail the whole run for (same patterns as tests/vm/check-console.sh), so the
-# failure points at the test that caused it.
+# fail the whole run for (the patterns of tests/vm/check-console.sh), so the
+# failure points at the test that caused it. One dmesg and one awk: every
+# test's teardown runs it.
 dibs_no_kernel_problems() {
-	local log
-	log=$(mktemp) || return 1
-	dibs_dmesg_since_mark >"$log"
-	if ! "$DIBS_REPO/tests/vm/check-console.sh" "$log" >&2; then
-		rm -f "$log"
-		echo "dibs_no_kernel_problems: the kernel reported the lines above" >&2
-		return 1
-	fi
-	rm -f "$log"
+	local hits
+	hits=$(dmesg | awk -v m="${DIBS_MARK:?call dibs_mark first}" -v re="$KERNEL_PROBLEMS" \
+		'f && $0 ~ re { print } index($0, m) { f = 1 }')
+	[ -z "$hits" ] && return 0
+	printf '%s\n' "$hits" >&2
+	echo "dibs_no_kernel_problems: the kernel reported the lines above" >&2
+	return 1
 }
 
 # dibs_require_vm: skip the test unless it runs in the test VM, where
