@@ -26,6 +26,8 @@
 #             qemu-system-s390x (s390x-kunit.sh; default 1, or 0 when SUITES
 #             or KERNELS is given)
 #   DIBS_VM_JOBS  VMs at once (default: host CPUs)
+#   DIBS_VM_SMP   vCPUs of every boot (default: host CPUs / DIBS_VM_JOBS,
+#             at least 1, and 2 for the debug kernel; see vm_smp)
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -203,6 +205,26 @@ s390x=${S390X:-}
 # in parallel, DIBS_VM_JOBS at a time (default: the host's CPUs). Each run's
 # report is kept and printed when all are done, in order.
 max_jobs=${DIBS_VM_JOBS:-$(nproc)}
+# vCPUs per boot. Under TCG each vCPU is a host thread, and a vCPU that
+# waits for another (a spinlock's holder, an IPI's target) spins while that
+# one is not scheduled. Two 2-vCPU guests on a 2-CPU host ran foundation and
+# netlink.bats in 190 s each, two 1-vCPU guests in 111 s, one 2-vCPU guest
+# alone in 100 s. So the installed kernels boot with host CPUs / VMs at once
+# vCPUs (1 on 2 CPUs). The debug kernel keeps 2: races are hunted there
+# (KASAN, lockdep), with its kernel code running on two CPUs at once; beside
+# a 1-vCPU guest that cost it 8% (netns.bats 167 s, against 154 s with 1).
+# DIBS_VM_SMP, when set, is what every boot gets.
+vm_smp() {
+	local n
+	if [ -n "${DIBS_VM_SMP:-}" ]; then
+		echo "$DIBS_VM_SMP"
+	elif is_debug_kernel "$1"; then
+		echo 2
+	else
+		n=$(($(nproc) / max_jobs))
+		echo $((n > 0 ? n : 1))
+	fi
+}
 # Reports and summaries of this check alone: colleagues may boot the same
 # kernels into the same build/vm/<abi>/ meanwhile.
 work=$(mktemp -d)
@@ -262,8 +284,8 @@ suites_for() {
 for abi in "${boots[@]}"; do
 	slot
 	mapfile -t run_suites < <(suites_for "$abi")
-	echo "booting $abi (${#run_suites[@]} suites)"
-	("$here/run.sh" --summary "$work/$abi.summary" "$abi" "${run_suites[@]}" \
+	echo "booting $abi (${#run_suites[@]} suites, $(vm_smp "$abi") vCPUs)"
+	(DIBS_VM_SMP=$(vm_smp "$abi") "$here/run.sh" --summary "$work/$abi.summary" "$abi" "${run_suites[@]}" \
 		>"$work/$abi.report" 2>&1
 	 echo $? >"$work/$abi.rc") &
 done
@@ -289,7 +311,7 @@ fi
 if [ "$selftest" = 1 ] && [ ${#kernels[@]} -gt 0 ]; then
 	slot
 	echo "booting ${kernels[0]} for the harness self-test"
-	"$here/selftest/selftest.sh" "${kernels[0]}" >"$work/selftest.counts" \
+	DIBS_VM_SMP=$(vm_smp "${kernels[0]}") "$here/selftest/selftest.sh" "${kernels[0]}" >"$work/selftest.counts" \
 		2>"$work/selftest.report" &
 fi
 wait
