@@ -393,6 +393,10 @@ tc_refused() {
 	HOLD_PID=$!
 	"$MM" churn ivshmem0 "$tok" remote >"$BATS_TEST_TMPDIR/wr" 3>&- &
 	WR_PID=$!
+	# Both churning (a busy debug kernel took over a second to start one),
+	# then a second more of it.
+	wait_for "$BATS_TEST_TMPDIR/own" '^mapped$'
+	wait_for "$BATS_TEST_TMPDIR/wr" '^mapped$'
 	nap 1
 	echo "$pci" >/sys/bus/pci/drivers/ivshmem/unbind
 	# A map that comes after the removal took the DMB but before the
@@ -408,7 +412,7 @@ tc_refused() {
 	HOLD_PID='' WR_PID=''
 	n=$(dibs_dmesg_since_mark | grep -Ec " ivshmem $pci: [0-9]+ DMBs still mapped by userspace at removal: their pages are gone, their buffers released$") || true
 	# which of the two let go of the holds depends on the interleaving
-	echo "# owner's $(cat "$BATS_TEST_TMPDIR/own"); writer's $(cat "$BATS_TEST_TMPDIR/wr"); removal lines naming mappings: $n" >&3
+	echo "# owner's $(tail -n 1 "$BATS_TEST_TMPDIR/own"); writer's $(tail -n 1 "$BATS_TEST_TMPDIR/wr"); removal lines naming mappings: $n" >&3
 	echo "$pci" >/sys/bus/pci/drivers/ivshmem/bind
 	[ -e /sys/class/dibs/ivshmem0 ]
 	read -r gid </sys/class/dibs/ivshmem0/gid

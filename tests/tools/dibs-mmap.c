@@ -30,7 +30,8 @@
  *   dibs-mmap churn DEV TOKEN [remote]
  *	map writable, store a byte at offset 0 for a millisecond (or up to a
  *	SIGBUS), unmap, over and over until a map fails (the device went
- *	away); print "churn: N maps, M SIGBUS, then map: ENAME"
+ *	away); print "mapped" once the first map worked, at the end
+ *	"churn: N maps, M SIGBUS, then map: ENAME"
  *   dibs-mmap prepare DEV TOKEN
  *	the two steps of a mapping apart, on /dev/dibs itself: the owner's
  *	DIBS_IOC_DMB_MAP, print "prepared"; at the first line on stdin the
@@ -336,7 +337,11 @@ static int cmd_churn(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		err = map_writable(h, dev, tok, remote, &m);
 		if (err)
 			break;
-		maps++;
+		/* the test waits for this before it removes the device */
+		if (!maps++) {
+			printf("mapped\n");
+			fflush(stdout);
+		}
 		/* mapped for a while: the removal may come in the middle */
 		t0 = now_ns();
 		do {
