@@ -284,8 +284,9 @@ suites_for() {
 for abi in "${boots[@]}"; do
 	slot
 	mapfile -t run_suites < <(suites_for "$abi")
-	echo "booting $abi (${#run_suites[@]} suites, $(vm_smp "$abi") vCPUs)"
-	(DIBS_VM_SMP=$(vm_smp "$abi") "$here/run.sh" --summary "$work/$abi.summary" "$abi" "${run_suites[@]}" \
+	smp=$(vm_smp "$abi")
+	echo "booting $abi (${#run_suites[@]} suites, $smp vCPUs)"
+	(DIBS_VM_SMP=$smp "$here/run.sh" --summary "$work/$abi.summary" "$abi" "${run_suites[@]}" \
 		>"$work/$abi.report" 2>&1
 	 echo $? >"$work/$abi.rc") &
 done
