@@ -262,8 +262,11 @@ dibs_mark() {
 	echo "$DIBS_MARK" >/dev/kmsg
 }
 
+# dibs_dmesg_since_mark [ERE]: the lines after the mark, only those that
+# match ERE when one is given.
 dibs_dmesg_since_mark() {
-	dmesg | awk -v m="${DIBS_MARK:?call dibs_mark first}" 'f { print } index($0, m) { f = 1 }'
+	dmesg | awk -v m="${DIBS_MARK:?call dibs_mark first}" -v re="${1:-}" \
+		'f && $0 ~ re { print } index($0, m) { f = 1 }'
 }
 
 # dibs_no_kernel_problems: nothing since the mark that the harness would
@@ -272,8 +275,7 @@ dibs_dmesg_since_mark() {
 # test's teardown runs it.
 dibs_no_kernel_problems() {
 	local hits
-	hits=$(dmesg | awk -v m="${DIBS_MARK:?call dibs_mark first}" -v re="$KERNEL_PROBLEMS" \
-		'f && $0 ~ re { print } index($0, m) { f = 1 }')
+	hits=$(dibs_dmesg_since_mark "$KERNEL_PROBLEMS")
 	[ -z "$hits" ] && return 0
 	printf '%s\n' "$hits" >&2
 	echo "dibs_no_kernel_problems: the kernel reported the lines above" >&2
