@@ -6,8 +6,8 @@
 #   3. per kernel (the installed Debian kernels and the debug kernel, built
 #      from linux-source-6.12 by debug-kernel.sh): build the modules, boot
 #      once, run the harness sanity suite and every VM suite (tests/*.bats);
-#      a suite named *-pair.bats instead runs once, in two guests on one
-#      ivshmem fabric (run-pair.sh), on the newest installed kernel tested
+#      a suite named *-pair.bats instead runs in two guests on one ivshmem
+#      fabric (run-pair.sh), once per installed kernel tested
 #   4. the harness self-test (selftest/selftest.sh), on one kernel, and the
 #      KUnit suites on s390x (s390x-kunit.sh)
 # and ends with one line alone, "N passed, N failed" (skipped tests are in
@@ -296,19 +296,23 @@ if [ "$s390x" = 1 ]; then
 	echo "s390x: kernel, modules and KUnit under qemu-system-s390x"
 	"$here/s390x-kunit.sh" >"$work/s390x.tap" 2>"$work/s390x.report" &
 fi
-# The two-guest suites: on the newest installed (not debug) kernel tested.
-pair_abi=$newest
-[ -n "$pair_abi" ] || pair_abi=${ready[0]:-}
-if [ -n "$pair_abi" ]; then
+# The two-guest suites: on every installed (not debug) kernel tested, the
+# newest first; on the debug kernel when it is the only one.
+pair_abis=()
+for abi in "${ready[@]}"; do
+	is_debug_kernel "$abi" || pair_abis=("$abi" "${pair_abis[@]}")
+done
+[ ${#pair_abis[@]} -gt 0 ] || pair_abis=("${ready[@]:0:1}")
+for abi in "${pair_abis[@]}"; do
 	for s in "${pair_suites[@]}"; do
 		slot
-		n=$(basename "$s" .bats)
-		echo "booting $pair_abi twice for $s"
-		("$here/run-pair.sh" --out "$repo/build/vm/$n-$pair_abi" \
-			--summary "$work/$n.summary" "$pair_abi" "$s" >"$work/$n.report" 2>&1
+		n=$(basename "$s" .bats)-$abi
+		echo "booting $abi twice for $s"
+		("$here/run-pair.sh" --out "$repo/build/vm/$n" \
+			--summary "$work/$n.summary" "$abi" "$s" >"$work/$n.report" 2>&1
 		 echo $? >"$work/$n.rc") &
 	done
-fi
+done
 if [ "$selftest" = 1 ] && [ ${#kernels[@]} -gt 0 ]; then
 	slot
 	echo "booting ${kernels[0]} for the harness self-test"
@@ -335,19 +339,20 @@ if [ "$s390x" = 1 ]; then
 	grep -E '^(not ok|ok .*# SKIP)' "$work/s390x.tap"
 	tally "s390x KUnit" < <("$here/count-tap.sh" "$work/s390x.tap")
 fi
-for s in "${pair_suites[@]}"; do
-	n=$(basename "$s" .bats)
-	phase "$n: two-guest report"
-	if [ -z "$pair_abi" ]; then
-		fail_one "$n" "no kernel to run it on"
-		continue
-	fi
-	cat "$work/$n.report"
-	if [ -f "$work/$n.summary" ]; then
-		tally "$n ($pair_abi, two guests)" <"$work/$n.summary"
-	else
-		fail_one "$n" "run-pair.sh could not run the VMs (exit $(cat "$work/$n.rc"))"
-	fi
+if [ ${#pair_suites[@]} -gt 0 ] && [ ${#pair_abis[@]} -eq 0 ]; then
+	fail_one "${pair_suites[*]}" "no kernel to run it on"
+fi
+for abi in "${pair_abis[@]}"; do
+	for s in "${pair_suites[@]}"; do
+		n=$(basename "$s" .bats)-$abi
+		phase "$(basename "$s" .bats) on $abi: two-guest report"
+		cat "$work/$n.report"
+		if [ -f "$work/$n.summary" ]; then
+			tally "$(basename "$s" .bats) ($abi, two guests)" <"$work/$n.summary"
+		else
+			fail_one "$n" "run-pair.sh could not run the VMs (exit $(cat "$work/$n.rc"))"
+		fi
+	done
 done
 
 # ---- 5. harness self-test ----------------------------------------------------
