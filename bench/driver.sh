@@ -12,7 +12,8 @@
 # --smoke: the same benchmarks with small counts, in seconds.
 # --blk: the block benchmark alone (blk.bash), with the full counts
 # (BLK_REPS repetitions, default 5); report.py --blk makes its results.json
-# (bench/blk.bats, `bench/run.sh --only blk`).
+# (bench/blk.bats, `bench/run.sh --only blk`). BLK_SECS (seconds per fio
+# job, 3) and BLK_QD (its queue depth, 4) may be set for either run.
 #
 # Needs root, the modules built for the running kernel ($DIBS_BUILD), the
 # dummy module of the running kernel, dibsctl, bench/nlbench,
@@ -61,7 +62,7 @@ else
 	MEM_N=10000
 	MEM_LO_N=4000	# a loopback device holds at most 5000
 	SETTLE=1	# seconds before a slab snapshot
-	BLK_MB=64 BLK_RAND_N=4000 BLK_QD=4
+	BLK_MB=64 BLK_SECS=${BLK_SECS:-3} BLK_QD=${BLK_QD:-4}
 	CON_ECHO_N=200 CON_BULK_BYTES=4194304 CON_BULK_N=5
 fi
 DATA_LEN=65536
@@ -94,7 +95,7 @@ if [ $blk_only = 1 ]; then
 	param blk_only 1
 	param reps "$REPS"
 	param kernel "$(uname -r)"
-	log "block ($BLK_MB MiB jobs x $REPS)"
+	log "block ($BLK_SECS s jobs x $REPS)"
 	blk_bench
 	log "report"
 	"$PY" "$here/report.py" --blk "$out"
@@ -300,7 +301,7 @@ done
 # Not in --smoke: fio and two NBD devices took 270 s of a loaded 2-CPU
 # machine even with 4 MiB jobs, too much for make check's budget.
 if [ $smoke = 0 ]; then
-	log "block ($BLK_MB MiB jobs x $REPS)"
+	log "block ($BLK_SECS s jobs x $REPS)"
 	blk_bench
 fi
 

@@ -217,16 +217,16 @@ def blk_ratios(params, s):
     for job, what, target in [
             ("seqread", "sequential 1 MiB reads", 1.0),
             ("seqwrite", "sequential 1 MiB writes", 1.0),
-            ("randread", "random 4 KiB reads (%s per job)"
-             % params["BLK_RAND_N"], None)]:
+            ("randread", "random 4 KiB reads", None)]:
         ratios["blk_%s_vs_nbd_tcp" % job] = ratio(
             "dibs-blk vs NBD over TCP: " + what,
             "bytes/s of dibs-blk (two sim devices, /dev/nbd0) / bytes/s of "
             "Debian's nbd-server over TCP loopback with nbd-client "
             "(/dev/nbd1), both exporting one file; fio, libaio, O_DIRECT, "
-            "queue depth %s, %s MiB per job; the order swapped every "
-            "repetition%s" % (params["BLK_QD"], params["BLK_MB"],
-                              "" if target else "; informative, no target"),
+            "queue depth %s, jobs of %s s over a %s MiB file; the order "
+            "swapped every repetition%s"
+            % (params["BLK_QD"], params["BLK_SECS"], params["BLK_MB"],
+               "" if target else "; informative, no target"),
             ">=", target, "ratio",
             paired(s, "blk.dibs.%s_bps" % job, "blk.nbd.%s_bps" % job),
             rawof(s, "blk.dibs.%s_bps" % job, "blk.nbd.%s_bps" % job))
