@@ -252,13 +252,15 @@ while read -r s _; do
 	case " ${suites[*]} " in *" $s "*) debug_suites+=("$s") ;; esac
 done <"$here/debug/suites"
 [ -n "${SUITES:-}" ] && debug_suites=("${suites[@]}")
+# The installed (not debug) kernels of this run, the newest first.
+installed=()
+for abi in "${ready[@]}"; do
+	is_debug_kernel "$abi" || installed=("$abi" "${installed[@]}")
+done
 # Suites whose subject does not change with the kernel (the CLI, the units,
 # the bench harness) run on one Debian kernel only, the newest of this run,
 # unless SUITES names them: listed in one-kernel-suites.
-newest=
-for abi in "${ready[@]}"; do
-	is_debug_kernel "$abi" || newest=$abi
-done
+newest=${installed[0]:-}
 once=()
 if [ -z "${SUITES:-}" ]; then
 	while read -r s _; do
@@ -296,12 +298,9 @@ if [ "$s390x" = 1 ]; then
 	echo "s390x: kernel, modules and KUnit under qemu-system-s390x"
 	"$here/s390x-kunit.sh" >"$work/s390x.tap" 2>"$work/s390x.report" &
 fi
-# The two-guest suites: on every installed (not debug) kernel tested, the
-# newest first; on the debug kernel when it is the only one.
-pair_abis=()
-for abi in "${ready[@]}"; do
-	is_debug_kernel "$abi" || pair_abis=("$abi" "${pair_abis[@]}")
-done
+# The two-guest suites: on every installed kernel tested, the newest
+# first; on the debug kernel when it is the only one.
+pair_abis=("${installed[@]}")
 [ ${#pair_abis[@]} -gt 0 ] || pair_abis=("${ready[@]:0:1}")
 for abi in "${pair_abis[@]}"; do
 	for s in "${pair_suites[@]}"; do
@@ -344,11 +343,12 @@ if [ ${#pair_suites[@]} -gt 0 ] && [ ${#pair_abis[@]} -eq 0 ]; then
 fi
 for abi in "${pair_abis[@]}"; do
 	for s in "${pair_suites[@]}"; do
-		n=$(basename "$s" .bats)-$abi
-		phase "$(basename "$s" .bats) on $abi: two-guest report"
+		b=$(basename "$s" .bats)
+		n=$b-$abi
+		phase "$b on $abi: two-guest report"
 		cat "$work/$n.report"
 		if [ -f "$work/$n.summary" ]; then
-			tally "$(basename "$s" .bats) ($abi, two guests)" <"$work/$n.summary"
+			tally "$b ($abi, two guests)" <"$work/$n.summary"
 		else
 			fail_one "$n" "run-pair.sh could not run the VMs (exit $(cat "$work/$n.rc"))"
 		fi
