@@ -9,7 +9,8 @@
  * keeps one buffer: the caller's bytes are copied into it once and
  * move_data() takes them from there, one piece of DIBS_CDEV_PIECE at a time.
  * What a write may do and how it fails is the netlink op's: both are
- * dibs_dmb_write().
+ * dibs_dmb_write(). read() and poll() return the signals of the DMBs the
+ * file watches (DIBS_IOC_DMB_WATCH; dibs_watch.c keeps them).
  *
  * Who may write is the netlink op's too (GENL_ADMIN_PERM), asked of every
  * ioctl and not only at open: a netlink request is checked against both
@@ -68,6 +69,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/nsproxy.h>
+#include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -107,6 +109,7 @@ struct dibs_cdev_file {
 	struct mutex buf_lock;		/* one write at a time uses buf */
 	void *buf;			/* DIBS_CDEV_PIECE bytes */
 	struct xarray maps;		/* prepared, not yet mapped, by id */
+	struct dibs_watchq *watchq;	/* its watched DMBs (dibs_watch.c) */
 };
 
 /* One mapped DMB: prepared by the ioctl, then shared by its VMAs. */
@@ -155,6 +158,12 @@ static int dibs_cdev_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	f->buf = kvmalloc(DIBS_CDEV_PIECE, GFP_KERNEL);
 	if (!f->buf) {
+		kfree(f);
+		return -ENOMEM;
+	}
+	f->watchq = dibs_watchq_new();
+	if (!f->watchq) {
+		kvfree(f->buf);
 		kfree(f);
 		return -ENOMEM;
 	}
@@ -215,6 +224,7 @@ static int dibs_cdev_release(struct inode *inode, struct file *file)
 	xa_for_each(&f->maps, id, m)
 		dibs_cdev_map_put(m);
 	xa_destroy(&f->maps);
+	dibs_watchq_free(f->watchq);
 	put_net(f->net);
 	mutex_destroy(&f->buf_lock);
 	kvfree(f->buf);
@@ -274,8 +284,7 @@ static bool dibs_cdev_may_write(struct file *file)
 }
 
 /* The device @index (or @name) in @net, if registered; dibs_devs_lock held. */
-static struct dibs_dev *dibs_cdev_dev(struct net *net, u32 index,
-				      const char *name)
+struct dibs_dev *dibs_cdev_dev(struct net *net, u32 index, const char *name)
 {
 	struct dibs_dev *dibs;
 
@@ -459,6 +468,25 @@ static int dibs_cdev_signal(struct dibs_cdev_file *f,
 	return 0;
 }
 
+/* DIBS_IOC_DMB_WATCH and DIBS_IOC_DMB_UNWATCH */
+static int dibs_cdev_watch(struct dibs_cdev_file *f, unsigned int cmd,
+			   const struct dibs_dmb_watch __user *uarg)
+{
+	struct dibs_dmb_watch req;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags)
+		return -EINVAL;
+	if (!req.dev_index && !memchr(req.dev_name, '\0', sizeof(req.dev_name)))
+		return -EINVAL;
+	if (cmd == DIBS_IOC_DMB_WATCH)
+		return dibs_watch_add(f->watchq, f->net, req.dev_index,
+				      req.dev_name, req.token);
+	return dibs_watch_del(f->watchq, f->net, req.dev_index, req.dev_name,
+			      req.token);
+}
+
 static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -466,15 +494,24 @@ static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 	struct dibs_dmb_write req;
 	int ret;
 
-	if (cmd != DIBS_IOC_DMB_WRITE && cmd != DIBS_IOC_DMB_MAP &&
-	    cmd != DIBS_IOC_DMB_SIGNAL)
+	switch (cmd) {
+	case DIBS_IOC_DMB_WRITE:
+	case DIBS_IOC_DMB_MAP:
+	case DIBS_IOC_DMB_SIGNAL:
+	case DIBS_IOC_DMB_WATCH:
+	case DIBS_IOC_DMB_UNWATCH:
+		break;
+	default:
 		return -ENOTTY;
+	}
 	if (!dibs_cdev_may_write(file))
 		return -EPERM;
 	if (cmd == DIBS_IOC_DMB_MAP)
 		return dibs_cdev_map_prepare(f, (void __user *)arg);
 	if (cmd == DIBS_IOC_DMB_SIGNAL)
 		return dibs_cdev_signal(f, (void __user *)arg);
+	if (cmd == DIBS_IOC_DMB_WATCH || cmd == DIBS_IOC_DMB_UNWATCH)
+		return dibs_cdev_watch(f, cmd, (void __user *)arg);
 	if (copy_from_user(&req, (void __user *)arg, sizeof(req)))
 		return -EFAULT;
 	if (req.flags & ~DIBS_DMB_WRITE_SIGNAL || req.pad)
@@ -603,10 +640,33 @@ err_put:
 	return ret;
 }
 
+/*
+ * Signals of the watched DMBs. Reading takes no capability check of its
+ * own: the watch was set up by an ioctl that passed one, as a netlink
+ * socket that joined a group goes on receiving.
+ */
+static ssize_t dibs_cdev_read(struct file *file, char __user *buf,
+			      size_t len, loff_t *ppos)
+{
+	struct dibs_cdev_file *f = file->private_data;
+
+	return dibs_watchq_read(f->watchq, buf, len,
+				file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t dibs_cdev_poll(struct file *file, poll_table *pt)
+{
+	struct dibs_cdev_file *f = file->private_data;
+
+	return dibs_watchq_poll(f->watchq, file, pt);
+}
+
 static const struct file_operations dibs_cdev_fops = {
 	.owner		= THIS_MODULE,	/* an open file pins the module */
 	.open		= dibs_cdev_open,
 	.release	= dibs_cdev_release,
+	.read		= dibs_cdev_read,
+	.poll		= dibs_cdev_poll,
 	.mmap		= dibs_cdev_mmap,
 	.unlocked_ioctl	= dibs_cdev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

@@ -30,6 +30,8 @@ struct dibs_dmb_key {
 struct dibs_dmb_urec {
 	u32 owner_portid;		/* 0: not tied to a socket */
 	atomic_t pending_mask;		/* signals not yet sent */
+	/* The /dev/dibs file that reads its signals (dibs_watch.c), if any. */
+	struct dibs_watch __rcu *watch;
 };
 
 /*
@@ -153,11 +155,33 @@ bool dibs_uclient_owned(struct dibs_dmb_rec *rec);
 struct folio;
 int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
 		     u32 *len);
+struct dibs_dmb_rec *dibs_uclient_find(struct dibs_dev *dibs, u64 token);
+void dibs_uclient_dev_moved(struct dibs_dev *dibs);
 
 /* dibs_cdev.c: /dev/dibs, the data path without netlink */
 int dibs_cdev_init(void);
 void dibs_cdev_exit(void);
 void dibs_cdev_dev_del(struct dibs_dev *dibs);
+struct dibs_dev *dibs_cdev_dev(struct net *net, u32 index, const char *name);
+
+/*
+ * dibs_watch.c: signals of userspace DMBs read from a /dev/dibs file. The
+ * queue is the file's; add, del and free take dibs_devs_lock themselves.
+ */
+struct dibs_watchq;
+struct dibs_watchq *dibs_watchq_new(void);
+void dibs_watchq_free(struct dibs_watchq *q);
+int dibs_watch_add(struct dibs_watchq *q, struct net *net, u32 dev_index,
+		   const char *dev_name, u64 token);
+int dibs_watch_del(struct dibs_watchq *q, struct net *net, u32 dev_index,
+		   const char *dev_name, u64 token);
+ssize_t dibs_watchq_read(struct dibs_watchq *q, char __user *buf,
+			 size_t len, bool nonblock);
+__poll_t dibs_watchq_poll(struct dibs_watchq *q, struct file *file,
+			  struct poll_table_struct *pt);
+/* From dibs_uclient.c: in IRQ context under RCU; or dibs_devs_lock held. */
+void dibs_watch_signal(struct dibs_dmb_rec *rec, u16 mask);
+void dibs_watch_end(struct dibs_dmb_rec *rec);
 
 /* dibs_netlink.c: the family */
 int dibs_nl_init(void);
@@ -172,6 +196,7 @@ void dibs_nl_notify_dmb(struct dibs_dmb_rec *rec, u8 cmd);
 void dibs_nl_notify_client(struct dibs_client *client, u8 cmd);
 void dibs_nl_notify_event(struct dibs_dev *dibs,
 			  const struct dibs_event *event);
+bool dibs_nl_signal_wanted(struct dibs_dev *dibs);
 void dibs_nl_notify_signal(struct dibs_dev *dibs, u64 token, u32 sba_idx,
 			   u16 mask);
 

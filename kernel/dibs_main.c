@@ -449,6 +449,7 @@ static void dibs_dev_move_net(struct dibs_dev *dibs, struct net *net)
 {
 	lockdep_assert_held(&dibs_devs_lock);
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_DEL_NTF);
+	dibs_uclient_dev_moved(dibs);
 	write_pnet(&dibs->net, net);
 	dibs_nl_gen_bump_devs();
 	dibs_nl_notify_dev(dibs, DIBS_CMD_DEV_ADD_NTF);

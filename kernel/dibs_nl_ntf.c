@@ -27,6 +27,16 @@ static bool dibs_nl_wanted(struct net *net, unsigned int group)
 }
 
 /*
+ * Whether a "signal" notification of @dibs has anyone to go to: any
+ * context, under RCU, where a registered device's namespace stays valid.
+ * A listener that joins meanwhile gets the next signal.
+ */
+bool dibs_nl_signal_wanted(struct dibs_dev *dibs)
+{
+	return dibs_nl_wanted(dibs_dev_net(dibs), DIBS_NLGRP_SIGNAL);
+}
+
+/*
  * The namespace of @dibs with a reference, for a notification sent outside
  * dibs_devs_lock; NULL once the device left the registry or its namespace
  * is going away. dibs->registered, seen under RCU, keeps the namespace's

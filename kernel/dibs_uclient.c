@@ -130,6 +130,7 @@ static void dibs_urec_release(struct dibs_dmb_rec *rec)
 	int ret;
 
 	dibs_dmb_rec_to_dmb(rec, &dmb);
+	dibs_watch_end(rec);
 	if (rec->u.owner_portid)
 		dibs_uowner_put(rec);
 	ret = dibs->ops->unregister_dmb(dibs, &dmb);
@@ -207,9 +208,24 @@ static void dibs_uclient_del_dev(struct dibs_dev *dibs)
 }
 
 /*
- * IRQ context: coalesce into the DMB's pending mask, send from a work. A
- * queued DMB holds a reference on its record and on its device, so the
- * work may run after the DMB was revoked or the device deleted.
+ * @dibs leaves its namespace: the watches of its DMBs, opened in the old
+ * one, end; dibs_devs_lock held.
+ */
+void dibs_uclient_dev_moved(struct dibs_dev *dibs)
+{
+	struct dibs_dmb_rec *rec;
+	unsigned long idx;
+
+	for (idx = 0; (rec = dibs_urec_next(dibs, &idx)); idx++)
+		dibs_watch_end(rec);
+}
+
+/*
+ * IRQ context: wake the file that watches the DMB, if any; for the
+ * notification, if anyone listens, coalesce into the DMB's pending mask
+ * and send from a work. A queued DMB holds a reference on its record and
+ * on its device, so the work may run after the DMB was revoked or the
+ * device deleted.
  */
 static void dibs_uclient_handle_irq(struct dibs_dev *dibs, unsigned int idx,
 				    u16 dmbemask)
@@ -220,6 +236,10 @@ static void dibs_uclient_handle_irq(struct dibs_dev *dibs, unsigned int idx,
 	rec = xa_load(&dibs->dmbs, idx);
 	/* The index may have gone to another client's DMB meanwhile. */
 	if (rec && !dibs_urec_mine(rec))
+		rec = NULL;
+	if (rec)
+		dibs_watch_signal(rec, dmbemask);
+	if (rec && !dibs_nl_signal_wanted(dibs))
 		rec = NULL;
 	/*
 	 * The reference before the signal node: a record nobody holds may
@@ -263,7 +283,7 @@ struct dibs_client dibs_uclient = {
 };
 
 /* The userspace DMB @token on @dibs, or NULL; dibs_devs_lock held. */
-static struct dibs_dmb_rec *dibs_urec_find(struct dibs_dev *dibs, u64 token)
+struct dibs_dmb_rec *dibs_uclient_find(struct dibs_dev *dibs, u64 token)
 {
 	struct dibs_dmb_rec *rec;
 
@@ -296,7 +316,7 @@ int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 	ret = dibs->ops->register_dmb(dibs, &dmb, &dibs_uclient);
 	if (ret)
 		return ret;
-	rec = dibs_urec_find(dibs, dmb.dmb_tok);
+	rec = dibs_uclient_find(dibs, dmb.dmb_tok);
 	if (WARN_ON_ONCE(!rec)) {
 		dibs->ops->unregister_dmb(dibs, &dmb);
 		return -EIO;
@@ -317,7 +337,7 @@ int dibs_uclient_grant(struct dibs_dev *dibs, const uuid_t *rgid, u32 len,
 
 int dibs_uclient_revoke(struct dibs_dev *dibs, u64 token)
 {
-	struct dibs_dmb_rec *rec = dibs_urec_find(dibs, token);
+	struct dibs_dmb_rec *rec = dibs_uclient_find(dibs, token);
 
 	if (!rec)
 		return -ENOENT;
@@ -328,7 +348,7 @@ int dibs_uclient_revoke(struct dibs_dev *dibs, u64 token)
 int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 		      void *buf)
 {
-	struct dibs_dmb_rec *rec = dibs_urec_find(dibs, token);
+	struct dibs_dmb_rec *rec = dibs_uclient_find(dibs, token);
 	u32 end;
 
 	if (!rec)
@@ -348,7 +368,7 @@ int dibs_uclient_read(struct dibs_dev *dibs, u64 token, u32 offset, u32 len,
 int dibs_uclient_map(struct dibs_dev *dibs, u64 token, struct folio **folio,
 		     u32 *len)
 {
-	struct dibs_dmb_rec *rec = dibs_urec_find(dibs, token);
+	struct dibs_dmb_rec *rec = dibs_uclient_find(dibs, token);
 
 	if (!rec)
 		return -ENOENT;

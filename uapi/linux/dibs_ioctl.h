@@ -15,7 +15,8 @@
  * A DMB can also be mapped (DIBS_IOC_DMB_MAP, then mmap()): its owner reads
  * and writes it in place, and a writer whose device supports mapped remote
  * DMBs writes into it without a system call per write, then raises a
- * signal with DIBS_IOC_DMB_SIGNAL.
+ * signal with DIBS_IOC_DMB_SIGNAL. The owner of a DMB can have its signals
+ * read from the file (DIBS_IOC_DMB_WATCH).
  */
 #ifndef _UAPI_LINUX_DIBS_IOCTL_H
 #define _UAPI_LINUX_DIBS_IOCTL_H
@@ -127,9 +128,58 @@ struct dibs_dmb_signal {
 	__u64 token;
 };
 
+/*
+ * DIBS_IOC_DMB_WATCH: the file gets the signals of DMB @token on device
+ * @dev_index (or @dev_name), a DMB granted from userspace there; read()
+ * and poll() on the file then report them, with no netlink message
+ * between the device's interrupt and the reader. DIBS_IOC_DMB_UNWATCH
+ * ends that (with the same struct; @flags 0 for both).
+ *
+ * A DMB is watched by one file at most; the signal group's netlink
+ * notifications go on as before, independently. A file watches at most
+ * DIBS_DMB_WATCH_MAX DMBs. Signals raised before the watch began are not
+ * reported. After DIBS_IOC_DMB_UNWATCH returns, read() reports nothing
+ * more of that DMB.
+ *
+ * read() fills whole struct dibs_dmb_event records, one per watched DMB
+ * that had signals since the last read() reported it: @mask the signals
+ * (bit i: signal index i), coalesced. It blocks until there is one, unless
+ * the file is O_NONBLOCK (EAGAIN); a buffer smaller than one record gets
+ * EINVAL. poll() reports EPOLLIN while one is waiting. A watch that ends
+ * without DIBS_IOC_DMB_UNWATCH - the DMB revoked (or its owner's socket
+ * closed), its device deleted or moved to another network namespace - is
+ * reported once more with DIBS_DMB_EVENT_ENDED in @flags (and the signals
+ * that came before, if any), and is then gone from the file.
+ *
+ * Errors of the ioctls: EINVAL (unknown flags, no name), ENODEV (no such
+ * device in the namespace), ENOENT (no such DMB granted from userspace on
+ * that device; for UNWATCH: not watched by this file), EBUSY (watched by
+ * a file already), ENOSPC (the file watches DIBS_DMB_WATCH_MAX), EPERM
+ * (no CAP_NET_ADMIN).
+ */
+#define DIBS_DMB_WATCH_MAX	64
+
+struct dibs_dmb_watch {
+	__u32 dev_index;
+	char dev_name[DIBS_DEV_NAME_MAX];
+	__u32 flags;		/* must be 0 */
+	__u64 token;
+};
+
+#define DIBS_DMB_EVENT_ENDED	_BITUL(0)
+
+struct dibs_dmb_event {
+	__u64 token;
+	__u32 dev_index;
+	__u16 mask;
+	__u16 flags;
+};
+
 #define DIBS_IOC_MAGIC		0xDC
 #define DIBS_IOC_DMB_WRITE	_IOW(DIBS_IOC_MAGIC, 1, struct dibs_dmb_write)
 #define DIBS_IOC_DMB_MAP	_IOWR(DIBS_IOC_MAGIC, 2, struct dibs_dmb_map)
 #define DIBS_IOC_DMB_SIGNAL	_IOW(DIBS_IOC_MAGIC, 3, struct dibs_dmb_signal)
+#define DIBS_IOC_DMB_WATCH	_IOW(DIBS_IOC_MAGIC, 4, struct dibs_dmb_watch)
+#define DIBS_IOC_DMB_UNWATCH	_IOW(DIBS_IOC_MAGIC, 5, struct dibs_dmb_watch)
 
 #endif /* _UAPI_LINUX_DIBS_IOCTL_H */
