@@ -21,8 +21,8 @@
  *   new. A struct a callback gets is at least as large as the caller's.
  * - Frozen, never to change: struct dibsnl_dev_ref (passed by value),
  *   dibsnl_dmb_map (dibsnl_dmb_unmap() has no handle to say whose layout),
- *   dibsnl_client_dev (elements of arrays), dibsnl_dev_stats and
- *   dibsnl_dmb_stats (inside other structs).
+ *   dibsnl_client_dev and dibsnl_watch_event (elements of arrays),
+ *   dibsnl_dev_stats and dibsnl_dmb_stats (inside other structs).
  */
 #ifndef DIBSNL_H
 #define DIBSNL_H
@@ -321,6 +321,63 @@ int dibsnl_dmb_unmap(struct dibsnl_dmb_map *map);
  */
 int dibsnl_dmb_signal(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		      uint64_t token, uint16_t mask);
+
+/*
+ * Signals read from /dev/dibs (DIBSNL_1.5; linux/dibs_ioctl.h
+ * DIBS_IOC_DMB_WATCH). The owner of a DMB granted from userspace watches
+ * it on a handle; its signals then wake a reader of dibsnl_watch_read()
+ * straight from the device's interrupt, with no netlink notification in
+ * between (those go on as before, to whoever subscribed to
+ * DIBSNL_GROUP_SIGNAL). A DMB is watched by one handle at most; a handle
+ * watches up to 64 (DIBS_DMB_WATCH_MAX). Signals raised before the watch
+ * began are not reported.
+ *
+ * Errors of dibsnl_dmb_watch(), with a dibsnl_errmsg() that says which:
+ * -ENODEV (no such device), -ENOENT (no DMB granted from userspace with
+ * this token on @dev), -EBUSY (watched already, by this or another
+ * handle), -ENOSPC (this handle watches 64), -EPERM (no CAP_NET_ADMIN),
+ * -EOPNOTSUPP (/dev/dibs is not usable, as for dibsnl_dmb_map(), or the
+ * dibs module is older than the watch): the caller then waits for the
+ * DIBSNL_GROUP_SIGNAL notifications instead.
+ * dibsnl_dmb_unwatch(): -ENOENT when this handle does not watch it (or the
+ * watch ended: dibsnl_watch_read() reports that); after it returns 0,
+ * nothing more of that DMB is read.
+ */
+int dibsnl_dmb_watch(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		     uint64_t token);
+int dibsnl_dmb_unwatch(struct dibsnl *h, struct dibsnl_dev_ref dev,
+		       uint64_t token);
+
+/* The watch ended without dibsnl_dmb_unwatch(): see below. */
+#define DIBSNL_WATCH_ENDED	(1u << 0)
+
+/* One watched DMB that had signals, or whose watch ended (frozen). */
+struct dibsnl_watch_event {
+	uint64_t token;
+	uint32_t dev_index;
+	uint16_t mask;		/* the signals since it was last read */
+	uint16_t flags;		/* DIBSNL_WATCH_* */
+};
+
+/*
+ * Read up to @n events: one per watched DMB with signals since the last
+ * read reported it, coalesced. Waits up to @timeout_ms for the first
+ * (0: not at all, -1: forever). Returns the number read, 0 when none came
+ * in time, or a negative errno: -EINTR (a signal handler ran), -EINVAL
+ * (@n is 0), -EPERM or -EOPNOTSUPP (/dev/dibs not usable, as for
+ * dibsnl_dmb_watch()). A watch ends when its DMB is revoked (or its
+ * owner's socket closes), its device is deleted or moves to another
+ * network namespace: it is reported once more with DIBSNL_WATCH_ENDED
+ * (and the signals before, if any), then forgotten.
+ */
+int dibsnl_watch_read(struct dibsnl *h, struct dibsnl_watch_event *ev,
+		      unsigned int n, int timeout_ms);
+/*
+ * The file descriptor to poll for POLLIN (an event waits), for a caller
+ * with a poll loop of its own; then dibsnl_watch_read() with timeout 0.
+ * -EPERM or -EOPNOTSUPP as above.
+ */
+int dibsnl_watch_fd(struct dibsnl *h);
 
 /*
  * Send a software event (the kernel's signal_event()) from @dev to the

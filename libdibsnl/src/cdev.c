@@ -54,7 +54,8 @@ static int cdev_open(struct dibsnl *h)
 	h->cdev_errno = 0;
 	if (path && !strcmp(path, "netlink"))
 		return DIBSNL_CDEV_UNUSABLE;
-	fd = open(CDEV_PATH, O_RDWR | O_CLOEXEC);
+	/* Non-blocking: only read() minds it (dibsnl_watch_read() polls). */
+	fd = open(CDEV_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		h->cdev_errno = errno;
 		return DIBSNL_CDEV_UNUSABLE;
@@ -67,7 +68,7 @@ static int cdev_open(struct dibsnl *h)
 }
 
 /* The netlink op's messages for the errors both paths share. */
-static void cdev_err(struct dibsnl *h, int err)
+void dibsnl_cdev_err(struct dibsnl *h, int err)
 {
 	switch (err) {
 	case -ENODEV:
@@ -125,12 +126,12 @@ int dibsnl_cdev_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	do
 		err = ioctl(h->cdev_fd, DIBS_IOC_DMB_WRITE, &req) ? -errno : 0;
 	while (err == -EINTR);
-	cdev_err(h, err);
+	dibsnl_cdev_err(h, err);
 	return err;
 }
 
 /* /dev/dibs for a map or a signal: opened once per handle, as for writes. */
-static int cdev_fd(struct dibsnl *h)
+int dibsnl_cdev_fd(struct dibsnl *h)
 {
 	if (h->io != &dibsnl_socket_io)
 		return -EOPNOTSUPP;
@@ -139,7 +140,7 @@ static int cdev_fd(struct dibsnl *h)
 	return h->cdev_fd < 0 ? -EOPNOTSUPP : h->cdev_fd;
 }
 
-static bool cdev_dev_name(struct dibsnl *h, struct dibsnl_dev_ref dev,
+bool dibsnl_cdev_dev_name(struct dibsnl *h, struct dibsnl_dev_ref dev,
 			  char name[DIBS_DEV_NAME_MAX])
 {
 	if (dev.index)
@@ -176,7 +177,7 @@ static void map_err(struct dibsnl *h, int err, bool remote)
 		dibsnl_set_err(h, "mapping a DMB needs CAP_NET_ADMIN");
 		break;
 	default:
-		cdev_err(h, err);
+		dibsnl_cdev_err(h, err);
 	}
 }
 
@@ -203,9 +204,9 @@ DIBSNL_EXPORT int dibsnl_dmb_map(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		dibsnl_set_err(h, "unknown map flags 0x%x", flags);
 		return -EINVAL;
 	}
-	if (!cdev_dev_name(h, dev, req.dev_name))
+	if (!dibsnl_cdev_dev_name(h, dev, req.dev_name))
 		return -EINVAL;
-	fd = cdev_fd(h);
+	fd = dibsnl_cdev_fd(h);
 	if (fd < 0 && (h->cdev_errno == EPERM || h->cdev_errno == EACCES)) {
 		dibsnl_set_err(h, "mapping a DMB needs CAP_NET_ADMIN (and access to " CDEV_PATH ")");
 		return -EPERM;
@@ -278,15 +279,15 @@ DIBSNL_EXPORT int dibsnl_dmb_signal(struct dibsnl *h, struct dibsnl_dev_ref dev,
 		dibsnl_set_err(h, "no signal bit in the mask");
 		return -EINVAL;
 	}
-	if (!cdev_dev_name(h, dev, req.dev_name))
+	if (!dibsnl_cdev_dev_name(h, dev, req.dev_name))
 		return -EINVAL;
-	fd = cdev_fd(h);
+	fd = dibsnl_cdev_fd(h);
 	if (fd >= 0) {
 		do
 			err = ioctl(fd, DIBS_IOC_DMB_SIGNAL, &req) ? -errno : 0;
 		while (err == -EINTR);
 		if (err != -ENOTTY) {
-			cdev_err(h, err);
+			dibsnl_cdev_err(h, err);
 			return err;
 		}
 	}

@@ -134,6 +134,16 @@ int dibsnl_cdev_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 			  uint64_t token, uint32_t offset, const void *data,
 			  size_t len, int signal_idx);
 
+/*
+ * cdev.c, for watch.c too: the handle's /dev/dibs (or -EOPNOTSUPP), a
+ * device's name for an ioctl (false, with the message set, if unusable),
+ * the messages of the errors all its ioctls share.
+ */
+int dibsnl_cdev_fd(struct dibsnl *h);
+bool dibsnl_cdev_dev_name(struct dibsnl *h, struct dibsnl_dev_ref dev,
+			  char name[DIBS_DEV_NAME_MAX]);
+void dibsnl_cdev_err(struct dibsnl *h, int err);
+
 /* family.c: the CTRL_CMD_GETFAMILY reply */
 struct dibsnl_family_info {
 	uint16_t id;

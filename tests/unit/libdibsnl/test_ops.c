@@ -752,6 +752,35 @@ static void ops_dmb_map_signal(void)
 	fake_close(h, &f);
 }
 
+/*
+ * Watching needs /dev/dibs too: on a fake handle every call says so and
+ * sends nothing; bad arguments are refused before that.
+ */
+static void ops_dmb_watch(void)
+{
+	const struct dibsnl_dev_ref dev = { 2, NULL };
+	struct dibsnl_watch_event ev[2];
+	struct fake f;
+	struct dibsnl *h = fake_handle(&f);
+
+	CHECK_EQ(dibsnl_dmb_watch(NULL, dev, 77), -EINVAL);
+	CHECK_EQ(dibsnl_dmb_watch(h, (struct dibsnl_dev_ref){ 0, "" }, 77),
+		 -EINVAL);
+	CHECK(strstr(dibsnl_errmsg(h), "device index or a name"));
+	CHECK_EQ(dibsnl_dmb_unwatch(h, (struct dibsnl_dev_ref){ 0, NULL }, 77),
+		 -EINVAL);
+	CHECK_EQ(dibsnl_dmb_watch(h, dev, 77), -EOPNOTSUPP);
+	CHECK(strstr(dibsnl_errmsg(h), "/dev/dibs is not used"));
+	CHECK_EQ(dibsnl_dmb_unwatch(h, dev, 77), -EOPNOTSUPP);
+	CHECK_EQ(dibsnl_watch_read(h, ev, 0, 0), -EINVAL);
+	CHECK_EQ(dibsnl_watch_read(h, NULL, 2, 0), -EINVAL);
+	CHECK_EQ(dibsnl_watch_read(h, ev, 2, 0), -EOPNOTSUPP);
+	CHECK_EQ(dibsnl_watch_fd(h), -EOPNOTSUPP);
+	CHECK(strstr(dibsnl_errmsg(h), "/dev/dibs is not used"));
+	CHECK_EQ(f.nsent, 0);
+	fake_close(h, &f);
+}
+
 /* Referred payloads: at most DIBSNL_REQ_REFS, and the length counts them. */
 static void ops_req_refs(void)
 {
@@ -1080,6 +1109,7 @@ const struct tcase ops_tests[] = {
 	TCASE(ops_request_too_big),
 	TCASE(ops_dmb_write_pieces),
 	TCASE(ops_dmb_map_signal),
+	TCASE(ops_dmb_watch),
 	TCASE(ops_req_refs),
 	TCASE(ops_dmb_read_chunks),
 	TCASE(ops_dmb_get),
