@@ -54,61 +54,15 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include <dibsnl.h>
 #include <linux/dibs_ioctl.h>
 
-static const char *errname(int err)
-{
-	switch (err) {
-	case ENODEV: return "ENODEV";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENETDOWN: return "ENETDOWN";
-	case EPERM: return "EPERM";
-	case ENOSPC: return "ENOSPC";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	default: return "E?";
-	}
-}
+#include "tool.h"
 
 static int fail(struct dibsnl *h, const char *what, int err)
 {
 	printf("error: %s: %s: %s\n", what, errname(-err),
 	       h ? dibsnl_errmsg(h) : "");
 	return 1;
-}
-
-static void usage(void)
-{
-	fprintf(stderr, "usage: see the comment at the top of dibs-mmap.c\n");
-	exit(2);
-}
-
-static struct dibsnl_dev_ref parse_dev(const char *s)
-{
-	struct dibsnl_dev_ref ref = { 0, s };
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*s && !*end) {
-		ref.index = v;
-		ref.name = NULL;
-	}
-	return ref;
-}
-
-static uint64_t parse_num(const char *s)
-{
-	char *end;
-	uint64_t v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || !*s || *end)
-		usage();
-	return v;
 }
 
 struct sig_wait {
