@@ -488,6 +488,14 @@ static void take(struct client *c)
 	c->ptail = &r->pnext;
 }
 
+static void on_watch(void *arg, uint64_t token)
+{
+	struct client *c = arg;
+
+	if (c->connected && token == c->l.own_token)
+		reap(c);
+}
+
 static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 {
 	struct client *c = arg;
@@ -777,7 +785,7 @@ int client_main(int argc, char **argv)
 	uint64_t size = 0;
 	bool writable = false;
 	struct dibsnl_dev dev;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	unsigned int i;
 	int ch, err, sfd, rc = 0;
 	double t0, now;
@@ -855,8 +863,10 @@ int client_main(int argc, char **argv)
 	c.dev.index = dev.index;
 	c.dev.name = NULL;
 	c.l.h = c.h;
+	c.l.ntf = c.n;
 	c.l.dev = c.dev;
-	err = dibsnl_subscribe(c.n, DIBSNL_GROUP_MGMT | DIBSNL_GROUP_SIGNAL);
+	/* signals: DIBSNL_GROUP_SIGNAL only where the watch fails */
+	err = dibsnl_subscribe(c.n, DIBSNL_GROUP_MGMT);
 	if (err)
 		die("subscribe: %s", dibsnl_errmsg(c.n));
 	fcntl(dibsnl_fd(c.n), F_SETFL,
@@ -903,11 +913,15 @@ int client_main(int argc, char **argv)
 	    c.sock_tcp ? "TCP over loopback" : "unix socketpair");
 
 	pfd[2] = (struct pollfd){ .fd = c.sock };
+	/* -1 (ignored by poll) without a usable /dev/dibs */
+	pfd[3] = (struct pollfd){ .fd = dibsnl_watch_fd(c.h), .events = POLLIN };
 	while (!c.quit) {
 		/* a header only once the last write's data is in slots */
 		pfd[2].events = !c.rx && c.queued < MAX_QUEUED ? POLLIN : 0;
-		if (poll(pfd, 3, 100) < 0 && errno != EINTR)
+		if (poll(pfd, 4, 100) < 0 && errno != EINTR)
 			die("poll: %m");
+		if (pfd[3].revents)
+			dblk_watch_dispatch(c.h, on_watch, &c);
 		if (pfd[1].revents) {
 			/* the kernel answers with NBD_CMD_DISC */
 			err = pthread_create(&c.stopper, NULL, stop_nbd, &c);

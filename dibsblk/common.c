@@ -118,6 +118,44 @@ unsigned int parse_uint(const char *opt, const char *s, unsigned int max)
 }
 
 /* Grant the DMB this side owns to the peer's gid; map it (owner, rw) */
+/*
+ * The own DMB's signals: watched on /dev/dibs, where the device's
+ * interrupt wakes the reader (dblk_watch_dispatch()); or where that
+ * cannot be (no usable /dev/dibs, a module without the watch, the
+ * handle's DIBS_DMB_WATCH_MAX watches taken), the "signal" notifications,
+ * which l->ntf then joins.
+ */
+static void watch_own(struct dblk_link *l)
+{
+	int err;
+
+	err = dibsnl_dmb_watch(l->h, l->dev, l->own_token);
+	if (!err)
+		return;
+	if (verbose)
+		msg("own DMB %#llx: signals by notification: %s",
+		    (unsigned long long)l->own_token, dibsnl_errmsg(l->h));
+	err = dibsnl_subscribe(l->ntf, DIBSNL_GROUP_SIGNAL);
+	if (err)
+		msg("subscribe to signals: %s", dibsnl_errmsg(l->ntf));
+}
+
+/*
+ * Read what the watches of @h have: @fn for each DMB that had signals (or
+ * whose watch ended). 0 once nothing is left, or a negative errno.
+ */
+int dblk_watch_dispatch(struct dibsnl *h,
+			void (*fn)(void *arg, uint64_t token), void *arg)
+{
+	struct dibsnl_watch_event ev[16];
+	int n, i;
+
+	while ((n = dibsnl_watch_read(h, ev, 16, 0)) > 0)
+		for (i = 0; i < n; i++)
+			fn(arg, ev[i].token);
+	return n;
+}
+
 int dblk_grant_own(struct dblk_link *l)
 {
 	struct dibsnl_dmb dmb;
@@ -150,6 +188,7 @@ int dblk_grant_own(struct dblk_link *l)
 		/* "nothing written yet" reads as zero */
 		memset(l->own.addr, 0, DBLK_DATA_OFF);
 	}
+	watch_own(l);
 	return 0;
 }
 

@@ -108,7 +108,8 @@ _Static_assert(sizeof(struct dblk_cpl) == 32, "completion descriptor size");
  * and the one it writes into (granted by the peer).
  */
 struct dblk_link {
-	struct dibsnl *h;		/* commands */
+	struct dibsnl *h;		/* commands; watches the own DMB */
+	struct dibsnl *ntf;		/* notifications */
 	struct dibsnl_dev_ref dev;
 	uint8_t peer_gid[DIBSNL_GID_LEN];
 	uint64_t own_token;
@@ -139,6 +140,8 @@ int dblk_event(struct dblk_link *l, const uint8_t gid[DIBSNL_GID_LEN],
 	       unsigned int m, unsigned int param, uint64_t data);
 double now_s(void);
 void dblk_filter_signals(int fd, uint32_t dev_index);
+int dblk_watch_dispatch(struct dibsnl *h,
+			void (*fn)(void *arg, uint64_t token), void *arg);
 
 /* nbdnl.c: the kernel's NBD driver through its netlink family */
 struct nbdnl {

@@ -250,6 +250,7 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token)
 	memset(ss, 0, sizeof(*ss));
 	memcpy(ss->gid_str, gs, sizeof(gs));
 	ss->l.h = s->h;
+	ss->l.ntf = s->n;
 	ss->l.dev = s->dev;
 	memcpy(ss->l.peer_gid, gid, DIBSNL_GID_LEN);
 	if (dblk_grant_own(&ss->l))
@@ -279,6 +280,16 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token)
 fail:
 	dblk_unlink(&ss->l, true);
 	refuse(s, gid, DBLK_REFUSE_ERROR);
+}
+
+static void on_watch(void *arg, uint64_t token)
+{
+	struct server *s = arg;
+	unsigned int i;
+
+	for (i = 0; i < s->max_clients; i++)
+		if (s->sess[i].used && s->sess[i].l.own_token == token)
+			service(s, &s->sess[i]);
 }
 
 static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
@@ -358,7 +369,7 @@ int server_main(int argc, char **argv)
 	const char *devname = NULL;
 	struct dibsnl_dev dev;
 	char gs[DIBSNL_GID_STR_LEN];
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	sigset_t sigs;
 	unsigned int i;
 	int c, err, sfd;
@@ -424,7 +435,8 @@ int server_main(int argc, char **argv)
 	s.dev_index = dev.index;
 	s.dev.index = dev.index;
 	s.dev.name = NULL;
-	err = dibsnl_subscribe(s.n, DIBSNL_GROUP_MGMT | DIBSNL_GROUP_SIGNAL);
+	/* signals: DIBSNL_GROUP_SIGNAL only where the watch fails */
+	err = dibsnl_subscribe(s.n, DIBSNL_GROUP_MGMT);
 	if (err)
 		die("subscribe: %s", dibsnl_errmsg(s.n));
 	fcntl(dibsnl_fd(s.n), F_SETFL,
@@ -451,12 +463,16 @@ int server_main(int argc, char **argv)
 
 	pfd[0] = (struct pollfd){ .fd = dibsnl_fd(s.n), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	/* -1 (ignored by poll) without a usable /dev/dibs */
+	pfd[2] = (struct pollfd){ .fd = dibsnl_watch_fd(s.h), .events = POLLIN };
 	for (;;) {
-		c = poll(pfd, 2, 1000);
+		c = poll(pfd, 3, 1000);
 		if (c < 0 && errno != EINTR)
 			die("poll: %m");
 		if (pfd[1].revents)
 			break;
+		if (pfd[2].revents)
+			dblk_watch_dispatch(s.h, on_watch, &s);
 		err = dibsnl_ntf_dispatch(s.n, on_ntf, &s);
 		if (err == -ENOBUFS)
 			msg("notifications lost: looking at every session");
