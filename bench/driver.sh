@@ -192,13 +192,20 @@ for r in $(seq "$REPS"); do
 done
 tclient unreg_all >/dev/null
 
-# ---- signal latency: write-with-signal to notification, vs a round trip ---
-log "signal latency ($SIG_N signals x $REPS)"
+# ---- signal latency: write-with-signal until the owner sees it, vs a ------
+# round trip; seen through a watch on /dev/dibs (signal.*) and through the
+# "signal" notification (signal_nl.*), alternating
+log "signal latency ($SIG_N signals x $REPS, watched and by notification)"
 for r in $(seq "$REPS"); do
-	s=$("$NLB" signal sa sb "$SIG_N")	# a round trip before each
-	rec "signal.rtt_ns $r $(val rtt_median_ns <<<"$s")"
-	rec "signal.p50_ns $r $(val signal_p50_ns <<<"$s")"
-	rec "signal.p99_ns $r $(val signal_p99_ns <<<"$s")"
+	for how in watch netlink; do
+		key=signal
+		[ "$how" = netlink ] && key=signal_nl
+		# a round trip before each signal
+		s=$(NLBENCH_WAIT=$how "$NLB" signal sa sb "$SIG_N")
+		rec "$key.rtt_ns $r $(val rtt_median_ns <<<"$s")"
+		rec "$key.p50_ns $r $(val signal_p50_ns <<<"$s")"
+		rec "$key.p99_ns $r $(val signal_p99_ns <<<"$s")"
+	done
 done
 $DC dev del sa
 $DC dev del sb

@@ -13,7 +13,9 @@
 #   cross-VM signal round trip: B writes with a signal into A's DMB, A's
 #     client (`nlbench echo`) answers with a write with a signal into B's
 #     DMB, B (`nlbench ping`) times until that signal arrives; a bare genl
-#     round trip in B before each.
+#     round trip in B before each. Both sides watch their DMB on /dev/dibs
+#     (xsignal.*); then again with both waiting for the "signal"
+#     notification instead (NLBENCH_WAIT=netlink, xsignal_nl.*).
 # The guests coordinate through the shared directory (tests/lib/pair.bash).
 
 load ../tests/lib/dibs
@@ -78,13 +80,17 @@ teardown() {
 		tb=$(get tb)
 		grant ivshmem0 "$other" 4096
 		ta=$TOK
-		"$NLB" echo ivshmem0 "$ta" "$tb" "$total" >"$BATS_TEST_TMPDIR/echo" 2>&1 &
-		echo_pid=$!
-		wait_for "$BATS_TEST_TMPDIR/echo" '^ready$'
-		put ta "$ta"
-		get done >/dev/null
-		wait "$echo_pid" || { cat "$BATS_TEST_TMPDIR/echo" >&2; false; }
-		grep -qx "echo_count $total" "$BATS_TEST_TMPDIR/echo"
+		for how in watch netlink; do
+			NLBENCH_WAIT=$how "$NLB" echo ivshmem0 "$ta" "$tb" "$total" \
+				>"$BATS_TEST_TMPDIR/echo" 2>&1 &
+			echo_pid=$!
+			wait_for "$BATS_TEST_TMPDIR/echo" '^ready$'
+			grep -qx "wait $how" "$BATS_TEST_TMPDIR/echo"
+			put "ta_$how" "$ta"
+			get "done_$how" >/dev/null
+			wait "$echo_pid" || { cat "$BATS_TEST_TMPDIR/echo" >&2; false; }
+			grep -qx "echo_count $total" "$BATS_TEST_TMPDIR/echo"
+		done
 		put finished 1
 		;;
 	B)
@@ -107,18 +113,23 @@ teardown() {
 		grant ivshmem0 "$other" 4096
 		tb=$TOK
 		put tb "$tb"
-		ta=$(get ta)
-		log "cross-VM signal round trips ($PING_N x $REPS)"
-		"$NLB" ping ivshmem0 "$tb" "$ta" "$PING_WARM" >/dev/null
-		for r in $(seq "$REPS"); do
-			s=$("$NLB" ping ivshmem0 "$tb" "$ta" "$PING_N")
-			rec "xsignal.rtt_ns $r $(val rtt_median_ns <<<"$s")"
-			rec "xsignal.ping_ns $r $(val ping_median_ns <<<"$s")"
-			rec "xsignal.rtt_min_ns $r $(val rtt_min_ns <<<"$s")"
-			rec "xsignal.ping_min_ns $r $(val ping_min_ns <<<"$s")"
-			rec "xsignal.ping_mean_ns $r $(val ping_ns <<<"$s")"
+		for how in watch netlink; do
+			key=xsignal
+			[ "$how" = netlink ] && key=xsignal_nl
+			ta=$(get "ta_$how")
+			log "cross-VM signal round trips ($PING_N x $REPS, $how)"
+			s=$(NLBENCH_WAIT=$how "$NLB" ping ivshmem0 "$tb" "$ta" "$PING_WARM")
+			grep -qx "wait $how" <<<"$s"
+			for r in $(seq "$REPS"); do
+				s=$(NLBENCH_WAIT=$how "$NLB" ping ivshmem0 "$tb" "$ta" "$PING_N")
+				rec "$key.rtt_ns $r $(val rtt_median_ns <<<"$s")"
+				rec "$key.ping_ns $r $(val ping_median_ns <<<"$s")"
+				rec "$key.rtt_min_ns $r $(val rtt_min_ns <<<"$s")"
+				rec "$key.ping_min_ns $r $(val ping_min_ns <<<"$s")"
+				rec "$key.ping_mean_ns $r $(val ping_ns <<<"$s")"
+			done
+			put "done_$how" 1
 		done
-		put done 1
 		get finished >/dev/null
 		log "report"
 		/usr/bin/python3 "$DIBS_REPO/bench/report.py" --pair "$out"

@@ -33,8 +33,8 @@
  *	the fixed cost of one dmb-write request (total, mean, median, min)
  *   nlbench signal OWNER WRITER COUNT
  *	COUNT empty writes with signal 0 into an owned DMB on OWNER, each
- *	timed until its "signal" notification arrives on a second handle;
- *	before each, one bare round trip as in rtt (reported as rtt_*)
+ *	timed until its signal is seen on a second handle; before each, one
+ *	bare round trip as in rtt (reported as rtt_*)
  *   nlbench ping DEV MINE PEER COUNT
  *	signal round trips with `nlbench echo` on another host (guest):
  *	COUNT times one bare round trip (as rtt, reported as rtt_*), then an
@@ -48,6 +48,11 @@
  *   nlbench exec REPS CMD [ARG...]
  *	run CMD REPS times, stdout to /dev/null; per run its wall time and
  *	peak RSS (ru_maxrss)
+ *
+ * signal, ping and echo see a signal through a watch on /dev/dibs
+ * (dibsnl_dmb_watch()), or where there is none through the "signal"
+ * netlink notifications; NLBENCH_WAIT=netlink|watch chooses. They print
+ * "wait watch" or "wait netlink".
  *
  * Output: "key value" lines; times in ns, sizes in KiB. Exit 1 on failure.
  */
@@ -534,9 +539,18 @@ static int cmd_mmap(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Where a signal is waited for: the DMB watched on /dev/dibs
+ * (dibsnl_dmb_watch(): the reader woken from the device's interrupt), or
+ * the "signal" netlink notifications. NLBENCH_WAIT=netlink forces the
+ * second, NLBENCH_WAIT=watch the first; by default the watch, or the
+ * notifications where it cannot be had.
+ */
 struct sig_wait {
 	uint64_t token;
 	bool seen;
+	bool watch;
+	struct dibsnl *sub;	/* the watching or the subscribed handle */
 };
 
 static int sig_cb(const struct dibsnl_ntf *ntf, void *arg)
@@ -557,27 +571,7 @@ static int sig_ignore(const struct dibsnl_ntf *ntf, void *arg)
 	return 0;
 }
 
-/*
- * Wait (up to @ms) until a signal notification for @w->token has reached
- * the callback of @sub (non-blocking).
- */
-static void signal_wait(struct dibsnl *sub, struct sig_wait *w, int ms)
-{
-	struct pollfd pfd = { .fd = dibsnl_fd(sub), .events = POLLIN };
-	int err;
-
-	while (!w->seen) {
-		if (poll(&pfd, 1, ms) <= 0) {
-			fprintf(stderr, "nlbench: no signal within %d ms\n", ms);
-			exit(1);
-		}
-		err = dibsnl_ntf_dispatch(sub, sig_cb, w);
-		if (err < 0 && err != -EAGAIN)
-			die_nl(sub, "dispatch", err);
-	}
-}
-
-/* Subscribe a second handle to signal notifications, non-blocking. */
+/* Subscribe a handle to signal notifications, non-blocking. */
 static struct dibsnl *signal_sub(void)
 {
 	struct dibsnl *sub = open_h();
@@ -591,38 +585,109 @@ static struct dibsnl *signal_sub(void)
 	return sub;
 }
 
+/* Wait for the signals of DMB @token on @dev; prints "wait watch|netlink". */
+static void wait_open(struct sig_wait *w, const char *dev, uint64_t token)
+{
+	const char *how = getenv("NLBENCH_WAIT");
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->token = token;
+	if (!how || strcmp(how, "netlink")) {
+		w->sub = open_h();
+		err = dibsnl_dmb_watch(w->sub, ref(dev), token);
+		if (!err) {
+			w->watch = true;
+			printf("wait watch\n");
+			return;
+		}
+		if (how && !strcmp(how, "watch"))
+			die_nl(w->sub, "watch", err);
+		fprintf(stderr, "nlbench: no watch (%s): netlink notifications\n",
+			dibsnl_errmsg(w->sub));
+		dibsnl_close(w->sub);
+	}
+	w->sub = signal_sub();
+	printf("wait netlink\n");
+}
+
+/* Forget what came before: nothing stale may count as the next signal. */
+static void wait_drain(struct sig_wait *w)
+{
+	struct dibsnl_watch_event ev[8];
+	int err;
+
+	w->seen = false;
+	if (w->watch) {
+		while ((err = dibsnl_watch_read(w->sub, ev, 8, 0)) > 0)
+			;
+		if (err < 0)
+			die_nl(w->sub, "watch read", err);
+		return;
+	}
+	err = dibsnl_ntf_dispatch(w->sub, sig_ignore, NULL);
+	if (err < 0 && err != -EAGAIN)
+		die_nl(w->sub, "dispatch", err);
+}
+
+/* Wait (up to @ms) until signal 0 of @w->token has come. */
+static void signal_wait(struct sig_wait *w, int ms)
+{
+	struct pollfd pfd = { .fd = dibsnl_fd(w->sub), .events = POLLIN };
+	struct dibsnl_watch_event ev[8];
+	int err, i;
+
+	while (!w->seen) {
+		if (w->watch) {
+			err = dibsnl_watch_read(w->sub, ev, 8, ms);
+			if (err < 0)
+				die_nl(w->sub, "watch read", err);
+			for (i = 0; i < err; i++)
+				if (ev[i].token == w->token && ev[i].mask & 1)
+					w->seen = true;
+			if (!err)
+				goto timeout;
+			continue;
+		}
+		if (poll(&pfd, 1, ms) <= 0)
+			goto timeout;
+		err = dibsnl_ntf_dispatch(w->sub, sig_cb, w);
+		if (err < 0 && err != -EAGAIN)
+			die_nl(w->sub, "dispatch", err);
+	}
+	return;
+timeout:
+	fprintf(stderr, "nlbench: no signal within %d ms\n", ms);
+	exit(1);
+}
+
 /*
- * One write with signal 0 from @writer into @target; the time until the
- * notification for @w->token reaches the callback (the same DMB when
- * @target is @w->token; another one when something answers).
+ * One write with signal 0 from @writer into @target; the time until
+ * signal 0 of @w->token is seen (the same DMB when @target is @w->token;
+ * another one when something answers).
  */
-static uint64_t signal_once(struct dibsnl *h, struct dibsnl *sub,
-			    const char *writer, uint64_t target,
-			    struct sig_wait *w)
+static uint64_t signal_once(struct dibsnl *h, const char *writer,
+			    uint64_t target, struct sig_wait *w)
 {
 	uint64_t t0;
 	int err;
 
-	/* untimed: nothing stale may count as this write's notification */
-	err = dibsnl_ntf_dispatch(sub, sig_ignore, NULL);
-	if (err < 0 && err != -EAGAIN)
-		die_nl(sub, "dispatch", err);
-	w->seen = false;
+	wait_drain(w);	/* untimed */
 	t0 = now_ns();
 	err = dibsnl_dmb_write(h, ref(writer), target, 0, NULL, 0, 0);
 	if (err)
 		die_nl(h, "dmb-write with signal", err);
-	signal_wait(sub, w, 5000);
+	signal_wait(w, 5000);
 	return now_ns() - t0;
 }
 
 static int cmd_signal(int argc, char **argv)
 {
-	struct dibsnl *h, *sub;
-	struct sig_wait w = { 0 };
+	struct sig_wait w;
 	unsigned long count, i;
 	uint64_t *lat, *rtt, t0;
 	struct rtt_sock s;
+	struct dibsnl *h;
 
 	if (argc != 3)
 		return 2;
@@ -631,15 +696,14 @@ static int cmd_signal(int argc, char **argv)
 	rtt = times(count);
 	rtt_open(&s);
 	h = open_h();
-	sub = signal_sub();
-	w.token = grant_for(h, argv[0], argv[1], GRANT_SIZE);
+	wait_open(&w, argv[0], grant_for(h, argv[0], argv[1], GRANT_SIZE));
 
 	/* a bare round trip before each signal: the two side by side */
 	for (i = 0; i < count; i++) {
 		t0 = now_ns();
 		rtt_once(&s);
 		rtt[i] = now_ns() - t0;
-		lat[i] = signal_once(h, sub, argv[1], w.token, &w);
+		lat[i] = signal_once(h, argv[1], w.token, &w);
 	}
 	report_each("rtt", rtt, count);
 	qsort(lat, count, sizeof(*lat), cmp_u64);
@@ -650,7 +714,7 @@ static int cmd_signal(int argc, char **argv)
 	       (unsigned long long)lat[(count * 99) / 100 < count ?
 				       (count * 99) / 100 : count - 1]);
 	printf("signal_max_ns %llu\n", (unsigned long long)lat[count - 1]);
-	dibsnl_close(sub);
+	dibsnl_close(w.sub);
 	dibsnl_close(h);
 	rtt_close(&s);
 	free(rtt);
@@ -680,31 +744,30 @@ static uint64_t arg_token(const char *s)
  */
 static int cmd_ping(int argc, char **argv)
 {
-	struct sig_wait w = { 0 };
 	unsigned long count, i;
 	uint64_t peer, *lat, *rtt, t0;
-	struct dibsnl *h, *sub;
+	struct sig_wait w;
 	struct rtt_sock s;
+	struct dibsnl *h;
 
 	if (argc != 4)
 		return 2;
-	w.token = arg_token(argv[1]);
 	peer = arg_token(argv[2]);
 	count = arg_num(argv[3]);
 	lat = times(count);
 	rtt = times(count);
 	rtt_open(&s);
 	h = open_h();
-	sub = signal_sub();
+	wait_open(&w, argv[0], arg_token(argv[1]));
 	for (i = 0; i < count; i++) {
 		t0 = now_ns();
 		rtt_once(&s);
 		rtt[i] = now_ns() - t0;
-		lat[i] = signal_once(h, sub, argv[0], peer, &w);
+		lat[i] = signal_once(h, argv[0], peer, &w);
 	}
 	report_each("rtt", rtt, count);
 	report_each("ping", lat, count);
-	dibsnl_close(sub);
+	dibsnl_close(w.sub);
 	dibsnl_close(h);
 	rtt_close(&s);
 	free(rtt);
@@ -719,30 +782,29 @@ static int cmd_ping(int argc, char **argv)
  */
 static int cmd_echo(int argc, char **argv)
 {
-	struct sig_wait w = { 0 };
 	unsigned long count, i;
-	struct dibsnl *h, *sub;
+	struct sig_wait w;
+	struct dibsnl *h;
 	uint64_t peer;
 	int err;
 
 	if (argc != 4)
 		return 2;
-	w.token = arg_token(argv[1]);
 	peer = arg_token(argv[2]);
 	count = arg_num(argv[3]);
 	h = open_h();
-	sub = signal_sub();
+	wait_open(&w, argv[0], arg_token(argv[1]));
 	printf("ready\n");
 	fflush(stdout);
 	for (i = 0; i < count; i++) {
 		w.seen = false;
-		signal_wait(sub, &w, 60000);
+		signal_wait(&w, 60000);
 		err = dibsnl_dmb_write(h, ref(argv[0]), peer, 0, NULL, 0, 0);
 		if (err)
 			die_nl(h, "dmb-write with signal", err);
 	}
 	printf("echo_count %lu\n", count);
-	dibsnl_close(sub);
+	dibsnl_close(w.sub);
 	dibsnl_close(h);
 	return 0;
 }
