@@ -242,7 +242,8 @@ dw_wait() {
 		fi
 		wait "${BG_PIDS[@]}"
 		BG_PIDS=()
-		cat "$out/storm" "$out/churn"
+		# the counts, in the TAP output: how much raced
+		echo "# $round: $(cat "$out/storm"); $(cat "$out/churn")" >&3
 		[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then ENOENT"$ ]]
 		if [ "$round" = revoke ]; then
 			[[ $(cat "$out/churn") =~ ^"churn: "[1-9][0-9]*" watches, "[0-9]+" events, then ENOENT"$ ]]
