@@ -478,12 +478,13 @@ def fmt(v):
 
 
 def table(result):
-    lines = ["%-30s %9s %9s %9s  %-8s %s" %
-             ("ratio", "min", "median", "max", "target", "met")]
+    w = max([30] + [len(k) for k in result["ratios"]])
+    lines = ["%-*s %9s %9s %9s  %-8s %s" %
+             (w, "ratio", "min", "median", "max", "target", "met")]
     for k, e in result["ratios"].items():
         t = e["target"]
-        lines.append("%-30s %9s %9s %9s  %-8s %s" % (
-            k, fmt(e["min"]), fmt(e["median"]), fmt(e["max"]),
+        lines.append("%-*s %9s %9s %9s  %-8s %s" % (
+            w, k, fmt(e["min"]), fmt(e["median"]), fmt(e["max"]),
             "%s %g" % (t["op"], t["value"]) if t else "-",
             "-" if e["met"] is None else ("yes" if e["met"] else "NO")))
     return "\n".join(lines)
