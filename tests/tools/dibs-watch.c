@@ -15,10 +15,10 @@
  *	  run CMD                system(CMD): "run: N", its exit status
  *	H is 1 or 2: two handles, so two open files of /dev/dibs.
  *   dibs-watch churn DEV TOKEN SECS
- *	for SECS seconds: open a handle, watch TOKEN, read without waiting,
- *	then unwatch or close without it, in turn; a watch refused with
- *	ENOENT (the DMB went) ends it. Prints "churn: N watches, M events,
- *	then ENAME|done"
+ *	for SECS seconds: open a handle, watch TOKEN, read what comes
+ *	within a millisecond, then unwatch or close without it, in turn; a
+ *	watch refused with ENOENT (the DMB went) ends it. Prints "churn: N
+ *	watches, M events, then ENAME|done"
  *   dibs-watch storm DEV TOKEN SECS
  *	signal 0 on TOKEN from the writer DEV for SECS seconds, as fast as
  *	dibsnl_dmb_signal() goes; a refusal ends it. Prints "storm: N
@@ -144,7 +144,7 @@ static int churn(struct dibsnl_dev_ref dev, uint64_t tok, unsigned int secs)
 		err = dibsnl_dmb_watch(h, dev, tok);
 		if (!err) {
 			watches++;
-			n = dibsnl_watch_read(h, ev, 4, 0);
+			n = dibsnl_watch_read(h, ev, 4, 1);
 			if (n > 0)
 				events += n;
 			/* every other one is left to the close */
