@@ -117,7 +117,6 @@ unsigned int parse_uint(const char *opt, const char *s, unsigned int max)
 	return v;
 }
 
-/* Grant the DMB this side owns to the peer's gid; map it (owner, rw) */
 /*
  * The own DMB's signals: watched on /dev/dibs, where the device's
  * interrupt wakes the reader (dblk_watch_dispatch()); or where that
@@ -156,6 +155,10 @@ int dblk_watch_dispatch(struct dibsnl *h,
 	return n;
 }
 
+/*
+ * Grant the DMB this side owns to the peer's gid; map it (owner, rw) and
+ * watch its signals
+ */
 int dblk_grant_own(struct dblk_link *l)
 {
 	struct dibsnl_dmb dmb;
