@@ -283,6 +283,15 @@ static bool dibs_cdev_may_write(struct file *file)
 	       capable(CAP_NET_ADMIN);
 }
 
+/*
+ * A request names its device by a non-zero index, or else by a name that
+ * ends within the array: false for neither.
+ */
+static bool dibs_cdev_dev_ref_ok(u32 index, const char name[DIBS_DEV_NAME_MAX])
+{
+	return index || memchr(name, '\0', DIBS_DEV_NAME_MAX);
+}
+
 /* The device @index (or @name) in @net, if registered; dibs_devs_lock held. */
 struct dibs_dev *dibs_cdev_dev(struct net *net, u32 index, const char *name)
 {
@@ -400,7 +409,7 @@ static int dibs_cdev_map_prepare(struct dibs_cdev_file *f,
 		return -EFAULT;
 	if (req.flags & ~DIBS_DMB_MAP_REMOTE || req.pad)
 		return -EINVAL;
-	if (!req.dev_index && !memchr(req.dev_name, '\0', sizeof(req.dev_name)))
+	if (!dibs_cdev_dev_ref_ok(req.dev_index, req.dev_name))
 		return -EINVAL;
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
@@ -454,7 +463,7 @@ static int dibs_cdev_signal(struct dibs_cdev_file *f,
 		return -EFAULT;
 	if (!req.mask || req.mask >> (DIBS_SIGNAL_IDX_MAX + 1))
 		return -EINVAL;
-	if (!req.dev_index && !memchr(req.dev_name, '\0', sizeof(req.dev_name)))
+	if (!dibs_cdev_dev_ref_ok(req.dev_index, req.dev_name))
 		return -EINVAL;
 	/* The caller's stores through a mapping before the signal. */
 	smp_mb();
@@ -478,7 +487,7 @@ static int dibs_cdev_watch(struct dibs_cdev_file *f, unsigned int cmd,
 		return -EFAULT;
 	if (req.flags)
 		return -EINVAL;
-	if (!req.dev_index && !memchr(req.dev_name, '\0', sizeof(req.dev_name)))
+	if (!dibs_cdev_dev_ref_ok(req.dev_index, req.dev_name))
 		return -EINVAL;
 	if (cmd == DIBS_IOC_DMB_WATCH)
 		return dibs_watch_add(f->watchq, f->net, req.dev_index,
@@ -520,7 +529,7 @@ static long dibs_cdev_ioctl(struct file *file, unsigned int cmd,
 		req.signal_idx = 0;
 	else if (req.signal_idx > DIBS_SIGNAL_IDX_MAX)
 		return -EINVAL;
-	if (!req.dev_index && !memchr(req.dev_name, '\0', sizeof(req.dev_name)))
+	if (!dibs_cdev_dev_ref_ok(req.dev_index, req.dev_name))
 		return -EINVAL;
 
 	if (mutex_lock_interruptible(&f->buf_lock))

@@ -74,19 +74,29 @@ struct dibs_watchq *dibs_watchq_new(void)
 	return q;
 }
 
+/*
+ * @w stops watching: off its DMB and its queue's list of watches. The
+ * caller sets ended under q->lock next. dibs_devs_lock held.
+ */
+static void dibs_watch_unlink(struct dibs_watch *w)
+{
+	lockdep_assert_held(&dibs_devs_lock);
+	RCU_INIT_POINTER(w->rec->u.watch, NULL);
+	w->rec = NULL;
+	list_del(&w->node);
+	w->q->n_watches--;
+}
+
 /* Stop watching and free @w, nothing reported; dibs_devs_lock held. */
 static void dibs_watch_free(struct dibs_watch *w)
 {
 	struct dibs_watchq *q = w->q;
 
-	lockdep_assert_held(&dibs_devs_lock);
-	RCU_INIT_POINTER(w->rec->u.watch, NULL);
+	dibs_watch_unlink(w);
 	spin_lock_irq(&q->lock);
 	w->ended = true;
 	list_del_init(&w->ready_node);
 	spin_unlock_irq(&q->lock);
-	list_del(&w->node);
-	q->n_watches--;
 	kfree_rcu(w, rcu);
 }
 
@@ -210,10 +220,7 @@ void dibs_watch_end(struct dibs_dmb_rec *rec)
 	if (!w)
 		return;
 	q = w->q;
-	RCU_INIT_POINTER(rec->u.watch, NULL);
-	w->rec = NULL;
-	list_del(&w->node);
-	q->n_watches--;
+	dibs_watch_unlink(w);
 	spin_lock_irq(&q->lock);
 	w->ended = true;
 	if (list_empty(&w->ready_node))
