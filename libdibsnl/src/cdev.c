@@ -140,6 +140,25 @@ int dibsnl_cdev_fd(struct dibsnl *h)
 	return h->cdev_fd < 0 ? -EOPNOTSUPP : h->cdev_fd;
 }
 
+int dibsnl_cdev_fd_for(struct dibsnl *h, const char *doing)
+{
+	int fd = dibsnl_cdev_fd(h);
+
+	if (fd >= 0)
+		return fd;
+	if (h->cdev_errno == EPERM || h->cdev_errno == EACCES) {
+		dibsnl_set_err(h, "%s needs CAP_NET_ADMIN (and access to " CDEV_PATH ")",
+			       doing);
+		return -EPERM;
+	}
+	if (h->cdev_errno)
+		dibsnl_set_err(h, CDEV_PATH " cannot be opened: %s",
+			       strerror(h->cdev_errno));
+	else
+		dibsnl_set_err(h, CDEV_PATH " is not used (DIBSNL_DATA_PATH=netlink, or another network namespace than the handle's)");
+	return -EOPNOTSUPP;
+}
+
 bool dibsnl_cdev_dev_name(struct dibsnl *h, struct dibsnl_dev_ref dev,
 			  char name[DIBS_DEV_NAME_MAX])
 {
@@ -206,17 +225,11 @@ DIBSNL_EXPORT int dibsnl_dmb_map(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	}
 	if (!dibsnl_cdev_dev_name(h, dev, req.dev_name))
 		return -EINVAL;
-	fd = dibsnl_cdev_fd(h);
-	if (fd < 0 && (h->cdev_errno == EPERM || h->cdev_errno == EACCES)) {
-		dibsnl_set_err(h, "mapping a DMB needs CAP_NET_ADMIN (and access to " CDEV_PATH ")");
-		return -EPERM;
-	}
+	fd = dibsnl_cdev_fd_for(h, "mapping a DMB");
+	if (fd == -EPERM)
+		return fd;
 	if (fd < 0) {
 		err = fd;
-		dibsnl_set_err(h, h->cdev_errno ?
-			       CDEV_PATH " cannot be opened: %s" :
-			       CDEV_PATH " is not used (DIBSNL_DATA_PATH=netlink, or another network namespace than the handle's)%s",
-			       h->cdev_errno ? strerror(h->cdev_errno) : "");
 		goto fallback;
 	}
 	if (ioctl(fd, DIBS_IOC_DMB_MAP, &req)) {

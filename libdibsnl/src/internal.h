@@ -135,11 +135,14 @@ int dibsnl_cdev_dmb_write(struct dibsnl *h, struct dibsnl_dev_ref dev,
 			  size_t len, int signal_idx);
 
 /*
- * cdev.c, for watch.c too: the handle's /dev/dibs (or -EOPNOTSUPP), a
- * device's name for an ioctl (false, with the message set, if unusable),
- * the messages of the errors all its ioctls share.
+ * cdev.c, for watch.c too: the handle's /dev/dibs (or -EOPNOTSUPP); the
+ * same for @doing ("mapping a DMB"), with the reason it is not usable in
+ * the handle's message (-EPERM: no CAP_NET_ADMIN or access; else
+ * -EOPNOTSUPP); a device's name for an ioctl (false, with the message
+ * set, if unusable); the messages of the errors all its ioctls share.
  */
 int dibsnl_cdev_fd(struct dibsnl *h);
+int dibsnl_cdev_fd_for(struct dibsnl *h, const char *doing);
 bool dibsnl_cdev_dev_name(struct dibsnl *h, struct dibsnl_dev_ref dev,
 			  char name[DIBS_DEV_NAME_MAX]);
 void dibsnl_cdev_err(struct dibsnl *h, int err);

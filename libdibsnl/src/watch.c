@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -30,28 +29,6 @@ _Static_assert(offsetof(struct dibsnl_watch_event, mask) ==
 _Static_assert(offsetof(struct dibsnl_watch_event, flags) ==
 	       offsetof(struct dibs_dmb_event, flags), "flags");
 _Static_assert(DIBSNL_WATCH_ENDED == DIBS_DMB_EVENT_ENDED, "ended flag");
-
-/*
- * The handle's /dev/dibs for watching; or -EPERM, or -EOPNOTSUPP, with the
- * reason.
- */
-static int watch_fd(struct dibsnl *h)
-{
-	int fd = dibsnl_cdev_fd(h);
-
-	if (fd >= 0)
-		return fd;
-	if (h->cdev_errno == EPERM || h->cdev_errno == EACCES) {
-		dibsnl_set_err(h, "watching a DMB needs CAP_NET_ADMIN (and access to /dev/" DIBS_CDEV_NAME ")");
-		return -EPERM;
-	}
-	if (h->cdev_errno)
-		dibsnl_set_err(h, "/dev/" DIBS_CDEV_NAME " cannot be opened: %s",
-			       strerror(h->cdev_errno));
-	else
-		dibsnl_set_err(h, "/dev/" DIBS_CDEV_NAME " is not used (DIBSNL_DATA_PATH=netlink, another network namespace than the handle's, or not a socket handle)");
-	return -EOPNOTSUPP;
-}
 
 static void watch_err(struct dibsnl *h, int err, bool add)
 {
@@ -90,7 +67,7 @@ static int watch_ioctl(struct dibsnl *h, struct dibsnl_dev_ref dev,
 	dibsnl_clear_err(h);
 	if (!dibsnl_cdev_dev_name(h, dev, req.dev_name))
 		return -EINVAL;
-	fd = watch_fd(h);
+	fd = dibsnl_cdev_fd_for(h, "watching a DMB");
 	if (fd < 0)
 		return fd;
 	err = ioctl(fd, add ? DIBS_IOC_DMB_WATCH : DIBS_IOC_DMB_UNWATCH,
@@ -117,7 +94,7 @@ DIBSNL_EXPORT int dibsnl_watch_fd(struct dibsnl *h)
 	if (!h)
 		return -EINVAL;
 	dibsnl_clear_err(h);
-	return watch_fd(h);
+	return dibsnl_cdev_fd_for(h, "watching a DMB");
 }
 
 static int64_t now_ms(void)
@@ -140,7 +117,7 @@ DIBSNL_EXPORT int dibsnl_watch_read(struct dibsnl *h,
 	if (!h || !ev || !n)
 		return -EINVAL;
 	dibsnl_clear_err(h);
-	p.fd = watch_fd(h);
+	p.fd = dibsnl_cdev_fd_for(h, "watching a DMB");
 	if (p.fd < 0)
 		return p.fd;
 	if (n > DIBS_DMB_WATCH_MAX)
