@@ -224,10 +224,11 @@ dw_wait() {
 	dc -n "$NS" dev del simC
 }
 
-@test "watch: watch, unwatch and close race signals, a revoke and a removal" {
+@test "watch: watch, unwatch and close race signals, a revoke, a removal, an unload" {
 	local tok round out=$BATS_TEST_TMPDIR
 	two_sims 9
-	for round in revoke remove; do
+	for round in revoke remove unload; do
+		[ -e /sys/class/dibs/simA ] || dc dev add simA type sim fabric 9
 		tok_for simA simB
 		tok=$TOK
 		"$DW" storm simB "$tok" 30 >"$out/storm" 3>&- &
@@ -235,20 +236,34 @@ dw_wait() {
 		"$DW" churn simA "$tok" 30 >"$out/churn" 3>&- &
 		BG_PIDS+=($!)
 		sleep 2
-		if [ "$round" = revoke ]; then
-			dc dmb revoke dev simA token "$tok"
-		else
-			dc dev del simA
-		fi
+		case $round in
+		revoke) dc dmb revoke dev simA token "$tok" ;;
+		remove) dc dev del simA ;;
+		# every sim device goes, the writer's too, watches open
+		unload) dibs_rmmod dibs_sim ;;
+		esac
 		wait "${BG_PIDS[@]}"
 		BG_PIDS=()
 		# the counts, in the TAP output: how much raced
 		echo "# $round: $(cat "$out/storm"); $(cat "$out/churn")" >&3
-		[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then ENOENT"$ ]]
-		if [ "$round" = revoke ]; then
+		case $round in
+		revoke)
+			[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then ENOENT"$ ]]
 			[[ $(cat "$out/churn") =~ ^"churn: "[1-9][0-9]*" watches, "[0-9]+" events, then ENOENT"$ ]]
-		else
+			;;
+		remove)
+			[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then ENOENT"$ ]]
 			[[ $(cat "$out/churn") =~ ^"churn: "[1-9][0-9]*" watches, "[0-9]+" events, then ENODEV"$ ]]
-		fi
+			;;
+		unload)
+			[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then "(ENOENT|ENODEV)$ ]]
+			[[ $(cat "$out/churn") =~ ^"churn: "[1-9][0-9]*" watches, "[0-9]+" events, then ENODEV"$ ]]
+			;;
+		esac
 	done
+	# the driver comes back: nothing of the old devices is left in the way
+	dibs_load_sim
+	two_sims 9
+	dc dev del simA
+	dc dev del simB
 }
