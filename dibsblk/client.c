@@ -52,7 +52,7 @@ struct req {
 	uint32_t rcvd;			/* of a write's data, from the socket */
 	unsigned int in_slots;		/* pieces in slots, not answered */
 	unsigned int n_held;		/* a read's answered pieces, in order */
-	uint8_t held[DBLK_SLOTS];
+	uint8_t held[DBLK_SLOTS_MAX];
 	int error;
 	char *buf;			/* a read not answered from slots */
 };
@@ -88,7 +88,8 @@ struct client {
 	struct req *rx;			/* a write whose data is still to read */
 	char *bounce;			/* a piece, where REQ is not mapped */
 	unsigned int queued;
-	struct slot slots[DBLK_SLOTS];
+	unsigned int nslots;		/* the session's (the header's) */
+	struct slot slots[DBLK_SLOTS_MAX];
 	uint32_t seq;
 	bool quit;
 	struct nbdnl nbd;		/* the NBD driver's netlink family */
@@ -153,7 +154,7 @@ static int writev_full(int fd, struct iovec *iov, int n)
 /* Answer the kernel; frees @r and the slots it kept */
 static void reply(struct client *c, struct req *r)
 {
-	struct iovec iov[DBLK_SLOTS + 1];
+	struct iovec iov[DBLK_SLOTS_MAX + 1];
 	struct nbd_reply rep;
 	struct slot *sl;
 	unsigned int k;
@@ -204,7 +205,7 @@ static void fail_all(struct client *c, int err)
 	if (c->rx && discard(c->sock, c->rx->len - c->rx->rcvd))
 		c->quit = true;
 	c->rx = NULL;
-	for (i = 0; i < DBLK_SLOTS; i++) {
+	for (i = 0; i < DBLK_SLOTS_MAX; i++) {
 		c->slots[i].r = NULL;
 		c->slots[i].held = false;
 	}
@@ -233,10 +234,11 @@ static int send_hello(struct client *c)
 
 	dblk_unlink(&c->l, true);
 	memcpy(c->l.peer_gid, c->srv_gid, DIBSNL_GID_LEN);
-	err = dblk_grant_own(&c->l);
+	err = dblk_grant_own(&c->l, DBLK_SLOTS_MAX);
 	if (err)
 		return err;
-	err = dblk_event(&c->l, c->srv_gid, DBLK_MSG_HELLO, 0,
+	/* the offer: as many slots as CPL has */
+	err = dblk_event(&c->l, c->srv_gid, DBLK_MSG_HELLO, c->l.own_slots,
 			 c->l.own_token);
 	if (err && verbose)
 		msg("hello to %s: %s", c->srv_str, dibsnl_errmsg(c->h));
@@ -248,6 +250,7 @@ static int send_hello(struct client *c)
 static void accept_session(struct client *c, uint64_t token)
 {
 	struct dblk_hdr hdr;
+	unsigned int slots;
 	uint64_t size;
 
 	if (!c->hello_sent || c->connected)
@@ -255,7 +258,7 @@ static void accept_session(struct client *c, uint64_t token)
 	if (dblk_get(&c->l, 0, &hdr, sizeof(hdr)) ||
 	    memcmp(hdr.magic, DBLK_MAGIC, 4) ||
 	    le32toh(hdr.version) != DBLK_VERSION ||
-	    le32toh(hdr.slots) != DBLK_SLOTS ||
+	    !le32toh(hdr.slots) || le32toh(hdr.slots) > c->l.own_slots ||
 	    le32toh(hdr.slot_size) != DBLK_SLOT_SIZE ||
 	    le64toh(hdr.req_token) != token) {
 		msg("server %s: accept without a valid header: ignored",
@@ -271,15 +274,17 @@ static void accept_session(struct client *c, uint64_t token)
 		c->hello_sent = false;
 		return;
 	}
-	if (dblk_map_peer(&c->l, token))
+	slots = le32toh(hdr.slots);
+	if (dblk_map_peer(&c->l, token, slots))
 		return;
+	c->nslots = slots;
 	c->export_size = size;
 	c->export_ro = le32toh(hdr.flags) & DBLK_HDR_RO;
 	c->connected = true;
 	memset(c->slots, 0, sizeof(c->slots));
-	msg("server %s: connected (%llu bytes, %s%s)", c->srv_str,
+	msg("server %s: connected (%llu bytes, %s, %u slots%s)", c->srv_str,
 	    (unsigned long long)size, c->export_ro ? "read-only" : "read-write",
-	    c->l.peer.addr && c->l.own.addr ? "" : ", not mapped");
+	    slots, c->l.peer.addr && c->l.own.addr ? "" : ", not mapped");
 }
 
 static void reap(struct client *c)
@@ -289,7 +294,7 @@ static void reap(struct client *c)
 	struct req *r;
 	unsigned int i;
 
-	for (i = 0; i < DBLK_SLOTS; i++) {
+	for (i = 0; i < c->nslots; i++) {
 		sl = &c->slots[i];
 		if (!sl->r || sl->held ||
 		    dblk_get_seq(&c->l, DBLK_DESC_AT(i) + 28) != sl->seq)
@@ -355,7 +360,7 @@ static void post(struct client *c)
 	bool any = false;
 	uint32_t n;
 
-	for (i = 0; i < DBLK_SLOTS && c->phead && c->connected; i++) {
+	for (i = 0; i < c->nslots && c->phead && c->connected; i++) {
 		sl = &c->slots[i];
 		if (sl->r)
 			continue;
@@ -476,7 +481,7 @@ static void take(struct client *c)
 		return;
 	}
 	if (type == NBD_CMD_READ &&
-	    (!c->l.own.addr || r->len > DBLK_SLOTS * DBLK_SLOT_SIZE)) {
+	    (!c->l.own.addr || r->len > c->nslots * DBLK_SLOT_SIZE)) {
 		r->buf = malloc(r->len);
 		if (!r->buf)
 			die("out of memory (%u bytes)", r->len);
@@ -939,7 +944,7 @@ int client_main(int argc, char **argv)
 		if (c.connected)
 			post(&c);
 		now = now_s();
-		for (i = 0; c.connected && i < DBLK_SLOTS; i++) {
+		for (i = 0; c.connected && i < c.nslots; i++) {
 			if (!c.slots[i].r || c.slots[i].held ||
 			    now - c.slots[i].t < c.timeout)
 				continue;

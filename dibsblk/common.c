@@ -156,22 +156,35 @@ int dblk_watch_dispatch(struct dibsnl *h,
 }
 
 /*
- * Grant the DMB this side owns to the peer's gid; map it (owner, rw) and
- * watch its signals
+ * Grant the DMB this side owns to the peer's gid, with @slots slots, or
+ * DBLK_SLOTS_V1 where the device refuses one that large (a soft device's
+ * largest is one block of the page allocator's largest order; an ivshmem
+ * peer has its share of the region); map it (owner, rw) and watch its
+ * signals. l->own_slots says how many it has.
  */
-int dblk_grant_own(struct dblk_link *l)
+int dblk_grant_own(struct dblk_link *l, unsigned int slots)
 {
 	struct dibsnl_dmb dmb;
 	int err;
 
-	err = dibsnl_dmb_grant(l->h, l->dev, l->peer_gid, DBLK_DMB_LEN, true,
-			       &dmb);
+	err = dibsnl_dmb_grant(l->h, l->dev, l->peer_gid, DBLK_DMB_LEN(slots),
+			       true, &dmb);
+	if (err && slots > DBLK_SLOTS_V1) {
+		if (verbose)
+			msg("grant of a %u-byte DMB: %s; %u slots instead",
+			    DBLK_DMB_LEN(slots), dibsnl_errmsg(l->h),
+			    DBLK_SLOTS_V1);
+		slots = DBLK_SLOTS_V1;
+		err = dibsnl_dmb_grant(l->h, l->dev, l->peer_gid,
+				       DBLK_DMB_LEN(slots), true, &dmb);
+	}
 	if (err) {
-		msg("grant of a %u-byte DMB: %s", DBLK_DMB_LEN,
+		msg("grant of a %u-byte DMB: %s", DBLK_DMB_LEN(slots),
 		    dibsnl_errmsg(l->h));
 		return err;
 	}
 	l->own_token = dmb.token;
+	l->own_slots = slots;
 	err = dibsnl_dmb_map(l->h, l->dev, l->own_token, DIBSNL_MAP_WRITE,
 			     &l->own);
 	if (err) {
@@ -195,8 +208,11 @@ int dblk_grant_own(struct dblk_link *l)
 	return 0;
 }
 
-/* Map the peer's DMB for writing, or fall back to dmb-write */
-int dblk_map_peer(struct dblk_link *l, uint64_t token)
+/*
+ * Map the peer's DMB for writing, or fall back to dmb-write; it must
+ * have room for @slots slots
+ */
+int dblk_map_peer(struct dblk_link *l, uint64_t token, unsigned int slots)
 {
 	int err;
 
@@ -207,9 +223,10 @@ int dblk_map_peer(struct dblk_link *l, uint64_t token)
 		    (unsigned long long)token, dibsnl_errmsg(l->h));
 		return err;
 	}
-	if (l->peer.len < DBLK_DMB_LEN) {
+	if (l->peer.len < DBLK_DMB_LEN(slots)) {
 		msg("the peer's DMB %#llx has %u bytes, %u needed",
-		    (unsigned long long)token, l->peer.len, DBLK_DMB_LEN);
+		    (unsigned long long)token, l->peer.len,
+		    DBLK_DMB_LEN(slots));
 		dibsnl_dmb_unmap(&l->peer);
 		return -EINVAL;
 	}
@@ -229,6 +246,7 @@ void dblk_unlink(struct dblk_link *l, bool revoke)
 	if (l->own_token && revoke)
 		dibsnl_dmb_revoke(l->h, l->dev, l->own_token);
 	l->own_token = 0;
+	l->own_slots = 0;
 }
 
 /* Store into the peer's DMB */

@@ -22,6 +22,7 @@
 #define DBLK_EV_MSG(st)		(((st) >> 8) & 0xf)
 #define DBLK_EV_PARAM(st)	((st) & 0xff)
 
+/* HELLO's param: the slots of CPL (0, from the first clients: DBLK_SLOTS_V1) */
 enum {
 	DBLK_MSG_HELLO = 1,	/* client -> server, data: token of CPL */
 	DBLK_MSG_ACCEPT = 2,	/* server -> client, data: token of REQ */
@@ -36,11 +37,20 @@ enum {
 	DBLK_REFUSE_ERROR = 4,	/* the server failed to set up the session */
 };
 
-/* Both DMBs: a 4 KiB header page, then DBLK_SLOTS data slots */
-#define DBLK_SLOTS		15
+/*
+ * Both DMBs: a 4 KiB header page, then the session's slots. The client
+ * offers as many as its CPL has (DBLK_SLOTS_MAX where the device grants
+ * a DMB that large, else DBLK_SLOTS_V1), the server takes as many as its
+ * REQ can have, up to the offer. A HELLO without an offer (param 0, the
+ * first clients) means DBLK_SLOTS_V1. Why more: a 1 MiB read keeps 8
+ * slots until its answer is sent, so 15 fit one read being answered and
+ * most of the next one only.
+ */
+#define DBLK_SLOTS_V1		15
+#define DBLK_SLOTS_MAX		31	/* 3.9 MiB: within one 4 MiB block */
 #define DBLK_SLOT_SIZE		(128u * 1024)
 #define DBLK_DATA_OFF		4096u
-#define DBLK_DMB_LEN		(DBLK_DATA_OFF + DBLK_SLOTS * DBLK_SLOT_SIZE)
+#define DBLK_DMB_LEN(slots)	(DBLK_DATA_OFF + (slots) * DBLK_SLOT_SIZE)
 #define DBLK_DESC_OFF		256u
 #define DBLK_SLOT_OFF(i)	(DBLK_DATA_OFF + (uint32_t)(i) * DBLK_SLOT_SIZE)
 #define DBLK_DESC_AT(i)		(DBLK_DESC_OFF + (uint32_t)(i) * 32)
@@ -112,6 +122,7 @@ struct dblk_link {
 	struct dibsnl *ntf;		/* notifications */
 	struct dibsnl_dev_ref dev;
 	uint8_t peer_gid[DIBSNL_GID_LEN];
+	unsigned int own_slots;		/* the own DMB's, granted */
 	uint64_t own_token;
 	struct dibsnl_dmb_map own;	/* addr NULL: read with dmb_read */
 	uint64_t peer_token;
@@ -128,8 +139,8 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct dibsnl_dev_ref parse_dev(const char *s);
 uint64_t parse_size(const char *opt, const char *s);
 unsigned int parse_uint(const char *opt, const char *s, unsigned int max);
-int dblk_grant_own(struct dblk_link *l);
-int dblk_map_peer(struct dblk_link *l, uint64_t token);
+int dblk_grant_own(struct dblk_link *l, unsigned int slots);
+int dblk_map_peer(struct dblk_link *l, uint64_t token, unsigned int slots);
 void dblk_unlink(struct dblk_link *l, bool revoke);
 int dblk_put(struct dblk_link *l, uint32_t off, const void *data, size_t len);
 int dblk_get(struct dblk_link *l, uint32_t off, void *buf, size_t len);

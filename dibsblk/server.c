@@ -29,7 +29,8 @@ struct session {
 	bool used;
 	char gid_str[DIBSNL_GID_STR_LEN];
 	struct dblk_link l;
-	uint32_t last[DBLK_SLOTS];
+	unsigned int slots;		/* of both DMBs: the header's */
+	uint32_t last[DBLK_SLOTS_MAX];
 };
 
 struct server {
@@ -152,7 +153,7 @@ static void service(struct server *s, struct session *ss)
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < DBLK_SLOTS; i++) {
+	for (i = 0; i < ss->slots; i++) {
 		seq = dblk_get_seq(l, DBLK_DESC_AT(i) + 28);
 		if (!seq || seq == ss->last[i])
 			continue;
@@ -222,7 +223,9 @@ static bool allowed(struct server *s, const uint8_t *gid)
 	return false;
 }
 
-static void hello(struct server *s, const uint8_t *gid, uint64_t token)
+/* @offer: the slots of the client's CPL, 0 for DBLK_SLOTS_V1 */
+static void hello(struct server *s, const uint8_t *gid, uint64_t token,
+		  unsigned int offer)
 {
 	struct session *ss = by_gid(s, gid);
 	char gs[DIBSNL_GID_STR_LEN];
@@ -253,16 +256,20 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token)
 	ss->l.ntf = s->n;
 	ss->l.dev = s->dev;
 	memcpy(ss->l.peer_gid, gid, DIBSNL_GID_LEN);
-	if (dblk_grant_own(&ss->l))
+	if (!offer)
+		offer = DBLK_SLOTS_V1;
+	if (dblk_grant_own(&ss->l, offer < DBLK_SLOTS_MAX ? offer :
+			   DBLK_SLOTS_MAX))
 		goto fail;
-	if (dblk_map_peer(&ss->l, token))
+	ss->slots = ss->l.own_slots;
+	if (dblk_map_peer(&ss->l, token, ss->slots))
 		goto fail;
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.magic, DBLK_MAGIC, 4);
 	hdr.version = htole32(DBLK_VERSION);
 	hdr.size = htole64(s->size);
 	hdr.flags = htole32(s->ro ? DBLK_HDR_RO : 0);
-	hdr.slots = htole32(DBLK_SLOTS);
+	hdr.slots = htole32(ss->slots);
 	hdr.slot_size = htole32(DBLK_SLOT_SIZE);
 	hdr.req_token = htole64(ss->l.own_token);
 	if (dblk_put(&ss->l, 0, &hdr, sizeof(hdr)))
@@ -274,8 +281,8 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token)
 		return;
 	}
 	ss->used = true;
-	msg("client %s: connected%s", gs,
-	    ss->l.peer.addr && ss->l.own.addr ? "" : " (not mapped)");
+	msg("client %s: connected (%u slots%s)", gs, ss->slots,
+	    ss->l.peer.addr && ss->l.own.addr ? "" : ", not mapped");
 	return;
 fail:
 	dblk_unlink(&ss->l, true);
@@ -317,7 +324,7 @@ static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 	}
 	switch (DBLK_EV_MSG(ev->subtype)) {
 	case DBLK_MSG_HELLO:
-		hello(s, ev->gid, ev->data);
+		hello(s, ev->gid, ev->data, DBLK_EV_PARAM(ev->subtype));
 		break;
 	case DBLK_MSG_BYE:
 		ss = by_gid(s, ev->gid);

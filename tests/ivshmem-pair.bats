@@ -337,7 +337,7 @@ blk_client() {
 	pid=$!
 	PIDS+=("$pid")
 	wait_until 30 test -e /sys/block/nbd0/pid
-	file_has "$log" "^dibs-blk client: server $b: connected \(8388608 bytes, $mode\)$" ||
+	file_has "$log" "^dibs-blk client: server $b: connected \(8388608 bytes, $mode, 31 slots\)$" ||
 		{ cat "$log" >&2; false; }
 }
 
@@ -405,7 +405,8 @@ blk_client() {
 		PIDS+=("$pid")
 		wait_for "$log" "^dibs-blk server: serving .* \(8388608 bytes, read-write\) on ivshmem0, gid $b$"
 		put blkserving "$(digest <"$exp")"
-		wait_for "$log" "^dibs-blk server: client $a: connected$"
+		# 31 slots: each peer's share of the region holds a 3.9 MiB DMB
+		wait_for "$log" "^dibs-blk server: client $a: connected \(31 slots\)$"
 		# What A wrote and read back is in B's file, byte for byte; the
 		# blocks between (in 4 KiB blocks, 2048 in all) are B's own.
 		got=$(get blkranges)
