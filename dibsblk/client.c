@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,6 +45,8 @@
 struct req {
 	struct req *prev, *next;	/* every request not yet answered */
 	struct req *pnext;		/* not yet fully posted */
+	struct req *txnext;		/* queued for the writer, or done */
+	bool replying;			/* the writer's: its slots are kept */
 	char handle[8];
 	unsigned int type, flags;
 	uint64_t from;
@@ -86,9 +89,18 @@ struct client {
 	struct req all;			/* list head */
 	struct req *phead, **ptail;
 	struct req *rx;			/* a write whose data is still to read */
+	unsigned int nslots;		/* the session's (the header's) */
+	pthread_t writer;		/* writes the answers: reply() */
+	pthread_mutex_t txlock;		/* protects the five below */
+	pthread_cond_t txwork, txidle;
+	struct req *txhead, **txtail;	/* answers to write, in order */
+	struct req *donehead;		/* written, for tx_reap() */
+	bool txbusy;			/* the writer has one in hand */
+	bool txstop;			/* the writer ends once idle */
+	bool txfailed;			/* the socket failed */
+	int donefd;			/* eventfd: donehead has some */
 	char *bounce;			/* a piece, where REQ is not mapped */
 	unsigned int queued;
-	unsigned int nslots;		/* the session's (the header's) */
 	struct slot slots[DBLK_SLOTS_MAX];
 	uint32_t seq;
 	bool quit;
@@ -151,35 +163,80 @@ static int writev_full(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
-/* Answer the kernel; frees @r and the slots it kept */
-static void reply(struct client *c, struct req *r)
+/* The answer to @r, as iovecs from its slots; their number */
+static int answer_iov(struct client *c, struct req *r, struct nbd_reply *rep,
+		      struct iovec *iov)
 {
-	struct iovec iov[DBLK_SLOTS_MAX + 1];
-	struct nbd_reply rep;
-	struct slot *sl;
 	unsigned int k;
-	int n = 1, err;
+	int n = 1;
 
-	rep.magic = htobe32(NBD_REPLY_MAGIC);
-	rep.error = htobe32(r->error);
-	memcpy(rep.handle, r->handle, 8);
-	iov[0] = (struct iovec){ &rep, sizeof(rep) };
+	rep->magic = htobe32(NBD_REPLY_MAGIC);
+	rep->error = htobe32(r->error);
+	memcpy(rep->handle, r->handle, 8);
+	iov[0] = (struct iovec){ rep, sizeof(*rep) };
 	if (r->type == NBD_CMD_READ && !r->error) {
 		if (r->buf)
 			iov[n++] = (struct iovec){ r->buf, r->len };
 		else
-			for (k = 0; k < r->n_held; k++) {
-				sl = &c->slots[r->held[k]];
+			for (k = 0; k < r->n_held; k++)
 				iov[n++] = (struct iovec){
 					(char *)c->l.own.addr +
-					DBLK_SLOT_OFF(r->held[k]), sl->len };
-			}
+					DBLK_SLOT_OFF(r->held[k]),
+					c->slots[r->held[k]].len };
 	}
-	err = writev_full(c->sock, iov, n);
-	if (err) {
-		msg("nbd: cannot answer the kernel: %s", strerror(-err));
-		c->quit = true;
+	return n;
+}
+
+static void *writer(void *arg)
+{
+	struct iovec iov[DBLK_SLOTS_MAX + 1];
+	struct client *c = arg;
+	struct nbd_reply rep;
+	uint64_t one = 1;
+	bool failed;
+	struct req *r;
+	int err = 0;
+
+	pthread_mutex_lock(&c->txlock);
+	for (;;) {
+		while (!c->txhead && !c->txstop)
+			pthread_cond_wait(&c->txwork, &c->txlock);
+		r = c->txhead;
+		if (!r)
+			break;
+		c->txhead = r->txnext;
+		if (!c->txhead)
+			c->txtail = &c->txhead;
+		c->txbusy = true;
+		failed = c->txfailed;
+		pthread_mutex_unlock(&c->txlock);
+		/* once the socket failed, the rest is only handed back */
+		if (!failed)
+			err = writev_full(c->sock, iov,
+					  answer_iov(c, r, &rep, iov));
+		pthread_mutex_lock(&c->txlock);
+		if (!failed && err) {
+			msg("nbd: cannot answer the kernel: %s",
+			    strerror(-err));
+			c->txfailed = true;
+		}
+		r->txnext = c->donehead;
+		c->donehead = r;
+		c->txbusy = false;
+		pthread_cond_broadcast(&c->txidle);
+		/* can only fail when the counter is full: it is looked at */
+		(void)!write(c->donefd, &one, sizeof(one));
 	}
+	pthread_mutex_unlock(&c->txlock);
+	return NULL;
+}
+
+/* @r is answered (or never will be): its slots are free, it is gone */
+static void req_free(struct client *c, struct req *r)
+{
+	struct slot *sl;
+	unsigned int k;
+
 	for (k = 0; k < r->n_held; k++) {
 		sl = &c->slots[r->held[k]];
 		if (sl->r == r) {
@@ -194,11 +251,89 @@ static void reply(struct client *c, struct req *r)
 	c->queued--;
 }
 
+/*
+ * The answers to the kernel: a 1 MiB read's keeps writev() busy for
+ * milliseconds under load, so large ones are written by a thread of their
+ * own (the writer), and meanwhile the main thread goes on reaping and
+ * posting: the server has pieces to work on. A read's slots are kept
+ * until its answer is written. Small answers (no data, or up to
+ * DBLK_KICK_LEN) are written at once by the caller while the writer has
+ * nothing in hand: waking it would cost them more than the write. Only
+ * one thread writes at a time (txlock), answers leave in the order they
+ * were given, and a request given to the writer is the writer's until it
+ * hands it back (tx_reap()). @r is gone once this returns, or on the
+ * writer's queue.
+ */
+static void reply(struct client *c, struct req *r)
+{
+	struct iovec iov[DBLK_SLOTS_MAX + 1];
+	struct nbd_reply rep;
+	bool now, failed;
+	int err;
+
+	r->replying = true;
+	now = r->type != NBD_CMD_READ || r->error || r->len <= DBLK_KICK_LEN;
+	pthread_mutex_lock(&c->txlock);
+	now = now && !c->txhead && !c->txbusy;
+	if (now && !c->txfailed) {
+		err = writev_full(c->sock, iov, answer_iov(c, r, &rep, iov));
+		if (err) {
+			msg("nbd: cannot answer the kernel: %s",
+			    strerror(-err));
+			c->txfailed = true;
+		}
+	} else if (!now) {
+		*c->txtail = r;
+		c->txtail = &r->txnext;
+		pthread_cond_signal(&c->txwork);
+	}
+	failed = c->txfailed;
+	pthread_mutex_unlock(&c->txlock);
+	if (failed)
+		c->quit = true;
+	if (now)
+		req_free(c, r);
+}
+
+/* Free what the writer handed back: the requests and their slots */
+static void tx_reap(struct client *c)
+{
+	struct req *r, *next;
+	uint64_t cnt;
+
+	/* EAGAIN when nothing was counted: the list is looked at anyway */
+	(void)!read(c->donefd, &cnt, sizeof(cnt));
+	pthread_mutex_lock(&c->txlock);
+	r = c->donehead;
+	c->donehead = NULL;
+	if (c->txfailed)
+		c->quit = true;
+	pthread_mutex_unlock(&c->txlock);
+	for (; r; r = next) {
+		next = r->txnext;
+		req_free(c, r);
+	}
+}
+
+/* Until every queued answer is written, then tx_reap() */
+static void tx_flush(struct client *c)
+{
+	pthread_mutex_lock(&c->txlock);
+	while (c->txhead || c->txbusy)
+		pthread_cond_wait(&c->txidle, &c->txlock);
+	pthread_mutex_unlock(&c->txlock);
+	tx_reap(c);
+}
+
 static int discard(int fd, uint32_t len);
 
-/* Every request not answered yet fails with @err */
+/*
+ * Every request not answered yet fails with @err; once this returns, the
+ * socket has every answer, and no slot is in use.
+ */
 static void fail_all(struct client *c, int err)
 {
+	struct req *r, *next;
 	unsigned int i;
 
 	/* the rest of a write's data first: the stream stays in step */
@@ -206,15 +341,23 @@ static void fail_all(struct client *c, int err)
 		c->quit = true;
 	c->rx = NULL;
 	for (i = 0; i < DBLK_SLOTS_MAX; i++) {
+		/* an answer being written keeps its slots until it is */
+		if (c->slots[i].r && c->slots[i].r->replying)
+			continue;
 		c->slots[i].r = NULL;
 		c->slots[i].held = false;
 	}
 	c->phead = NULL;
 	c->ptail = &c->phead;
-	while (c->all.next != &c->all) {
-		c->all.next->error = err;
-		reply(c, c->all.next);
+	for (r = c->all.next; r != &c->all; r = next) {
+		next = r->next;
+		if (r->replying)
+			continue;
+		r->error = err;
+		r->n_held = 0;
+		reply(c, r);
 	}
+	tx_flush(c);
 }
 
 static void disconnect(struct client *c, const char *why)
@@ -790,7 +933,7 @@ int client_main(int argc, char **argv)
 	uint64_t size = 0;
 	bool writable = false;
 	struct dibsnl_dev dev;
-	struct pollfd pfd[4];
+	struct pollfd pfd[5];
 	unsigned int i;
 	int ch, err, sfd, rc = 0;
 	double t0, now;
@@ -851,6 +994,10 @@ int client_main(int argc, char **argv)
 	c.all.next = &c.all;
 	c.all.prev = &c.all;
 	c.ptail = &c.phead;
+	c.txtail = &c.txhead;
+	pthread_mutex_init(&c.txlock, NULL);
+	pthread_cond_init(&c.txwork, NULL);
+	pthread_cond_init(&c.txidle, NULL);
 	c.bounce = malloc(DBLK_SLOT_SIZE);
 	if (!c.bounce)
 		die("out of memory");
@@ -917,14 +1064,23 @@ int client_main(int argc, char **argv)
 	    (unsigned long long)c.size, server, dev.name,
 	    c.sock_tcp ? "TCP over loopback" : "unix socketpair");
 
+	c.donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c.donefd < 0)
+		die("eventfd: %m");
+	err = pthread_create(&c.writer, NULL, writer, &c);
+	if (err)
+		die("thread: %s", strerror(err));
 	pfd[2] = (struct pollfd){ .fd = c.sock };
 	/* -1 (ignored by poll) without a usable /dev/dibs */
 	pfd[3] = (struct pollfd){ .fd = dibsnl_watch_fd(c.h), .events = POLLIN };
+	pfd[4] = (struct pollfd){ .fd = c.donefd, .events = POLLIN };
 	while (!c.quit) {
 		/* a header only once the last write's data is in slots */
 		pfd[2].events = !c.rx && c.queued < MAX_QUEUED ? POLLIN : 0;
-		if (poll(pfd, 4, 100) < 0 && errno != EINTR)
+		if (poll(pfd, 5, 100) < 0 && errno != EINTR)
 			die("poll: %m");
+		if (pfd[4].revents)
+			tx_reap(&c);
 		if (pfd[3].revents)
 			dblk_watch_dispatch(c.h, on_watch, &c);
 		if (pfd[1].revents) {
@@ -961,6 +1117,12 @@ int client_main(int argc, char **argv)
 	}
 	fail_all(&c, EIO);
 	shutdown(c.sock, SHUT_RDWR);
+	pthread_mutex_lock(&c.txlock);
+	c.txstop = true;
+	pthread_cond_signal(&c.txwork);
+	pthread_mutex_unlock(&c.txlock);
+	pthread_join(c.writer, NULL);
+	close(c.donefd);
 	if (c.stopping) {
 		pthread_join(c.stopper, NULL);
 	} else {
