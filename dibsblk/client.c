@@ -32,7 +32,7 @@
 
 #define MAX_REQ_LEN	(32u << 20)	/* the NBD driver's largest request */
 #define MAX_QUEUED	64		/* requests read from the socket */
-#define SOCK_BUF	(4 << 20)	/* each end's send buffer */
+#define SOCK_BUF	(4 << 20)	/* socket buffers: sock_buf() */
 #define BACKEND		"dibs-blk "	/* + the server's gid: the device's backend */
 
 /*
@@ -708,16 +708,26 @@ static void *stop_nbd(void *arg)
 /*
  * A unix socket's send buffer is 208 KiB by default: a 1 MiB request or
  * reply then crosses in many rounds, each a sleep and a wake-up of the
- * sender (TCP's grows to 4 MiB by itself). Room for several requests
- * instead; without CAP_NET_ADMIN up to net.core.wmem_max.
+ * sender. Room for several requests instead; without CAP_NET_ADMIN up to
+ * net.core.wmem_max. TCP's buffers grow by themselves, the receive
+ * buffer as fast as its reader keeps up: the writer's writev() of a
+ * 1 MiB answer waited for the kernel's receiver to make room (0.6 of
+ * 2.4 ms), and sequential reads were 0.91 of NBD's against 1.03 with
+ * both buffers set (medians of 9, alternated in one boot). With @rcv the
+ * receive buffer too; before connect() or listen(), so that the window
+ * scale allows it.
  */
-static void sock_buf(int fd)
+static void sock_buf(int fd, bool rcv)
 {
 	int v = SOCK_BUF;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) &&
 	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) && verbose)
-		msg("socket buffer: %m");
+		msg("socket send buffer: %m");
+	if (rcv &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) && verbose)
+		msg("socket receive buffer: %m");
 }
 
 /*
@@ -741,6 +751,7 @@ static int tcp_pair(int sv[2])
 	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0)
 		return -1;
+	sock_buf(l, true);	/* for the accepted end, ours */
 	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
 	    getsockname(l, (struct sockaddr *)&a, &len))
 		goto fail;
@@ -751,6 +762,7 @@ static int tcp_pair(int sv[2])
 	sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sv[1] < 0)
 		goto fail;
+	sock_buf(sv[1], true);
 	if (connect(sv[1], (struct sockaddr *)&a, sizeof(a))) {
 		struct pollfd p = { .fd = sv[1], .events = POLLOUT };
 		int e = 0;
@@ -895,8 +907,8 @@ static void nbd_setup(struct client *c, const char *path, uint64_t size,
 			msg("no TCP over loopback: a unix socketpair");
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 			die("socketpair: %m");
-		sock_buf(sv[0]);
-		sock_buf(sv[1]);
+		sock_buf(sv[0], false);
+		sock_buf(sv[1], false);
 	}
 	cfg.sock = sv[1];
 	err = nbdnl_connect(&c->nbd, c->nbd_index, &cfg);
