@@ -187,15 +187,25 @@ static int answer_iov(struct client *c, struct req *r, struct nbd_reply *rep,
 	return n;
 }
 
-static void *writer(void *arg)
+/* Write the answer to @r to the socket; 0, or its error (said) */
+static int write_answer(struct client *c, struct req *r)
 {
 	struct iovec iov[DBLK_SLOTS_MAX + 1];
-	struct client *c = arg;
 	struct nbd_reply rep;
+	int err;
+
+	err = writev_full(c->sock, iov, answer_iov(c, r, &rep, iov));
+	if (err)
+		msg("nbd: cannot answer the kernel: %s", strerror(-err));
+	return err;
+}
+
+static void *writer(void *arg)
+{
+	struct client *c = arg;
 	uint64_t one = 1;
 	bool failed;
 	struct req *r;
-	int err = 0;
 
 	pthread_mutex_lock(&c->txlock);
 	for (;;) {
@@ -211,15 +221,9 @@ static void *writer(void *arg)
 		failed = c->txfailed;
 		pthread_mutex_unlock(&c->txlock);
 		/* once the socket failed, the rest is only handed back */
-		if (!failed)
-			err = writev_full(c->sock, iov,
-					  answer_iov(c, r, &rep, iov));
+		failed = failed || write_answer(c, r);
 		pthread_mutex_lock(&c->txlock);
-		if (!failed && err) {
-			msg("nbd: cannot answer the kernel: %s",
-			    strerror(-err));
-			c->txfailed = true;
-		}
+		c->txfailed |= failed;
 		r->txnext = c->donehead;
 		c->donehead = r;
 		c->txbusy = false;
@@ -266,22 +270,14 @@ static void req_free(struct client *c, struct req *r)
  */
 static void reply(struct client *c, struct req *r)
 {
-	struct iovec iov[DBLK_SLOTS_MAX + 1];
-	struct nbd_reply rep;
 	bool now, failed;
-	int err;
 
 	r->replying = true;
 	now = r->type != NBD_CMD_READ || r->error || r->len <= DBLK_KICK_LEN;
 	pthread_mutex_lock(&c->txlock);
 	now = now && !c->txhead && !c->txbusy;
-	if (now && !c->txfailed) {
-		err = writev_full(c->sock, iov, answer_iov(c, r, &rep, iov));
-		if (err) {
-			msg("nbd: cannot answer the kernel: %s",
-			    strerror(-err));
-			c->txfailed = true;
-		}
+	if (now && !c->txfailed && write_answer(c, r)) {
+		c->txfailed = true;
 	} else if (!now) {
 		*c->txtail = r;
 		c->txtail = &r->txnext;
@@ -354,7 +350,6 @@ static void fail_all(struct client *c, int err)
 		if (r->replying)
 			continue;
 		r->error = err;
-		r->n_held = 0;
 		reply(c, r);
 	}
 	tx_flush(c);
