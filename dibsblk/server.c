@@ -28,8 +28,7 @@
 struct session {
 	bool used;
 	char gid_str[DIBSNL_GID_STR_LEN];
-	struct dblk_link l;
-	unsigned int slots;		/* of both DMBs: the header's */
+	struct dblk_link l;		/* l.own_slots: both DMBs' slots */
 	uint32_t last[DBLK_SLOTS_MAX];
 };
 
@@ -153,7 +152,7 @@ static void service(struct server *s, struct session *ss)
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < ss->slots; i++) {
+	for (i = 0; i < l->own_slots; i++) {
 		seq = dblk_get_seq(l, DBLK_DESC_AT(i) + 28);
 		if (!seq || seq == ss->last[i])
 			continue;
@@ -261,15 +260,14 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token,
 	if (dblk_grant_own(&ss->l, offer < DBLK_SLOTS_MAX ? offer :
 			   DBLK_SLOTS_MAX))
 		goto fail;
-	ss->slots = ss->l.own_slots;
-	if (dblk_map_peer(&ss->l, token, ss->slots))
+	if (dblk_map_peer(&ss->l, token, ss->l.own_slots))
 		goto fail;
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.magic, DBLK_MAGIC, 4);
 	hdr.version = htole32(DBLK_VERSION);
 	hdr.size = htole64(s->size);
 	hdr.flags = htole32(s->ro ? DBLK_HDR_RO : 0);
-	hdr.slots = htole32(ss->slots);
+	hdr.slots = htole32(ss->l.own_slots);
 	hdr.slot_size = htole32(DBLK_SLOT_SIZE);
 	hdr.req_token = htole64(ss->l.own_token);
 	if (dblk_put(&ss->l, 0, &hdr, sizeof(hdr)))
@@ -281,7 +279,7 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token,
 		return;
 	}
 	ss->used = true;
-	msg("client %s: connected (%u slots%s)", gs, ss->slots,
+	msg("client %s: connected (%u slots%s)", gs, ss->l.own_slots,
 	    ss->l.peer.addr && ss->l.own.addr ? "" : ", not mapped");
 	return;
 fail:
