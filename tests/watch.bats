@@ -225,7 +225,7 @@ dw_wait() {
 }
 
 @test "watch: watch, unwatch and close race signals, a revoke, a removal, an unload" {
-	local tok round out=$BATS_TEST_TMPDIR
+	local tok round storm_end churn_end out=$BATS_TEST_TMPDIR
 	two_sims 9
 	for round in revoke remove unload; do
 		[ -e /sys/class/dibs/simA ] || dc dev add simA type sim fabric 9
@@ -236,30 +236,28 @@ dw_wait() {
 		"$DW" churn simA "$tok" 30 >"$out/churn" 3>&- &
 		BG_PIDS+=($!)
 		sleep 2
+		# the race, and how the storm and the churn must end
 		case $round in
-		revoke) dc dmb revoke dev simA token "$tok" ;;
-		remove) dc dev del simA ;;
-		# every sim device goes, the writer's too, watches open
-		unload) dibs_rmmod dibs_sim ;;
+		revoke)
+			dc dmb revoke dev simA token "$tok"
+			storm_end=ENOENT churn_end=ENOENT
+			;;
+		remove)
+			dc dev del simA
+			storm_end=ENOENT churn_end=ENODEV
+			;;
+		unload)
+			# every sim device goes, the writer's too, watches open
+			dibs_rmmod dibs_sim
+			storm_end='(ENOENT|ENODEV)' churn_end=ENODEV
+			;;
 		esac
 		wait "${BG_PIDS[@]}"
 		BG_PIDS=()
 		# the counts, in the TAP output: how much raced
 		echo "# $round: $(cat "$out/storm"); $(cat "$out/churn")" >&3
-		case $round in
-		revoke)
-			[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then ENOENT"$ ]]
-			[[ $(cat "$out/churn") =~ ^"churn: "[1-9][0-9]*" watches, "[0-9]+" events, then ENOENT"$ ]]
-			;;
-		remove)
-			[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then ENOENT"$ ]]
-			[[ $(cat "$out/churn") =~ ^"churn: "[1-9][0-9]*" watches, "[0-9]+" events, then ENODEV"$ ]]
-			;;
-		unload)
-			[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then "(ENOENT|ENODEV)$ ]]
-			[[ $(cat "$out/churn") =~ ^"churn: "[1-9][0-9]*" watches, "[0-9]+" events, then ENODEV"$ ]]
-			;;
-		esac
+		[[ $(cat "$out/storm") =~ ^"storm: "[1-9][0-9]*" signals, then "$storm_end$ ]]
+		[[ $(cat "$out/churn") =~ ^"churn: "[1-9][0-9]*" watches, "[0-9]+" events, then "$churn_end$ ]]
 	done
 	# the driver comes back: nothing of the old devices is left in the way
 	dibs_load_sim
