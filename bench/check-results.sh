@@ -16,8 +16,8 @@ f=${1:?usage: check-results.sh [--pair] RESULTS.json}
 
 ratios='dump_scaling dev_show_vs_ip op_vs_rtt batch_vs_rtt kernel_data_loopback
 	kernel_data_sim user_data_loopback user_data_sim user_data_sim_netlink
-	user_data_floor user_mmap_loopback user_mmap_sim user_mmap_movs_loopback
-	user_mmap_read_loopback
+	user_data_floor user_mmap_loopback user_mmap_sim user_mmap_words_loopback
+	user_mmap_words_sim user_mmap_read_loopback
 	signal_p50_vs_rtt signal_p99_vs_rtt console_echo_vs_signal_rtt
 	console_bulk_vs_pty kernel_bytes_per_dmb
 	kernel_bytes_per_dmb_loopback dibsctl_rss'

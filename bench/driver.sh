@@ -168,14 +168,15 @@ ubench() {	# ubench OWNER WRITER NAME: medians of single writes, as kbench
 	rec "udata.$3.write_mean_ns $r $(val write_ns <<<"$s")"
 	rec "udata.$3.write_min_ns $r $(val write_min_ns <<<"$s")"
 }
-# mdata.*: a writer's memcpy (and rep movsq) into its mapping of the remote
-# DMB, and the owner's memcpy out of its own mapping (nlbench mmap), medians.
+# mdata.*: a writer's memcpy (and a copy in 8-byte words) into its mapping
+# of the remote DMB, and the owner's memcpy out of its own mapping (nlbench
+# mmap), medians.
 mbench() {	# mbench OWNER WRITER NAME
 	local s
 	s=$("$NLB" mmap "$1" "$2" "$DATA_LEN" "$DATA_KN")
 	rec "mdata.$3.write_ns $r $(val mmap_write_median_ns <<<"$s")"
 	rec "mdata.$3.write_min_ns $r $(val mmap_write_min_ns <<<"$s")"
-	rec "mdata.$3.write_movs_ns $r $(val mmap_write_movs_median_ns <<<"$s")"
+	rec "mdata.$3.write_words_ns $r $(val mmap_write_words_median_ns <<<"$s")"
 	rec "mdata.$3.signal_ns $r $(val mmap_signal_median_ns <<<"$s")"
 	rec "mdata.$3.read_ns $r $(val mmap_read_median_ns <<<"$s")"
 	rec "mdata.$3.read_min_ns $r $(val mmap_read_min_ns <<<"$s")"

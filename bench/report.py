@@ -338,7 +338,7 @@ def main():
             rawof(s, *["udata.%s.%s" % (dev, k) for k in uraw
                        if "udata.%s.%s" % (dev, k) in s] +
                   ["kdata.%s.memcpy_ns" % dev]))
-    mraw = ("write_ns", "write_min_ns", "write_movs_ns", "signal_ns",
+    mraw = ("write_ns", "write_min_ns", "signal_ns",
             "read_ns", "read_min_ns")
     for dev, label in (("lo", "loopback"), ("sim", "sim")):
         ratios["user_mmap_" + label] = ratio(
@@ -352,16 +352,20 @@ def main():
             rawof(s, *["mdata.%s.%s" % (dev, k) for k in mraw
                        if "mdata.%s.%s" % (dev, k) in s] +
                   ["kdata.%s.memcpy_ns" % dev]))
-    ratios["user_mmap_movs_loopback"] = ratio(
-        "userspace write through a mapped DMB with rep movsq, loopback",
-        "median time of one in-kernel memcpy of %d KiB / median time of "
-        "one `rep movsq` of %d KiB into the writer's mapping: the same "
-        "mapping with the copy instruction TCG runs fastest (the VM's "
-        "qemu64 CPU has SSE2 only, glibc's memcpy is slow under TCG); "
-        "informative, no target" % (size, size),
-        None, None, "ratio",
-        paired(s, "kdata.lo.memcpy_ns", "mdata.lo.write_movs_ns"),
-        rawof(s, "mdata.lo.write_movs_ns", "kdata.lo.memcpy_ns"))
+    for dev, label in (("lo", "loopback"), ("sim", "sim")):
+        ratios["user_mmap_words_" + label] = ratio(
+            "userspace write through a mapped DMB in 8-byte words, " + label,
+            "median time of one in-kernel memcpy of %d KiB / median time of "
+            "one copy of %d KiB into the writer's mapping in plain 8-byte "
+            "loads and stores, 32 bytes a step: the loop of the kernel's "
+            "memcpy on the VM's CPU (qemu64: no FSRM), so the ratio is the "
+            "mapping's own cost; glibc's memcpy there is SSE2, which TCG "
+            "runs at about half that speed" % (size, size),
+            ">=", 0.9, "ratio",
+            paired(s, "kdata.%s.memcpy_ns" % dev,
+                   "mdata.%s.write_words_ns" % dev),
+            rawof(s, "mdata.%s.write_words_ns" % dev,
+                  "kdata.%s.memcpy_ns" % dev))
     ratios["user_mmap_read_loopback"] = ratio(
         "the owner reading through its mapping, loopback",
         "median time of one in-kernel memcpy of %d KiB / median time of one "
