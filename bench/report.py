@@ -352,7 +352,6 @@ def main():
             rawof(s, *["mdata.%s.%s" % (dev, k) for k in mraw
                        if "mdata.%s.%s" % (dev, k) in s] +
                   ["kdata.%s.memcpy_ns" % dev]))
-    for dev, label in (("lo", "loopback"), ("sim", "sim")):
         ratios["user_mmap_words_" + label] = ratio(
             "userspace write through a mapped DMB in 8-byte words, " + label,
             "median time of one in-kernel memcpy of %d KiB / median time of "
