@@ -485,7 +485,7 @@ static int cmd_mmap(int argc, char **argv)
 	unsigned long size, count, i;
 	uint64_t token, t0, *tw, *tm, *tr, *ts;
 	struct dibsnl *h;
-	char *data, *back;
+	char *data, *alt, *back;
 	int err;
 
 	if (argc != 4)
@@ -493,10 +493,12 @@ static int cmd_mmap(int argc, char **argv)
 	size = arg_num(argv[2]);
 	count = arg_num(argv[3]);
 	data = malloc(size);
+	alt = malloc(size);	/* copy_words()'s: no byte equal to data's */
 	back = malloc(size);
-	if (!data || !back)
+	if (!data || !alt || !back)
 		return 1;
 	memset(data, 0x5a, size);
+	memset(alt, 0xa5, size);
 	memset(back, 0, size);
 	tw = times(count);
 	tm = times(count);
@@ -512,11 +514,12 @@ static int cmd_mmap(int argc, char **argv)
 		die_nl(h, "dmb map (owner)", err);
 	for (i = 0; i < count; i++) {
 		data[i % size] = (char)i;
+		alt[i % size] = (char)~i;
 		t0 = now_ns();
 		memcpy(wr.addr, data, size);
 		tw[i] = now_ns() - t0;
 		t0 = now_ns();
-		copy_words(wr.addr, data, size);
+		copy_words(wr.addr, alt, size);
 		tm[i] = now_ns() - t0;
 		t0 = now_ns();
 		err = dibsnl_dmb_signal(h, ref(argv[1]), token, 1);
@@ -527,8 +530,8 @@ static int cmd_mmap(int argc, char **argv)
 		memcpy(back, own.addr, size);
 		tr[i] = now_ns() - t0;
 		mmap_sink ^= back[i % size];
-		/* the last write was copy_words()'s: every byte of it arrived */
-		if (memcmp(back, data, size)) {
+		/* every byte of copy_words(), the last write, arrived */
+		if (memcmp(back, alt, size)) {
 			fprintf(stderr, "nlbench: the owner's mapping does not show the write\n");
 			return 1;
 		}
@@ -541,6 +544,7 @@ static int cmd_mmap(int argc, char **argv)
 	dibsnl_dmb_unmap(&own);
 	dibsnl_close(h);	/* the owned DMB goes with the socket */
 	free(data);
+	free(alt);
 	free(back);
 	free(tw);
 	free(tm);
