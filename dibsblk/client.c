@@ -114,7 +114,7 @@ struct client {
 static void client_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s client --dev DEV --server GID --nbd /dev/nbdN\n"
+		"usage: %s --dev DEV --server GID --nbd /dev/nbdN\n"
 		"           [--timeout SECONDS] [--verbose]\n"
 		"           [--size BYTES] [--writable]   (tests only)\n",
 		prog);
@@ -985,11 +985,10 @@ int client_main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		die("client: unexpected argument '%s'", argv[optind]);
-	if (!devname || !server || !nbdpath) {
-		client_usage(stderr);
-		die("client: --dev, --server and --nbd are required");
-	}
+		usage_die(client_usage, "unexpected argument '%s'", argv[optind]);
+	if (!devname || !server || !nbdpath)
+		usage_die(client_usage,
+			  "--dev, --server and --nbd are required");
 	c.dev = parse_dev(devname);
 	dibsnl_gid_format(c.srv_gid, c.srv_str);
 	snprintf(c.backend, sizeof(c.backend), BACKEND "%s", c.srv_str);

@@ -48,6 +48,18 @@ void die(const char *fmt, ...)
 	exit(1);
 }
 
+/* A usage error: the message, then the command's usage line; exit 2 */
+void usage_die(void (*usage)(FILE *f), const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	usage(stderr);
+	exit(2);
+}
+
 double now_s(void)
 {
 	struct timespec ts;

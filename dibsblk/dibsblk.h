@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <dibsnl.h>
 
@@ -136,6 +137,9 @@ extern int verbose;
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn))
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn))
+void usage_die(void (*usage)(FILE *f), const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 struct dibsnl_dev_ref parse_dev(const char *s);
 uint64_t parse_size(const char *opt, const char *s);
 unsigned int parse_uint(const char *opt, const char *s, unsigned int max);

@@ -10,12 +10,15 @@
 
 int main(int argc, char **argv)
 {
+	/* argv[0] of the command is what getopt names in its errors */
 	if (argc >= 2 && !strcmp(argv[1], "server")) {
 		prog = "dibs-blk server";
+		argv[1] = (char *)prog;
 		return server_main(argc - 1, argv + 1);
 	}
 	if (argc >= 2 && !strcmp(argv[1], "client")) {
 		prog = "dibs-blk client";
+		argv[1] = (char *)prog;
 		return client_main(argc - 1, argv + 1);
 	}
 	if (argc >= 2 && (!strcmp(argv[1], "-V") ||

@@ -52,7 +52,7 @@ struct server {
 static void server_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s server --dev DEV --export PATH [--read-only]\n"
+		"usage: %s --dev DEV --export PATH [--read-only]\n"
 		"           [--allow GID]... [--max-clients N] [--verbose]\n",
 		prog);
 }
@@ -416,11 +416,9 @@ int server_main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		die("server: unexpected argument '%s'", argv[optind]);
-	if (!devname || !s.path) {
-		server_usage(stderr);
-		die("server: --dev and --export are required");
-	}
+		usage_die(server_usage, "unexpected argument '%s'", argv[optind]);
+	if (!devname || !s.path)
+		usage_die(server_usage, "--dev and --export are required");
 	s.dev = parse_dev(devname);
 	open_export(&s);
 	s.sess = calloc(s.max_clients, sizeof(*s.sess));

@@ -41,3 +41,25 @@ REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 		break
 	done
 }
+
+@test "dibs-blk: usage errors exit 2 and name the problem, bad values exit 1" {
+	local blk=$REPO/dibsblk/dibs-blk gid=0d6c0000-0000-4000-8000-000000000001
+	make -s -C "$REPO/dibsblk"
+	run -2 "$blk" server --dev x
+	[ "${lines[0]}" = "dibs-blk server: --dev and --export are required" ]
+	[ "${lines[1]}" = "usage: dibs-blk server --dev DEV --export PATH [--read-only]" ]
+	run -2 "$blk" server --dev x --export /dev/null extra
+	[ "${lines[0]}" = "dibs-blk server: unexpected argument 'extra'" ]
+	run -2 "$blk" client --dev x --server "$gid"
+	[ "${lines[0]}" = "dibs-blk client: --dev, --server and --nbd are required" ]
+	[ "${lines[1]}" = "usage: dibs-blk client --dev DEV --server GID --nbd /dev/nbdN" ]
+	run -2 "$blk" client --bogus
+	[ "${lines[0]}" = "dibs-blk client: unrecognized option '--bogus'" ]
+	run -2 "$blk" frobnicate
+	[ "$output" = "usage: dibs-blk server|client [OPTION]... (unknown command)" ]
+	# a value the option cannot take is an error, not a usage error
+	run -1 "$blk" client --dev x --server not-a-gid --nbd /dev/nbd0
+	[ "$output" = "dibs-blk client: --server not-a-gid: not a gid (uuid text)" ]
+	run -1 "$blk" server --dev x --export /dev/null --max-clients 0
+	[ "$output" = "dibs-blk server: --max-clients 0: at least 1" ]
+}
