@@ -30,7 +30,15 @@ struct session {
 	char gid_str[DIBSNL_GID_STR_LEN];
 	struct dblk_link l;		/* l.own_slots: both DMBs' slots */
 	uint32_t last[DBLK_SLOTS_MAX];
+	double heard;			/* last request or probe (now_s()) */
 };
+
+/*
+ * A client that dies while idle sends nothing more: a session without a
+ * request for this long gets a signal on CPL, which fails once the
+ * client's DMB is gone (its process ended) and ends the session.
+ */
+#define PROBE_IDLE_S	5
 
 struct server {
 	struct dibsnl *h;	/* commands */
@@ -161,6 +169,7 @@ static void service(struct server *s, struct session *ss)
 			return;
 		}
 		ss->last[i] = seq;
+		ss->heard = now_s();
 		memset(&cpl, 0, sizeof(cpl));
 		cpl.error = htole32(-do_request(s, ss, i, &rq));
 		if (verbose > 1)
@@ -279,12 +288,33 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token,
 		return;
 	}
 	ss->used = true;
+	ss->heard = now_s();
 	msg("client %s: connected (%u slots%s)", gs, ss->l.own_slots,
 	    ss->l.peer.addr && ss->l.own.addr ? "" : ", not mapped");
 	return;
 fail:
 	dblk_unlink(&ss->l, true);
 	refuse(s, gid, DBLK_REFUSE_ERROR);
+}
+
+/* Every session looked at once more; an idle one probed (PROBE_IDLE_S) */
+static void sweep(struct server *s)
+{
+	struct session *ss;
+	unsigned int i;
+	double now = now_s();
+
+	for (i = 0; i < s->max_clients; i++) {
+		ss = &s->sess[i];
+		if (!ss->used)
+			continue;
+		service(s, ss);
+		if (!ss->used || now - ss->heard < PROBE_IDLE_S)
+			continue;
+		ss->heard = now;
+		if (dblk_kick(&ss->l))
+			drop(ss, "gone (signal refused)");
+	}
 }
 
 static void on_watch(void *arg, uint64_t token)
@@ -375,6 +405,7 @@ int server_main(int argc, char **argv)
 	struct dibsnl_dev dev;
 	char gs[DIBSNL_GID_STR_LEN];
 	struct pollfd pfd[3];
+	double swept = 0;
 	sigset_t sigs;
 	unsigned int i;
 	int c, err, sfd;
@@ -481,11 +512,11 @@ int server_main(int argc, char **argv)
 			msg("notifications lost: looking at every session");
 		else if (err < 0 && err != -EINVAL)
 			die("notifications: %s", strerror(-err));
-		/* lost or coalesced signals: a look now and then is cheap */
-		if (err == -ENOBUFS || c == 0)
-			for (i = 0; i < s.max_clients; i++)
-				if (s.sess[i].used)
-					service(&s, &s.sess[i]);
+		/* lost or coalesced signals: a look each second is cheap */
+		if (err == -ENOBUFS || now_s() - swept >= 1) {
+			sweep(&s);
+			swept = now_s();
+		}
 	}
 	for (i = 0; i < s.max_clients; i++) {
 		if (!s.sess[i].used)

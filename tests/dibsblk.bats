@@ -300,6 +300,30 @@ slots_agree() {
 	[[ $output == *"--nbd /dev/nbd0: in use (set up by pid ${CLI_PIDS[1]})"* ]]
 }
 
+@test "dibsblk: a client killed while idle frees its place within seconds" {
+	local dead t0
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	start_blk_server --max-clients 1
+	start_client simB /dev/nbd0
+	dead=${CLI_PIDS[0]}
+	kill -KILL "$dead"
+	wait "$dead" || true
+	CLI_PIDS=()
+	t0=$SECONDS
+	# the server's only place is the dead client's until it probes it
+	run -1 "$BLK" client --dev simC --server "$(gid_of simA)" --nbd /dev/nbd1
+	[[ $output == *": refused: too many clients" ]]
+	wait_for "$BATS_TEST_TMPDIR/srv" "client $(gid_of simB): gone \(signal refused\)"
+	echo "# dropped $((SECONDS - t0)) s after the kill" >&3
+	((SECONDS - t0 <= 15))
+	start_client simC /dev/nbd1
+	[ "$(dd if=/dev/nbd1 bs=64K iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+	# the probe of the live client's idle session does not end it
+	sleep 7
+	[ "$(count_lines "$BATS_TEST_TMPDIR/srv" 'gone')" = 1 ]
+	dd if=/dev/nbd1 of=/dev/null bs=64K count=1 iflag=direct status=none
+}
+
 @test "dibsblk: a stopped or traced client keeps its device" {
 	local pid ddpid
 	head -c $((4 * MiB)) /dev/urandom >"$EXP"
