@@ -361,9 +361,10 @@ blk_client() {
 		expect_eq "size of /dev/nbd0" "$(blockdev --getsize64 /dev/nbd0)" 8388608
 		expect_eq "B's file read through /dev/nbd0" \
 			"$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | digest)" "$want"
-		# Three writes of random bytes (in 4 KiB blocks): the first
-		# block, 2 MiB from 1 MiB + 12 KiB (more than a session's 15
-		# slots of 128 KiB hold at once), the last 256 KiB.
+		# Three writes of random bytes, each a run of O_DIRECT 4 KiB
+		# requests, read back the same way: the first block, 2 MiB
+		# from 1 MiB + 12 KiB (not aligned to a 128 KiB slot), the last
+		# 256 KiB.
 		: >"$BATS_TEST_TMPDIR/ranges"
 		while read -r off n; do
 			head -c $((n * 4096)) /dev/urandom >"$BATS_TEST_TMPDIR/src"
