@@ -235,7 +235,11 @@ int dblk_map_peer(struct dblk_link *l, uint64_t token, unsigned int slots)
 		    (unsigned long long)token, dibsnl_errmsg(l->h));
 		return err;
 	}
-	if (l->peer.len < DBLK_DMB_LEN(slots)) {
+	/*
+	 * A fallback has no length to check (0): a write past the peer's
+	 * DMB then fails, and the session with it.
+	 */
+	if (!l->peer.fallback && l->peer.len < DBLK_DMB_LEN(slots)) {
 		msg("the peer's DMB %#llx has %u bytes, %u needed",
 		    (unsigned long long)token, l->peer.len,
 		    DBLK_DMB_LEN(slots));

@@ -34,7 +34,7 @@ setup() {
 	[ -b /dev/nbd1 ] || skip "no /dev/nbd1: modprobe nbd failed"
 	dibs_load_sim
 	dibs_mark
-	SRV_PID='' CLI_PIDS=()
+	SRV_PID='' CLI_PIDS=() SRV_GID=''
 	EXP=$BATS_TEST_TMPDIR/export.img
 	"$DIBSCTL" dev add simA type sim fabric 7
 	"$DIBSCTL" dev add simB type sim fabric 7
@@ -52,6 +52,10 @@ teardown() {
 		wait "$p" 2>/dev/null
 	done
 	stop_server
+	if [ -e /run/netns/dibsblk-srv ]; then
+		ip netns exec dibsblk-srv "$DIBSCTL" dev set simA netns 1 2>/dev/null
+		ip netns del dibsblk-srv
+	fi
 	ip link set lo up
 	umount "$BATS_TEST_TMPDIR/mnt" 2>/dev/null
 	dibs_remove_cli_state || rc=1
@@ -77,12 +81,13 @@ stop_server() {
 	SRV_PID=''
 }
 
-# start_client DEV NBD ARG...: log in $BATS_TEST_TMPDIR/cli-DEV; returns
+# start_client DEV NBD ARG...: a client of SRV_GID (default simA's gid); log
+# in $BATS_TEST_TMPDIR/cli-DEV; returns
 # once the kernel's NBD device names this client as the one that set it up
 start_client() {
 	local dev=$1 nbd=$2 log=$BATS_TEST_TMPDIR/cli-$1 i
 	shift 2
-	"$BLK" client --dev "$dev" --server "$(gid_of simA)" --nbd "$nbd" \
+	"$BLK" client --dev "$dev" --server "${SRV_GID:-$(gid_of simA)}" --nbd "$nbd" \
 		--timeout 3 "$@" >>"$log" 2>&1 &
 	CLI_PIDS+=($!)
 	for i in {1..100}; do
@@ -322,6 +327,53 @@ slots_agree() {
 	sleep 7
 	[ "$(count_lines "$BATS_TEST_TMPDIR/srv" 'gone')" = 1 ]
 	dd if=/dev/nbd1 of=/dev/null bs=64K count=1 iflag=direct status=none
+}
+
+# io_check NBD: 1 MiB of random bytes written at 1 MiB + 8 KiB through
+# NBD (O_DIRECT), read back through it, and found on the export
+io_check() {
+	head -c $MiB /dev/urandom >"$BATS_TEST_TMPDIR/src"
+	dd if="$BATS_TEST_TMPDIR/src" of="$1" bs=4K seek=258 oflag=direct status=none
+	[ "$(dd if="$1" bs=4K skip=258 count=256 iflag=direct status=none | sum)" = \
+	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
+	[ "$(dd if="$EXP" bs=4K skip=258 count=256 status=none | sum)" = \
+	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
+}
+
+@test "dibsblk: without mappings (DIBSNL_DATA_PATH=netlink) both ends copy" {
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	DIBSNL_DATA_PATH=netlink start_blk_server
+	DIBSNL_DATA_PATH=netlink start_client simB /dev/nbd0
+	grep -q "^dibs-blk server: client .*: connected ([0-9]* slots, not mapped)$" \
+		"$BATS_TEST_TMPDIR/srv"
+	grep -q "^dibs-blk client: server .*: connected (.* slots, not mapped)$" \
+		"$BATS_TEST_TMPDIR/cli-simB"
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+	io_check /dev/nbd0
+}
+
+@test "dibsblk: a server in another network namespace serves a client here" {
+	local gid
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	gid=$(gid_of simA)
+	SRV_GID=$gid
+	ip netns add dibsblk-srv
+	"$DIBSCTL" dev set simA netns dibsblk-srv
+	run -1 "$DIBSCTL" dev show simA
+	"$BLK" server --dev simA --export "$EXP" -v >"$BATS_TEST_TMPDIR/srv" 2>&1 &
+	SRV_PID=$!
+	# not there: the device is in the other namespace
+	wait "$SRV_PID" || true
+	grep -q "^dibs-blk server: --dev simA: " "$BATS_TEST_TMPDIR/srv"
+	ip netns exec dibsblk-srv "$BLK" server --dev simA --export "$EXP" -v \
+		>"$BATS_TEST_TMPDIR/srv" 2>&1 &
+	SRV_PID=$!
+	wait_for "$BATS_TEST_TMPDIR/srv" "^dibs-blk server: serving .* on simA, gid $gid$"
+	start_client simB /dev/nbd0
+	grep -q "^dibs-blk server: client $(gid_of simB): connected" "$BATS_TEST_TMPDIR/srv"
+	echo "# $(grep -o 'connected (.*)' "$BATS_TEST_TMPDIR/srv")" >&3
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+	io_check /dev/nbd0
 }
 
 @test "dibsblk: a stopped or traced client keeps its device" {
