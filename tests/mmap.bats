@@ -137,14 +137,26 @@ unhold() {
 	[ "${lines[1]}" = "after revoke: owner+writer" ]
 	[ -z "$(dc dmb show client userspace)" ]
 
-	# a mapped remote DMB outlives its revoke and both devices
+	# a mapped remote DMB outlives its revoke and both devices: its
+	# toucher loads and stores once per line on fd 4, unmaps at the end
 	two_sims 9
 	tok=$(grant_token simA simB)
-	hold simB "$tok" remote
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	"$MM" touch simB "$tok" remote <"$BATS_TEST_TMPDIR/go" \
+		>"$BATS_TEST_TMPDIR/hold" 3>&- &
+	HOLD_PID=$!
+	exec 4>"$BATS_TEST_TMPDIR/go"
+	wait_for "$BATS_TEST_TMPDIR/hold" '^mapped$'
 	dc dmb revoke dev simA token "$tok"
 	dc dev del simB
 	dc dev del simA
-	unhold
+	echo >&4
+	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 1: '
+	[ "$(grep '^touch 1: ' "$BATS_TEST_TMPDIR/hold")" = "touch 1: read ok, write ok" ]
+	exec 4>&-
+	wait "$HOLD_PID"
+	HOLD_PID=''
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/hold")" = unmapped ]
 }
 
 @test "mmap: needs CAP_NET_ADMIN, as every /dev/dibs ioctl" {
