@@ -72,14 +72,6 @@ ivs_pci_count() {
 	echo "$n"
 }
 
-# touched OUT FD N WANT: a line to a toucher's input (fd FD); its N-th
-# report, in $BATS_TEST_TMPDIR/OUT, must read "touch N: WANT".
-touched() {
-	echo >&"$2"
-	wait_for "$BATS_TEST_TMPDIR/$1" "^touch $3: "
-	expect_eq "$1's touch $3" "$(grep "^touch $3: " "$BATS_TEST_TMPDIR/$1")" "touch $3: $4"
-}
-
 # grants_reach_slot GID SLOT WHEN: DMBs granted on ivshmem0 to GID until
 # one takes slot SLOT, then all revoked. The driver hands out the lowest
 # free slot, so a free SLOT is taken by one of the first SLOT+1 grants.

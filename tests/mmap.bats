@@ -150,9 +150,7 @@ unhold() {
 	dc dmb revoke dev simA token "$tok"
 	dc dev del simB
 	dc dev del simA
-	echo >&4
-	wait_for "$BATS_TEST_TMPDIR/hold" '^touch 1: '
-	[ "$(grep '^touch 1: ' "$BATS_TEST_TMPDIR/hold")" = "touch 1: read ok, write ok" ]
+	touched hold 4 1 "read ok, write ok"
 	exec 4>&-
 	wait "$HOLD_PID"
 	HOLD_PID=''

@@ -242,6 +242,15 @@ dibs_stop_bg() {
 	return 0
 }
 
+# touched OUT FD N WANT: a line to a toucher's input (fd FD; a
+# `tests/tools/dibs-mmap touch` reading it); its N-th report, in
+# $BATS_TEST_TMPDIR/OUT, must read "touch N: WANT".
+touched() {
+	echo >&"$2"
+	wait_for "$BATS_TEST_TMPDIR/$1" "^touch $3: "
+	expect_eq "$1's touch $3" "$(grep "^touch $3: " "$BATS_TEST_TMPDIR/$1")" "touch $3: $4"
+}
+
 # dibs_remove_cli_state: remove every device but lo and every DMB granted
 # from userspace (what a dibsctl-driven test leaves), through dibsctl.
 dibs_remove_cli_state() {
