@@ -297,12 +297,14 @@ fail:
 	refuse(s, gid, DBLK_REFUSE_ERROR);
 }
 
-/* Every session looked at once more; an idle one probed (PROBE_IDLE_S) */
-static void sweep(struct server *s)
+/*
+ * Every session looked at once more; one idle since before @now -
+ * PROBE_IDLE_S probed
+ */
+static void sweep(struct server *s, double now)
 {
 	struct session *ss;
 	unsigned int i;
-	double now = now_s();
 
 	for (i = 0; i < s->max_clients; i++) {
 		ss = &s->sess[i];
@@ -405,7 +407,7 @@ int server_main(int argc, char **argv)
 	struct dibsnl_dev dev;
 	char gs[DIBSNL_GID_STR_LEN];
 	struct pollfd pfd[3];
-	double swept = 0;
+	double now, swept = 0;
 	sigset_t sigs;
 	unsigned int i;
 	int c, err, sfd;
@@ -513,9 +515,10 @@ int server_main(int argc, char **argv)
 		else if (err < 0 && err != -EINVAL)
 			die("notifications: %s", strerror(-err));
 		/* lost or coalesced signals: a look each second is cheap */
-		if (err == -ENOBUFS || now_s() - swept >= 1) {
-			sweep(&s);
-			swept = now_s();
+		now = now_s();
+		if (err == -ENOBUFS || now - swept >= 1) {
+			sweep(&s, now);
+			swept = now;
 		}
 	}
 	for (i = 0; i < s.max_clients; i++) {
