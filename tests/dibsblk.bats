@@ -3,7 +3,7 @@
 # and client run on two sim devices of one fabric (simA the server's,
 # simB and simC clients'); the client shows the export as /dev/nbdN
 # through the kernel's NBD driver (Debian's nbd.ko). The export is a file
-# on the guest's tmpfs.
+# on the guest's tmpfs, or in one test a loop device on such a file.
 
 bats_require_minimum_version 1.5.0
 
@@ -34,7 +34,7 @@ setup() {
 	[ -b /dev/nbd1 ] || skip "no /dev/nbd1: modprobe nbd failed"
 	dibs_load_sim
 	dibs_mark
-	SRV_PID='' CLI_PIDS=() SRV_GID=''
+	SRV_PID='' CLI_PIDS=() SRV_GID='' LOOP=''
 	EXP=$BATS_TEST_TMPDIR/export.img
 	"$DIBSCTL" dev add simA type sim fabric 7
 	"$DIBSCTL" dev add simB type sim fabric 7
@@ -52,6 +52,7 @@ teardown() {
 		wait "$p" 2>/dev/null
 	done
 	stop_server
+	[ -z "$LOOP" ] || losetup -d "$LOOP" || rc=1
 	if [ -e /run/netns/dibsblk-srv ]; then
 		ip netns exec dibsblk-srv "$DIBSCTL" dev set simA netns 1 2>/dev/null
 		ip netns del dibsblk-srv
@@ -340,6 +341,30 @@ io_check() {
 	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
 }
 
+@test "dibsblk: a block device exported: its size, its bytes, a flush reaches its store" {
+	local got
+	modprobe loop 2>/dev/null || true
+	[ -e /dev/loop-control ] || skip "no loop driver (modprobe loop)"
+	head -c $((8 * MiB)) /dev/urandom >"$EXP"
+	LOOP=$(losetup --find --show "$EXP")
+	EXP=$LOOP start_blk_server
+	grep -q "^dibs-blk server: serving $LOOP (8388608 bytes, read-write) on simA" \
+		"$BATS_TEST_TMPDIR/srv"
+	start_client simB /dev/nbd0
+	[ "$(blockdev --getsize64 /dev/nbd0)" = $((8 * MiB)) ]
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+	# 1 MiB at 1 MiB + 8 KiB, then a flush (conv=fsync): the server's
+	# pwrite lands in the loop device's page cache, its fdatasync() on
+	# the flush writes it through to the file behind the loop device
+	head -c $MiB /dev/urandom >"$BATS_TEST_TMPDIR/src"
+	dd if="$BATS_TEST_TMPDIR/src" of=/dev/nbd0 bs=4K seek=258 oflag=direct \
+		conv=fsync status=none
+	grep -q ' type 3 .*: 0$' "$BATS_TEST_TMPDIR/srv"	# the flush
+	got=$(dd if=/dev/nbd0 bs=4K skip=258 count=256 iflag=direct status=none | sum)
+	[ "$got" = "$(sum <"$BATS_TEST_TMPDIR/src")" ]
+	[ "$(dd if="$EXP" bs=4K skip=258 count=256 status=none | sum)" = "$got" ]
+}
+
 @test "dibsblk: without mappings (DIBSNL_DATA_PATH=netlink) both ends copy" {
 	head -c $((4 * MiB)) /dev/urandom >"$EXP"
 	DIBSNL_DATA_PATH=netlink start_blk_server
@@ -365,8 +390,10 @@ io_check() {
 	# not there: the device is in the other namespace
 	wait "$SRV_PID" || true
 	grep -q "^dibs-blk server: --dev simA: " "$BATS_TEST_TMPDIR/srv"
+	# appended, not truncated: wait_for may have the log open already,
+	# and would read on from where the first server's line ended
 	ip netns exec dibsblk-srv "$BLK" server --dev simA --export "$EXP" -v \
-		>"$BATS_TEST_TMPDIR/srv" 2>&1 &
+		>>"$BATS_TEST_TMPDIR/srv" 2>&1 &
 	SRV_PID=$!
 	wait_for "$BATS_TEST_TMPDIR/srv" "^dibs-blk server: serving .* on simA, gid $gid$"
 	start_client simB /dev/nbd0
