@@ -39,7 +39,9 @@
 #     stops cleanly (the NBD device goes, B's server hears BYE and keeps
 #     serving); B's server stops cleanly. Exported read-only, the file
 #     keeps its bytes: B's server refuses (EPERM) the write of a client
-#     that kept its device writable (--writable);
+#     that kept its device writable (--writable); that client, killed
+#     (SIGKILL) while idle, is found gone by B's server's idle probe
+#     within seconds (its signal into the dead client's DMB is refused);
 #   - B's driver going away is seen by A: a DIBS_DEV_EVENT for B's gid,
 #     query says unreachable; A's DMB granted to B stays until revoked;
 #   - B coming back: a token of its previous life is refused, never
@@ -342,7 +344,7 @@ blk_client() {
 }
 
 @test "pair: dibs-blk: A's /dev/nbd0 is B's exported file; O_DIRECT writes land in it" {
-	local a b log pid want off n got prev
+	local a b log pid want off n got prev t0
 	local blk=$DIBS_REPO/dibsblk/dibs-blk exp=$BATS_TEST_TMPDIR/export.img
 	local orig=$BATS_TEST_TMPDIR/orig.img
 	if [ "$ROLE" = A ]; then a=$(my_gid); b=$(get gid); else a=$(get gid); b=$(my_gid); fi
@@ -393,7 +395,16 @@ blk_client() {
 			echo "a write to a read-only export succeeded" >&2
 			false
 		fi
-		stop_ok "read-only client" "$pid"
+		# Killed while idle, the client says nothing more: B's server
+		# finds it gone when its probe's signal is refused. The NBD
+		# device stays set up for the dead client until nbd-client -d
+		# frees it (dibs-blk(8)).
+		kill -KILL "$pid"
+		wait "$pid" || true
+		PIDS=()
+		put blkrokilled 1
+		nbd-client -d /dev/nbd0 >/dev/null
+		wait_until 10 test ! -e /sys/block/nbd0/pid
 		put blkrodone 1
 		get blkdone >/dev/null
 		;;
@@ -436,6 +447,11 @@ blk_client() {
 		PIDS+=("$pid")
 		wait_for "$log.ro" "^dibs-blk server: serving .* \(8388608 bytes, read-only\) on ivshmem0, gid $b$"
 		put blkro 1
+		get blkrokilled >/dev/null
+		t0=$SECONDS
+		wait_for "$log.ro" "^dibs-blk server: client $a: gone \(signal refused\)$"
+		echo "# B: the killed client's session dropped $((SECONDS - t0)) s after A killed it" >&3
+		((SECONDS - t0 <= 15)) || { echo "dropped after $((SECONDS - t0)) s" >&2; false; }
 		get blkrodone >/dev/null
 		file_has "$log.ro" " type 1 .*: 1$" || { cat "$log.ro" >&2; false; }
 		no_line "$log.ro" " type 1 .*: 0$"
