@@ -74,6 +74,7 @@ blk_bench() {
 	$DC dev add kb type sim fabric 14
 	gid=$(cat /sys/class/dibs/ka/gid)
 	"$BLK_PROG" server --dev ka --export "$BLK_DIR/blk.img" \
+		--allow "$(cat /sys/class/dibs/kb/gid)" \
 		2>"$BLK_DIR/srv.log" &
 	BLK_SRV=$!
 	"$BLK_PROG" client --dev kb --server "$gid" --nbd /dev/nbd0 \

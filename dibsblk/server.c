@@ -51,6 +51,7 @@ struct server {
 	bool ro;
 	uint8_t allow[MAX_ALLOW][DIBSNL_GID_LEN];
 	unsigned int n_allow;
+	bool allow_any;		/* --allow any: every gid of the fabric */
 	unsigned int max_clients;
 	struct session *sess;
 	char *bounce;
@@ -60,8 +61,8 @@ struct server {
 static void server_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s --dev DEV --export PATH [--read-only]\n"
-		"           [--allow GID]... [--max-clients N] [--verbose]\n",
+		"usage: %s --dev DEV --export PATH --allow GID|any\n"
+		"           [--allow GID]... [--read-only] [--max-clients N] [--verbose]\n",
 		prog);
 }
 
@@ -223,7 +224,7 @@ static bool allowed(struct server *s, const uint8_t *gid)
 {
 	unsigned int i;
 
-	if (!s->n_allow)
+	if (s->allow_any)
 		return true;
 	for (i = 0; i < s->n_allow; i++)
 		if (!memcmp(s->allow[i], gid, DIBSNL_GID_LEN))
@@ -424,6 +425,10 @@ int server_main(int argc, char **argv)
 			s.ro = true;
 			break;
 		case 'a':
+			if (!strcmp(optarg, "any")) {
+				s.allow_any = true;
+				break;
+			}
 			if (s.n_allow == MAX_ALLOW)
 				die("--allow: at most %d gids", MAX_ALLOW);
 			if (dibsnl_gid_parse(optarg, s.allow[s.n_allow]))
@@ -452,6 +457,13 @@ int server_main(int argc, char **argv)
 		usage_die(server_usage, "unexpected argument '%s'", argv[optind]);
 	if (!devname || !s.path)
 		usage_die(server_usage, "--dev and --export are required");
+	/* an export is only ever served to clients someone chose */
+	if (!s.n_allow && !s.allow_any)
+		usage_die(server_usage,
+			  "--allow is required: a client's gid (repeatable), or any");
+	if (s.n_allow && s.allow_any)
+		usage_die(server_usage,
+			  "--allow any and --allow GID: one or the other");
 	s.dev = parse_dev(devname);
 	open_export(&s);
 	s.sess = calloc(s.max_clients, sizeof(*s.sess));

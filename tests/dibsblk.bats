@@ -64,11 +64,13 @@ teardown() {
 	return $rc
 }
 
-# start_blk_server ARG...: on simA, exporting $EXP; log in $BATS_TEST_TMPDIR/srv
-# (the log may hold an earlier server's lines: wait for one more "serving")
+# start_blk_server ARG...: on simA, exporting $EXP to any gid unless ARG has
+# --allow; log in $BATS_TEST_TMPDIR/srv (the log may hold an earlier
+# server's lines: wait for one more "serving")
 start_blk_server() {
 	local log=$BATS_TEST_TMPDIR/srv served
 
+	[[ " $* " == *" --allow "* ]] || set -- "$@" --allow any
 	served=$(count_lines "$log" '^dibs-blk server: serving')
 	"$BLK" server --dev simA --export "$EXP" -v -v "$@" >>"$log" 2>&1 &
 	SRV_PID=$!
@@ -208,6 +210,19 @@ slots_agree() {
 	[ "$(sum <"$EXP")" = "$before" ]
 	# reads still work
 	[ "$(dd if=/dev/nbd1 bs=1M iflag=direct status=none | sum)" = "$before" ]
+}
+
+@test "dibsblk: only the gids --allow names are served" {
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	start_blk_server --allow "$(gid_of simB)"
+	run -1 "$BLK" client --dev simC --server "$(gid_of simA)" --nbd /dev/nbd1 \
+		--timeout 3
+	[[ $output == *"--server $(gid_of simA): refused: this device's gid is not allowed" ]]
+	grep -q "^dibs-blk server: client $(gid_of simC): refused: not allowed (--allow)$" \
+		"$BATS_TEST_TMPDIR/srv"
+	[ ! -e /sys/block/nbd1/pid ]
+	start_client simB /dev/nbd0
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
 }
 
 @test "dibsblk: the server tells systemd it is ready once it serves (Type=notify)" {
@@ -385,15 +400,16 @@ io_check() {
 	ip netns add dibsblk-srv
 	"$DIBSCTL" dev set simA netns dibsblk-srv
 	run -1 "$DIBSCTL" dev show simA
-	"$BLK" server --dev simA --export "$EXP" -v >"$BATS_TEST_TMPDIR/srv" 2>&1 &
+	"$BLK" server --dev simA --export "$EXP" --allow "$(gid_of simB)" -v \
+		>"$BATS_TEST_TMPDIR/srv" 2>&1 &
 	SRV_PID=$!
 	# not there: the device is in the other namespace
 	wait "$SRV_PID" || true
 	grep -q "^dibs-blk server: --dev simA: " "$BATS_TEST_TMPDIR/srv"
 	# appended, not truncated: wait_for may have the log open already,
 	# and would read on from where the first server's line ended
-	ip netns exec dibsblk-srv "$BLK" server --dev simA --export "$EXP" -v \
-		>>"$BATS_TEST_TMPDIR/srv" 2>&1 &
+	ip netns exec dibsblk-srv "$BLK" server --dev simA --export "$EXP" \
+		--allow "$(gid_of simB)" -v >>"$BATS_TEST_TMPDIR/srv" 2>&1 &
 	SRV_PID=$!
 	wait_for "$BATS_TEST_TMPDIR/srv" "^dibs-blk server: serving .* on simA, gid $gid$"
 	start_client simB /dev/nbd0

@@ -47,8 +47,13 @@ REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	make -s -C "$REPO/dibsblk"
 	run -2 "$blk" server --dev x
 	[ "${lines[0]}" = "dibs-blk server: --dev and --export are required" ]
-	[ "${lines[1]}" = "usage: dibs-blk server --dev DEV --export PATH [--read-only]" ]
-	run -2 "$blk" server --dev x --export /dev/null extra
+	[ "${lines[1]}" = "usage: dibs-blk server --dev DEV --export PATH --allow GID|any" ]
+	# no export is served to the fabric by default
+	run -2 "$blk" server --dev x --export /dev/null
+	[ "${lines[0]}" = "dibs-blk server: --allow is required: a client's gid (repeatable), or any" ]
+	run -2 "$blk" server --dev x --export /dev/null --allow any --allow "$gid"
+	[ "${lines[0]}" = "dibs-blk server: --allow any and --allow GID: one or the other" ]
+	run -2 "$blk" server --dev x --export /dev/null --allow any extra
 	[ "${lines[0]}" = "dibs-blk server: unexpected argument 'extra'" ]
 	run -2 "$blk" client --dev x --server "$gid"
 	[ "${lines[0]}" = "dibs-blk client: --dev, --server and --nbd are required" ]
@@ -60,6 +65,8 @@ REPO=${DIBS_REPO:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	# a value the option cannot take is an error, not a usage error
 	run -1 "$blk" client --dev x --server not-a-gid --nbd /dev/nbd0
 	[ "$output" = "dibs-blk client: --server not-a-gid: not a gid (uuid text)" ]
-	run -1 "$blk" server --dev x --export /dev/null --max-clients 0
+	run -1 "$blk" server --dev x --export /dev/null --allow not-a-gid
+	[ "$output" = "dibs-blk server: --allow not-a-gid: not a gid (uuid text)" ]
+	run -1 "$blk" server --dev x --export /dev/null --allow any --max-clients 0
 	[ "$output" = "dibs-blk server: --max-clients 0: at least 1" ]
 }
