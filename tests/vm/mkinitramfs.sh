@@ -36,9 +36,13 @@ if [ -f "$image" ]; then
 fi
 
 # What the guest must load: the PCI transport for virtio, the 9p transport
-# and the 9p filesystem. Whatever the kernel has built in is skipped and the
-# rest is ordered by modules.dep, so no kernel's layout is hard-coded here.
+# and the 9p filesystem; and where the kernel has it, virtio-rng (run.sh
+# gives the guest the host's entropy, so that the kernel's random pool is
+# ready before any test runs: see run.sh; the debug kernel's configuration
+# leaves it out). Whatever the kernel has built in is skipped and the rest
+# is ordered by modules.dep, so no kernel's layout is hard-coded here.
 wanted=(virtio_pci 9pnet_virtio 9p)
+optional=(virtio_rng)
 
 declare -A path_of deps_of builtin loaded
 norm() { local n=${1##*/}; n=${n%%.ko*}; echo "${n//-/_}"; }
@@ -67,6 +71,9 @@ resolve() {
 	order+=("$name")
 }
 for m in "${wanted[@]}"; do resolve "$m"; done
+for m in "${optional[@]}"; do
+	[ -n "${path_of[$m]:-}" ] && resolve "$m"
+done
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/dibs-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT

@@ -33,6 +33,12 @@
 # 1 MiB files, one whose header has a bad magic, one whose header is of
 # layout version 1 (a server of an older release). Default: 1 when
 # tests/ivshmem.bats is among the suites, else 0.
+# Every guest has a virtio-rng device (the host's /dev/urandom): without
+# one, under TCG, the kernel's random pool got ready 20 to 70 s into the
+# run, in the middle of a suite, and the static key it flips then is
+# patched into code other vCPUs are running; once, a vCPU hit the
+# patch's int3 in urandom_read_iter (an oops, the run lost). With it the
+# pool is ready while the initramfs loads its modules.
 # DIBS_VM_KILL_AT_END=1: once the guest has written its status into the
 # results share, the guest waits and this script kills qemu with SIGKILL
 # (as a host kills a VM that hangs: no shutdown runs in the guest, its
@@ -186,6 +192,7 @@ timeout --foreground -k 10 "$vm_timeout" "$qemu" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-device virtio-rng-pci \
 	"${qemu_extra[@]}" \
 	</dev/null >"$out/qemu.log" 2>&1 &
 qpid=$!
