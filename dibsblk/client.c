@@ -79,6 +79,7 @@ struct client {
 	bool connected;
 	bool hello_sent;
 	double hello_t;
+	double busy_t;			/* last piece posted, or probe */
 	int refused;			/* reason of the last REFUSE */
 	uint64_t size;			/* the device's, once set up */
 	uint64_t export_size;
@@ -419,6 +420,7 @@ static void accept_session(struct client *c, uint64_t token)
 	c->export_size = size;
 	c->export_ro = le32toh(hdr.flags) & DBLK_HDR_RO;
 	c->connected = true;
+	c->busy_t = now_s();
 	memset(c->slots, 0, sizeof(c->slots));
 	msg("server %s: connected (%llu bytes, %s, %u slots%s)", c->srv_str,
 	    (unsigned long long)size, c->export_ro ? "read-only" : "read-write",
@@ -531,6 +533,7 @@ static void post(struct client *c)
 			r->held[r->n_held++] = i;
 		r->in_slots++;
 		r->posted += n;
+		c->busy_t = sl->t;
 		any = true;
 		/* the server writes this piece while the next is read in */
 		if (r->type == NBD_CMD_WRITE && n >= DBLK_KICK_LEN) {
@@ -1114,6 +1117,16 @@ int client_main(int argc, char **argv)
 			reap(&c);
 			if (c.slots[i].r && !c.slots[i].held)
 				disconnect(&c, "no answer in time");
+		}
+		/*
+		 * An idle session: is the server still there? Found gone
+		 * now, the session is set up again with the server's
+		 * restart before the next request, which then does not fail.
+		 */
+		if (c.connected && now - c.busy_t >= DBLK_PROBE_IDLE_S) {
+			c.busy_t = now;
+			if (dblk_kick(&c.l))
+				disconnect(&c, "gone (signal refused)");
 		}
 		if (!c.connected) {
 			fail_all(&c, EIO);

@@ -39,6 +39,14 @@ enum {
 };
 
 /*
+ * A side that dies while its session is idle sends nothing more: each
+ * side signals the other's DMB once the session has been idle this long
+ * (seconds), and a refused signal ends the session (the peer's DMB went
+ * with its process).
+ */
+#define DBLK_PROBE_IDLE_S	5
+
+/*
  * Both DMBs: a 4 KiB header page, then the session's slots. The client
  * offers as many as its CPL has (DBLK_SLOTS_MAX where the device grants
  * a DMB that large, else DBLK_SLOTS_V1), the server takes as many as its

@@ -33,13 +33,6 @@ struct session {
 	double heard;			/* last request or probe (now_s()) */
 };
 
-/*
- * A client that dies while idle sends nothing more: a session without a
- * request for this long gets a signal on CPL, which fails once the
- * client's DMB is gone (its process ended) and ends the session.
- */
-#define PROBE_IDLE_S	5
-
 struct server {
 	struct dibsnl *h;	/* commands */
 	struct dibsnl *n;	/* notifications */
@@ -300,7 +293,7 @@ fail:
 
 /*
  * Every session looked at once more; one idle since before @now -
- * PROBE_IDLE_S probed
+ * DBLK_PROBE_IDLE_S probed
  */
 static void sweep(struct server *s, double now)
 {
@@ -312,7 +305,7 @@ static void sweep(struct server *s, double now)
 		if (!ss->used)
 			continue;
 		service(s, ss);
-		if (!ss->used || now - ss->heard < PROBE_IDLE_S)
+		if (!ss->used || now - ss->heard < DBLK_PROBE_IDLE_S)
 			continue;
 		ss->heard = now;
 		if (dblk_kick(&ss->l))

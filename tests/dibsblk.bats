@@ -308,6 +308,27 @@ slots_agree() {
 	  "$(sum <"$BATS_TEST_TMPDIR/src")" ]
 }
 
+@test "dibsblk: an idle client finds a killed server gone, and its restart back before the next request" {
+	local cli=$BATS_TEST_TMPDIR/cli-simB t0
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	start_blk_server
+	start_client simB /dev/nbd0
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+	kill -KILL "$SRV_PID"
+	wait "$SRV_PID" || true
+	SRV_PID=''
+	t0=$SECONDS
+	# no request: the client's probe of its idle session finds it
+	wait_for "$cli" "server $(gid_of simA): gone \(signal refused\): I/O fails with EIO until it is back"
+	echo "# found gone $((SECONDS - t0)) s after the kill" >&3
+	((SECONDS - t0 <= 15))
+	start_blk_server
+	wait_for "$cli" "^dibs-blk client: server .*: connected \(" 2
+	# the first request after the restart is served, none failed
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+	io_check /dev/nbd0
+}
+
 @test "dibsblk: a client that dies leaves the server serving another" {
 	local dead
 	head -c $((8 * MiB)) /dev/urandom >"$EXP"
