@@ -662,6 +662,9 @@ static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 		accept_session(c, ev->data);
 		break;
 	case DBLK_MSG_REFUSE:
+		/* of an earlier HELLO, whose CPL is gone: not this one's */
+		if (ev->data && ev->data != c->l.own_token)
+			break;
 		c->refused = DBLK_EV_PARAM(ev->subtype);
 		c->hello_sent = false;
 		break;

@@ -27,7 +27,9 @@
 enum {
 	DBLK_MSG_HELLO = 1,	/* client -> server, data: token of CPL */
 	DBLK_MSG_ACCEPT = 2,	/* server -> client, data: token of REQ */
-	DBLK_MSG_REFUSE = 3,	/* server -> client, param: reason */
+	DBLK_MSG_REFUSE = 3,	/* server -> client, param: reason, data:
+				 * the HELLO's token (0 from older servers)
+				 */
 	DBLK_MSG_BYE = 4,	/* either, data: the token the sender granted */
 };
 

@@ -206,11 +206,13 @@ static struct session *by_gid(struct server *s, const uint8_t *gid)
 	return NULL;
 }
 
-static void refuse(struct server *s, const uint8_t *gid, unsigned int why)
+/* @token: the HELLO's, so that the client knows which one is refused */
+static void refuse(struct server *s, const uint8_t *gid, unsigned int why,
+		   uint64_t token)
 {
 	struct dblk_link tmp = { .h = s->h, .dev = s->dev };
 
-	dblk_event(&tmp, gid, DBLK_MSG_REFUSE, why, 0);
+	dblk_event(&tmp, gid, DBLK_MSG_REFUSE, why, token);
 }
 
 static bool allowed(struct server *s, const uint8_t *gid)
@@ -238,7 +240,7 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token,
 	dibsnl_gid_format(gid, gs);
 	if (!allowed(s, gid)) {
 		msg("client %s: refused: not allowed (--allow)", gs);
-		refuse(s, gid, DBLK_REFUSE_GID);
+		refuse(s, gid, DBLK_REFUSE_GID, token);
 		return;
 	}
 	if (ss)		/* the same client again: it restarted */
@@ -248,7 +250,7 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token,
 	if (i == s->max_clients) {
 		msg("client %s: refused: %u clients already", gs,
 		    s->max_clients);
-		refuse(s, gid, DBLK_REFUSE_BUSY);
+		refuse(s, gid, DBLK_REFUSE_BUSY, token);
 		return;
 	}
 	ss = &s->sess[i];
@@ -288,7 +290,7 @@ static void hello(struct server *s, const uint8_t *gid, uint64_t token,
 	return;
 fail:
 	dblk_unlink(&ss->l, true);
-	refuse(s, gid, DBLK_REFUSE_ERROR);
+	refuse(s, gid, DBLK_REFUSE_ERROR, token);
 }
 
 /*
@@ -343,7 +345,7 @@ static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 	    ev->type != 2 || (ev->subtype & DBLK_EV_MASK) != DBLK_EV_BASE)
 		return 0;
 	if (DBLK_EV_VERSION(ev->subtype) != DBLK_VERSION) {
-		refuse(s, ev->gid, DBLK_REFUSE_VERSION);
+		refuse(s, ev->gid, DBLK_REFUSE_VERSION, ev->data);
 		return 0;
 	}
 	switch (DBLK_EV_MSG(ev->subtype)) {

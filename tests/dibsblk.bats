@@ -329,6 +329,41 @@ slots_agree() {
 	io_check /dev/nbd0
 }
 
+@test "dibsblk: a REFUSE of an earlier HELLO is ignored, one without a token is not" {
+	# REFUSE (3), set-up failed (4): 0xDC0B0000 | version 1 << 12 | 3 << 8 | 4
+	local refuse=$((0xDC0B1304)) srv b c st=0
+	srv=$(gid_of simA)
+	head -c $((4 * MiB)) /dev/urandom >"$EXP"
+	# no server yet: both clients say HELLO every second
+	"$BLK" client --dev simB --server "$srv" --nbd /dev/nbd0 --timeout 30 \
+		>>"$BATS_TEST_TMPDIR/cli-simB" 2>&1 &
+	b=$!
+	CLI_PIDS+=("$b")
+	"$BLK" client --dev simC --server "$srv" --nbd /dev/nbd1 --timeout 30 \
+		>>"$BATS_TEST_TMPDIR/cli-simC" 2>&1 &
+	c=$!
+	CLI_PIDS+=("$c")
+	sleep 1
+	# from the server's gid: to B naming a token that is not its HELLO's
+	# (an earlier HELLO's CPL), to C with none (a server before tokens)
+	"$DIBSCTL" dev event simA remote-gid "$(gid_of simB)" subtype "$refuse" data 12345
+	"$DIBSCTL" dev event simA remote-gid "$(gid_of simC)" subtype "$refuse"
+	wait "$c" || st=$?
+	[ "$st" = 1 ]
+	grep -q "^dibs-blk client: --server $srv: refused: the server failed to set up the session$" \
+		"$BATS_TEST_TMPDIR/cli-simC"
+	sleep 1
+	kill -0 "$b"
+	# B is still asking, and the server it finds serves it
+	start_blk_server
+	for _ in {1..100}; do
+		[ "$(cat /sys/block/nbd0/pid 2>/dev/null)" = "$b" ] && break
+		sleep 0.1
+	done
+	[ "$(cat /sys/block/nbd0/pid)" = "$b" ]
+	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+}
+
 @test "dibsblk: a client that dies leaves the server serving another" {
 	local dead
 	head -c $((8 * MiB)) /dev/urandom >"$EXP"
