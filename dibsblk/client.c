@@ -78,7 +78,7 @@ struct client {
 	struct dblk_link l;
 	bool connected;
 	bool hello_sent;
-	double hello_t;
+	double hello_t;			/* last HELLO sent, or tried */
 	double busy_t;			/* last piece posted, or probe */
 	int refused;			/* reason of the last REFUSE */
 	uint64_t size;			/* the device's, once set up */
@@ -371,6 +371,8 @@ static int send_hello(struct client *c)
 {
 	int err;
 
+	/* also when it fails: tried again in a second, not at once */
+	c->hello_t = now_s();
 	dblk_unlink(&c->l, true);
 	memcpy(c->l.peer_gid, c->srv_gid, DIBSNL_GID_LEN);
 	err = dblk_grant_own(&c->l, DBLK_SLOTS_MAX);
@@ -382,7 +384,6 @@ static int send_hello(struct client *c)
 	if (err && verbose)
 		msg("hello to %s: %s", c->srv_str, dibsnl_errmsg(c->h));
 	c->hello_sent = true;
-	c->hello_t = now_s();
 	return 0;
 }
 
@@ -1082,13 +1083,17 @@ int client_main(int argc, char **argv)
 	err = pthread_create(&c.writer, NULL, writer, &c);
 	if (err)
 		die("thread: %s", strerror(err));
-	pfd[2] = (struct pollfd){ .fd = c.sock };
+	pfd[2] = (struct pollfd){ .fd = c.sock, .events = POLLIN };
 	/* -1 (ignored by poll) without a usable /dev/dibs */
 	pfd[3] = (struct pollfd){ .fd = dibsnl_watch_fd(c.h), .events = POLLIN };
 	pfd[4] = (struct pollfd){ .fd = c.donefd, .events = POLLIN };
 	while (!c.quit) {
-		/* a header only once the last write's data is in slots */
-		pfd[2].events = !c.rx && c.queued < MAX_QUEUED ? POLLIN : 0;
+		/*
+		 * A header only once the last write's data is in slots: until
+		 * then the socket is not polled at all (a hang-up would be
+		 * reported anyway, and take() would read data as a header).
+		 */
+		pfd[2].fd = !c.rx && c.queued < MAX_QUEUED ? c.sock : -1;
 		if (poll(pfd, 5, 100) < 0 && errno != EINTR)
 			die("poll: %m");
 		if (pfd[4].revents)
