@@ -421,6 +421,7 @@ static void accept_session(struct client *c, uint64_t token)
 	c->export_size = size;
 	c->export_ro = le32toh(hdr.flags) & DBLK_HDR_RO;
 	c->connected = true;
+	c->refused = 0;
 	c->busy_t = now_s();
 	memset(c->slots, 0, sizeof(c->slots));
 	msg("server %s: connected (%llu bytes, %s, %u slots%s)", c->srv_str,
@@ -635,6 +636,20 @@ static void take(struct client *c)
 	c->ptail = &r->pnext;
 }
 
+static const char *refuse_str(int why)
+{
+	switch (why) {
+	case DBLK_REFUSE_GID:
+		return "this device's gid is not allowed";
+	case DBLK_REFUSE_BUSY:
+		return "too many clients";
+	case DBLK_REFUSE_VERSION:
+		return "protocol version";
+	default:
+		return "the server failed to set up the session";
+	}
+}
+
 static void on_watch(void *arg, uint64_t token)
 {
 	struct client *c = arg;
@@ -647,6 +662,7 @@ static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 {
 	struct client *c = arg;
 	const struct dibsnl_event *ev = &ntf->event;
+	int why;
 
 	if (ntf->kind == DIBSNL_NTF_SIGNAL) {
 		if (c->connected && ntf->signal.dev_index == c->dev_index &&
@@ -666,7 +682,12 @@ static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 		/* of an earlier HELLO, whose CPL is gone: not this one's */
 		if (ev->data && ev->data != c->l.own_token)
 			break;
-		c->refused = DBLK_EV_PARAM(ev->subtype);
+		why = DBLK_EV_PARAM(ev->subtype);
+		/* once the device is set up: said once, not every second */
+		if (c->size && why != c->refused)
+			msg("server %s: refused: %s; asking again every second",
+			    c->srv_str, refuse_str(why));
+		c->refused = why;
 		c->hello_sent = false;
 		break;
 	case DBLK_MSG_BYE:
@@ -675,20 +696,6 @@ static int on_ntf(const struct dibsnl_ntf *ntf, void *arg)
 		break;
 	}
 	return 0;
-}
-
-static const char *refuse_str(int why)
-{
-	switch (why) {
-	case DBLK_REFUSE_GID:
-		return "this device's gid is not allowed";
-	case DBLK_REFUSE_BUSY:
-		return "too many clients";
-	case DBLK_REFUSE_VERSION:
-		return "protocol version";
-	default:
-		return "the server failed to set up the session";
-	}
 }
 
 /*

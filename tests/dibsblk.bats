@@ -103,6 +103,12 @@ start_client() {
 	return 1
 }
 
+# granted DEV: DEV has a DMB (a client's CPL: granted after it subscribed
+# to the server's events, before its first HELLO)
+granted() {
+	[ -n "$("$DIBSCTL" dmb show dev "$1")" ]
+}
+
 sum() {
 	sha256sum | cut -d' ' -f1
 }
@@ -224,6 +230,15 @@ slots_agree() {
 	[ ! -e /sys/block/nbd1/pid ]
 	start_client simB /dev/nbd0
 	[ "$(dd if=/dev/nbd0 bs=1M iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
+	# the server back with another --allow: simB's client, refused while it
+	# asks for a new session, says so once (not at every HELLO)
+	stop_server
+	start_blk_server --allow "$(gid_of simC)"
+	wait_for "$BATS_TEST_TMPDIR/cli-simB" \
+		"^dibs-blk client: server $(gid_of simA): refused: this device's gid is not allowed; asking again every second$"
+	sleep 3
+	[ "$(count_lines "$BATS_TEST_TMPDIR/cli-simB" 'refused')" = 1 ]
+	kill -0 "${CLI_PIDS[0]}"
 }
 
 # The unit is not started under systemd here (the guest has none); what it
@@ -343,7 +358,9 @@ slots_agree() {
 		>>"$BATS_TEST_TMPDIR/cli-simC" 2>&1 &
 	c=$!
 	CLI_PIDS+=("$c")
-	sleep 1
+	# each listens for the server's answers once its CPL is granted
+	wait_until 10 granted simB
+	wait_until 10 granted simC
 	# from the server's gid: to B naming a token that is not its HELLO's
 	# (an earlier HELLO's CPL), to C with none (a server before tokens)
 	"$DIBSCTL" dev event simA remote-gid "$(gid_of simB)" subtype "$refuse" data 12345
@@ -417,9 +434,12 @@ slots_agree() {
 	((SECONDS - t0 <= 15))
 	start_client simC /dev/nbd1
 	[ "$(dd if=/dev/nbd1 bs=64K iflag=direct status=none | sum)" = "$(sum <"$EXP")" ]
-	# the probe of the live client's idle session does not end it
+	# the probes of the live client's idle session (the server's, the
+	# client's) do not end it
 	sleep 7
 	[ "$(count_lines "$BATS_TEST_TMPDIR/srv" 'gone')" = 1 ]
+	[ "$(count_lines "$BATS_TEST_TMPDIR/cli-simC" 'connected \(')" = 1 ]
+	[ "$(count_lines "$BATS_TEST_TMPDIR/cli-simC" 'gone')" = 0 ]
 	dd if=/dev/nbd1 of=/dev/null bs=64K count=1 iflag=direct status=none
 }
 
